@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * The whole environment, read once, through zod. An invalid value stops start-up with a message
+ * naming the variable. Every variable is documented in .env.example.
+ */
+const optionalString = z.string().trim().min(1).optional();
+const flag = z.enum(['0', '1', 'true', 'false', '']).optional().transform((v) => v === '1' || v === 'true');
+const idList = z.string().optional().transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+const url = z.url().optional();
+
+export const configSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('data'),
+  DATABASE_PATH: z.string().optional(),
+  DATABASE_URL: url,
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  HOST: z.string().default('127.0.0.1'),
+  TERMINAL: flag,
+  TERMINAL_CHANNEL: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('newsroom'),
+  CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(300),
+  TIMEZONE: z.string().default('UTC'),
+
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APPLICATION_ID: z.string().regex(/^\d+$/, 'a numeric application id').optional(),
+  DISCORD_GUILD_ID: z.string().regex(/^\d+$/, 'a numeric server id').optional(),
+  DISCORD_API_URL: url,
+  DISCORD_PUBLIC_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, '64 hex characters').optional(),
+  DISCORD_EDITOR_ROLE_IDS: idList,
+
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: url,
+  SLACK_ADMIN_USER_IDS: idList,
+  SLACK_COMMAND_NEWS: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'a slash command like /news').default('/news'),
+  SLACK_COMMAND_SUMMARY: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'a slash command like /summary').default('/summary'),
+  SLACK_COMMAND_ALERTS: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'a slash command like /alerts').default('/alerts'),
+  SLACK_COMMAND_HELP: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'a slash command like /help').default('/newshelp'),
+
+  INGEST_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  FEEDS_FILE: z.string().optional(),
+  INBOX_WATCH: z.enum(['0', '1', 'true', 'false']).default('1').transform((v) => v === '1' || v === 'true'),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config extends RawConfig {
+  databasePath: string;
+  articlesDir: string;
+  inboxDir: string;
+  feedsFile: string;
+  discordEnabled: boolean;
+  slackEnabled: boolean;
+  slackSocketMode: boolean;
+  terminalEnabled: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings in .env files mean "not set".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const discordEnabled = Boolean(c.DISCORD_TOKEN);
+  if (discordEnabled && !c.DISCORD_APPLICATION_ID) {
+    throw new ConfigError('Invalid configuration:\n  DISCORD_APPLICATION_ID: required when DISCORD_TOKEN is set');
+  }
+  const slackEnabled = Boolean(c.SLACK_BOT_TOKEN);
+  const slackSocketMode = slackEnabled && Boolean(c.SLACK_APP_TOKEN);
+  if (slackEnabled && !slackSocketMode && !c.SLACK_SIGNING_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set without SLACK_APP_TOKEN',
+    );
+  }
+  return {
+    ...c,
+    databasePath: c.DATABASE_PATH ?? `${c.DATA_DIR}/newsdesk.db`,
+    articlesDir: `${c.DATA_DIR}/articles`,
+    inboxDir: `${c.DATA_DIR}/inbox`,
+    feedsFile: c.FEEDS_FILE ?? `${c.DATA_DIR}/feeds.json`,
+    discordEnabled,
+    slackEnabled,
+    slackSocketMode,
+    terminalEnabled: c.TERMINAL || (!discordEnabled && !slackEnabled),
+  };
+}
