@@ -65,6 +65,8 @@ export interface CommandContext {
   invocation: Invocation;
   services: Services;
   now(): Date;
+  /** Every registered command (for /help). */
+  commands: readonly CommandDefinition[];
 }
 
 /** Validated input: the options object; subcommand commands also get `subcommand`. */

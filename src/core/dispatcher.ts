@@ -1,0 +1,237 @@
+import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import type { CommandContext, CommandDefinition, CommandInput, Invocation, OptionChoice, OptionMap } from './command.js';
+import { closest } from './closest.js';
+import { isUserError } from './errors.js';
+import { errorReply, isReply, type Reply } from './reply.js';
+import type { Services } from './services.js';
+import { parseTextArgs, splitSubcommand } from './text-args.js';
+import { normalizeChannelOption } from './channel-option.js';
+import type { Logger } from '../log.js';
+
+/** A validated invocation, ready to run. Adapters use `visibility` and `mayBeSlow` to defer correctly. */
+export interface Prepared {
+  command: CommandDefinition;
+  input: CommandInput;
+  invocation: Invocation;
+  visibility: 'ephemeral' | 'channel';
+  mayBeSlow: boolean;
+}
+
+export interface Dispatcher {
+  readonly commands: readonly CommandDefinition[];
+  find(name: string): CommandDefinition | undefined;
+  /** Validates (command, permission, options) without running: an error Reply, or a Prepared. */
+  prepare(invocation: Invocation): Prepared | Reply;
+  execute(prepared: Prepared): Promise<Reply>;
+  /** prepare + execute. Always resolves to a Reply; never throws. */
+  dispatch(invocation: Invocation): Promise<Reply>;
+  /** A button click: `action` is the id the Reply carried. */
+  action(invocation: Omit<Invocation, 'command'>, action: string): Promise<Reply>;
+  /** Suggestions for a typed option (Discord autocomplete): ≤ 25, names and values ≤ 100 characters. */
+  autocomplete(invocation: Invocation, option: string, partial: string): Promise<OptionChoice[]>;
+}
+
+export interface DispatcherDeps {
+  commands: CommandDefinition[];
+  services: Services;
+  logger: Logger;
+  now?: () => Date;
+  /** Extra autocomplete sources (e.g. the alerts module's subscriptions). */
+  autocompleteSources?: Record<string, (invocation: Invocation, partial: string) => Promise<OptionChoice[]>>;
+}
+
+const ERROR_ID_BYTES = 4;
+
+export function createDispatcher(deps: DispatcherDeps): Dispatcher {
+  const byName = new Map(deps.commands.map((c) => [c.name, c]));
+  const now = deps.now ?? (() => new Date());
+  const context = (invocation: Invocation): CommandContext => ({
+    invocation,
+    services: deps.services,
+    now,
+    commands: deps.commands,
+  });
+
+  function find(name: string): CommandDefinition | undefined {
+    return byName.get(name.replace(/^\//, '').toLowerCase());
+  }
+
+  function unknownCommand(name: string): Reply {
+    const suggestion = closest(name.replace(/^\//, ''), [...byName.keys()]);
+    const hint = suggestion ? ` Did you mean /${suggestion}?` : '';
+    return errorReply(`Unknown command /${name.replace(/^\//, '').slice(0, 40)}.${hint} Try /help.`);
+  }
+
+  function prepare(invocation: Invocation): Prepared | Reply {
+    const command = find(invocation.command);
+    if (!command) return unknownCommand(invocation.command);
+    if (command.permission === 'admin' && !invocation.user.isAdmin) {
+      return errorReply(`Only admins can use /${command.name}. Ask a server or workspace admin.`);
+    }
+    let options: OptionMap = command.options;
+    let schema: z.ZodType = command.schema;
+    let subcommand: string | undefined;
+    let raw: Record<string, unknown>;
+
+    if (command.subcommands) {
+      let text = invocation.text ?? '';
+      subcommand = invocation.subcommand?.toLowerCase();
+      if (!subcommand) [subcommand, text] = splitSubcommand(text);
+      const names = Object.keys(command.subcommands);
+      const sub = subcommand ? command.subcommands[subcommand] : undefined;
+      if (!sub) {
+        const suggestion = subcommand ? closest(subcommand, names) : undefined;
+        const what = subcommand ? `Unknown subcommand "${subcommand.slice(0, 30)}".` : 'Which one?';
+        return errorReply(
+          `${what}${suggestion ? ` Did you mean ${suggestion}?` : ''} /${command.name} takes: ${names.join(', ')}.`,
+        );
+      }
+      options = sub.options;
+      schema = sub.schema;
+      raw = invocation.options ? { ...invocation.options } : fromText(text, options);
+    } else {
+      raw = invocation.options ? { ...invocation.options } : fromText(invocation.text ?? '', options);
+    }
+
+    for (const [name, meta] of Object.entries(options)) {
+      if (meta.kind === 'channel' && typeof raw[name] === 'string') {
+        const ref = normalizeChannelOption(String(raw[name]), invocation);
+        if (!ref) return errorReply(`${name}: expected a channel of this ${invocation.platform === 'slack' ? 'workspace' : 'server'}, like #breaking.`);
+        raw[name] = ref;
+      }
+    }
+    for (const key of Object.keys(raw)) if (raw[key] === '' || raw[key] === undefined) delete raw[key];
+    if (raw.__unexpected !== undefined) {
+      const known = Object.keys(options);
+      return errorReply(
+        known.length
+          ? `I did not understand "${String(raw.__unexpected).slice(0, 60)}". Options here: ${known.map((k) => `${k}:`).join(' ')}`
+          : `/${command.name}${subcommand ? ` ${subcommand}` : ''} takes no options.`,
+      );
+    }
+
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) return errorReply(describeOptionError(parsed.error, options));
+    const input = { ...(parsed.data as Record<string, unknown>), ...(subcommand ? { subcommand } : {}) };
+    return {
+      command,
+      input,
+      invocation,
+      visibility: command.permission === 'admin' ? 'ephemeral' : 'channel',
+      mayBeSlow: Boolean(command.mayBeSlow),
+    };
+  }
+
+  async function guarded(invocation: Invocation, what: string, work: () => Promise<Reply>): Promise<Reply> {
+    try {
+      const reply = await work();
+      if (!isReply(reply)) throw new Error(`${what} returned something that is not a Reply`);
+      return reply;
+    } catch (err) {
+      if (isUserError(err)) return errorReply(err.message);
+      const errorId = randomBytes(ERROR_ID_BYTES).toString('hex');
+      deps.logger.error({ err, errorId, command: invocation.command, platform: invocation.platform }, `${what} failed`);
+      return errorReply(`Sorry, something went wrong on our side (error id ${errorId}). Please try again.`);
+    }
+  }
+
+  async function execute(prepared: Prepared): Promise<Reply> {
+    return guarded(prepared.invocation, `/${prepared.command.name}`, () =>
+      prepared.command.run(context(prepared.invocation), prepared.input),
+    );
+  }
+
+  return {
+    commands: deps.commands,
+    find,
+    prepare,
+    execute,
+    async dispatch(invocation) {
+      let prepared: Prepared | Reply;
+      try {
+        prepared = prepare(invocation);
+      } catch (err) {
+        return guarded(invocation, 'prepare', () => Promise.reject(err));
+      }
+      return 'command' in prepared && 'input' in prepared ? execute(prepared) : prepared;
+    },
+    async action(partial, action) {
+      const name = action.split(':')[0];
+      const command = find(name);
+      const invocation: Invocation = { ...partial, command: name };
+      if (!command?.onAction) return errorReply('This button has expired. Run the command again.');
+      if (command.permission === 'admin' && !invocation.user.isAdmin) {
+        return errorReply(`Only admins can use /${command.name}.`);
+      }
+      return guarded(invocation, `action ${name}`, () => command.onAction!(context(invocation), action));
+    },
+    async autocomplete(invocation, option, partial) {
+      try {
+        const command = find(invocation.command);
+        if (!command) return [];
+        const options = invocation.subcommand ? command.subcommands?.[invocation.subcommand]?.options : command.options;
+        const meta = options?.[option];
+        if (!meta?.autocomplete) return [];
+        const choices = await autocompleteFrom(meta.autocomplete, invocation, partial.slice(0, 100));
+        return choices
+          .filter((c) => c.value.length > 0 && c.value.length <= 100)
+          .slice(0, 25)
+          .map((c) => ({ name: truncate(c.name, 100), value: c.value }));
+      } catch (err) {
+        deps.logger.warn({ err, option }, 'autocomplete failed');
+        return [];
+      }
+    },
+  };
+
+  async function autocompleteFrom(source: string, invocation: Invocation, partial: string): Promise<OptionChoice[]> {
+    const store = deps.services.articles;
+    const match = (values: string[]) =>
+      values
+        .filter((v) => v.toLowerCase().includes(partial.toLowerCase()))
+        .map((v) => ({ name: v, value: v }));
+    switch (source) {
+      case 'articles':
+        return (await store.suggest(partial, 25)).map((a) => ({ name: a.title, value: a.id }));
+      case 'sections':
+        return match(await store.sections());
+      case 'sources':
+        return match(await store.sources());
+      default: {
+        const extra = deps.autocompleteSources?.[source];
+        return extra ? extra(invocation, partial) : [];
+      }
+    }
+  }
+}
+
+function fromText(text: string, options: OptionMap): Record<string, unknown> {
+  const { values, rest } = parseTextArgs(text, options);
+  const restOption = Object.entries(options).find(([, m]) => m.rest)?.[0];
+  const raw: Record<string, unknown> = { ...values };
+  if (rest) {
+    if (restOption && raw[restOption] === undefined) raw[restOption] = rest;
+    else if (restOption) raw[restOption] = `${raw[restOption]} ${rest}`;
+    else raw.__unexpected = rest;
+  }
+  return raw;
+}
+
+function describeOptionError(error: z.ZodError, options: OptionMap): string {
+  const issue = error.issues[0];
+  const name = String(issue.path[0] ?? '');
+  const meta = options[name];
+  if (!meta) return `Invalid input: ${issue.message}`;
+  const accepts = meta.choices
+    ? `one of ${meta.choices.map((c) => c.value).join(', ')}`
+    : meta.example
+      ? `${meta.description.toLowerCase()} (e.g. ${meta.example})`
+      : meta.description.toLowerCase();
+  const what = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : 'is not valid';
+  return `Option ${name} ${what}: expected ${accepts}.`;
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import type { ArticleInput } from '../store/types.js';
+
+/**
+ * One schema for `data/*.json` files and `POST /v1/articles` bodies (snake_case, as editors write JSON).
+ * Ids are autocomplete values on Discord, hence ≤ 100 characters.
+ */
+const isoDate = z
+  .string()
+  .trim()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'a date such as 2026-11-25T09:30:00Z')
+  .transform((s) => new Date(s).toISOString());
+
+export const articleJsonSchema = z
+  .object({
+    id: z.string().trim().min(1).max(100).regex(/^[^\s#]+$/, 'no spaces or #').optional(),
+    url: z.url({ protocol: /^https?$/ }).optional().nullable(),
+    title: z.string().trim().min(1, 'a headline is required').max(500),
+    dek: z.string().max(2000).optional(),
+    body: z.string().max(200_000).optional(),
+    section: z.string().trim().max(60).optional(),
+    topics: z.array(z.string().trim().min(1).max(60)).max(30).optional(),
+    source: z.string().trim().max(120).optional(),
+    author: z.string().trim().max(200).optional(),
+    published_at: isoDate.optional(),
+    updated_at: isoDate.optional(),
+    priority: z.enum(['breaking', 'urgent', 'routine']).optional(),
+    status: z.enum(['published', 'corrected', 'retracted']).optional(),
+    image_url: z.url({ protocol: /^https?$/ }).optional().nullable(),
+    related: z.array(z.object({ title: z.string().max(500), url: z.url().optional() })).max(20).optional(),
+  })
+  .strict();
+
+export type ArticleJson = z.infer<typeof articleJsonSchema>;
+
+/** One article or an array of them. */
+export const articleJsonPayloadSchema = z.union([articleJsonSchema, z.array(articleJsonSchema).min(1).max(1000)]);
+
+export function articleJsonToInput(a: ArticleJson, fallbackId?: string): ArticleInput {
+  return {
+    id: a.id,
+    url: a.url ?? null,
+    title: a.title,
+    dek: a.dek,
+    body: a.body,
+    section: a.section,
+    topics: a.topics,
+    source: a.source,
+    author: a.author,
+    publishedAt: a.published_at,
+    updatedAt: a.updated_at,
+    priority: a.priority,
+    status: a.status,
+    imageUrl: a.image_url ?? null,
+    related: a.related,
+    fallbackId,
+  };
+}
+
+/** zod issues as one short line each, naming the field: for warnings and 400 answers. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.slice(0, 10).map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`);
+}
