@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import { defineCommand, type CommandContext } from '../src/core/command.js';
+import { UserError } from '../src/core/errors.js';
+import { answer, type Card, type Reply } from '../src/core/reply.js';
+import { clip, looksLikeUrl, titleCase } from '../src/core/text.js';
+import { parseSince, relativeTime } from '../src/core/time.js';
+import { buildBriefing } from '../src/summarize/briefing.js';
+import { SENTENCES_FOR_LENGTH, type SummaryLength } from '../src/summarize/types.js';
+import type { Article } from '../src/store/types.js';
+import { sectionOption, sectionSchema, sinceOption, sinceSchema } from './shared-options.js';
+
+const BRIEFING_DEFAULT_SINCE = '24h';
+const BRIEFING_CANDIDATES = 300;
+const RUNNERS_UP = 3;
+
+const schema = z.object({
+  article: z.string().trim().min(1).max(500).optional(),
+  length: z.enum(['short', 'standard', 'long']).default('standard'),
+  since: sinceSchema.optional(),
+  section: sectionSchema.optional(),
+});
+type SummaryInput = z.infer<typeof schema>;
+
+export const summary = defineCommand({
+  name: 'summary',
+  description: "An article's key points, or a briefing of the top stories",
+  permission: 'everyone',
+  mayBeSlow: true,
+  options: {
+    article: {
+      kind: 'string',
+      description: 'Article id, link or words of its headline (leave out for a briefing)',
+      rest: true,
+      autocomplete: 'articles',
+      maxLength: 500,
+    },
+    length: {
+      kind: 'string',
+      description: 'How long: short (1 sentence), standard (3), long (5)',
+      choices: [
+        { name: 'short', value: 'short' },
+        { name: 'standard', value: 'standard' },
+        { name: 'long', value: 'long' },
+      ],
+    },
+    since: { ...sinceOption, description: `Briefing period (default ${BRIEFING_DEFAULT_SINCE})` },
+    section: sectionOption,
+  },
+  schema,
+  examples: ['/summary modi moscow visit', '/summary 000_3374571737b0a5b7 length:short', '/summary since:7d section:world'],
+  run: (ctx, input) => {
+    const i = input as SummaryInput;
+    return i.article ? articleSummary(ctx, i.article, i.length) : briefing(ctx, i);
+  },
+});
+
+interface Resolved {
+  article: Article;
+  /** Other matches when the article was found by headline words. */
+  others: Article[];
+}
+
+/** Id, then URL, then headline words (ranked search: bm25 blended with recency). */
+async function resolveArticle(ctx: CommandContext, ref: string): Promise<Resolved | null> {
+  const store = ctx.services.articles;
+  const byId = await store.get(ref);
+  if (byId) return { article: byId, others: [] };
+  if (looksLikeUrl(ref)) {
+    const byUrl = await store.getByUrl(ref);
+    return byUrl ? { article: byUrl, others: [] } : null;
+  }
+  const page = await store.search({ text: ref, limit: RUNNERS_UP + 1, offset: 0 });
+  if (page.items.length === 0) return null;
+  return { article: page.items[0], others: page.items.slice(1) };
+}
+
+async function articleSummary(ctx: CommandContext, ref: string, length: SummaryLength): Promise<Reply> {
+  const resolved = await resolveArticle(ctx, ref);
+  if (!resolved) {
+    throw new UserError(
+      looksLikeUrl(ref)
+        ? 'No stored article has that link. Try /news to find it.'
+        : `No article matches “${clip(ref, 60)}”. Try /news ${clip(ref, 30)} to look for it.`,
+    );
+  }
+  const { article, others } = resolved;
+  const sentences = summarize(ctx, article, SENTENCES_FOR_LENGTH[length]);
+  const now = ctx.now();
+  const card: Card = {
+    title: article.title,
+    url: article.url ?? undefined,
+    text: sentences.map((s) => `• ${s}`).join('\n'),
+    priority: article.priority,
+    badge: badgeFor(article),
+    struck: article.status === 'retracted',
+    footer: [titleCase(article.section), article.source, relativeTime(article.publishedAt, now), `id ${article.id}`]
+      .filter(Boolean)
+      .join(' · '),
+    timestamp: article.publishedAt,
+  };
+  if (others.length) {
+    card.fields = [
+      {
+        name: 'Other matches',
+        value: others.map((o) => `${o.id} — ${clip(o.title, 90)}`).join('\n'),
+      },
+    ];
+  }
+  return answer({
+    visibility: 'channel',
+    shareable: true,
+    text: others.length ? `Best match for “${clip(ref, 60)}”:` : undefined,
+    cards: [card],
+  });
+}
+
+function summarize(ctx: CommandContext, article: Article, n: number): string[] {
+  const key = `summary:${article.id}:${article.version}:${n}`;
+  const cached = ctx.services.cache.get<string[]>(key);
+  if (cached) return cached;
+  const sentences = ctx.services.summarizer.summarize(article, n);
+  const result = sentences.length ? sentences : [clip(article.dek || article.body || article.title, 300)];
+  ctx.services.cache.set(key, result);
+  return result;
+}
+
+function badgeFor(a: Article): string | undefined {
+  if (a.status === 'retracted') return 'RETRACTED';
+  if (a.status === 'corrected') return 'CORRECTED';
+  if (a.priority === 'breaking') return 'BREAKING';
+  return undefined;
+}
+
+async function briefing(ctx: CommandContext, input: SummaryInput): Promise<Reply> {
+  const store = ctx.services.articles;
+  const now = ctx.now();
+  const sinceText = input.since ?? BRIEFING_DEFAULT_SINCE;
+  const since = parseSince(sinceText, now) ?? undefined;
+  let page = await store.latest({ section: input.section, since, limit: BRIEFING_CANDIDATES, offset: 0 });
+  let note = `Top stories since ${sinceText}${input.section ? ` in ${input.section}` : ''}`;
+  if (page.items.length === 0) {
+    page = await store.latest({ section: input.section, limit: BRIEFING_CANDIDATES, offset: 0 });
+    if (page.items.length === 0) {
+      throw new UserError(input.section ? `No stories in ${input.section} yet.` : 'No stories in the store yet.');
+    }
+    note = `Nothing new since ${sinceText}${input.section ? ` in ${input.section}` : ''}; here are the most recent stories`;
+  }
+  const sections = buildBriefing(page.items, ctx.services.summarizer, { now });
+  return answer({
+    visibility: 'channel',
+    shareable: true,
+    text: `${note}:`,
+    cards: sections.map((s) => ({
+      title: titleCase(s.section),
+      items: s.items.map((item) => ({
+        title: item.title,
+        url: item.url ?? undefined,
+        text: item.tldr,
+        id: item.id,
+        priority: item.priority,
+        meta: item.mergedIds.length ? `+${item.mergedIds.length} similar` : undefined,
+      })),
+    })),
+  });
+}

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import {
+  Permanent, channelOfMessage, formatMessageRef, parseChannelRef, parseMessageRef,
+  type ChannelCheck, type ChannelRef, type MessageRef, type OutboundPort,
+} from '../../core/outbound.js';
+import type { Reply } from '../../core/reply.js';
+
+/**
+ * The terminal's outbound port: alerts for `terminal:<name>` channels are printed where the user is typing.
+ * Message ids are unique across restarts so an alert posted before a restart can still be "edited".
+ */
+export class TerminalPort implements OutboundPort {
+  readonly platform = 'terminal' as const;
+  private counter = 0;
+  private readonly prefix = randomBytes(3).toString('hex');
+
+  constructor(private readonly print: (heading: string, reply: Reply) => void) {}
+
+  private nextId(): string {
+    this.counter += 1;
+    return `${this.prefix}${this.counter}`;
+  }
+
+  private check(channel: ChannelRef): string {
+    const parsed = parseChannelRef(channel);
+    if (parsed.platform !== 'terminal') throw new Permanent('wrong_platform', `${channel} is not a terminal channel`);
+    return parsed.channel;
+  }
+
+  async post(channel: ChannelRef, reply: Reply): Promise<MessageRef> {
+    const name = this.check(channel);
+    const id = this.nextId();
+    this.print(`🔔 Alert in #${name} (message ${id})`, reply);
+    return formatMessageRef(channel, id);
+  }
+
+  async edit(message: MessageRef, reply: Reply): Promise<void> {
+    const { channel, messageId } = parseMessageRef(message);
+    this.check(channelOfMessage(message));
+    this.print(`✎ Alert ${messageId} in #${channel} updated`, reply);
+  }
+
+  async replyInThread(message: MessageRef, reply: Reply): Promise<MessageRef> {
+    const { channel, messageId } = parseMessageRef(message);
+    const channelRef = channelOfMessage(message);
+    this.check(channelRef);
+    const id = this.nextId();
+    this.print(`↳ Follow-up to ${messageId} in #${channel}`, reply);
+    return formatMessageRef(channelRef, id);
+  }
+
+  async checkChannel(channel: ChannelRef): Promise<ChannelCheck> {
+    return { ok: true, missing: [], name: this.check(channel) };
+  }
+}
