@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('config', () => {
+  it('defaults to the terminal on an embedded SQLite store under data/', () => {
+    const c = loadConfig({});
+    expect(c.terminalEnabled).toBe(true);
+    expect(c.discordEnabled).toBe(false);
+    expect(c.databasePath).toBe('data/newsdesk.db');
+    expect(c.inboxDir).toBe('data/inbox');
+  });
+
+  it('stops with a message naming the variable on an invalid value', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ DISCORD_PUBLIC_KEY: 'nothex' })).toThrow(/DISCORD_PUBLIC_KEY: 64 hex/);
+    expect(() => loadConfig({ INGEST_TOKEN: 'short' })).toThrow(/INGEST_TOKEN/);
+  });
+
+  it('requires what a platform needs, and never echoes a secret', () => {
+    let message = '';
+    try {
+      loadConfig({ DISCORD_TOKEN: 'very-secret-token-value' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('DISCORD_APPLICATION_ID');
+    expect(message).not.toContain('very-secret-token-value');
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/SLACK_SIGNING_SECRET/);
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slackSocketMode).toBe(true);
+  });
+
+  it('keeps the terminal off when a platform is configured unless TERMINAL=1', () => {
+    const slack = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
+    expect(loadConfig(slack).terminalEnabled).toBe(false);
+    expect(loadConfig({ ...slack, TERMINAL: '1' }).terminalEnabled).toBe(true);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ DISCORD_TOKEN: '', PORT: '' }).discordEnabled).toBe(false);
+  });
+});
