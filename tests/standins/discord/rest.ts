@@ -1,0 +1,268 @@
+import type { DiscordLimits } from './limits.js';
+import { P, computePings } from './permissions.js';
+import { validateChoices, validateCommands, validateMessage, type DiscordError } from './validate.js';
+import {
+  botPermissionsIn, channelJson, messageJson, snowflake,
+  type StandInChannel, type StandInGuild, type StoredMessage, type userJson,
+} from './world.js';
+
+/** The REST routes the adapter uses, answered the way Discord answers them (strictly). */
+export interface InteractionRecord {
+  id: string;
+  token: string;
+  type: number;
+  guildId?: string;
+  channelId: string;
+  createdAt: number;
+  /** The first callback's type (4 reply, 5 defer, 6 deferred update, 7 update, 8 choices). */
+  responseType?: number;
+  originalMessageId?: string;
+  /** For component clicks: the message whose button was clicked. */
+  sourceMessageId?: string;
+  ephemeral: boolean;
+  /** The INTERACTION_CREATE payload as sent (HTTP-mode tests POST it themselves). */
+  payload?: Record<string, unknown>;
+  choices?: Array<{ name: string; value: unknown }>;
+}
+
+export interface RestWorld {
+  limits: DiscordLimits;
+  appId: string;
+  bot: ReturnType<typeof userJson>;
+  guilds: StandInGuild[];
+  messages: Map<string, StoredMessage>;
+  interactions: Map<string, InteractionRecord>;
+  commands: Map<string, Array<Record<string, any>>>;
+  /** Announces a new thread to connected clients. */
+  onThreadCreated(thread: StandInChannel): void;
+  changed(): void;
+}
+
+export interface RestResult {
+  status: number;
+  body?: unknown;
+}
+
+const err = (status: number, code: number, message: string): DiscordError => ({ status, body: { code, message } });
+const ok = (body?: unknown, status = 200): RestResult => ({ status: body === undefined ? 204 : status, body });
+
+export function findChannel(world: RestWorld, id: string): { guild: StandInGuild; channel: StandInChannel } | null {
+  for (const guild of world.guilds) {
+    const channel = guild.channels.find((c) => c.id === id);
+    if (channel) return { guild, channel };
+  }
+  return null;
+}
+
+export function route(world: RestWorld, method: string, path: string, query: URLSearchParams, body: any): RestResult {
+  let m: RegExpExecArray | null;
+  if ((m = /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(path))) {
+    if (m[1] !== world.appId) return err(403, 50001, 'Missing Access');
+    const scope = m[2] ?? 'global';
+    if (m[2] && !world.guilds.some((g) => g.id === m![2])) return err(403, 50001, 'Missing Access');
+    if (method === 'GET') return ok(world.commands.get(scope) ?? []);
+    if (method === 'PUT') return putCommands(world, scope, body);
+  }
+  if ((m = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path)) && method === 'POST') {
+    return interactionCallback(world, m[1], m[2], query, body);
+  }
+  if ((m = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/.exec(path))) return webhook(world, method, m[1], m[2], m[3], body);
+  if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') return startThread(world, m[1], m[2], body);
+  if ((m = /^\/channels\/(\d+)\/messages(?:\/(\d+))?$/.exec(path))) return channelMessages(world, method, m[1], m[2], body);
+  if ((m = /^\/channels\/(\d+)$/.exec(path)) && method === 'GET') {
+    const found = findChannel(world, m[1]);
+    if (!found) return err(404, 10003, 'Unknown Channel');
+    if (!(botPermissionsIn(found.guild, found.channel, world.bot.id) & P.ViewChannel)) return err(403, 50001, 'Missing Access');
+    return ok(channelJson(found.channel));
+  }
+  return { status: 404, body: { code: 0, message: '404: Not Found' } };
+}
+
+function putCommands(world: RestWorld, scope: string, body: unknown): RestResult {
+  const invalid = validateCommands(body);
+  if (invalid) return invalid;
+  const stored = (body as Array<Record<string, any>>).map((c) => ({
+    ...c, id: snowflake(), application_id: world.appId, version: snowflake(), type: c.type ?? 1,
+    ...(scope !== 'global' ? { guild_id: scope } : {}),
+  }));
+  world.commands.set(scope, stored);
+  return ok(stored);
+}
+
+function interactionCallback(world: RestWorld, id: string, token: string, query: URLSearchParams, body: any): RestResult {
+  const rec = world.interactions.get(token);
+  if (!rec || rec.id !== id) return err(404, 10062, 'Unknown interaction');
+  if (rec.responseType !== undefined) return err(400, 40060, 'Interaction has already been acknowledged.');
+  if (Date.now() - rec.createdAt > world.limits.interactionResponseMs) return err(404, 10062, 'Unknown interaction');
+  const type = body?.type;
+  const data = body?.data ?? {};
+  if (type === 8) {
+    if (rec.type !== 4) return err(400, 50035, 'Invalid Form Body');
+    const invalid = validateChoices(data.choices);
+    if (invalid) return invalid;
+    rec.responseType = 8;
+    rec.choices = data.choices;
+  } else if (type === 4 || type === 5) {
+    if (type === 4) {
+      const invalid = validateMessage(data, { requireContent: true });
+      if (invalid) return invalid;
+    }
+    rec.responseType = type;
+    rec.ephemeral = Boolean((data.flags ?? 0) & 64);
+    const msg = createMessage(world, rec.channelId, type === 4 ? data : { content: '', flags: data.flags }, token);
+    if (type === 5) msg.flags |= 128; // "is thinking…"
+    rec.originalMessageId = msg.id;
+  } else if (type === 6 || type === 7) {
+    if (rec.type !== 3) return err(400, 50035, 'Invalid Form Body');
+    if (type === 7) {
+      const invalid = validateMessage(data);
+      if (invalid) return invalid;
+      editMessage(world, world.messages.get(rec.sourceMessageId!)!, data);
+    }
+    rec.responseType = type;
+    rec.originalMessageId = rec.sourceMessageId;
+  } else {
+    return err(400, 50035, 'Invalid Form Body');
+  }
+  world.changed();
+  if (query.get('with_response') === 'true') {
+    const original = rec.originalMessageId ? world.messages.get(rec.originalMessageId) : undefined;
+    return ok({
+      interaction: { id: rec.id, type: rec.type, response_message_id: original?.id, response_message_loading: type === 5, response_message_ephemeral: rec.ephemeral },
+      resource: { type, ...(original ? { message: messageJson(original, world.bot, world.appId) } : {}) },
+    });
+  }
+  return ok();
+}
+
+function webhook(world: RestWorld, method: string, appId: string, token: string, messageId: string | undefined, body: any): RestResult {
+  const rec = world.interactions.get(token);
+  if (appId !== world.appId || !rec || Date.now() - rec.createdAt > world.limits.interactionTokenMs) return err(404, 10015, 'Unknown Webhook');
+  if (rec.responseType === undefined) return err(404, 10015, 'Unknown Webhook');
+  if (!messageId) {
+    if (method !== 'POST') return { status: 405, body: { code: 0, message: '405: Method Not Allowed' } };
+    const invalid = validateMessage(body, { requireContent: true });
+    if (invalid) return invalid;
+    const msg = createMessage(world, rec.channelId, body, token);
+    world.changed();
+    return ok(messageJson(msg, world.bot, world.appId));
+  }
+  const id = decodeURIComponent(messageId) === '@original' ? rec.originalMessageId : messageId;
+  const msg = id ? world.messages.get(id) : undefined;
+  if (!msg || msg.deleted) return err(404, 10008, 'Unknown Message');
+  if (method === 'GET') return ok(messageJson(msg, world.bot, world.appId));
+  if (method === 'DELETE') {
+    msg.deleted = true;
+    world.changed();
+    return ok();
+  }
+  if (method !== 'PATCH') return { status: 405, body: { code: 0, message: '405: Method Not Allowed' } };
+  const invalid = validateMessage(body);
+  if (invalid) return invalid;
+  msg.flags &= ~128;
+  editMessage(world, msg, body);
+  world.changed();
+  return ok(messageJson(msg, world.bot, world.appId));
+}
+
+function channelMessages(world: RestWorld, method: string, channelId: string, messageId: string | undefined, body: any): RestResult {
+  const found = findChannel(world, channelId);
+  if (!found) return err(404, 10003, 'Unknown Channel');
+  const perms = botPermissionsIn(found.guild, found.channel, world.bot.id);
+  if (!(perms & P.ViewChannel)) return err(403, 50001, 'Missing Access');
+  const send = found.channel.type === 11 ? P.SendMessagesInThreads : P.SendMessages;
+  if (method === 'POST' && !messageId) {
+    if (!(perms & send)) return err(403, 50013, 'Missing Permissions');
+    const invalid = validateMessage(body, { requireContent: true });
+    if (invalid) return invalid;
+    if (body.enforce_nonce && body.nonce !== undefined) {
+      const earlier = [...world.messages.values()].find(
+        (m) => m.channelId === channelId && m.nonce === String(body.nonce) && Date.now() - m.createdAt < world.limits.nonceWindowMs,
+      );
+      if (earlier) return ok(messageJson(earlier, world.bot, world.appId));
+    }
+    const msg = createMessage(world, channelId, body, undefined, true);
+    world.changed();
+    return ok(messageJson(msg, world.bot, world.appId));
+  }
+  const msg = messageId ? world.messages.get(messageId) : undefined;
+  if (!msg || msg.deleted || msg.channelId !== channelId) return err(404, 10008, 'Unknown Message');
+  if (method === 'GET') return ok(messageJson(msg, world.bot, world.appId));
+  if (method === 'PATCH') {
+    const invalid = validateMessage(body);
+    if (invalid) return invalid;
+    editMessage(world, msg, body);
+    world.changed();
+    return ok(messageJson(msg, world.bot, world.appId));
+  }
+  if (method === 'DELETE') {
+    msg.deleted = true;
+    world.changed();
+    return ok();
+  }
+  return { status: 405, body: { code: 0, message: '405: Method Not Allowed' } };
+}
+
+function startThread(world: RestWorld, channelId: string, messageId: string, body: any): RestResult {
+  const found = findChannel(world, channelId);
+  if (!found) return err(404, 10003, 'Unknown Channel');
+  const perms = botPermissionsIn(found.guild, found.channel, world.bot.id);
+  if (!(perms & P.ViewChannel)) return err(403, 50001, 'Missing Access');
+  if (!(perms & P.CreatePublicThreads)) return err(403, 50013, 'Missing Permissions');
+  const msg = world.messages.get(messageId);
+  if (!msg || msg.channelId !== channelId || msg.deleted) return err(404, 10008, 'Unknown Message');
+  if (msg.threadId) return err(400, 160004, 'A thread has already been created for this message');
+  const name = String(body?.name ?? '');
+  if (name.length < 1 || name.length > 100) {
+    return { status: 400, body: { code: 50035, message: 'Invalid Form Body', errors: { name: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' }] } } } };
+  }
+  // Discord gives a thread started from a message the message's id.
+  const thread: StandInChannel = { id: msg.id, guildId: found.guild.id, name, type: 11, parentId: channelId, overwrites: [] };
+  found.guild.channels.push(thread);
+  msg.threadId = thread.id;
+  world.onThreadCreated(thread);
+  world.changed();
+  return ok({ ...channelJson(thread), owner_id: world.bot.id });
+}
+
+function senderPermissions(world: RestWorld, channelId: string): bigint {
+  const found = findChannel(world, channelId);
+  return found ? botPermissionsIn(found.guild, found.channel, world.bot.id) : 0n;
+}
+
+function createMessage(world: RestWorld, channelId: string, body: any, token?: string, channelPost = false): StoredMessage {
+  const found = findChannel(world, channelId);
+  const senderPerms = senderPermissions(world, channelId);
+  const embedsAllowed = !channelPost || Boolean(senderPerms & P.EmbedLinks);
+  const msg: StoredMessage = {
+    id: snowflake(),
+    channelId,
+    guildId: found?.guild.id,
+    content: String(body.content ?? ''),
+    // Discord drops embeds silently when the sender lacks Embed Links.
+    embeds: embedsAllowed ? (body.embeds ?? []) : [],
+    components: body.components ?? [],
+    flags: Number(body.flags ?? 0),
+    allowedMentions: body.allowed_mentions,
+    pings: computePings(String(body.content ?? ''), body.allowed_mentions, senderPerms, found?.guild.roles ?? []),
+    nonce: body.nonce !== undefined ? String(body.nonce) : undefined,
+    interactionToken: token,
+    history: [body],
+    createdAt: Date.now(),
+    deleted: false,
+  };
+  world.messages.set(msg.id, msg);
+  return msg;
+}
+
+function editMessage(world: RestWorld, msg: StoredMessage, body: any): void {
+  const found = findChannel(world, msg.channelId);
+  const senderPerms = senderPermissions(world, msg.channelId);
+  if (body.content !== undefined) msg.content = String(body.content ?? '');
+  if (body.embeds !== undefined) msg.embeds = body.embeds ?? [];
+  if (body.components !== undefined) msg.components = body.components ?? [];
+  if (body.allowed_mentions !== undefined) msg.allowedMentions = body.allowed_mentions;
+  if (body.flags !== undefined) msg.flags = (msg.flags & 64) | Number(body.flags);
+  msg.pings = computePings(msg.content, msg.allowedMentions, senderPerms, found?.guild.roles ?? []);
+  msg.history.push(body);
+}
