@@ -1,0 +1,330 @@
+import { Permanent, RetryLater, type OutboundPort, type Platform } from '../core/outbound.js';
+import type { Reply } from '../core/reply.js';
+import type { Logger } from '../log.js';
+import type { SqliteOutbox } from '../store/sqlite/outbox.js';
+import type { SqliteSubscriptions } from '../store/sqlite/subscriptions.js';
+import type { ArticleStore } from '../store/types.js';
+import type { Summarizer } from '../summarize/types.js';
+import { Pacer, PLATFORM_RATE_RULES, type Operation, type RateRule } from './pacing.js';
+import { renderAlert, renderFollowUp, renderGroup, type AlertArticle } from './render.js';
+import type { Delivery, DeliveryState, Subscription } from './types.js';
+
+export interface DispatcherOptions {
+  outbox: SqliteOutbox;
+  subscriptions: SqliteSubscriptions;
+  articles: Pick<ArticleStore, 'get'>;
+  /** The running adapters' ports; adapters may appear after start (their rows wait until then). */
+  ports: Map<Platform, OutboundPort>;
+  summarizer?: Pick<Summarizer, 'tldr'>;
+  logger: Logger;
+  timeZone: string;
+  /** Auto-pause on a permanent failure (audited by the caller). */
+  pauseSubscription(sub: Subscription, reason: string): void;
+  now?: () => number;
+  rules?: readonly RateRule[];
+  /** Requests in flight per platform. */
+  concurrency?: number;
+  /** A send that has not answered by then is treated as "outcome unknown" and retried after asking the platform. */
+  sendTimeoutMs?: number;
+  maxAttempts?: number;
+}
+
+export interface SettledEvent {
+  delivery: Delivery;
+  operation: Operation;
+  state: DeliveryState;
+  /** A retry was scheduled (the row went back to the queue). */
+  retrying: boolean;
+}
+
+export interface AlertDispatcher {
+  /** Look for due work now (called after every commit that queued rows). */
+  wake(): void;
+  /** Reconciles rows left 'sending' by a crash, per platform as its port appears, then starts delivering. */
+  start(): void;
+  onSettled(listener: (e: SettledEvent) => void): () => void;
+  /** Stops taking work; waits (bounded) for requests in flight. */
+  stop(drainMs?: number): Promise<void>;
+  readonly pacer: Pacer;
+}
+
+const DUE_BATCH = 500;
+const MAX_TIMER_MS = 30_000;
+const RECONCILE_RETRY_MS = 5_000;
+const BACKOFF_BASE_MS = 2_000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+
+export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher {
+  const now = opts.now ?? Date.now;
+  const pacer = new Pacer(opts.rules ?? PLATFORM_RATE_RULES, now);
+  const concurrency = opts.concurrency ?? 16;
+  const sendTimeoutMs = opts.sendTimeoutMs ?? 30_000;
+  const maxAttempts = opts.maxAttempts ?? 10;
+  const inFlight = new Map<string, Promise<void>>();
+  const inFlightPerPlatform = new Map<Platform, number>();
+  const reconciled = new Set<Platform>();
+  const reconciling = new Set<Platform>();
+  const listeners = new Set<(e: SettledEvent) => void>();
+  const tldrs = new Map<string, string>();
+  let started = false;
+  let stopped = false;
+  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+  function wake(): void {
+    if (stopped || !started || scheduled) return;
+    scheduled = true;
+    setImmediate(tick);
+  }
+
+  /** Platforms whose port is up, reconciled, and not saturated. */
+  function readyPlatforms(): Platform[] {
+    const out: Platform[] = [];
+    for (const [platform] of opts.ports) {
+      if (!reconciled.has(platform)) {
+        void reconcile(platform);
+        continue;
+      }
+      if ((inFlightPerPlatform.get(platform) ?? 0) >= concurrency) continue;
+      if (pacer.platformWaitMs(platform) > 0) continue;
+      out.push(platform);
+    }
+    return out;
+  }
+
+  function tick(): void {
+    scheduled = false;
+    if (stopped) return;
+    const at = now();
+    let nextWait = Number.POSITIVE_INFINITY;
+    const platforms = readyPlatforms();
+    for (const row of opts.outbox.due(at, platforms, DUE_BATCH)) {
+      if (inFlight.has(row.id)) continue;
+      const port = opts.ports.get(row.platform)!;
+      if ((inFlightPerPlatform.get(row.platform) ?? 0) >= concurrency) continue;
+      const op: Operation = row.state === 'sent' ? 'edit' : 'post';
+      const wait = pacer.waitMs(row.platform, row.channel, op);
+      if (wait > 0) {
+        nextWait = Math.min(nextWait, wait);
+        continue;
+      }
+      const claimed = op === 'post' ? opts.outbox.claimPost(row.id, at) : opts.outbox.claimEdit(row.id, at);
+      if (!claimed) continue;
+      pacer.record(row.platform, row.channel, op);
+      run(row, op, port);
+    }
+    for (const [platform] of opts.ports) {
+      const w = pacer.platformWaitMs(platform);
+      if (w > 0) nextWait = Math.min(nextWait, w);
+    }
+    const nextDue = opts.outbox.nextDueAt();
+    if (nextDue !== null) nextWait = Math.min(nextWait, Math.max(0, nextDue - at));
+    clearTimeout(timer);
+    if (Number.isFinite(nextWait)) timer = setTimeout(wake, Math.min(Math.max(nextWait, 1), MAX_TIMER_MS)).unref();
+  }
+
+  function run(row: Delivery, op: Operation, port: OutboundPort): void {
+    inFlightPerPlatform.set(row.platform, (inFlightPerPlatform.get(row.platform) ?? 0) + 1);
+    const work = (op === 'post' ? post(row, port) : edit(row, port))
+      .catch((err) => opts.logger.error({ err, delivery: row.id }, 'alert delivery bookkeeping failed'))
+      .finally(() => {
+        inFlight.delete(row.id);
+        inFlightPerPlatform.set(row.platform, (inFlightPerPlatform.get(row.platform) ?? 1) - 1);
+        wake();
+      });
+    inFlight.set(row.id, work);
+  }
+
+  function settle(row: Delivery, operation: Operation, retrying: boolean): void {
+    const delivery = opts.outbox.get(row.id) ?? row;
+    for (const l of listeners) l({ delivery, operation, state: delivery.state, retrying });
+  }
+
+  async function post(row: Delivery, port: OutboundPort): Promise<void> {
+    const sub = opts.subscriptions.get(row.subscriptionId);
+    try {
+      if (!sub) throw new Skip('subscription removed');
+      if (row.kind !== 'test' && sub.paused) throw new Skip(`subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}`);
+      const content = await buildPost(row, sub);
+      if (row.inDoubt && port.findPosted) {
+        const found = await withTimeout(port.findPosted(row.channel, row.id, row.createdAt - 60_000), sendTimeoutMs);
+        if (found) return finishPost(row, found, content.version);
+      }
+      const ref = await withTimeout(port.post(row.channel, content.reply, { deliveryId: row.id }), sendTimeoutMs);
+      finishPost(row, ref, content.version);
+    } catch (err) {
+      if (err instanceof Skip) {
+        opts.outbox.finish(row.id, 'skipped', err.message, now());
+        settle(row, 'post', false);
+        return;
+      }
+      failed(row, 'post', err, sub);
+    }
+  }
+
+  function finishPost(row: Delivery, ref: string, version: number): void {
+    const at = now();
+    opts.outbox.markSent(row.id, ref, version, at);
+    if (row.kind === 'digest' || row.kind === 'fold') opts.outbox.markMembersSent(row.id, ref, at);
+    settle(row, 'post', false);
+  }
+
+  async function buildPost(row: Delivery, sub: Subscription): Promise<{ reply: Reply; version: number }> {
+    const timeZone = sub.tz ?? opts.timeZone;
+    if (row.kind === 'test') {
+      const sample = JSON.parse(row.payload ?? '{}') as AlertArticle;
+      return { reply: renderAlert(sample, sub, { timeZone, test: true, tldr: sample.dek }), version: 1 };
+    }
+    if (row.kind === 'digest' || row.kind === 'fold') {
+      const members = opts.outbox.members(row.id);
+      const articles = (await Promise.all(members.map((m) => opts.articles.get(m.articleId!))))
+        .filter((a): a is NonNullable<typeof a> => a !== null && a.status !== 'retracted');
+      if (articles.length === 0) throw new Skip('nothing left to send (the held stories were retracted)');
+      return { reply: renderGroup(row.kind, articles, { timeZone }), version: 1 };
+    }
+    const article = await opts.articles.get(row.articleId!);
+    if (!article) throw new Skip('the article is no longer in the store');
+    if (article.status === 'retracted') throw new Skip('retracted before it was sent');
+    return { reply: renderAlert(article, sub, { timeZone, tldr: tldrOf(article) }), version: article.version };
+  }
+
+  async function edit(row: Delivery, port: OutboundPort): Promise<void> {
+    const sub = opts.subscriptions.get(row.subscriptionId);
+    try {
+      const article = row.articleId ? await opts.articles.get(row.articleId) : null;
+      if (!article || !row.messageRef || !sub) {
+        opts.outbox.giveUpEdit(row.id, 'nothing to edit', now());
+        return settle(row, 'edit', false);
+      }
+      const timeZone = sub.tz ?? opts.timeZone;
+      const tldr = tldrOf(article);
+      await withTimeout(port.edit(row.messageRef, renderAlert(article, sub, { timeZone, tldr })), sendTimeoutMs);
+      let threadVersion: number | null = null;
+      if (sub.threads && (row.threadVersion ?? 0) < article.version) {
+        await pacer.acquire(row.platform, row.channel, 'post', sleep);
+        const reply = renderFollowUp(article, { timeZone, tldr });
+        // Its own delivery id per version: a re-sent follow-up after a crash dedupes like a post.
+        await withTimeout(port.replyInThread(row.messageRef, reply, { deliveryId: `${row.id}.${article.version}` }), sendTimeoutMs);
+        threadVersion = article.version;
+      }
+      opts.outbox.markEdited(row.id, article.version, threadVersion, now());
+      settle(row, 'edit', false);
+    } catch (err) {
+      failed(row, 'edit', err, sub);
+    }
+  }
+
+  function failed(row: Delivery, op: Operation, err: unknown, sub: Subscription | null): void {
+    const at = now();
+    const attempts = row.attempts + 1;
+    if (err instanceof Permanent) {
+      const reason = `${row.platform}: ${err.reason} (${err.code})`;
+      opts.logger.warn({ delivery: row.id, subscription: row.subscriptionId, code: err.code, op }, `alert ${op} failed permanently`);
+      if (op === 'edit') opts.outbox.giveUpEdit(row.id, reason, at);
+      else {
+        opts.outbox.finish(row.id, 'failed', reason, at);
+        if (sub && row.kind !== 'test') opts.pauseSubscription(sub, reason);
+      }
+      return settle(row, op, false);
+    }
+    const retryLater = err instanceof RetryLater ? err : null;
+    const message = retryLater ? retryLater.reason : err instanceof Error ? err.message : String(err);
+    if (attempts >= maxAttempts) {
+      const reason = `gave up after ${attempts} attempts: ${message}`;
+      if (op === 'edit') opts.outbox.giveUpEdit(row.id, reason, at);
+      else opts.outbox.finish(row.id, 'failed', reason, at);
+      opts.logger.warn({ delivery: row.id, op }, `alert ${op} ${reason}`);
+      return settle(row, op, false);
+    }
+    const delay = retryLater ? retryLater.delayMs : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
+    if (retryLater) pacer.block(row.platform, row.channel, delay, /global/i.test(retryLater.reason));
+    // Only a refusal proves nothing was posted; a timeout or an unexpected error leaves the outcome unknown.
+    const inDoubt = op === 'post' && (!retryLater || /time(d)? ?out|abort/i.test(retryLater.reason));
+    opts.outbox.retry(row.id, at + delay, message, inDoubt, at);
+    opts.logger.info({ delivery: row.id, op, delayMs: delay, reason: message }, `alert ${op} will be retried`);
+    settle(row, op, true);
+  }
+
+  /**
+   * Rows a crash left 'sending' have an unknown outcome. Where the platform can be asked (Slack history with
+   * our metadata) we ask before any re-post; Discord re-posts with the same enforced nonce, which Discord dedupes.
+   */
+  async function reconcile(platform: Platform): Promise<void> {
+    if (reconciling.has(platform) || reconciled.has(platform)) return;
+    reconciling.add(platform);
+    const port = opts.ports.get(platform)!;
+    let pending = 0;
+    for (const row of opts.outbox.inDoubt(platform)) {
+      try {
+        const found = port.findPosted ? await withTimeout(port.findPosted(row.channel, row.id, row.createdAt - 60_000), sendTimeoutMs) : null;
+        if (found) {
+          opts.outbox.markSent(row.id, found, row.targetVersion, now());
+          if (row.kind === 'digest' || row.kind === 'fold') opts.outbox.markMembersSent(row.id, found, now());
+        } else opts.outbox.retry(row.id, now(), 'outcome unknown after a restart: not found, posting again', false, now());
+      } catch (err) {
+        pending += 1;
+        opts.outbox.retry(row.id, now() + RECONCILE_RETRY_MS, `could not check after a restart: ${(err as Error).message}`, true, now());
+      }
+    }
+    const edits = opts.outbox.resumeEdits(now());
+    opts.logger.info({ platform, unresolved: pending, edits }, 'alert outbox reconciled after start');
+    reconciling.delete(platform);
+    reconciled.add(platform);
+    wake();
+  }
+
+  function tldrOf(article: AlertArticle): string | undefined {
+    if (!opts.summarizer) return undefined;
+    const key = `${article.id}@${article.version}`;
+    let t = tldrs.get(key);
+    if (t === undefined) {
+      try {
+        t = opts.summarizer.tldr(article);
+      } catch (err) {
+        opts.logger.warn({ err, article: article.id }, 'TL;DR failed; the alert uses the dek');
+        t = '';
+      }
+      if (tldrs.size > 500) tldrs.clear();
+      tldrs.set(key, t);
+    }
+    return t || undefined;
+  }
+
+  return {
+    pacer,
+    wake,
+    start() {
+      started = true;
+      wake();
+    },
+    onSettled(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async stop(drainMs = 5_000) {
+      stopped = true;
+      clearTimeout(timer);
+      const drained = Promise.allSettled([...inFlight.values()]);
+      let bound: NodeJS.Timeout | undefined;
+      await Promise.race([drained, new Promise<void>((r) => (bound = setTimeout(r, drainMs)))]);
+      clearTimeout(bound);
+    },
+  };
+}
+
+/** Not an error: the row is done without sending (paused, removed, retracted). */
+class Skip extends Error {}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RetryLater(1_000, `no answer within ${ms} ms (timeout)`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

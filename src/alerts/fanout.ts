@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import type { SqliteOutbox } from '../store/sqlite/outbox.js';
+import type { SqliteSubscriptions } from '../store/sqlite/subscriptions.js';
+import type { Article, UpsertResult } from '../store/types.js';
+import { SAME_HEADLINE_SIMILARITY, SAME_STORY_WINDOW_MS, headlineKey, headlineSimilarity } from './dedupe.js';
+import { matchSubscription } from './match.js';
+import { quietState } from './quiet-hours.js';
+import { PRIORITY_RANK, type Subscription } from './types.js';
+
+/** Routine alerts waiting for one subscription beyond this many are folded into one "N more stories" message. */
+export const FOLD_THRESHOLD = 5;
+/** Near-duplicate headlines are looked for among this many recent stories (bounded work per article). */
+const RECENT_STORIES_SCANNED = 500;
+/** Headlines this short are compared exactly: two shared words say little. */
+const FUZZY_MIN_WORDS = 3;
+
+/** Delivery ids double as Discord nonces (≤ 25 characters): 12 URL-safe characters. */
+export function newDeliveryId(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+export interface FanoutDeps {
+  subscriptions: SqliteSubscriptions;
+  outbox: SqliteOutbox;
+  now: () => Date;
+}
+
+/** The store's change, plus the feeds' "first poll of a new feed: store but do not alert" flag when present. */
+export type AlertableChange = UpsertResult & { quiet?: boolean; article: Article & { quiet?: boolean } };
+
+/**
+ * The article-change listener. It runs synchronously inside the store's write transaction, so an article and
+ * its outbox rows commit together or not at all: no alert is lost between "stored" and "queued".
+ * Returns how many rows became due now (the dispatcher is woken after the commit when > 0).
+ */
+export function fanOut(deps: FanoutDeps, change: AlertableChange): number {
+  const { article } = change;
+  const now = deps.now();
+  const nowMs = now.getTime();
+  let story = deps.outbox.story(article.id);
+
+  if (!story) {
+    const quiet = Boolean(change.quiet ?? article.quiet);
+    const { storyId, reason } = quiet ? { storyId: article.id, reason: null } : resolveStory(deps, article, nowMs);
+    deps.outbox.addStory({
+      articleId: article.id, storyId, canonicalUrl: article.canonicalUrl, titleKey: headlineKey(article.title),
+      duplicateReason: reason, quiet, seenAt: nowMs,
+    });
+    story = deps.outbox.story(article.id)!;
+    if (quiet) return 0;
+    if (change.outcome === 'created') {
+      return article.status === 'retracted' ? 0 : queueForSubscriptions(deps, article, story.storyId, now);
+    }
+  }
+  if (change.outcome !== 'updated') return 0;
+
+  const rank = article.status === 'retracted' ? 0 : PRIORITY_RANK[article.priority];
+  const edits = deps.outbox.retarget(article.id, article.version, rank, nowMs);
+  // A story raised in priority may now reach subscriptions it did not before; others only get edits.
+  const raised = change.previous && PRIORITY_RANK[article.priority] < PRIORITY_RANK[change.previous.priority];
+  if (!raised || story.quiet || article.status === 'retracted') return edits;
+  return edits + queueForSubscriptions(deps, article, story.storyId, now);
+}
+
+function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId: string, now: Date): number {
+  const nowMs = now.getTime();
+  const rank = PRIORITY_RANK[article.priority];
+  let dueNow = 0;
+  for (const sub of deps.subscriptions.active()) {
+    if (!matchSubscription(article, sub).matches) continue;
+    const base = {
+      id: newDeliveryId(), storyId, articleId: article.id, subscriptionId: sub.id, kind: 'alert' as const,
+      platform: sub.platform, channel: sub.channel, priorityRank: rank, targetVersion: article.version,
+    };
+    if (sub.paused) {
+      deps.outbox.insert({ ...base, state: 'skipped', reason: `subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}` }, nowMs);
+      continue;
+    }
+    const quiet = article.priority === 'breaking' ? { quiet: false as const } : quietState(now, sub.quiet);
+    if (quiet.quiet) {
+      const digest = openGroup(deps, sub, 'digest', quiet.endsAt.getTime(), `digest:${sub.id}:${quiet.endsAt.getTime()}`, nowMs);
+      deps.outbox.insert({ ...base, state: 'held', foldedInto: digest }, nowMs);
+      continue;
+    }
+    if (rank === PRIORITY_RANK.routine && deps.outbox.countPendingRoutine(sub.id) >= FOLD_THRESHOLD) {
+      const fold = openGroup(deps, sub, 'fold', nowMs, `fold:${newDeliveryId()}`, nowMs);
+      if (deps.outbox.insert({ ...base, state: 'folded', foldedInto: fold }, nowMs)) dueNow += 1;
+      continue;
+    }
+    if (deps.outbox.insert({ ...base, state: 'pending', dueAt: nowMs }, nowMs)) dueNow += 1;
+  }
+  return dueNow;
+}
+
+/** The subscription's open digest (quiet hours) or fold (pile-up) row, created on first use. */
+function openGroup(deps: FanoutDeps, sub: Subscription, kind: 'digest' | 'fold', dueAt: number, storyId: string, nowMs: number): string {
+  const open = deps.outbox.openGroup(sub.id, kind, kind === 'digest' ? storyId : undefined);
+  if (open) return open.id;
+  const id = newDeliveryId();
+  deps.outbox.insert(
+    { id, storyId, articleId: null, subscriptionId: sub.id, kind, platform: sub.platform, channel: sub.channel, priorityRank: PRIORITY_RANK.routine, state: 'pending', targetVersion: 1, dueAt },
+    nowMs,
+  );
+  return id;
+}
+
+/** The same story from another source: same canonical URL, or a near-identical headline within the window. */
+function resolveStory(deps: FanoutDeps, article: Article, nowMs: number): { storyId: string; reason: string | null } {
+  if (article.canonicalUrl) {
+    const byUrl = deps.outbox.storyByUrl(article.canonicalUrl);
+    if (byUrl && byUrl !== article.id) return { storyId: byUrl, reason: 'same URL' };
+  }
+  const key = headlineKey(article.title);
+  if (!key) return { storyId: article.id, reason: null };
+  const fuzzy = key.split(' ').length >= FUZZY_MIN_WORDS;
+  for (const recent of deps.outbox.recentTitles(nowMs - SAME_STORY_WINDOW_MS, RECENT_STORIES_SCANNED)) {
+    if (recent.storyId === article.id) continue;
+    const same = fuzzy ? headlineSimilarity(key, recent.titleKey) >= SAME_HEADLINE_SIMILARITY : key === recent.titleKey;
+    if (same) return { storyId: recent.storyId, reason: 'near-identical headline' };
+  }
+  return { storyId: article.id, reason: null };
+}

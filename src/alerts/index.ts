@@ -1,0 +1,97 @@
+import type { Database } from 'better-sqlite3';
+import type { Invocation, OptionChoice } from '../core/command.js';
+import { parseChannelRef, type OutboundPort, type Platform } from '../core/outbound.js';
+import type { Logger } from '../log.js';
+import { SqliteAuditLog } from '../store/sqlite/audit.js';
+import { SqliteOutbox } from '../store/sqlite/outbox.js';
+import { SqliteSubscriptions } from '../store/sqlite/subscriptions.js';
+import type { ArticleStore } from '../store/types.js';
+import type { Summarizer } from '../summarize/types.js';
+import { createAlertDispatcher, type AlertDispatcher } from './dispatcher.js';
+import { fanOut, type AlertableChange } from './fanout.js';
+import type { RateRule } from './pacing.js';
+import { createAlertsService } from './service.js';
+import type { Actor, AlertsService, Scope } from './types.js';
+
+export interface StartAlertsOptions {
+  /** The store's SQLite connection (the alerts tables come from its migrations 200–). */
+  db: Database;
+  articles: ArticleStore;
+  ports: Map<Platform, OutboundPort>;
+  summarizer?: Pick<Summarizer, 'tldr'>;
+  logger: Logger;
+  config: { TIMEZONE: string };
+  now?: () => Date;
+  /** Pacing rules (default: the platforms' documented limits). */
+  rules?: readonly RateRule[];
+  concurrency?: number;
+}
+
+export interface Alerts {
+  service: AlertsService;
+  dispatcher: AlertDispatcher;
+  /** For the core dispatcher's `autocompleteSources`. */
+  autocompleteSources: { subscriptions: (invocation: Invocation, partial: string) => Promise<OptionChoice[]> };
+  stop(): Promise<void>;
+}
+
+const SYSTEM: Actor = { id: 'system', name: 'Newsdesk', platform: 'system', workspace: '' };
+
+export function scopeOf(invocation: Pick<Invocation, 'platform' | 'workspace'>): Scope {
+  return { platform: invocation.platform, workspace: invocation.workspace };
+}
+
+/**
+ * Starts the alerts pipeline: the fan-out listener inside the article store's write transaction, and the
+ * dispatcher that delivers the outbox through the adapters' ports. Call before articles are loaded, so files
+ * that arrived while the bot was down are matched too.
+ */
+export function startAlerts(opts: StartAlertsOptions): Alerts {
+  const now = opts.now ?? (() => new Date());
+  const subscriptions = new SqliteSubscriptions(opts.db);
+  const outbox = new SqliteOutbox(opts.db);
+  const audit = new SqliteAuditLog(opts.db);
+  const logger = opts.logger.child({ module: 'alerts' });
+
+  const dispatcher = createAlertDispatcher({
+    outbox, subscriptions, articles: opts.articles, ports: opts.ports, summarizer: opts.summarizer, logger,
+    timeZone: opts.config.TIMEZONE, now: () => now().getTime(), rules: opts.rules, concurrency: opts.concurrency,
+    pauseSubscription(sub, reason) {
+      opts.db.transaction(() => {
+        subscriptions.setPaused(sub.id, true, reason);
+        outbox.skipQueued(sub.id, `subscription paused: ${reason}`, now().getTime());
+        audit.append(now(), SYSTEM, { platform: sub.platform, workspace: sub.workspace }, 'auto-pause', sub.id, { reason });
+      })();
+      // No platform-neutral way to reach a channel's admins privately: the reason is logged here and shown in
+      // /alerts list and /alerts why, where admins look.
+      logger.warn({ subscription: sub.id, channel: sub.channel, reason }, 'alert subscription paused after a permanent failure');
+    },
+  });
+
+  const unlisten = opts.articles.onChange((change) => {
+    // Runs inside the write transaction; the wake-up is deferred by the dispatcher until after the commit.
+    if (fanOut({ subscriptions, outbox, now }, change as AlertableChange) > 0) dispatcher.wake();
+  });
+
+  const service = createAlertsService({
+    db: opts.db, subscriptions, outbox, audit, articles: opts.articles, ports: opts.ports, dispatcher,
+    timeZone: opts.config.TIMEZONE, now,
+  });
+  dispatcher.start();
+
+  return {
+    service,
+    dispatcher,
+    autocompleteSources: {
+      subscriptions: async (invocation, partial) =>
+        (await service.suggest(scopeOf(invocation), partial)).map((s) => ({
+          name: `${s.id} · #${s.channelName ?? parseChannelRef(s.channel).channel} · ${s.minPriority}+${s.paused ? ' · paused' : ''}`,
+          value: s.id,
+        })),
+    },
+    async stop() {
+      unlisten();
+      await dispatcher.stop();
+    },
+  };
+}

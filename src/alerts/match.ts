@@ -1,0 +1,40 @@
+import type { Article } from '../store/types.js';
+import { PRIORITY_RANK, type Subscription } from './types.js';
+
+export type MatchResult = { matches: true } | { matches: false; reason: string };
+
+/**
+ * Does an article pass a subscription's filters? Pure, so `/alerts why` can ask the same question later and
+ * give the same answer the fan-out got. Paused and quiet hours are decided by the caller (they depend on time).
+ */
+export function matchSubscription(article: Pick<Article, 'priority' | 'section' | 'title' | 'dek' | 'topics'>, sub: Subscription): MatchResult {
+  if (PRIORITY_RANK[article.priority] > PRIORITY_RANK[sub.minPriority]) {
+    return { matches: false, reason: `priority ${article.priority} is below this subscription's minimum (${sub.minPriority})` };
+  }
+  if (sub.sections.length > 0 && !sub.sections.includes(article.section.toLowerCase())) {
+    return { matches: false, reason: `section "${article.section || 'none'}" is not one of ${sub.sections.join(', ')}` };
+  }
+  if (sub.keywords.length > 0) {
+    const haystack = normalizeWords([article.title, article.dek, ...article.topics].join(' '));
+    if (!sub.keywords.some((k) => containsPhrase(haystack, normalizeWords(k)))) {
+      return { matches: false, reason: `none of the keywords (${sub.keywords.join(', ')}) is in the headline, dek or topics` };
+    }
+  }
+  return { matches: true };
+}
+
+/** Lower-case words separated by single spaces, accents folded: "Modi's" → "modi s". */
+export function normalizeWords(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+/** Whole words only: the keyword "war" does not match "award". */
+function containsPhrase(haystack: string, phrase: string): boolean {
+  if (!phrase) return false;
+  return ` ${haystack} `.includes(` ${phrase} `);
+}

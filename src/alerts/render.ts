@@ -1,0 +1,114 @@
+import type { Card, Reply, ReplyItem, ReplyMention } from '../core/reply.js';
+import { clip } from '../core/text.js';
+import { formatClock } from '../core/time.js';
+import type { Article } from '../store/types.js';
+import type { Summarizer } from '../summarize/types.js';
+import type { Subscription } from './types.js';
+
+/** Items listed in a digest or fold message; the rest are counted. */
+export const GROUP_ITEMS_SHOWN = 10;
+const TLDR_MAX = 300;
+
+export interface AlertRenderOptions {
+  /** Time zone for "Updated HH:MM" (the subscription's, else TIMEZONE). */
+  timeZone: string;
+  /** One-sentence summary; the dek is used when there is none. */
+  tldr?: string;
+  test?: boolean;
+}
+
+export type AlertArticle = Pick<
+  Article,
+  'id' | 'url' | 'title' | 'dek' | 'body' | 'section' | 'source' | 'publishedAt' | 'updatedAt' | 'priority' | 'status' | 'imageUrl' | 'version'
+>;
+
+/**
+ * An article as an alert. Every string stays plain text; the adapters escape it. Pings come only from the
+ * subscription (an admin's choice), only on breaking alerts, never from anything in the article.
+ */
+export function renderAlert(article: AlertArticle, sub: Subscription | null, opts: AlertRenderOptions): Reply {
+  const retracted = article.status === 'retracted';
+  const badges: string[] = [];
+  if (opts.test) badges.push('TEST');
+  if (retracted) badges.push('RETRACTED');
+  else {
+    if (article.priority === 'breaking') badges.push('BREAKING');
+    if (article.priority === 'urgent') badges.push('URGENT');
+    if (article.status === 'corrected') badges.push('CORRECTED');
+  }
+  const lines: string[] = [];
+  if (retracted) lines.push('This story has been retracted by its publisher.');
+  else {
+    const summary = opts.tldr?.trim() || article.dek.trim();
+    if (summary) lines.push(clip(summary, TLDR_MAX));
+  }
+  if (article.version > 1) lines.push(`Updated ${formatClock(new Date(article.updatedAt), opts.timeZone)}`);
+
+  const card: Card = {
+    title: article.title,
+    url: article.url ?? undefined,
+    text: lines.join('\n\n') || undefined,
+    footer: [article.source, article.section].filter(Boolean).join(' · ') || undefined,
+    timestamp: article.publishedAt,
+    priority: article.priority,
+    imageUrl: retracted ? undefined : (article.imageUrl ?? undefined),
+    badge: badges.length ? badges.join(' · ') : undefined,
+    struck: retracted,
+  };
+  const mention = opts.test || retracted ? undefined : mentionFor(article, sub);
+  return {
+    kind: 'answer',
+    visibility: 'channel',
+    cards: [card],
+    ...(opts.test ? { text: 'TEST alert: this is what an alert in this channel looks like.' } : {}),
+    ...(mention ? { mention } : {}),
+  };
+}
+
+function mentionFor(article: AlertArticle, sub: Subscription | null): ReplyMention | undefined {
+  if (!sub || article.priority !== 'breaking') return undefined;
+  if (sub.platform === 'discord' && sub.mentionRoleId) return { discordRoleId: sub.mentionRoleId };
+  if (sub.platform === 'slack' && sub.mentionHere) return { slackHere: true };
+  return undefined;
+}
+
+/** A thread reply under the alert when the story changes (subscriptions with follow-ups on). */
+export function renderFollowUp(article: AlertArticle, opts: AlertRenderOptions): Reply {
+  const when = formatClock(new Date(article.updatedAt), opts.timeZone);
+  const what =
+    article.status === 'retracted' ? 'Retracted' : article.status === 'corrected' ? 'Correction' : 'Update';
+  const card: Card = {
+    badge: what.toUpperCase(),
+    title: article.title,
+    url: article.url ?? undefined,
+    text: article.status === 'retracted'
+      ? `${when}: this story has been retracted by its publisher.`
+      : `${when}: ${clip(opts.tldr?.trim() || article.dek.trim() || 'The story has been updated.', TLDR_MAX)}`,
+    struck: article.status === 'retracted',
+    priority: article.priority,
+  };
+  return { kind: 'answer', visibility: 'channel', cards: [card] };
+}
+
+/** "While you were away: N stories" (quiet hours) or "N more stories" (a pile-up folded into one message). */
+export function renderGroup(kind: 'digest' | 'fold', articles: AlertArticle[], opts: { timeZone: string }): Reply {
+  const n = articles.length;
+  const stories = `${n} ${n === 1 ? 'story' : 'stories'}`;
+  const items: ReplyItem[] = articles.slice(0, GROUP_ITEMS_SHOWN).map((a) => ({
+    title: a.title,
+    url: a.url ?? undefined,
+    meta: [formatClock(new Date(a.publishedAt), opts.timeZone), a.section, a.source].filter(Boolean).join(' · '),
+    id: a.id,
+    priority: a.priority,
+  }));
+  const rest = n - items.length;
+  return {
+    kind: 'answer',
+    visibility: 'channel',
+    cards: [{
+      title: kind === 'digest' ? `While you were away: ${stories}` : `${n} more ${n === 1 ? 'story' : 'stories'}`,
+      items,
+      footer: rest > 0 ? `and ${rest} more — /news for the rest` : undefined,
+    }],
+  };
+}

@@ -1,0 +1,167 @@
+import type { Database } from 'better-sqlite3';
+import { UserError } from '../core/errors.js';
+import { parseChannelRef, type OutboundPort, type Platform } from '../core/outbound.js';
+import type { SqliteAuditLog } from '../store/sqlite/audit.js';
+import type { SqliteOutbox } from '../store/sqlite/outbox.js';
+import type { SqliteSubscriptions } from '../store/sqlite/subscriptions.js';
+import type { ArticleStore } from '../store/types.js';
+import type { AlertDispatcher } from './dispatcher.js';
+import { newDeliveryId } from './fanout.js';
+import type { AlertArticle } from './render.js';
+import { PRIORITY_RANK, type Actor, type AlertsService, type QuietHours, type Scope, type Subscription, type TestOutcome } from './types.js';
+import { explainDelivery } from './why.js';
+
+export interface ServiceDeps {
+  db: Database;
+  subscriptions: SqliteSubscriptions;
+  outbox: SqliteOutbox;
+  audit: SqliteAuditLog;
+  articles: Pick<ArticleStore, 'get'>;
+  ports: Map<Platform, OutboundPort>;
+  dispatcher: AlertDispatcher;
+  timeZone: string;
+  now: () => Date;
+}
+
+const TEST_WAIT_MS = 8_000;
+
+/** What a TEST alert shows: plainly a test, with nothing an admin could mistake for news. */
+function sampleArticle(at: Date): AlertArticle {
+  return {
+    id: 'test', url: null, title: 'Test alert from Newsdesk', dek: 'If you can read this, breaking-news alerts reach this channel.',
+    body: '', section: 'test', source: 'Newsdesk', publishedAt: at.toISOString(), updatedAt: at.toISOString(),
+    priority: 'breaking', status: 'published', imageUrl: null, version: 1,
+  };
+}
+
+export function createAlertsService(deps: ServiceDeps): AlertsService {
+  const { subscriptions, outbox, audit } = deps;
+
+  function mustFind(scope: Scope, id: string): Subscription {
+    const sub = subscriptions.find(scope, id);
+    if (!sub) throw new UserError(`No subscription "${id.slice(0, 20)}" here. /alerts list shows the ids.`);
+    return sub;
+  }
+
+  /** A change and its audit entry commit together: no unaudited change, no audit of a change that failed. */
+  function change(scope: Scope, id: string, actor: Actor, action: string, detail: Record<string, unknown>, apply: (sub: Subscription) => void): Subscription {
+    return deps.db.transaction(() => {
+      const sub = mustFind(scope, id);
+      apply(sub);
+      audit.append(deps.now(), actor, scope, action, sub.id, detail);
+      return subscriptions.get(sub.id)!;
+    })();
+  }
+
+  return {
+    async subscribe(input, actor) {
+      const port = deps.ports.get(input.platform);
+      if (!port) throw new UserError(`${input.platform} is not connected right now, so I cannot post there.`);
+      const check = port.checkChannel ? await port.checkChannel(input.channel) : null;
+      if (check && !check.ok) {
+        const where = check.name ? `#${check.name}` : 'that channel';
+        throw new UserError(`I cannot post in ${where}: missing ${check.missing.join(', ') || 'access'}. Fix that and run /alerts subscribe again.`);
+      }
+      const scope = { platform: input.platform, workspace: input.workspace };
+      return deps.db.transaction(() => {
+        const sub = subscriptions.create({ ...input, channelName: input.channelName ?? check?.name ?? null }, actor, deps.now());
+        audit.append(deps.now(), actor, scope, 'subscribe', sub.id, {
+          channel: sub.channel, minPriority: sub.minPriority, sections: sub.sections, keywords: sub.keywords,
+          mentionRoleId: sub.mentionRoleId, mentionHere: sub.mentionHere, threads: sub.threads,
+        });
+        return sub;
+      })();
+    },
+
+    async list(scope) {
+      const subs = subscriptions.list(scope);
+      const health = subscriptions.health(subs.map((s) => s.id));
+      return subs.map((s) => ({ ...s, health: health.get(s.id)! }));
+    },
+
+    async get(scope, id) {
+      return subscriptions.find(scope, id);
+    },
+
+    async remove(scope, id, actor) {
+      return change(scope, id, actor, 'remove', {}, (sub) => {
+        subscriptions.remove(sub.id, deps.now());
+        outbox.skipQueued(sub.id, 'subscription removed', deps.now().getTime());
+      });
+    },
+
+    async pause(scope, id, actor) {
+      return change(scope, id, actor, 'pause', {}, (sub) => {
+        subscriptions.setPaused(sub.id, true, `paused by ${actor.name}`);
+        outbox.skipQueued(sub.id, `subscription paused by ${actor.name}`, deps.now().getTime());
+      });
+    },
+
+    async resume(scope, id, actor) {
+      const sub = change(scope, id, actor, 'resume', {}, (s) => subscriptions.setPaused(s.id, false, null));
+      deps.dispatcher.wake();
+      return sub;
+    },
+
+    async setQuiet(scope, id, quiet: QuietHours | null, actor) {
+      const sub = change(scope, id, actor, quiet ? 'quiet' : 'quiet-off', quiet ? { ...quiet } : {}, (s) => {
+        subscriptions.setQuiet(s.id, quiet);
+        // What was held under the old window goes out now rather than waiting for a window that changed.
+        outbox.releaseDigests(s.id, deps.now().getTime());
+      });
+      deps.dispatcher.wake();
+      return sub;
+    },
+
+    async test(scope, id, actor, waitMs = TEST_WAIT_MS): Promise<TestOutcome> {
+      const sub = mustFind(scope, id);
+      const deliveryId = newDeliveryId();
+      const at = deps.now();
+      const settled = new Promise<TestOutcome>((resolve) => {
+        const timer = setTimeout(() => {
+          off();
+          resolve({ state: 'pending', detail: 'queued: the platform is rate-limiting this channel; it will go out shortly' });
+        }, waitMs);
+        const off = deps.dispatcher.onSettled((e) => {
+          if (e.delivery.id !== deliveryId || e.retrying) return;
+          clearTimeout(timer);
+          off();
+          resolve({ state: e.delivery.state, detail: e.delivery.reason ?? e.delivery.lastError ?? '' });
+        });
+      });
+      deps.db.transaction(() => {
+        outbox.insert({
+          id: deliveryId, storyId: `test:${deliveryId}`, articleId: null, subscriptionId: sub.id, kind: 'test',
+          platform: sub.platform, channel: sub.channel, priorityRank: PRIORITY_RANK.breaking, state: 'pending',
+          targetVersion: 1, dueAt: at.getTime(), payload: JSON.stringify(sampleArticle(at)),
+        }, at.getTime());
+        audit.append(at, actor, scope, 'test', sub.id, {});
+      })();
+      deps.dispatcher.wake();
+      return settled;
+    },
+
+    async why(scope, channel, articleId) {
+      const article = await deps.articles.get(articleId);
+      if (!article) throw new UserError(`No article "${articleId.slice(0, 60)}".`);
+      const all = subscriptions.list(scope);
+      const here = all.filter((s) => s.channel === channel);
+      const story = outbox.story(article.id);
+      return (here.length ? here : all).map((sub) => {
+        const row = story ? outbox.forStory(story.storyId, sub.id) : null;
+        return explainDelivery({ article, sub, story, row, group: row?.foldedInto ? outbox.get(row.foldedInto) : null, now: deps.now(), timeZone: sub.tz ?? deps.timeZone });
+      });
+    },
+
+    async suggest(scope, partial) {
+      const p = partial.trim().toLowerCase();
+      return subscriptions
+        .list(scope)
+        .filter((s) => !p || s.id.includes(p) || (s.channelName ?? parseChannelRef(s.channel).channel).toLowerCase().includes(p));
+    },
+
+    async audit(scope, limit) {
+      return audit.recent(scope, limit);
+    },
+  };
+}

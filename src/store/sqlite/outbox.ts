@@ -1,0 +1,272 @@
+import type { Database } from 'better-sqlite3';
+import type { Platform } from '../../core/outbound.js';
+import type { Delivery, DeliveryKind, DeliveryState, StoryRecord } from '../../alerts/types.js';
+
+/**
+ * The outbox: one row per (story, subscription), never two. A row carries its own state machine and the
+ * platform message it became, so a story update edits that message instead of posting again.
+ * `alert_stories` records how each article mapped onto a story (itself, or a duplicate of another).
+ */
+export const OUTBOX_SCHEMA = `
+CREATE TABLE alert_stories (
+  article_id TEXT PRIMARY KEY,
+  story_id TEXT NOT NULL,
+  canonical_url TEXT,
+  title_key TEXT NOT NULL,
+  duplicate_reason TEXT,
+  quiet INTEGER NOT NULL DEFAULT 0,
+  seen_at INTEGER NOT NULL
+);
+CREATE INDEX alert_stories_url ON alert_stories(canonical_url) WHERE canonical_url IS NOT NULL;
+CREATE INDEX alert_stories_seen ON alert_stories(seen_at);
+
+CREATE TABLE alert_outbox (
+  id TEXT PRIMARY KEY,
+  story_id TEXT NOT NULL,
+  article_id TEXT,
+  subscription_id TEXT NOT NULL REFERENCES alert_subscriptions(id),
+  kind TEXT NOT NULL CHECK (kind IN ('alert','digest','fold','test')),
+  platform TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  priority_rank INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending','sending','sent','held','folded','skipped','failed')),
+  reason TEXT,
+  folded_into TEXT,
+  message_ref TEXT,
+  sent_at INTEGER,
+  delivered_version INTEGER,
+  target_version INTEGER NOT NULL DEFAULT 1,
+  thread_version INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  in_doubt INTEGER NOT NULL DEFAULT 0,
+  due_at INTEGER,
+  last_error TEXT,
+  payload TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (story_id, subscription_id)
+);
+CREATE INDEX alert_outbox_due ON alert_outbox(priority_rank, due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX alert_outbox_article ON alert_outbox(article_id) WHERE article_id IS NOT NULL;
+CREATE INDEX alert_outbox_subscription ON alert_outbox(subscription_id, state);
+CREATE INDEX alert_outbox_folded ON alert_outbox(folded_into) WHERE folded_into IS NOT NULL;
+CREATE INDEX alert_outbox_sending ON alert_outbox(platform) WHERE state = 'sending';
+`;
+
+interface Row {
+  id: string; story_id: string; article_id: string | null; subscription_id: string; kind: string; platform: string;
+  channel: string; priority_rank: number; state: string; reason: string | null; folded_into: string | null;
+  message_ref: string | null; sent_at: number | null; delivered_version: number | null; target_version: number;
+  thread_version: number | null; attempts: number; in_doubt: number; due_at: number | null; last_error: string | null;
+  payload: string | null; created_at: number; updated_at: number;
+}
+
+function fromRow(r: Row): Delivery {
+  return {
+    id: r.id, storyId: r.story_id, articleId: r.article_id, subscriptionId: r.subscription_id,
+    kind: r.kind as DeliveryKind, platform: r.platform as Platform, channel: r.channel, priorityRank: r.priority_rank,
+    state: r.state as DeliveryState, reason: r.reason, foldedInto: r.folded_into, messageRef: r.message_ref,
+    sentAt: r.sent_at, deliveredVersion: r.delivered_version, targetVersion: r.target_version,
+    threadVersion: r.thread_version, attempts: r.attempts, inDoubt: r.in_doubt === 1, dueAt: r.due_at, lastError: r.last_error,
+    payload: r.payload, createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+export type NewDelivery = Pick<Delivery, 'id' | 'storyId' | 'articleId' | 'subscriptionId' | 'kind' | 'platform' | 'channel' | 'priorityRank' | 'state' | 'targetVersion'> &
+  Partial<Pick<Delivery, 'reason' | 'foldedInto' | 'dueAt' | 'payload'>>;
+
+/** Synchronous on purpose: the fan-out writes rows inside the article's write transaction. */
+export class SqliteOutbox {
+  constructor(private readonly db: Database) {}
+
+  // --- stories ---
+  story(articleId: string): StoryRecord | null {
+    const r = this.db.prepare('SELECT * FROM alert_stories WHERE article_id = ?').get(articleId) as
+      | { article_id: string; story_id: string; duplicate_reason: string | null; quiet: number; seen_at: number }
+      | undefined;
+    if (!r) return null;
+    return {
+      articleId: r.article_id, storyId: r.story_id, duplicateOf: r.story_id === r.article_id ? null : r.story_id,
+      duplicateReason: r.duplicate_reason, quiet: r.quiet === 1, seenAt: r.seen_at,
+    };
+  }
+
+  addStory(s: { articleId: string; storyId: string; canonicalUrl: string | null; titleKey: string; duplicateReason: string | null; quiet: boolean; seenAt: number }): void {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO alert_stories (article_id, story_id, canonical_url, title_key, duplicate_reason, quiet, seen_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(s.articleId, s.storyId, s.canonicalUrl, s.titleKey, s.duplicateReason, s.quiet ? 1 : 0, s.seenAt);
+  }
+
+  storyByUrl(canonicalUrl: string): string | null {
+    const r = this.db.prepare('SELECT story_id FROM alert_stories WHERE canonical_url = ? LIMIT 1').get(canonicalUrl) as
+      | { story_id: string } | undefined;
+    return r?.story_id ?? null;
+  }
+
+  /** Recent headlines (newest first, bounded) for near-duplicate detection. */
+  recentTitles(sinceMs: number, limit: number): Array<{ storyId: string; titleKey: string }> {
+    return (this.db
+      .prepare('SELECT story_id AS storyId, title_key AS titleKey FROM alert_stories WHERE seen_at >= ? ORDER BY seen_at DESC LIMIT ?')
+      .all(sinceMs, limit) as Array<{ storyId: string; titleKey: string }>);
+  }
+
+  // --- rows ---
+  /** Inserts unless the (story, subscription) pair already has a row; true when inserted. */
+  insert(d: NewDelivery, now: number): boolean {
+    const info = this.db
+      .prepare(
+        `INSERT OR IGNORE INTO alert_outbox (id, story_id, article_id, subscription_id, kind, platform, channel, priority_rank,
+           state, reason, folded_into, target_version, due_at, payload, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(d.id, d.storyId, d.articleId, d.subscriptionId, d.kind, d.platform, d.channel, d.priorityRank, d.state,
+        d.reason ?? null, d.foldedInto ?? null, d.targetVersion, d.dueAt ?? null, d.payload ?? null, now, now);
+    return info.changes === 1;
+  }
+
+  get(id: string): Delivery | null {
+    const r = this.db.prepare('SELECT * FROM alert_outbox WHERE id = ?').get(id) as Row | undefined;
+    return r ? fromRow(r) : null;
+  }
+
+  forStory(storyId: string, subscriptionId: string): Delivery | null {
+    const r = this.db.prepare('SELECT * FROM alert_outbox WHERE story_id = ? AND subscription_id = ?').get(storyId, subscriptionId) as Row | undefined;
+    return r ? fromRow(r) : null;
+  }
+
+  /**
+   * A new version of an article: every row rendering it will show that version; rows already posted on
+   * their own (not inside a digest or fold) become due for an edit.
+   */
+  retarget(articleId: string, version: number, priorityRank: number, now: number): number {
+    return this.db
+      .prepare(
+        `UPDATE alert_outbox SET target_version = ?, updated_at = ?,
+           priority_rank = CASE WHEN state IN ('pending','sent') THEN MIN(priority_rank, ?) ELSE priority_rank END,
+           due_at = CASE WHEN state = 'sent' AND folded_into IS NULL AND message_ref IS NOT NULL THEN ? ELSE due_at END
+         WHERE article_id = ? AND kind = 'alert' AND target_version < ?`,
+      )
+      .run(version, now, priorityRank, now, articleId, version).changes;
+  }
+
+  countPendingRoutine(subscriptionId: string): number {
+    return (this.db
+      .prepare(`SELECT COUNT(*) AS n FROM alert_outbox WHERE subscription_id = ? AND state = 'pending' AND kind = 'alert' AND priority_rank = 2`)
+      .get(subscriptionId) as { n: number }).n;
+  }
+
+  /** The subscription's fold or digest row still open for members, if any. */
+  openGroup(subscriptionId: string, kind: 'fold' | 'digest', storyId?: string): Delivery | null {
+    const r = (storyId
+      ? this.db.prepare(`SELECT * FROM alert_outbox WHERE subscription_id = ? AND kind = ? AND story_id = ? AND state = 'pending'`).get(subscriptionId, kind, storyId)
+      : this.db.prepare(`SELECT * FROM alert_outbox WHERE subscription_id = ? AND kind = ? AND state = 'pending' ORDER BY created_at DESC LIMIT 1`).get(subscriptionId, kind)) as Row | undefined;
+    return r ? fromRow(r) : null;
+  }
+
+  members(groupId: string): Delivery[] {
+    return (this.db.prepare('SELECT * FROM alert_outbox WHERE folded_into = ? ORDER BY priority_rank, created_at').all(groupId) as Row[]).map(fromRow);
+  }
+
+  /** Rows with work due now, on the given platforms: breaking before urgent before routine, oldest first. */
+  due(now: number, platforms: Platform[], limit: number): Delivery[] {
+    if (platforms.length === 0) return [];
+    return (this.db
+      .prepare(
+        `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= ?
+           AND platform IN (SELECT value FROM json_each(?)) ORDER BY priority_rank, due_at LIMIT ?`,
+      )
+      .all(now, JSON.stringify(platforms), limit) as Row[]).map(fromRow);
+  }
+
+  nextDueAt(): number | null {
+    return (this.db.prepare('SELECT MIN(due_at) AS t FROM alert_outbox WHERE due_at IS NOT NULL').get() as { t: number | null }).t;
+  }
+
+  /** Committed before the post goes out: after a crash, 'sending' means "outcome unknown, reconcile". */
+  claimPost(id: string, now: number): boolean {
+    return this.db
+      .prepare(`UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, updated_at = ? WHERE id = ? AND state = 'pending' AND due_at IS NOT NULL`)
+      .run(now, id).changes === 1;
+  }
+
+  /** Edits are idempotent: no 'sending' state needed, only "not due while in flight". */
+  claimEdit(id: string, now: number): boolean {
+    return this.db
+      .prepare(`UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'sent' AND due_at IS NOT NULL`)
+      .run(now, id).changes === 1;
+  }
+
+  markSent(id: string, messageRef: string, version: number, now: number): void {
+    this.db
+      .prepare(
+        `UPDATE alert_outbox SET state = 'sent', message_ref = ?, sent_at = ?, delivered_version = ?, thread_version = ?,
+           attempts = 0, in_doubt = 0, last_error = NULL, updated_at = ?, due_at = CASE WHEN target_version > ? AND kind = 'alert' THEN ? ELSE NULL END
+         WHERE id = ?`,
+      )
+      .run(messageRef, now, version, version, now, version, now, id);
+  }
+
+  markEdited(id: string, version: number, threadVersion: number | null, now: number): void {
+    this.db
+      .prepare(
+        `UPDATE alert_outbox SET delivered_version = ?, thread_version = COALESCE(?, thread_version), attempts = 0,
+           last_error = NULL, updated_at = ?, due_at = CASE WHEN target_version > ? THEN ? ELSE NULL END
+         WHERE id = ?`,
+      )
+      .run(version, threadVersion, now, version, now, id);
+  }
+
+  /**
+   * Back to the queue: posts become pending again, edits stay sent; both are due at `dueAt`. `inDoubt`: the
+   * post may have reached the platform (a timeout), so the next attempt asks the platform first.
+   */
+  retry(id: string, dueAt: number, error: string, inDoubt: boolean, now: number): void {
+    this.db
+      .prepare(`UPDATE alert_outbox SET state = CASE WHEN state = 'sending' THEN 'pending' ELSE state END, due_at = ?, last_error = ?, in_doubt = ?, updated_at = ? WHERE id = ?`)
+      .run(dueAt, error, inDoubt ? 1 : 0, now, id);
+  }
+
+  finish(id: string, state: 'failed' | 'skipped', reason: string, now: number): void {
+    this.db
+      .prepare(`UPDATE alert_outbox SET state = ?, reason = ?, due_at = NULL, last_error = CASE WHEN ? = 'failed' THEN ? ELSE last_error END, updated_at = ? WHERE id = ?`)
+      .run(state, reason, state, reason, now, id);
+  }
+
+  /** An edit that cannot succeed (the message was deleted): stop trying, keep the row sent. */
+  giveUpEdit(id: string, reason: string, now: number): void {
+    this.db.prepare(`UPDATE alert_outbox SET delivered_version = target_version, due_at = NULL, last_error = ?, updated_at = ? WHERE id = ?`).run(reason, now, id);
+  }
+
+  markMembersSent(groupId: string, messageRef: string, now: number): void {
+    this.db
+      .prepare(`UPDATE alert_outbox SET state = 'sent', message_ref = ?, sent_at = ?, delivered_version = target_version, updated_at = ? WHERE folded_into = ? AND state IN ('held','folded')`)
+      .run(messageRef, now, now, groupId);
+  }
+
+  /** Pausing or removing a subscription: what was waiting will not go out. */
+  skipQueued(subscriptionId: string, reason: string, now: number): number {
+    return this.db
+      .prepare(`UPDATE alert_outbox SET state = 'skipped', reason = ?, due_at = NULL, updated_at = ? WHERE subscription_id = ? AND state IN ('pending','held','folded')`)
+      .run(reason, now, subscriptionId).changes;
+  }
+
+  /** Quiet hours changed or ended early: what was held goes out now, in its digest. */
+  releaseDigests(subscriptionId: string, now: number): void {
+    this.db.prepare(`UPDATE alert_outbox SET due_at = ? WHERE subscription_id = ? AND kind = 'digest' AND state = 'pending'`).run(now, subscriptionId);
+  }
+
+  /** Rows whose outcome is unknown after a crash, on one platform. */
+  inDoubt(platform: Platform): Delivery[] {
+    return (this.db.prepare(`SELECT * FROM alert_outbox WHERE state = 'sending' AND platform = ?`).all(platform) as Row[]).map(fromRow);
+  }
+
+  /** After a crash: edits that were in flight (due cleared, never finished) become due again. */
+  resumeEdits(now: number): number {
+    return this.db
+      .prepare(`UPDATE alert_outbox SET due_at = ? WHERE state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL AND target_version > delivered_version`)
+      .run(now).changes;
+  }
+}

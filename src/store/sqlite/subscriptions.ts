@@ -1,0 +1,169 @@
+import { randomInt } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import type { Platform } from '../../core/outbound.js';
+import type { Priority } from '../../core/reply.js';
+import type { NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../../alerts/types.js';
+
+/** Alert subscriptions. Removal is soft, so `/alerts why` and the audit log can still name them. */
+export const SUBSCRIPTIONS_SCHEMA = `
+CREATE TABLE alert_subscriptions (
+  id TEXT PRIMARY KEY,
+  platform TEXT NOT NULL,
+  workspace TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  channel_name TEXT,
+  min_priority TEXT NOT NULL CHECK (min_priority IN ('breaking','urgent','routine')),
+  sections TEXT NOT NULL DEFAULT '[]',
+  keywords TEXT NOT NULL DEFAULT '[]',
+  mention_role_id TEXT,
+  mention_here INTEGER NOT NULL DEFAULT 0,
+  quiet_from TEXT,
+  quiet_to TEXT,
+  tz TEXT,
+  threads INTEGER NOT NULL DEFAULT 0,
+  paused INTEGER NOT NULL DEFAULT 0,
+  paused_reason TEXT,
+  created_by TEXT NOT NULL,
+  created_by_name TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  removed_at TEXT
+);
+CREATE INDEX alert_subscriptions_scope ON alert_subscriptions(platform, workspace) WHERE removed_at IS NULL;
+`;
+
+/** No 0/o, 1/l/i: ids are read aloud and typed. */
+const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+const ID_LENGTH = 5;
+
+interface Row {
+  id: string; platform: string; workspace: string; channel: string; channel_name: string | null;
+  min_priority: string; sections: string; keywords: string; mention_role_id: string | null; mention_here: number;
+  quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; paused: number;
+  paused_reason: string | null; created_by: string; created_by_name: string; created_at: string;
+}
+
+function fromRow(r: Row): Subscription {
+  return {
+    id: r.id,
+    platform: r.platform as Platform,
+    workspace: r.workspace,
+    channel: r.channel,
+    channelName: r.channel_name,
+    minPriority: r.min_priority as Priority,
+    sections: JSON.parse(r.sections) as string[],
+    keywords: JSON.parse(r.keywords) as string[],
+    mentionRoleId: r.mention_role_id,
+    mentionHere: r.mention_here === 1,
+    quiet: r.quiet_from && r.quiet_to ? { from: r.quiet_from, to: r.quiet_to, tz: r.tz ?? 'UTC' } : null,
+    tz: r.tz,
+    threads: r.threads === 1,
+    paused: r.paused === 1,
+    pausedReason: r.paused_reason,
+    createdBy: r.created_by,
+    createdByName: r.created_by_name,
+    createdAt: r.created_at,
+  };
+}
+
+/** Synchronous on purpose: the fan-out reads subscriptions inside the article's write transaction. */
+export class SqliteSubscriptions {
+  constructor(private readonly db: Database) {}
+
+  private newId(): string {
+    for (;;) {
+      let id = '';
+      for (let i = 0; i < ID_LENGTH; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+      if (!this.db.prepare('SELECT 1 FROM alert_subscriptions WHERE id = ?').get(id)) return id;
+    }
+  }
+
+  create(input: NewSubscription, by: { id: string; name: string }, at: Date): Subscription {
+    const id = this.newId();
+    this.db
+      .prepare(
+        `INSERT INTO alert_subscriptions (id, platform, workspace, channel, channel_name, min_priority, sections,
+           keywords, mention_role_id, mention_here, threads, created_by, created_by_name, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id, input.platform, input.workspace, input.channel, input.channelName ?? null, input.minPriority,
+        JSON.stringify(input.sections ?? []), JSON.stringify(input.keywords ?? []), input.mentionRoleId ?? null,
+        input.mentionHere ? 1 : 0, input.threads ? 1 : 0, by.id, by.name, at.toISOString(),
+      );
+    return this.get(id)!;
+  }
+
+  /** Any subscription by id, removed ones included (for explanations). */
+  get(id: string): Subscription | null {
+    const row = this.db.prepare('SELECT * FROM alert_subscriptions WHERE id = ?').get(id) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  /** A live subscription of this scope. */
+  find(scope: Scope, id: string): Subscription | null {
+    const row = this.db
+      .prepare('SELECT * FROM alert_subscriptions WHERE id = ? AND platform = ? AND workspace = ? AND removed_at IS NULL')
+      .get(id.trim().toLowerCase(), scope.platform, scope.workspace) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  list(scope: Scope): Subscription[] {
+    const rows = this.db
+      .prepare(
+        'SELECT * FROM alert_subscriptions WHERE platform = ? AND workspace = ? AND removed_at IS NULL ORDER BY created_at, id',
+      )
+      .all(scope.platform, scope.workspace) as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** Every live subscription, paused ones included (the fan-out records why those are skipped). */
+  active(): Subscription[] {
+    return (this.db.prepare('SELECT * FROM alert_subscriptions WHERE removed_at IS NULL').all() as Row[]).map(fromRow);
+  }
+
+  setPaused(id: string, paused: boolean, reason: string | null): void {
+    this.db
+      .prepare('UPDATE alert_subscriptions SET paused = ?, paused_reason = ? WHERE id = ?')
+      .run(paused ? 1 : 0, paused ? reason : null, id);
+  }
+
+  setQuiet(id: string, quiet: QuietHours | null): void {
+    this.db
+      .prepare('UPDATE alert_subscriptions SET quiet_from = ?, quiet_to = ?, tz = COALESCE(?, tz) WHERE id = ?')
+      .run(quiet?.from ?? null, quiet?.to ?? null, quiet?.tz ?? null, id);
+  }
+
+  remove(id: string, at: Date): void {
+    this.db.prepare('UPDATE alert_subscriptions SET removed_at = ? WHERE id = ?').run(at.toISOString(), id);
+  }
+
+  /** Health of each subscription, derived from the outbox in one query. */
+  health(ids: string[]): Map<string, SubscriptionHealth> {
+    const out = new Map<string, SubscriptionHealth>();
+    if (ids.length === 0) return out;
+    const rows = this.db
+      .prepare(
+        `SELECT subscription_id AS id,
+           MAX(CASE WHEN state = 'sent' THEN sent_at END) AS last_sent_at,
+           SUM(state = 'sent') AS sent, SUM(state = 'failed') AS failed,
+           SUM(state IN ('pending','sending','held','folded')) AS queued
+         FROM alert_outbox WHERE subscription_id IN (SELECT value FROM json_each(?)) AND kind != 'test'
+         GROUP BY subscription_id`,
+      )
+      .all(JSON.stringify(ids)) as Array<{ id: string; last_sent_at: number | null; sent: number; failed: number; queued: number }>;
+    const lastErrors = this.db
+      .prepare(
+        `SELECT subscription_id AS id, last_error FROM alert_outbox o
+         WHERE subscription_id IN (SELECT value FROM json_each(?)) AND last_error IS NOT NULL
+           AND updated_at = (SELECT MAX(updated_at) FROM alert_outbox i
+                             WHERE i.subscription_id = o.subscription_id AND i.last_error IS NOT NULL)`,
+      )
+      .all(JSON.stringify(ids)) as Array<{ id: string; last_error: string }>;
+    const errorOf = new Map(lastErrors.map((r) => [r.id, r.last_error]));
+    for (const id of ids) out.set(id, { lastSentAt: null, sent: 0, failed: 0, queued: 0, lastError: errorOf.get(id) ?? null });
+    for (const r of rows) {
+      out.set(r.id, { lastSentAt: r.last_sent_at, sent: r.sent, failed: r.failed, queued: r.queued, lastError: errorOf.get(r.id) ?? null });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,79 @@
+import Database from 'better-sqlite3';
+import { startAlerts, type Alerts } from '../../src/alerts/index.js';
+import type { SettledEvent } from '../../src/alerts/dispatcher.js';
+import type { Actor, NewSubscription, Subscription } from '../../src/alerts/types.js';
+import type { OutboundPort, Platform } from '../../src/core/outbound.js';
+import { logger } from '../../src/log.js';
+import { SqliteOutbox } from '../../src/store/sqlite/outbox.js';
+import { openAlertTestStore } from './store.js';
+
+export const quietLogger = logger.child({}, { level: 'silent' });
+
+/** A clock tests move by hand. Starts at a fixed instant; `tick` lets real timers interleave. */
+export class TestClock {
+  constructor(public ms = Date.parse('2026-11-25T12:00:00Z')) {}
+  now = (): Date => new Date(this.ms);
+  set(iso: string): void {
+    this.ms = Date.parse(iso);
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+export const admin: Actor = { id: 'U1', name: 'Ada', platform: 'terminal', workspace: '' };
+
+export interface Harness {
+  alerts: Alerts;
+  store: Awaited<ReturnType<typeof openAlertTestStore>>;
+  outbox: SqliteOutbox;
+  ports: Map<Platform, OutboundPort>;
+  clock: TestClock;
+  subscribe(input: Partial<NewSubscription> & { channel: string }): Promise<Subscription>;
+  /** Resolves after `n` non-retrying settlements (bounded). */
+  settled(n: number, timeoutMs?: number): Promise<SettledEvent[]>;
+  close(): Promise<void>;
+}
+
+export async function harness(opts: { clock?: TestClock; ports?: OutboundPort[]; realTime?: boolean } = {}): Promise<Harness> {
+  const clock = opts.clock ?? new TestClock();
+  const store = await openAlertTestStore();
+  const ports = new Map<Platform, OutboundPort>();
+  for (const p of opts.ports ?? []) ports.set(p.platform, p);
+  // Pacing needs time to pass: tests that are not about time run on a clock that follows real time.
+  const offset = clock.ms - Date.now();
+  const now = opts.realTime ? () => new Date(Date.now() + offset) : clock.now;
+  const alerts = startAlerts({
+    db: store.db, articles: store.articles, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now,
+    summarizer: { tldr: (a) => `TLDR: ${a.dek || a.title}` },
+  });
+  const events: SettledEvent[] = [];
+  const waiters: Array<() => void> = [];
+  alerts.dispatcher.onSettled((e) => {
+    if (e.retrying) return;
+    events.push(e);
+    for (const w of waiters.splice(0)) w();
+  });
+  return {
+    alerts, store, ports, clock, outbox: new SqliteOutbox(store.db),
+    subscribe: (input) =>
+      alerts.service.subscribe({ platform: 'terminal', workspace: '', minPriority: 'routine', ...input } as NewSubscription, admin),
+    async settled(n, timeoutMs = 5_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (events.length < n) {
+        if (Date.now() > deadline) throw new Error(`only ${events.length} of ${n} deliveries settled: ${JSON.stringify(events.map((e) => [e.delivery.kind, e.state, e.delivery.reason]))}`);
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 50);
+        });
+      }
+      return events.splice(0, n);
+    },
+    async close() {
+      await alerts.stop();
+      await store.close();
+    },
+  };
+}
+
+export { Database };

@@ -1,0 +1,71 @@
+import {
+  Permanent, RetryLater, channelOfMessage, formatMessageRef,
+  type ChannelCheck, type ChannelRef, type MessageRef, type OutboundPort, type Platform, type PostOptions,
+} from '../../src/core/outbound.js';
+import type { Reply } from '../../src/core/reply.js';
+
+export interface Sent {
+  op: 'post' | 'edit' | 'thread';
+  target: string;
+  reply: Reply;
+  deliveryId?: string;
+}
+
+/**
+ * A test implementation of our OutboundPort: records what would reach the platform, and can be told to fail
+ * (RetryLater / Permanent) or to dedupe by delivery id (as Discord's enforced nonce does).
+ */
+export class RecordingPort implements OutboundPort {
+  readonly sent: Sent[] = [];
+  private readonly failures: Array<{ op: Sent['op']; error: Error }> = [];
+  private counter = 0;
+  private readonly byDelivery = new Map<string, MessageRef>();
+  findPosted?: (channel: ChannelRef, deliveryId: string, sinceMs: number) => Promise<MessageRef | null>;
+  missing: string[] = [];
+
+  constructor(readonly platform: Platform, private readonly opts: { dedupeByDeliveryId?: boolean; withHistory?: boolean } = {}) {
+    if (opts.withHistory) {
+      this.findPosted = async (_channel, deliveryId) => this.byDelivery.get(deliveryId) ?? null;
+    }
+  }
+
+  failNext(op: Sent['op'], error: Error): void {
+    this.failures.push({ op, error });
+  }
+
+  posts(): Sent[] {
+    return this.sent.filter((s) => s.op === 'post');
+  }
+
+  private maybeFail(op: Sent['op']): void {
+    const i = this.failures.findIndex((f) => f.op === op);
+    if (i >= 0) throw this.failures.splice(i, 1)[0].error;
+  }
+
+  async post(channel: ChannelRef, reply: Reply, options?: PostOptions): Promise<MessageRef> {
+    this.maybeFail('post');
+    const existing = options?.deliveryId ? this.byDelivery.get(options.deliveryId) : undefined;
+    if (existing && this.opts.dedupeByDeliveryId) return existing;
+    const ref = formatMessageRef(channel, `m${++this.counter}`);
+    if (options?.deliveryId) this.byDelivery.set(options.deliveryId, ref);
+    this.sent.push({ op: 'post', target: channel, reply, deliveryId: options?.deliveryId });
+    return ref;
+  }
+
+  async edit(message: MessageRef, reply: Reply): Promise<void> {
+    this.maybeFail('edit');
+    this.sent.push({ op: 'edit', target: message, reply });
+  }
+
+  async replyInThread(message: MessageRef, reply: Reply, options?: PostOptions): Promise<MessageRef> {
+    this.maybeFail('thread');
+    this.sent.push({ op: 'thread', target: message, reply, deliveryId: options?.deliveryId });
+    return formatMessageRef(channelOfMessage(message), `t${++this.counter}`);
+  }
+
+  async checkChannel(): Promise<ChannelCheck> {
+    return { ok: this.missing.length === 0, missing: this.missing, name: 'breaking' };
+  }
+}
+
+export { Permanent, RetryLater };
