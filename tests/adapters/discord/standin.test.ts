@@ -1,5 +1,4 @@
-import { Client, GatewayIntentBits, PermissionFlagsBits, type TextChannel } from 'discord.js';
-import { REST } from '@discordjs/rest';
+import { Client, GatewayIntentBits, PermissionFlagsBits, REST, type TextChannel } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordStandIn, type DiscordStandIn } from '../../standins/discord/index.js';
 

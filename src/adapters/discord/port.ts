@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import {
+  DiscordAPIError, HTTPError, PermissionFlagsBits, RateLimitError, Routes,
+  type Client, type GuildBasedChannel, type REST,
+} from 'discord.js';
+import {
+  Permanent, RetryLater, formatMessageRef, parseChannelRef, parseMessageRef,
+  type ChannelCheck, type ChannelRef, type MessageRef, type OutboundPort, type PostOptions,
+} from '../../core/outbound.js';
+import type { Reply } from '../../core/reply.js';
+import { cut } from './markdown.js';
+import { renderReply } from './render.js';
+
+/**
+ * Discord's outbound port for the alerts pipeline. Its REST client rejects on rate limits instead of waiting
+ * (retries on the alert path belong to the alerts dispatcher), and every failure becomes RetryLater or Permanent.
+ */
+const PERMANENT_CODES: Record<number, string> = {
+  10003: 'Unknown Channel',
+  10008: 'Unknown Message',
+  50001: 'Missing Access',
+  50013: 'Missing Permissions',
+  50083: 'Thread is archived',
+  160005: 'Thread is locked',
+};
+const SERVER_ERROR_DELAY_MS = 5_000;
+const THREAD_ALREADY_EXISTS = 160004;
+
+/** Discord nonces are at most 25 characters; the same delivery always gets the same nonce. */
+export function deliveryNonce(deliveryId: string): string {
+  return createHash('sha256').update(deliveryId).digest('base64url').slice(0, 25);
+}
+
+export function toDeliveryError(err: unknown): Error {
+  if (err instanceof Permanent || err instanceof RetryLater) return err;
+  if (err instanceof RateLimitError) {
+    return new RetryLater(Math.max(err.retryAfter, 1), `rate limited on ${err.route}${err.global ? ' (global)' : ''}`);
+  }
+  if (err instanceof DiscordAPIError) {
+    if (err.status === 429) return new RetryLater(SERVER_ERROR_DELAY_MS, 'rate limited');
+    if (err.status >= 500) return new RetryLater(SERVER_ERROR_DELAY_MS, `Discord ${err.status}`);
+    if (err.status === 401) return new Permanent('401', 'the bot token was refused (revoked or wrong)');
+    const code = typeof err.code === 'number' ? err.code : Number(err.code);
+    return new Permanent(String(code || err.status), PERMANENT_CODES[code] ?? err.message);
+  }
+  if (err instanceof HTTPError) {
+    return err.status >= 500 || err.status === 408
+      ? new RetryLater(SERVER_ERROR_DELAY_MS, `Discord ${err.status}`)
+      : new Permanent(String(err.status), err.message);
+  }
+  const name = (err as Error)?.name ?? '';
+  const message = (err as Error)?.message ?? String(err);
+  // Timeouts and network failures may pass.
+  return new RetryLater(SERVER_ERROR_DELAY_MS, `${name || 'network error'}: ${message}`.slice(0, 200));
+}
+
+export class DiscordPort implements OutboundPort {
+  readonly platform = 'discord' as const;
+
+  constructor(private readonly rest: REST, private readonly client: Client) {}
+
+  private channelId(ref: ChannelRef): string {
+    const parsed = parseChannelRef(ref);
+    if (parsed.platform !== 'discord') throw new Permanent('wrong_platform', `${ref} is not a Discord channel`);
+    return parsed.channel;
+  }
+
+  private async send(channelId: string, reply: Reply, options?: PostOptions): Promise<string> {
+    const body: Record<string, unknown> = { ...renderReply(reply) };
+    if (options?.deliveryId) {
+      body.nonce = deliveryNonce(options.deliveryId);
+      body.enforce_nonce = true;
+    }
+    try {
+      const message = (await this.rest.post(Routes.channelMessages(channelId), { body })) as { id: string };
+      return message.id;
+    } catch (err) {
+      throw toDeliveryError(err);
+    }
+  }
+
+  async post(channel: ChannelRef, reply: Reply, options?: PostOptions): Promise<MessageRef> {
+    const id = await this.send(this.channelId(channel), reply, options);
+    return formatMessageRef(channel, id);
+  }
+
+  async edit(message: MessageRef, reply: Reply): Promise<void> {
+    const { channel, messageId, platform } = parseMessageRef(message);
+    if (platform !== 'discord') throw new Permanent('wrong_platform', `${message} is not a Discord message`);
+    try {
+      await this.rest.patch(Routes.channelMessage(channel, messageId), { body: renderReply(reply) });
+    } catch (err) {
+      throw toDeliveryError(err);
+    }
+  }
+
+  /** Starts a thread on the message (Discord gives it the message's id), or posts into the existing one. */
+  async replyInThread(message: MessageRef, reply: Reply, options?: PostOptions): Promise<MessageRef> {
+    const { channel, messageId, workspace, platform } = parseMessageRef(message);
+    if (platform !== 'discord') throw new Permanent('wrong_platform', `${message} is not a Discord message`);
+    const name = cut(reply.cards[0]?.title ?? reply.text ?? 'Updates', 100) || 'Updates';
+    let threadId = messageId;
+    try {
+      const thread = (await this.rest.post(Routes.threads(channel, messageId), {
+        body: { name, auto_archive_duration: 1440 },
+      })) as { id: string };
+      threadId = thread.id;
+    } catch (err) {
+      if (!(err instanceof DiscordAPIError && err.code === THREAD_ALREADY_EXISTS)) throw toDeliveryError(err);
+    }
+    const id = await this.send(threadId, reply, options);
+    return formatMessageRef(`discord:${workspace}/${threadId}`, id);
+  }
+
+  /** View Channel, Send Messages and Embed Links, computed from the overwrites discord.js has cached. */
+  async checkChannel(ref: ChannelRef): Promise<ChannelCheck> {
+    const { workspace, channel: channelId, platform } = parseChannelRef(ref);
+    if (platform !== 'discord') return { ok: false, missing: ['a Discord channel'] };
+    const guild = this.client.guilds.cache.get(workspace);
+    if (!guild) return { ok: false, missing: ['Newsdesk is not in that server'] };
+    const channel: GuildBasedChannel | null =
+      guild.channels.cache.get(channelId) ?? (await guild.channels.fetch(channelId).catch(() => null));
+    if (!channel) return { ok: false, missing: ['View Channel (the channel is unknown or hidden from Newsdesk)'] };
+    const me = guild.members.me ?? (await guild.members.fetchMe().catch(() => null));
+    const perms = me ? channel.permissionsFor(me) : null;
+    const needed: Array<[string, bigint]> = [
+      ['View Channel', PermissionFlagsBits.ViewChannel],
+      channel.isThread()
+        ? ['Send Messages in Threads', PermissionFlagsBits.SendMessagesInThreads]
+        : ['Send Messages', PermissionFlagsBits.SendMessages],
+      ['Embed Links', PermissionFlagsBits.EmbedLinks],
+    ];
+    const missing = needed.filter(([, bit]) => !perms?.has(bit)).map(([label]) => label);
+    return { ok: missing.length === 0, missing, name: channel.name };
+  }
+}
