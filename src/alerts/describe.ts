@@ -41,7 +41,7 @@ export function describeFeeds(feeds: ReadonlyArray<object>): Card {
     const entries = Object.entries(feed).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
     const named = entries.find(([k]) => /^(name|title|id)$/i.test(k)) ?? entries.find(([k]) => /url/i.test(k));
     const rest = entries.filter((e) => e !== named && e[1] !== null).map(([k, v]) => `${k}: ${clip(String(v), 120)}`);
-    return { name: clip(String(named?.[1] ?? 'feed'), 200), value: clip(rest.join('\n') || 'no figures reported', 1000) };
+    return { name: clip(String(named?.[1] ?? 'feed'), 200), value: clip(rest.join(' · ') || 'no figures reported', 1000) };
   });
   return { title: `Feeds (${feeds.length})`, fields, footer: feeds.length > FEED_FIELDS_SHOWN ? `and ${feeds.length - FEED_FIELDS_SHOWN} more` : undefined };
 }

@@ -1,5 +1,5 @@
 import {
-  Permanent, RetryLater, channelOfMessage, formatMessageRef,
+  Permanent, RetryLater, channelOfMessage, parseChannelRef, formatMessageRef,
   type ChannelCheck, type ChannelRef, type MessageRef, type OutboundPort, type Platform, type PostOptions,
 } from '../../src/core/outbound.js';
 import type { Reply } from '../../src/core/reply.js';
@@ -63,8 +63,8 @@ export class RecordingPort implements OutboundPort {
     return formatMessageRef(channelOfMessage(message), `t${++this.counter}`);
   }
 
-  async checkChannel(): Promise<ChannelCheck> {
-    return { ok: this.missing.length === 0, missing: this.missing, name: 'breaking' };
+  async checkChannel(channel: ChannelRef): Promise<ChannelCheck> {
+    return { ok: this.missing.length === 0, missing: this.missing, name: parseChannelRef(channel).channel };
   }
 }
 

@@ -1,0 +1,204 @@
+import { z } from 'zod';
+import { defineCommand, type CommandContext, type OptionMap } from '../src/core/command.js';
+import { UserError } from '../src/core/errors.js';
+import { answer, type Reply } from '../src/core/reply.js';
+import { clip, looksLikeUrl } from '../src/core/text.js';
+import { describeFeeds, describeSubscription } from '../src/alerts/describe.js';
+import { scopeOf } from '../src/alerts/index.js';
+import { formatClockMinutes, isValidTimeZone, parseClock } from '../src/alerts/quiet-hours.js';
+import type { Actor, AlertsService } from '../src/alerts/types.js';
+
+const priorityChoices = [
+  { name: 'breaking only', value: 'breaking' },
+  { name: 'urgent and breaking', value: 'urgent' },
+  { name: 'everything (routine too)', value: 'routine' },
+] as const;
+
+const idOption = (what: string) => ({
+  kind: 'string' as const, description: `Subscription id (${what}; /alerts list shows them)`, rest: true, autocomplete: 'subscriptions' as const, maxLength: 20, example: 'k7m2p',
+});
+const idSchema = z.string().trim().min(1).max(20).transform((s) => s.toLowerCase());
+const listSchema = z.string().max(300).transform((s) => s.split(',').map((w) => w.trim().toLowerCase()).filter(Boolean)).refine((l) => l.length <= 20, 'at most 20 entries');
+const yesNo = z.union([z.boolean(), z.enum(['yes', 'no', 'true', 'false', 'on', 'off'])]).transform((v) => v === true || v === 'yes' || v === 'true' || v === 'on');
+const clockSchema = z.string().trim().refine((v) => parseClock(v) !== null, 'a time like 22:00').transform((v) => formatClockMinutes(parseClock(v)!));
+
+const subscribeOptions: OptionMap = {
+  channel: { kind: 'channel', description: 'Channel to post alerts in (default: this one)', rest: true, example: '#breaking' },
+  min_priority: { kind: 'string', description: 'Lowest priority to alert', choices: priorityChoices },
+  sections: { kind: 'string', description: 'Only these sections, comma-separated', example: 'world,politics', maxLength: 300 },
+  keywords: { kind: 'string', description: 'Only stories mentioning one of these, comma-separated', example: 'modi,election', maxLength: 300 },
+  mention: { kind: 'role', description: 'Who to ping on breaking alerts: a role (Discord) or here (Slack)', example: 'here' },
+  threads: { kind: 'boolean', description: 'Post story updates as thread replies too', example: 'yes' },
+};
+
+export const alerts = defineCommand({
+  name: 'alerts',
+  description: 'Breaking-news alerts for channels (admins only)',
+  permission: 'admin',
+  options: {},
+  schema: z.object({}),
+  subcommands: {
+    subscribe: {
+      description: 'Send alerts to a channel',
+      options: subscribeOptions,
+      schema: z.object({
+        channel: z.string().optional(),
+        min_priority: z.enum(['breaking', 'urgent', 'routine']).default('breaking'),
+        sections: listSchema.optional(),
+        keywords: listSchema.optional(),
+        mention: z.string().trim().max(40).optional(),
+        threads: yesNo.optional(),
+      }),
+    },
+    list: { description: "This server's or workspace's alert subscriptions and their health", options: {}, schema: z.object({}) },
+    remove: { description: 'Stop and delete a subscription', options: { id: idOption('to remove') }, schema: z.object({ id: idSchema }) },
+    pause: { description: 'Stop alerts for a while', options: { id: idOption('to pause') }, schema: z.object({ id: idSchema }) },
+    resume: { description: 'Start a paused subscription again', options: { id: idOption('to resume') }, schema: z.object({ id: idSchema }) },
+    quiet: {
+      description: 'Quiet hours: only breaking alerts; the rest arrive as one message when they end',
+      options: {
+        id: idOption('to set quiet hours for'),
+        from: { kind: 'string', description: 'Start, local time', example: '22:00', maxLength: 5 },
+        to: { kind: 'string', description: 'End, local time', example: '07:00', maxLength: 5 },
+        tz: { kind: 'string', description: 'IANA time zone', example: 'Europe/London', maxLength: 64 },
+        off: { kind: 'boolean', description: 'Turn quiet hours off', example: 'yes' },
+      },
+      schema: z.object({ id: z.string().trim().min(1).max(30), from: clockSchema.optional(), to: clockSchema.optional(), tz: z.string().trim().max(64).optional(), off: yesNo.optional() }),
+    },
+    test: { description: 'Post a sample alert marked TEST', options: { id: idOption('to test') }, schema: z.object({ id: idSchema.optional() }) },
+    why: {
+      description: 'Why an article was or was not alerted in this channel',
+      options: { article: { kind: 'string', description: 'Article id, link or headline words', rest: true, autocomplete: 'articles', maxLength: 500 } },
+      schema: z.object({ article: z.string().trim().min(1).max(500) }),
+    },
+    sources: { description: 'Health of the polled feeds', options: {}, schema: z.object({}) },
+  },
+  examples: [
+    '/alerts subscribe #breaking min_priority:urgent sections:world,politics mention:here',
+    '/alerts quiet k7m2p from:22:00 to:07:00 tz:Europe/London',
+    '/alerts why 000_3374571737b0a5b7',
+  ],
+  run: (ctx, input) => {
+    const service = ctx.services.alerts;
+    if (!service) throw new UserError('Alerts are not running on this bot.');
+    const actor: Actor = { id: ctx.invocation.user.id, name: ctx.invocation.user.name, platform: ctx.invocation.platform, workspace: ctx.invocation.workspace };
+    const run = handlers[input.subcommand ?? ""];
+    if (!run) throw new UserError('Unknown subcommand.');
+    return run(ctx, service, actor, input as never);
+  },
+});
+
+type Handler = (ctx: CommandContext, service: AlertsService, actor: Actor, input: Record<string, any>) => Promise<Reply>;
+
+const done = (text: string) => answer({ text });
+
+const handlers: Record<string, Handler> = {
+  async subscribe(ctx, service, actor, input) {
+    const inv = ctx.invocation;
+    const channel = input.channel ?? inv.channel;
+    const mention = parseMention(inv.platform, input.mention);
+    const sub = await service.subscribe(
+      {
+        platform: inv.platform, workspace: inv.workspace, channel, channelName: channel === inv.channel ? inv.channelName : null,
+        minPriority: input.min_priority, sections: input.sections, keywords: input.keywords, threads: input.threads, ...mention,
+      },
+      actor,
+    );
+    return answer({ text: `Subscribed (id ${sub.id}). Try /alerts test ${sub.id}.`, cards: [describeSubscription(sub, null, ctx.now())] });
+  },
+
+  async list(ctx, service) {
+    const subs = await service.list(scopeOf(ctx.invocation));
+    if (subs.length === 0) return done('No alert subscriptions yet. Start one with /alerts subscribe #channel.');
+    return answer({ text: `${subs.length} alert subscription${subs.length === 1 ? '' : 's'}:`, cards: subs.slice(0, 10).map((s) => describeSubscription(s, s.health, ctx.now())) });
+  },
+
+  async remove(ctx, service, actor, input) {
+    const sub = await service.remove(scopeOf(ctx.invocation), input.id, actor);
+    return done(`Removed ${sub.id}: no more alerts to ${channelLabel(sub)}.`);
+  },
+  async pause(ctx, service, actor, input) {
+    const sub = await service.pause(scopeOf(ctx.invocation), input.id, actor);
+    return done(`Paused ${sub.id} (${channelLabel(sub)}). /alerts resume ${sub.id} starts it again.`);
+  },
+  async resume(ctx, service, actor, input) {
+    const sub = await service.resume(scopeOf(ctx.invocation), input.id, actor);
+    return done(`Resumed ${sub.id}: alerts flow to ${channelLabel(sub)} again.`);
+  },
+
+  async quiet(ctx, service, actor, input) {
+    // "/alerts quiet k7m2p off" arrives as id "k7m2p off" from a text line.
+    const [id, word] = String(input.id).toLowerCase().split(/\s+/);
+    const off = input.off === true || word === 'off';
+    if (word && word !== 'off') throw new UserError(`I did not understand "${clip(word, 20)}". Example: /alerts quiet ${id} from:22:00 to:07:00 tz:Europe/London`);
+    const scope = scopeOf(ctx.invocation);
+    if (off) {
+      const sub = await service.setQuiet(scope, id, null, actor);
+      return done(`Quiet hours off for ${sub.id}. Anything held goes out now.`);
+    }
+    if (!input.from || !input.to) throw new UserError('Give both from: and to:, e.g. from:22:00 to:07:00 tz:Europe/London (or off).');
+    if (input.from === input.to) throw new UserError('from: and to: must differ.');
+    const current = await service.get(scope, id);
+    const tz = input.tz ?? current?.tz ?? 'UTC';
+    if (!isValidTimeZone(tz)) throw new UserError(`Unknown time zone "${clip(tz, 40)}". Use an IANA name such as Europe/London or America/New_York.`);
+    const sub = await service.setQuiet(scope, id, { from: input.from, to: input.to, tz }, actor);
+    return done(`Quiet hours for ${sub.id}: ${input.from}–${input.to} (${tz}). Only breaking alerts then; the rest arrive as one "While you were away" message at ${input.to}.`);
+  },
+
+  async test(ctx, service, actor, input) {
+    const scope = scopeOf(ctx.invocation);
+    let id: string | undefined = input.id;
+    if (!id) {
+      const here = (await service.list(scope)).filter((s) => s.channel === ctx.invocation.channel);
+      if (here.length !== 1) throw new UserError(here.length ? 'This channel has several subscriptions: name one, e.g. /alerts test k7m2p.' : 'No subscription in this channel. Name one: /alerts test k7m2p.');
+      id = here[0].id;
+    }
+    const outcome = await service.test(scope, id, actor);
+    if (outcome.state === 'sent') return done(`TEST alert posted for ${id}.`);
+    if (outcome.state === 'pending') return done(`TEST alert for ${id} is ${outcome.detail}.`);
+    return done(`TEST alert for ${id} ${outcome.state}: ${outcome.detail}`);
+  },
+
+  async why(ctx, service, _actor, input) {
+    const article = await resolveArticle(ctx, input.article);
+    const lines = await service.why(scopeOf(ctx.invocation), ctx.invocation.channel, article.id);
+    if (lines.length === 0) return done(`No alert subscriptions here, so "${clip(article.title, 80)}" was not alerted anywhere.`);
+    const elsewhere = lines.every((l) => l.subscription.channel !== ctx.invocation.channel) ? ' (no subscription in this channel; showing all of them)' : '';
+    return answer({
+      text: `Why “${clip(article.title, 100)}” (${article.priority}, ${article.section || 'no section'})${elsewhere}:`,
+      cards: [{ fields: lines.slice(0, 25).map((l) => ({ name: `${l.delivered ? '✓' : '✗'} ${l.subscription.id} · ${channelLabel(l.subscription)}`, value: l.explanation })) }],
+    });
+  },
+
+  async sources(ctx) {
+    const feeds = ctx.services.feeds;
+    if (!feeds) return done('Feed polling is not running on this bot (no feeds configured).');
+    return answer({ cards: [describeFeeds(feeds.health())] });
+  },
+};
+
+function channelLabel(sub: { channel: string; channelName: string | null }): string {
+  return `#${sub.channelName ?? sub.channel.split('/').pop()!.replace(/^terminal:/, '')}`;
+}
+
+/** Mentions are an admin's explicit choice: a role on Discord, @here on Slack. Never @everyone. */
+function parseMention(platform: string, raw: string | undefined): { mentionRoleId?: string; mentionHere?: boolean } {
+  if (!raw) return {};
+  const v = raw.trim().toLowerCase();
+  if (/^(@|<!)?(everyone|channel)>?$/.test(v)) throw new UserError('Alerts never ping everyone. Use a role (Discord) or here (Slack).');
+  if (platform === 'discord') {
+    const id = /^<@&(\d{5,25})>$|^(\d{5,25})$/.exec(v);
+    if (!id) throw new UserError('mention: expected a role, like @Breaking.');
+    return { mentionRoleId: id[1] ?? id[2] };
+  }
+  if (/^(@|<!)?here>?$/.test(v)) return { mentionHere: true };
+  throw new UserError(platform === 'slack' ? 'mention: on Slack only here is supported (@here on breaking alerts).' : 'mention: only here is supported in this channel.');
+}
+
+/** Id, then link, then the best headline match. */
+async function resolveArticle(ctx: CommandContext, ref: string) {
+  const store = ctx.services.articles;
+  const article = (await store.get(ref)) ?? (looksLikeUrl(ref) ? await store.getByUrl(ref) : (await store.search({ text: ref, limit: 1, offset: 0 })).items[0]);
+  if (!article) throw new UserError(`No article matches “${clip(ref, 60)}”. Try /news to find its id.`);
+  return article;
+}

@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { alerts } from '../../commands/alerts.js';
+import type { Invocation } from '../../src/core/command.js';
+import { createDispatcher } from '../../src/core/dispatcher.js';
+import type { Reply } from '../../src/core/reply.js';
+import type { Services } from '../../src/core/services.js';
+import { harness, quietLogger, type Harness } from './harness.js';
+import { RecordingPort } from './ports.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function setup() {
+  const port = new RecordingPort('terminal');
+  h = await harness({ ports: [port], realTime: true });
+  const services = {
+    articles: h.store.articles, ports: h.ports, alerts: h.alerts.service,
+    feeds: { health: () => [{ name: 'Wire A', url: 'https://a.example/rss', ok: false, lastError: '503 from origin', nested: { x: 1 } }] },
+  } as unknown as Services;
+  const dispatcher = createDispatcher({ commands: [alerts], services, logger: quietLogger, autocompleteSources: h.alerts.autocompleteSources });
+  const run = (text: string, isAdmin = true, channel = 'terminal:newsroom'): Promise<Reply> =>
+    dispatcher.dispatch({ platform: 'terminal', command: 'alerts', text, user: { id: 'U1', name: 'Ada', isAdmin }, workspace: '', channel } as Invocation);
+  const said = (r: Reply) => [r.text ?? '', ...r.cards.flatMap((c) => [c.title ?? '', c.text ?? '', ...(c.fields ?? []).map((f) => `${f.name}: ${f.value}`)])].join('\n');
+  return { port, dispatcher, run, said };
+}
+
+describe('/alerts through the real dispatcher', () => {
+  it('refuses non-admins before doing anything', async () => {
+    const { run } = await setup();
+    const reply = await run('subscribe', false);
+    expect(reply).toMatchObject({ kind: 'error', text: 'Only admins can use /alerts. Ask a server or workspace admin.' });
+    expect(await h!.alerts.service.list({ platform: 'terminal', workspace: '' })).toEqual([]);
+  });
+
+  it('subscribes, lists with who and health, pauses, resumes, sets quiet hours and removes', async () => {
+    const { run, said } = await setup();
+    const sub = await run('subscribe #desk min_priority:urgent sections:World,Politics keywords:modi threads:yes');
+    expect(sub.kind).toBe('answer');
+    const id = /id (\w+)/.exec(sub.text!)![1];
+    const list = said(await run('list'));
+    expect(list).toContain(`${id} → #desk`);
+    expect(list).toContain('urgent+ · sections: world, politics · keywords: modi · updates in threads');
+    expect(list).toMatch(/by Ada just now/);
+    expect(list).toContain('last alert never · 0 sent · 0 failed');
+    expect(said(await run(`pause ${id}`))).toContain(`Paused ${id}`);
+    expect(said(await run('list'))).toContain('PAUSED: paused by Ada');
+    expect(said(await run(`resume ${id}`))).toContain(`Resumed ${id}`);
+    expect(said(await run(`quiet ${id} from:22:00 to:7:00 tz:Europe/London`))).toContain('Quiet hours for');
+    expect(said(await run('list'))).toContain('quiet 22:00–07:00 Europe/London');
+    expect((await run(`quiet ${id} from:22:00 to:07:00 tz:Mars/Olympus`)).text).toMatch(/Unknown time zone "Mars\/Olympus"/);
+    expect((await run(`quiet ${id} from:25:00 to:07:00`)).text).toMatch(/Option from is not valid/);
+    expect(said(await run(`quiet ${id} off`))).toContain('Quiet hours off');
+    expect(said(await run(`remove ${id}`))).toContain(`Removed ${id}`);
+    expect((await run(`pause ${id}`)).text).toContain(`No subscription "${id}" here`);
+    const actions = (await h!.alerts.service.audit({ platform: 'terminal', workspace: '' }, 20)).map((e) => e.action);
+    expect(actions).toEqual(['remove', 'quiet-off', 'quiet', 'resume', 'pause', 'subscribe']);
+  });
+
+  it('says what is missing when the bot cannot post in the channel', async () => {
+    const { run, port } = await setup();
+    port.missing = ['Send Messages', 'Embed Links'];
+    expect((await run('subscribe #desk')).text).toBe('I cannot post in #desk: missing Send Messages, Embed Links. Fix that and run /alerts subscribe again.');
+  });
+
+  it('refuses @everyone as a mention', async () => {
+    const { run } = await setup();
+    expect((await run('subscribe #desk mention:@everyone')).text).toMatch(/never ping everyone/);
+  });
+
+  it('posts a TEST alert through the outbox and reports the outcome', async () => {
+    const { run, port } = await setup();
+    const id = /id (\w+)/.exec((await run('subscribe #desk')).text!)![1];
+    expect((await run(`test ${id}`)).text).toBe(`TEST alert posted for ${id}.`);
+    expect(port.posts()[0].reply.cards[0].badge).toBe('TEST · BREAKING');
+    expect(port.posts()[0].target).toBe('terminal:desk');
+  });
+
+  it('explains why an article was or was not delivered, per subscription of this channel', async () => {
+    const { run, said } = await setup();
+    await run('subscribe min_priority:breaking', true, 'terminal:desk');
+    await run('subscribe sections:sport', true, 'terminal:desk');
+    await h!.store.articles.upsert({ id: 'quake', title: 'Earthquake strikes the capital', priority: 'breaking', section: 'world' });
+    await h!.settled(1);
+    const why = said(await run('why quake', true, 'terminal:desk'));
+    expect(why).toMatch(/✓ \w+ · #desk: sent at \d\d:\d\d/);
+    expect(why).toMatch(/✗ \w+ · #desk: not delivered: section "world" is not one of sport/);
+    expect((await run('why nothing-like-this', true, 'terminal:desk')).kind).toBe('error');
+  });
+
+  it('offers subscriptions for autocomplete and shows feed health', async () => {
+    const { run, dispatcher, said } = await setup();
+    const id = /id (\w+)/.exec((await run('subscribe #desk')).text!)![1];
+    const choices = await dispatcher.autocomplete(
+      { platform: 'terminal', command: 'alerts', subcommand: 'pause', user: { id: 'U1', name: 'Ada', isAdmin: true }, workspace: '', channel: 'terminal:newsroom' },
+      'id', '',
+    );
+    expect(choices).toEqual([{ name: `${id} · #desk · breaking+`, value: id }]);
+    expect(said(await run('sources'))).toContain('Wire A: url: https://a.example/rss · ok: false · lastError: 503 from origin');
+  });
+});
