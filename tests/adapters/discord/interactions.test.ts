@@ -162,4 +162,19 @@ describe('Discord adapter, gateway interactions', () => {
     await again.stop();
     expect(standIn.calls.filter((c) => c.method === 'PUT').length).toBe(before);
   });
+
+  it('stop() finishes a reply in flight, then logs out and takes no more interactions', async () => {
+    const held = standIn.hold({ method: 'PATCH', path: '/messages/@original' });
+    const rec = standIn.sendCommand({ name: 'summary', options: { article: 'story-5' } });
+    await held.arrived;
+    let stopped = false;
+    const stopping = adapter.stop().then(() => (stopped = true));
+    await standIn.waitFor(() => !adapter.isReady());
+    expect(stopped).toBe(false);
+    held.release();
+    await stopping;
+    const patch = standIn.calls.find((c) => c.method === 'PATCH' && c.path.includes(rec.token))!;
+    expect(patch.status).toBe(200);
+    await standIn.waitFor(() => standIn.connectedClients === 0);
+  });
 });
