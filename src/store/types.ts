@@ -50,6 +50,8 @@ export interface ArticleInput {
   related?: RelatedLink[];
   /** Fallback id when neither an id nor a URL is given (e.g. the file name). */
   fallbackId?: string;
+  /** Store and index it, but raise no alert (first poll of a new feed); handed on to change listeners. */
+  quiet?: boolean;
 }
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';

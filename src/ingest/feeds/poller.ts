@@ -1,0 +1,226 @@
+import type { Database } from 'better-sqlite3';
+import type { Logger } from '../../log.js';
+import type { ArticleStore } from '../../store/types.js';
+import type { FeedConfig } from './config.js';
+import { fetchFeed, FeedFetchError } from './fetch-feed.js';
+import { parseFeed } from './parse.js';
+import { backoffDelayMs, isLongFailure, successDelayMs } from './schedule.js';
+import { freshFeedState, SqliteFeedState, type FeedState } from './state.js';
+import { feedItemsToArticles } from './to-article.js';
+import type { FeedHealth } from './types.js';
+
+export interface FeedPollerOptions {
+  feeds: FeedConfig[];
+  store: ArticleStore;
+  /** The store's SQLite connection: polling state lives in its `feed_state` / `feed_items` tables. */
+  db: Database;
+  logger: Logger;
+  fetch?: typeof fetch;
+  /** Milliseconds since the epoch; injected in tests. */
+  now?: () => number;
+  /** 0 ≤ n < 1, for backoff jitter; injected in tests. */
+  random?: () => number;
+  timeoutMs?: number;
+  maxBytes?: number;
+  /** Minimum gap between two requests to the same host, across feeds. */
+  hostGapMs?: number;
+  userAgent?: string;
+}
+
+export interface PollResult {
+  status: 'ok' | 'not-modified' | 'failed' | 'stopped';
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** True when this was the feed's first poll: its items were stored without alerts. */
+  quiet: boolean;
+  error?: string;
+}
+
+export interface FeedPoller {
+  stop(): Promise<void>;
+  health(): FeedHealth[];
+  /** Polls one feed (by name or id) now, whatever its schedule; joins a poll already running. */
+  pollNow(nameOrId: string): Promise<PollResult>;
+}
+
+interface Running {
+  feed: FeedConfig;
+  state: FeedState;
+  timer: NodeJS.Timeout | null;
+  inFlight: Promise<PollResult> | null;
+  /** A "failing for a long time" warning was logged for the current run of failures. */
+  warned: boolean;
+}
+
+const DEFAULTS = { timeoutMs: 20_000, maxBytes: 5 * 1024 * 1024, hostGapMs: 2_000, userAgent: 'Newsdesk feed poller (+https://github.com/newsdesk)' };
+
+export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
+  const now = opts.now ?? Date.now;
+  const random = opts.random ?? Math.random;
+  const doFetch = opts.fetch ?? fetch;
+  const settings = { ...DEFAULTS, ...withoutUndefined(opts) };
+  const stateStore = new SqliteFeedState(opts.db);
+  const log = opts.logger.child({ module: 'feeds' });
+  const stopController = new AbortController();
+  const hostFreeAt = new Map<string, number>();
+  const running = new Map<string, Running>();
+
+  for (const feed of opts.feeds.filter((f) => f.enabled)) {
+    let state = stateStore.get(feed.id);
+    if (state && state.url !== feed.url) {
+      log.info({ feed: feed.name, from: state.url, to: feed.url }, 'feed URL changed: starting it afresh (first poll is quiet)');
+      stateStore.forgetItems(feed.id);
+      state = null;
+    }
+    const rt: Running = { feed, state: state ?? freshFeedState(feed.id, feed.url), timer: null, inFlight: null, warned: false };
+    running.set(feed.id, rt);
+    // After a restart, keep the schedule the last run set, unless the configured interval is now shorter.
+    const due = Math.min(rt.state.nextPollAt ?? now(), now() + intervalMs(feed));
+    schedule(rt, due);
+  }
+  log.info({ feeds: running.size, disabled: opts.feeds.length - running.size }, 'feed poller started');
+
+  function schedule(rt: Running, at: number): void {
+    if (rt.timer) clearTimeout(rt.timer);
+    rt.state.nextPollAt = at;
+    rt.timer = setTimeout(() => onTimer(rt), Math.max(0, at - now()));
+    rt.timer.unref();
+  }
+
+  function onTimer(rt: Running): void {
+    rt.timer = null;
+    if (stopController.signal.aborted || rt.inFlight) return;
+    const host = new URL(rt.feed.url).host;
+    const freeAt = hostFreeAt.get(host) ?? 0;
+    if (now() < freeAt) {
+      schedule(rt, freeAt);
+      return;
+    }
+    void poll(rt);
+  }
+
+  function poll(rt: Running): Promise<PollResult> {
+    if (rt.inFlight) return rt.inFlight;
+    if (rt.timer) clearTimeout(rt.timer);
+    rt.timer = null;
+    hostFreeAt.set(new URL(rt.feed.url).host, now() + settings.hostGapMs);
+    rt.inFlight = pollOnce(rt).finally(() => {
+      rt.inFlight = null;
+    });
+    return rt.inFlight;
+  }
+
+  async function pollOnce(rt: Running): Promise<PollResult> {
+    const { feed, state } = rt;
+    const attemptAt = now();
+    state.lastAttemptAt = attemptAt;
+    const quiet = !state.firstPollDone;
+    try {
+      const res = await fetchFeed({
+        url: feed.url, etag: state.etag, lastModified: state.lastModified, timeoutMs: settings.timeoutMs,
+        maxBytes: settings.maxBytes, userAgent: settings.userAgent, signal: stopController.signal, fetch: doFetch,
+      });
+      const result: PollResult = { status: res.status, created: 0, updated: 0, unchanged: 0, quiet: false };
+      let ttlMinutes: number | null = null;
+      if (res.status === 'ok') {
+        const parsed = parseFeed(res.body, feed.url, attemptAt);
+        ttlMinutes = parsed.ttlMinutes;
+        const seenAt = (id: string) => {
+          const ms = stateStore.firstSeen(feed.id, id);
+          return ms === null ? undefined : new Date(ms).toISOString();
+        };
+        const articles = feedItemsToArticles(feed, parsed.items, seenAt, new Date(attemptAt).toISOString());
+        const outcomes = await opts.store.upsertMany(articles.map((a) => ({ ...a.input, quiet })));
+        for (const o of outcomes) result[o.outcome] += 1;
+        stateStore.markSeen(feed.id, articles.map((a) => a.id), attemptAt);
+        result.quiet = quiet;
+        state.firstPollDone = true;
+        if (quiet) log.info({ feed: feed.name, items: articles.length }, 'first poll of a new feed: items stored without alerts');
+      }
+      if (state.consecutiveFailures > 0) {
+        log.info({ feed: feed.name, failures: state.consecutiveFailures }, 'feed recovered');
+      }
+      Object.assign(state, {
+        etag: res.etag, lastModified: res.lastModified, lastSuccessAt: attemptAt,
+        consecutiveFailures: 0, failingSince: null, lastError: null,
+      });
+      rt.warned = false;
+      finish(rt, attemptAt + successDelayMs(intervalMs(feed), ttlMinutes, res.maxAgeSeconds));
+      log.debug({ feed: feed.name, ...result }, 'feed polled');
+      return result;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (stopController.signal.aborted) return { status: 'stopped', created: 0, updated: 0, unchanged: 0, quiet: false };
+      state.consecutiveFailures += 1;
+      state.failingSince ??= attemptAt;
+      state.lastError = message.slice(0, 300);
+      log.info({ feed: feed.name, url: feed.url, failures: state.consecutiveFailures, error: state.lastError }, 'feed poll failed');
+      if (!rt.warned && isLongFailure(state.consecutiveFailures, state.failingSince, attemptAt)) {
+        rt.warned = true;
+        log.warn(
+          { feed: feed.name, url: feed.url, failures: state.consecutiveFailures, since: new Date(state.failingSince).toISOString(), error: state.lastError },
+          'feed failing for a long time',
+        );
+      }
+      const retryAfter = err instanceof FeedFetchError ? err.retryAfterMs : null;
+      finish(rt, attemptAt + backoffDelayMs(intervalMs(feed), state.consecutiveFailures, random, retryAfter));
+      return { status: 'failed', created: 0, updated: 0, unchanged: 0, quiet: false, error: state.lastError };
+    }
+  }
+
+  function finish(rt: Running, nextAt: number): void {
+    if (stopController.signal.aborted) return;
+    schedule(rt, nextAt);
+    stateStore.save(rt.state);
+  }
+
+  function health(): FeedHealth[] {
+    return opts.feeds.map((feed): FeedHealth => {
+      const rt = running.get(feed.id);
+      if (!rt) {
+        return { name: feed.name, url: feed.url, status: 'disabled', lastSuccess: null, consecutiveFailures: 0, lastError: null, nextPoll: null };
+      }
+      const s = rt.state;
+      return {
+        name: feed.name,
+        url: feed.url,
+        status: s.consecutiveFailures > 0 ? 'failing' : s.lastSuccessAt === null ? 'pending' : 'ok',
+        lastSuccess: iso(s.lastSuccessAt),
+        consecutiveFailures: s.consecutiveFailures,
+        lastError: s.lastError,
+        nextPoll: iso(s.nextPollAt),
+      };
+    });
+  }
+
+  return {
+    health,
+    pollNow(nameOrId) {
+      const rt = [...running.values()].find((r) => r.feed.name === nameOrId || r.feed.id === nameOrId);
+      if (!rt) return Promise.reject(new Error(`no enabled feed named "${nameOrId}"`));
+      if (stopController.signal.aborted) return Promise.resolve({ status: 'stopped', created: 0, updated: 0, unchanged: 0, quiet: false });
+      return poll(rt);
+    },
+    async stop() {
+      stopController.abort();
+      for (const rt of running.values()) {
+        if (rt.timer) clearTimeout(rt.timer);
+        rt.timer = null;
+      }
+      await Promise.allSettled([...running.values()].map((rt) => rt.inFlight));
+    },
+  };
+}
+
+function intervalMs(feed: FeedConfig): number {
+  return feed.intervalMinutes * 60_000;
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,104 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Logger } from '../log.js';
+import { BodyTooLarge, readBody, sendJson, type HttpServer } from '../server/http.js';
+import type { ArticleInput, ArticleStore, UpsertResult } from '../store/types.js';
+import { articleJsonSchema, articleJsonToInput } from './article-schema.js';
+
+/**
+ * `POST /v1/articles`: newsroom systems (the CMS, a wire bridge) push one article or an array.
+ * Same JSON schema as data/*.json. Identical content is acknowledged without a new version.
+ */
+export const MAX_PUSH_BYTES = 1024 * 1024;
+const MAX_ITEMS = 1000;
+const MAX_ISSUES = 20;
+
+const arrayPayload = z.array(articleJsonSchema).min(1, 'an empty array').max(MAX_ITEMS, `at most ${MAX_ITEMS} articles per request`);
+
+export interface IngestApiOptions {
+  /** INGEST_TOKEN; when absent the endpoint is not mounted at all (404). */
+  token: string | undefined;
+  store: ArticleStore;
+  logger: Logger;
+}
+
+/** Returns whether the endpoint was mounted. */
+export function mountIngestApi(http: HttpServer, opts: IngestApiOptions): boolean {
+  if (!opts.token) return false;
+  const expected = digest(opts.token);
+  const log = opts.logger.child({ module: 'ingest-api' });
+  http.mount('POST', '/v1/articles', (req, res) => handlePush(req, res, expected, opts.store, log));
+  return true;
+}
+
+/** Hashing both sides first makes the comparison constant-time and length-blind. */
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+function authorised(req: IncomingMessage, expected: Buffer): boolean {
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  return timingSafeEqual(digest(match?.[1] ?? ''), expected) && Boolean(match);
+}
+
+async function handlePush(req: IncomingMessage, res: ServerResponse, expected: Buffer, store: ArticleStore, log: Logger) {
+  if (!authorised(req, expected)) {
+    req.resume();
+    res.setHeader('www-authenticate', 'Bearer realm="newsdesk"');
+    sendJson(res, 401, { error: 'missing or wrong bearer token (Authorization: Bearer <INGEST_TOKEN>)' });
+    return;
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    req.resume();
+    sendJson(res, 415, { error: 'send JSON with Content-Type: application/json' });
+    return;
+  }
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, MAX_PUSH_BYTES);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) {
+      sendJson(res, 413, { error: `body larger than ${MAX_PUSH_BYTES} bytes; send fewer articles per request` });
+      return;
+    }
+    throw err;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    sendJson(res, 400, { error: `invalid JSON: ${(err as Error).message}` });
+    return;
+  }
+  const isArray = Array.isArray(body);
+  const parsed = isArray ? arrayPayload.safeParse(body) : articleJsonSchema.safeParse(body);
+  if (!parsed.success) {
+    sendJson(res, 400, { error: 'validation failed', issues: describePushIssues(parsed.error, isArray) });
+    return;
+  }
+  const articles = isArray ? (parsed.data as z.infer<typeof arrayPayload>) : [parsed.data as z.infer<typeof articleJsonSchema>];
+  const inputs: ArticleInput[] = articles.map((a) => articleJsonToInput(a));
+  // upsertMany commits in chunks that yield to the event loop, so one large push never stalls other requests.
+  const results: UpsertResult[] = inputs.length === 1 ? [await store.upsert(inputs[0])] : await store.upsertMany(inputs);
+  const changed = results.filter((r) => r.outcome !== 'unchanged').length;
+  log.info({ articles: results.length, changed }, 'articles pushed');
+  sendJson(res, changed > 0 ? 201 : 200, {
+    results: results.map((r) => ({ id: r.article.id, version: r.article.version, outcome: r.outcome })),
+  });
+}
+
+/** Each problem names the article (its index in an array) and the field, as the pusher wrote them. */
+function describePushIssues(error: z.ZodError, isArray: boolean) {
+  return error.issues.slice(0, MAX_ISSUES).map((issue) => {
+    const path = [...issue.path];
+    const item = isArray && typeof path[0] === 'number' ? (path.shift() as number) : isArray ? null : 0;
+    const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : null;
+    return {
+      ...(item === null ? {} : { item }),
+      field: unknownKeys ?? (path.map(String).join('.') || 'body'),
+      message: unknownKeys ? 'unknown field' : issue.message,
+    };
+  });
+}
