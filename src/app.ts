@@ -1,5 +1,7 @@
+import type { Readable, Writable } from 'node:stream';
 import type { Config } from './config.js';
 import { coreCommands } from '../commands/index.js';
+import { alerts as alertsCommand } from '../commands/alerts.js';
 import { createDispatcher, type Dispatcher } from './core/dispatcher.js';
 import type { OutboundPort, Platform } from './core/outbound.js';
 import type { Services } from './core/services.js';
@@ -10,17 +12,20 @@ import { createDerivedCache } from './store/cache.js';
 import { createSummarizer } from './summarize/summarizer.js';
 import { loadArticleFiles } from './ingest/files.js';
 import { watchInbox } from './ingest/inbox.js';
-import { startTerminal, type TerminalAdapter } from './adapters/terminal/index.js';
+import { startAlerts } from './alerts/index.js';
+import { startTerminal } from './adapters/terminal/index.js';
+import { TerminalPort } from './adapters/terminal/port.js';
+import { startDiscord } from './adapters/discord/index.js';
 
 /**
- * The composition root: opens the store, loads data/, builds the dispatcher and starts whatever is
- * configured. Nothing else wires parts together.
+ * The composition root: opens the store, starts the configured adapters and the alerts pipeline, loads
+ * data/, and starts the terminal last so piped commands find everything ready. Nothing else wires parts.
  */
 export interface AppOptions {
   config: Config;
   logger?: Logger;
-  stdin?: NodeJS.ReadableStream;
-  stdout?: NodeJS.WritableStream;
+  stdin?: Readable;
+  stdout?: Writable;
   /** Called when the terminal's input ends and no platform keeps the bot running. */
   onTerminalEnd?: () => void;
 }
@@ -38,7 +43,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const logger = opts.logger ?? rootLogger;
   const stoppers: Array<() => Promise<void> | void> = [];
   const stop = async () => {
-    for (const s of stoppers.reverse()) {
+    for (const s of stoppers.splice(0).reverse()) {
       try {
         await s();
       } catch (err) {
@@ -48,11 +53,11 @@ export async function startApp(opts: AppOptions): Promise<App> {
   };
 
   try {
+    // --- store and services ---
     const store = openSqliteStore(config.databasePath);
     stoppers.push(() => store.close());
     const cache = createDerivedCache(config.CACHE_TTL_SECONDS);
     store.articles.onChange(() => cache.clear());
-
     const ports = new Map<Platform, OutboundPort>();
     const services: Services = {
       articles: store.articles,
@@ -62,12 +67,33 @@ export async function startApp(opts: AppOptions): Promise<App> {
       ports,
     };
 
-    await loadData(config, store.articles, logger);
+    // --- alerts: the fan-out listens before any article is loaded, so files that arrived while down match ---
+    const terminalPort = config.terminalEnabled ? new TerminalPort() : undefined;
+    if (terminalPort) ports.set('terminal', terminalPort);
+    const alerts = startAlerts({
+      db: store.db, articles: store.articles, ports, summarizer: services.summarizer, logger, config,
+    });
+    services.alerts = alerts.service;
 
-    const dispatcher = createDispatcher({ commands: coreCommands(), services, logger });
+    const dispatcher = createDispatcher({
+      commands: coreCommands([alertsCommand]),
+      services,
+      logger,
+      autocompleteSources: alerts.autocompleteSources,
+    });
     const http = new HttpServer();
 
+    // --- platform adapters (each mounts its HTTP routes before the server starts) ---
+    if (config.discordEnabled) {
+      const discord = await startDiscord({ config, dispatcher, logger, http });
+      ports.set('discord', discord.port);
+      stoppers.push(() => discord.stop());
+    }
+    // Alerts stop before the adapters (reverse order), so in-flight deliveries drain first.
+    stoppers.push(() => alerts.stop());
+
     // --- sources ---
+    await loadData(config, store.articles, logger);
     if (config.INBOX_WATCH) {
       const inbox = watchInbox(config.inboxDir, store.articles, { logger });
       stoppers.push(() => inbox.stop());
@@ -83,23 +109,22 @@ export async function startApp(opts: AppOptions): Promise<App> {
     }
 
     // --- the terminal starts last, so piped commands find everything ready ---
-    let terminal: TerminalAdapter | undefined;
-    if (config.terminalEnabled) {
+    if (terminalPort) {
       const stdin = opts.stdin ?? process.stdin;
       const stdout = opts.stdout ?? process.stdout;
-      terminal = startTerminal({
+      const terminal = startTerminal({
         dispatcher,
         logger,
-        input: stdin as NodeJS.ReadableStream & import('node:stream').Readable,
-        output: stdout as NodeJS.WritableStream & import('node:stream').Writable,
+        input: stdin,
+        output: stdout,
+        port: terminalPort,
         channel: config.TERMINAL_CHANNEL,
         interactive: Boolean((stdin as { isTTY?: boolean }).isTTY && (stdout as { isTTY?: boolean }).isTTY),
         onEnd: () => {
           if (!config.discordEnabled && !config.slackEnabled) opts.onTerminalEnd?.();
         },
       });
-      ports.set('terminal', terminal.port);
-      stoppers.push(() => terminal!.stop());
+      stoppers.push(() => terminal.stop());
     }
 
     return { dispatcher, services, httpPort, stop };
@@ -112,9 +137,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
 async function loadData(config: Config, articles: Services['articles'], logger: Logger): Promise<void> {
   const tty = Boolean(process.stderr.isTTY);
   const result = await loadArticleFiles(config.articlesDir, articles, {
-    onWarning: (file, problem) => logger.warn({ file }, `skipped ${file}: ${problem}`),
+    onWarning: (file: string, problem: string) => logger.warn({ file }, `skipped ${file}: ${problem}`),
     onProgress: tty
-      ? (done, total) => {
+      ? (done: number, total: number) => {
           process.stderr.write(`\rLoading articles… ${done}/${total}`);
           if (done === total) process.stderr.write('\n');
         }

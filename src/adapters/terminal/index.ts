@@ -23,6 +23,8 @@ export interface TerminalOptions {
   interactive: boolean;
   /** Called once at end of input (piped input finished, or Ctrl-D). */
   onEnd?: () => void;
+  /** The port alerts were already queued on during start-up (else a new one). */
+  port?: TerminalPort;
 }
 
 export interface TerminalAdapter {
@@ -59,7 +61,8 @@ export function startTerminal(opts: TerminalOptions): TerminalAdapter {
     write(renderReply(reply, style));
   };
 
-  const port = new TerminalPort((heading, reply) => {
+  const port = opts.port ?? new TerminalPort();
+  port.attach((heading, reply) => {
     write(`\n${style.color ? '\x1b[1m' : ''}${heading}${style.color ? '\x1b[0m' : ''}\n${renderReply(reply, style)}`);
     prompt();
   });

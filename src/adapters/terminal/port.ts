@@ -9,12 +9,29 @@ import type { Reply } from '../../core/reply.js';
  * The terminal's outbound port: alerts for `terminal:<name>` channels are printed where the user is typing.
  * Message ids are unique across restarts so an alert posted before a restart can still be "edited".
  */
+export type TerminalPrinter = (heading: string, reply: Reply) => void;
+
 export class TerminalPort implements OutboundPort {
   readonly platform = 'terminal' as const;
   private counter = 0;
   private readonly prefix = randomBytes(3).toString('hex');
+  /** Alerts that arrive before the terminal is reading (start-up) wait here, then print in order. */
+  private pending: Array<[string, Reply]> = [];
+  private printer: TerminalPrinter | null = null;
 
-  constructor(private readonly print: (heading: string, reply: Reply) => void) {}
+  constructor(printer?: TerminalPrinter) {
+    if (printer) this.attach(printer);
+  }
+
+  attach(printer: TerminalPrinter): void {
+    this.printer = printer;
+    for (const [heading, reply] of this.pending.splice(0)) printer(heading, reply);
+  }
+
+  private print(heading: string, reply: Reply): void {
+    if (this.printer) this.printer(heading, reply);
+    else this.pending.push([heading, reply]);
+  }
 
   private nextId(): string {
     this.counter += 1;
