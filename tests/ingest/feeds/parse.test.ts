@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FeedParseError, parseFeed } from '../../../src/ingest/feeds/parse.js';
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+
+describe('RSS 2.0', () => {
+  const feed = parseFeed(fixture('rss2-cdata.xml'), 'https://wire.example.com/rss.xml', NOW);
+  const [breaking, budget, , undated] = feed.items;
+
+  it('reads the channel, its ttl and every item', () => {
+    expect(feed.format).toBe('rss');
+    expect(feed.title).toBe('Example Wire & Co');
+    expect(feed.ttlMinutes).toBe(30);
+    expect(feed.items).toHaveLength(4);
+  });
+
+  it('turns escaped HTML and numeric entities in titles into plain text', () => {
+    expect(breaking.title).toBe('BREAKING: Bridge closed after storm damage — city’s traffic diverted');
+  });
+
+  it('prefers content:encoded for the body, drops scripts, styles and comments, keeps paragraphs', () => {
+    expect(breaking.content).toBe(
+      'The main bridge was closed on Tuesday morning.\n\nEngineers will inspect it.\nTraffic is diverted via the ring road.\n\nBuses: line 4\n\nTrams: normal',
+    );
+    expect(breaking.content).not.toMatch(/trackReader|color|editor note/);
+    expect(breaking.summary).toBe('The main bridge is shut.');
+  });
+
+  it('resolves relative links and images against the channel link', () => {
+    expect(breaking.link).toBe('https://wire.example.com/2026/11/25/bridge-closed');
+    expect(breaking.imageUrl).toBe('https://wire.example.com/img/bridge.jpg');
+  });
+
+  it('reads RFC 822 dates with offsets and two-digit years', () => {
+    expect(breaking.publishedAt).toBe('2026-11-25T08:30:00.000Z');
+    expect(budget.publishedAt).toBe('2026-11-24T18:00:00.000Z');
+  });
+
+  it('reads guid, author, categories; a missing date stays null for the caller to fill', () => {
+    expect(breaking.guid).toBe('wire-123');
+    expect(breaking.author).toBe('Ana Duarte');
+    expect(breaking.categories).toEqual(['Transport', 'Weather']);
+    expect(undated.publishedAt).toBeNull();
+    expect(undated.link).toBe('https://wire.example.com/briefs/undated');
+  });
+
+  it('decodes double-escaped entities in descriptions', () => {
+    expect(budget.content).toBe('Tax & spending plan passes, 31–12.');
+  });
+});
+
+describe('Atom 1.0', () => {
+  const feed = parseFeed(fixture('atom-xhtml.xml'), 'https://blog.example.org/atom.xml', NOW);
+  const [election, plain] = feed.items;
+
+  it('renders xhtml content as text and keeps html summaries as the teaser', () => {
+    expect(election.content).toBe('Turnout was high & counting ran late.\n\nFull results: here.');
+    expect(election.summary).toBe('Results are in.');
+  });
+
+  it('treats type="html" titles as HTML and type="text" titles literally', () => {
+    expect(election.title).toBe('Election night & what comes next');
+    expect(plain.title).toBe('Plain text title with <angle> brackets');
+  });
+
+  it('resolves links against xml:base (feed level and entry level)', () => {
+    expect(election.link).toBe('https://blog.example.org/news/election-night');
+    expect(election.imageUrl).toBe('https://blog.example.org/media/chart.png');
+    expect(plain.link).toBe('https://other.example.org/posts/43');
+  });
+
+  it('reads ISO 8601 dates, and a missing <published> leaves only <updated>', () => {
+    expect(election.publishedAt).toBe('2026-11-25T07:15:00.000Z');
+    expect(plain.publishedAt).toBeNull();
+    expect(plain.updatedAt).toBe('2026-11-24T12:00:00.000Z');
+  });
+
+  it('decodes CDATA html content with named entities', () => {
+    expect(plain.content).toBe('First.\n\nSecond été.');
+    expect(election.author).toBe('Lee Park');
+    expect(election.categories).toEqual(['Politics']);
+  });
+});
+
+describe('RSS 1.0 / RDF', () => {
+  const feed = parseFeed(fixture('rdf.xml'), 'https://science.example.com/rss', NOW);
+
+  it('reads items beside the channel with Dublin Core dates, authors and subjects', () => {
+    expect(feed.format).toBe('rdf');
+    expect(feed.items).toHaveLength(2);
+    expect(feed.items[0]).toMatchObject({
+      guid: 'https://science.example.com/a/1',
+      title: 'Comet visible tonight',
+      publishedAt: '2026-11-25T20:00:00.000Z',
+      author: 'Sam Ortiz',
+      categories: ['Astronomy'],
+    });
+    expect(feed.items[1].link).toBe('https://science.example.com/a/2');
+    expect(feed.items[1].publishedAt).toBe('2026-11-24T00:00:00.000Z');
+  });
+});
+
+describe('JSON Feed 1.1', () => {
+  const feed = parseFeed(fixture('feed.json'), 'https://council.example.net/feed.json', NOW);
+
+  it('reads items, resolves relative urls, and skips an item without an id instead of failing', () => {
+    expect(feed.format).toBe('json');
+    expect(feed.items).toHaveLength(2);
+    expect(feed.items[0]).toMatchObject({
+      guid: '2026-11-25-meeting',
+      link: 'https://council.example.net/meetings/2026-11-25',
+      content: 'The meeting moves to Thursday.\n\nAgenda unchanged.',
+      summary: 'Moved to Thursday.',
+      author: "Clerk's office",
+      categories: ['Council', 'Local'],
+      imageUrl: 'https://council.example.net/img/hall.jpg',
+    });
+    expect(feed.items[1]).toMatchObject({ guid: '17', title: '', content: 'A title-less note: bins collected Friday this week.\nThanks.' });
+  });
+});
+
+describe('broken input', () => {
+  it('throws a FeedParseError naming the line for broken XML', () => {
+    expect(() => parseFeed(fixture('broken.xml'), 'https://x.example/', NOW)).toThrow(FeedParseError);
+    expect(() => parseFeed(fixture('broken.xml'), 'https://x.example/', NOW)).toThrow(/broken XML at line \d+/);
+  });
+
+  it('refuses well-formed XML that is not a feed, and JSON that is not a JSON Feed', () => {
+    expect(() => parseFeed('<html><body>Not found</body></html>', 'https://x.example/', NOW)).toThrow(/root is <html>/);
+    expect(() => parseFeed('{"items": []}', 'https://x.example/', NOW)).toThrow(/not a JSON Feed: version/);
+    expect(() => parseFeed('{"items": [', 'https://x.example/', NOW)).toThrow(/broken JSON/);
+  });
+});
