@@ -40,7 +40,8 @@ export async function fetchFeed(req: FetchFeedRequest): Promise<FetchFeedResult>
     reason ??= why;
     controller.abort();
   };
-  const timer = setTimeout(() => abort(`timed out after ${Math.round(req.timeoutMs / 1000)} s`), req.timeoutMs);
+  const after = req.timeoutMs >= 1000 ? `${Math.round(req.timeoutMs / 1000)} s` : `${req.timeoutMs} ms`;
+  const timer = setTimeout(() => abort(`timed out after ${after}`), req.timeoutMs);
   const onStop = () => abort('poller stopped');
   if (req.signal.aborted) onStop();
   req.signal.addEventListener('abort', onStop);
