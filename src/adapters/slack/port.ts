@@ -1,0 +1,161 @@
+import { webApi } from '@slack/bolt';
+import {
+  Permanent, RetryLater, formatMessageRef, parseChannelRef, parseMessageRef,
+  type ChannelCheck, type ChannelRef, type MessageRef, type OutboundPort, type PostOptions,
+} from '../../core/outbound.js';
+import type { Reply } from '../../core/reply.js';
+import { renderReply } from './render.js';
+
+/**
+ * Slack's outbound port for the alerts pipeline. Its WebClient rejects rate-limited calls and never retries
+ * (retries on the alert path belong to the alerts dispatcher); every failure becomes RetryLater or Permanent.
+ */
+export const DELIVERY_EVENT_TYPE = 'newsdesk_delivery';
+
+const PERMANENT_REASONS: Record<string, string> = {
+  channel_not_found: 'the channel does not exist or Newsdesk cannot see it',
+  not_in_channel: 'Newsdesk is not a member of this private channel: invite it with /invite @Newsdesk',
+  is_archived: 'the channel is archived',
+  invalid_auth: 'the bot token was refused',
+  not_authed: 'no bot token was sent',
+  account_inactive: 'the bot token belongs to a deactivated app or workspace',
+  token_revoked: 'the bot token was revoked (app uninstalled?)',
+  missing_scope: 'the app lacks a scope: reinstall it from slack-manifest.yml',
+  message_not_found: 'the message was deleted',
+  cant_update_message: 'the message can no longer be edited',
+  restricted_action: 'a workspace setting stops Newsdesk posting there',
+  method_not_supported_for_channel_type: 'Newsdesk cannot join this kind of channel: invite it with /invite @Newsdesk',
+};
+/** Slack platform errors that may pass with time. */
+const TRANSIENT = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+const TRANSIENT_DELAY_MS = 5_000;
+const HISTORY_PAGES = 5;
+
+export function toDeliveryError(err: unknown): Error {
+  if (err instanceof Permanent || err instanceof RetryLater) return err;
+  if (err instanceof webApi.WebAPIRateLimitedError) return new RetryLater(Math.max(err.retryAfter, 1) * 1000, 'Slack rate limit (429)');
+  if (err instanceof webApi.WebAPIPlatformError) {
+    const code = err.data.error;
+    if (TRANSIENT.has(code)) return new RetryLater(TRANSIENT_DELAY_MS, `Slack: ${code}`);
+    return new Permanent(code, PERMANENT_REASONS[code] ?? `Slack refused the message (${code})`);
+  }
+  if (err instanceof webApi.WebAPIHTTPError) {
+    return err.statusCode >= 500 || err.statusCode === 408
+      ? new RetryLater(TRANSIENT_DELAY_MS, `Slack HTTP ${err.statusCode}`)
+      : new Permanent(String(err.statusCode), `Slack HTTP ${err.statusCode}`);
+  }
+  // Timeouts and network failures may pass.
+  const message = err instanceof webApi.WebAPIRequestError ? err.original.message : (err as Error)?.message ?? String(err);
+  return new RetryLater(TRANSIENT_DELAY_MS, `network error: ${message}`.slice(0, 200));
+}
+
+const platformCode = (err: unknown) => (err instanceof webApi.WebAPIPlatformError ? err.data.error : undefined);
+
+export class SlackPort implements OutboundPort {
+  readonly platform = 'slack' as const;
+
+  constructor(private readonly client: webApi.WebClient) {}
+
+  private channelId(ref: ChannelRef): string {
+    const parsed = parseChannelRef(ref);
+    if (parsed.platform !== 'slack') throw new Permanent('wrong_platform', `${ref} is not a Slack channel`);
+    return parsed.channel;
+  }
+
+  private async postMessage(channel: string, reply: Reply, options?: PostOptions, threadTs?: string): Promise<string> {
+    const args = {
+      channel,
+      ...renderReply(reply),
+      unfurl_links: false,
+      unfurl_media: false,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      ...(options?.deliveryId
+        ? { metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { delivery_id: options.deliveryId } } }
+        : {}),
+    };
+    const send = async () => (await this.client.chat.postMessage(args)).ts as string;
+    try {
+      return await send();
+    } catch (err) {
+      if (platformCode(err) !== 'not_in_channel') throw toDeliveryError(err);
+    }
+    // Public channels can be joined (channels:join); private ones answer method_not_supported_for_channel_type.
+    try {
+      await this.client.conversations.join({ channel });
+      return await send();
+    } catch (err) {
+      throw toDeliveryError(err);
+    }
+  }
+
+  async post(channel: ChannelRef, reply: Reply, options?: PostOptions): Promise<MessageRef> {
+    return formatMessageRef(channel, await this.postMessage(this.channelId(channel), reply, options));
+  }
+
+  async edit(message: MessageRef, reply: Reply): Promise<void> {
+    const { platform, channel, messageId } = parseMessageRef(message);
+    if (platform !== 'slack') throw new Permanent('wrong_platform', `${message} is not a Slack message`);
+    try {
+      await this.client.chat.update({ channel, ts: messageId, ...renderReply(reply) });
+    } catch (err) {
+      throw toDeliveryError(err);
+    }
+  }
+
+  async replyInThread(message: MessageRef, reply: Reply, options?: PostOptions): Promise<MessageRef> {
+    const { platform, workspace, channel, messageId } = parseMessageRef(message);
+    if (platform !== 'slack') throw new Permanent('wrong_platform', `${message} is not a Slack message`);
+    const ts = await this.postMessage(channel, reply, options, messageId);
+    return formatMessageRef(`slack:${workspace}/${channel}`, ts);
+  }
+
+  /** Membership, joining public channels on the way; says what is missing otherwise. */
+  async checkChannel(ref: ChannelRef): Promise<ChannelCheck> {
+    const { platform, channel } = parseChannelRef(ref);
+    if (platform !== 'slack') return { ok: false, missing: ['a Slack channel'] };
+    let info: { name?: string; is_member?: boolean; is_private?: boolean; is_archived?: boolean };
+    try {
+      info = ((await this.client.conversations.info({ channel })).channel ?? {}) as typeof info;
+    } catch (err) {
+      const code = platformCode(err);
+      if (code === 'channel_not_found') return { ok: false, missing: ['access (the channel is unknown, or private without Newsdesk in it: /invite @Newsdesk)'] };
+      if (code === 'missing_scope') return { ok: false, missing: ['the channels:read/groups:read scopes (reinstall from slack-manifest.yml)'] };
+      throw toDeliveryError(err);
+    }
+    const name = info.name;
+    if (info.is_archived) return { ok: false, missing: ['an unarchived channel (this one is archived)'], name };
+    if (info.is_member) return { ok: true, missing: [], name };
+    if (info.is_private) return { ok: false, missing: ['membership: invite Newsdesk with /invite @Newsdesk'], name };
+    try {
+      await this.client.conversations.join({ channel });
+      return { ok: true, missing: [], name };
+    } catch (err) {
+      const code = platformCode(err);
+      return { ok: false, missing: [`membership (joining failed: ${code ?? 'network error'}; invite Newsdesk with /invite @Newsdesk)`], name };
+    }
+  }
+
+  /** Crash reconciliation: a message in the channel, newer than `sinceMs`, whose metadata carries the delivery id. */
+  async findPosted(ref: ChannelRef, deliveryId: string, sinceMs: number): Promise<MessageRef | null> {
+    const channel = this.channelId(ref);
+    let cursor: string | undefined;
+    try {
+      for (let page = 0; page < HISTORY_PAGES; page++) {
+        const res = await this.client.conversations.history({
+          channel, oldest: (sinceMs / 1000).toFixed(6), include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}),
+        });
+        for (const m of res.messages ?? []) {
+          const meta = m.metadata as { event_type?: string; event_payload?: { delivery_id?: unknown } } | undefined;
+          if (meta?.event_type === DELIVERY_EVENT_TYPE && meta.event_payload?.delivery_id === deliveryId && m.ts) {
+            return formatMessageRef(ref, m.ts);
+          }
+        }
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (!cursor) return null;
+      }
+      return null;
+    } catch (err) {
+      throw toDeliveryError(err);
+    }
+  }
+}
