@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountIngestApi } from '../../src/ingest/push.js';
+import { logger } from '../../src/log.js';
+import { HttpServer } from '../../src/server/http.js';
+import { MemoryArticleStore } from './feeds/fixtures/memory-store.js';
+
+const TOKEN = 'test-ingest-token-0123456789';
+const quiet = logger.child({}, { level: 'silent' });
+
+let http: HttpServer;
+let base: string;
+const store = new MemoryArticleStore();
+
+beforeAll(async () => {
+  http = new HttpServer();
+  expect(mountIngestApi(http, { token: TOKEN, store, logger: quiet })).toBe(true);
+  const address = await http.start(0, '127.0.0.1');
+  base = `http://127.0.0.1:${address.port}`;
+});
+afterAll(() => http.stop());
+
+function push(body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${base}/v1/articles`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+const article = { id: 'cms-1001', title: 'BREAKING: Dam breach upstream', body: 'Residents are told to move to higher ground.', priority: 'breaking', section: 'local' };
+
+describe('POST /v1/articles: authentication', () => {
+  it.each([
+    ['no header', {}],
+    ['a wrong token', { authorization: 'Bearer not-the-token-at-all' }],
+    ['a token prefix', { authorization: `Bearer ${TOKEN.slice(0, -1)}` }],
+    ['the wrong scheme', { authorization: `Basic ${TOKEN}` }],
+    ['an empty bearer', { authorization: 'Bearer ' }],
+  ])('refuses %s with 401 and stores nothing', async (_name, headers) => {
+    const before = await store.count();
+    const res = await fetch(`${base}/v1/articles`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(article) });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await res.json()).error).toMatch(/bearer token/);
+    expect(await store.count()).toBe(before);
+  });
+
+  it('is not mounted at all without a token', async () => {
+    const other = new HttpServer();
+    expect(mountIngestApi(other, { token: undefined, store, logger: quiet })).toBe(false);
+    const { port } = await other.start(0, '127.0.0.1');
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/articles`, { method: 'POST', body: '{}' });
+      expect(res.status).toBe(404);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
+describe('POST /v1/articles: validation', () => {
+  it('415 for a body that is not declared JSON', async () => {
+    const res = await push(JSON.stringify(article), { 'content-type': 'text/plain' });
+    expect(res.status).toBe(415);
+  });
+
+  it('400 for malformed JSON', async () => {
+    const res = await push('{"title": ');
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatch(/^invalid JSON/);
+  });
+
+  it('400 naming the field for a single article, and the index and field inside an array', async () => {
+    const single = await push({ ...article, title: '' });
+    expect(single.status).toBe(400);
+    expect(await single.json()).toEqual({ error: 'validation failed', issues: [{ item: 0, field: 'title', message: 'a headline is required' }] });
+
+    const many = await push([article, { title: 'ok', priority: 'huge' }, { title: 'x', colour: 'red' }]);
+    expect(many.status).toBe(400);
+    const { issues } = await many.json();
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ item: 1, field: 'priority' }),
+        { item: 2, field: 'colour', message: 'unknown field' },
+      ]),
+    );
+    expect(await store.get('cms-1001')).toBeNull();
+  });
+
+  it('400 for an empty array', async () => {
+    const res = await push([]);
+    expect(res.status).toBe(400);
+    expect((await res.json()).issues[0]).toMatchObject({ field: 'body', message: expect.stringMatching(/empty/) });
+  });
+
+  it('413 past 1 MB, before anything is parsed', async () => {
+    const res = await push({ ...article, body: 'x'.repeat(1024 * 1024) });
+    expect(res.status).toBe(413);
+  });
+});
+
+describe('POST /v1/articles: storing', () => {
+  it('201 with id, version and outcome; an identical re-post is 200 unchanged', async () => {
+    const created = await push(article);
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({ results: [{ id: 'cms-1001', version: 1, outcome: 'created' }] });
+
+    const again = await push(article);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ results: [{ id: 'cms-1001', version: 1, outcome: 'unchanged' }] });
+  });
+
+  it('a changed article becomes a new version; corrected and retracted statuses are stored', async () => {
+    const corrected = await push({ ...article, body: 'Residents upstream are told to move to higher ground.', status: 'corrected' });
+    expect(corrected.status).toBe(201);
+    expect((await corrected.json()).results[0]).toEqual({ id: 'cms-1001', version: 2, outcome: 'updated' });
+    expect((await store.get('cms-1001'))?.status).toBe('corrected');
+
+    const retracted = await push({ ...article, body: 'Residents upstream are told to move to higher ground.', status: 'retracted' });
+    expect((await retracted.json()).results[0]).toMatchObject({ version: 3, outcome: 'updated' });
+    expect((await store.get('cms-1001'))?.status).toBe('retracted');
+  });
+
+  it('an array is stored in one request: 201 when anything changed, results in order', async () => {
+    const batch = Array.from({ length: 300 }, (_, i) => ({ id: `batch-${i}`, title: `Story ${i}`, published_at: '2026-11-25T09:30:00Z' }));
+    const res = await push(batch);
+    expect(res.status).toBe(201);
+    const { results } = await res.json();
+    expect(results).toHaveLength(300);
+    expect(results[299]).toEqual({ id: 'batch-299', version: 1, outcome: 'created' });
+    expect((await store.get('batch-7'))?.publishedAt).toBe('2026-11-25T09:30:00.000Z');
+
+    const again = await push(batch);
+    expect(again.status).toBe(200);
+  });
+});
