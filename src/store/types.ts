@@ -81,6 +81,11 @@ export interface SearchPage {
   items: Article[];
   /** True when at least one more result exists after this page. */
   hasMore: boolean;
+  /**
+   * For text searches: 'all' when every word matched; 'any' when nothing had every word and the results
+   * are those with any of them (a reply may say so). Absent for `latest`.
+   */
+  matched?: 'all' | 'any';
 }
 
 /** Called inside the write transaction for every stored change (created or updated). */

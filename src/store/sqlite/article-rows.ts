@@ -1,0 +1,133 @@
+import type { ArticleStatus, Priority } from '../../core/reply.js';
+import { articleId, canonicalUrl, contentHash, normalizeWhitespace } from '../canonical.js';
+import type { Article, ArticleInput, RelatedLink } from '../types.js';
+
+/** An `articles` row as SQLite returns it. */
+export interface ArticleRow {
+  seq: number;
+  id: string;
+  url: string | null;
+  canonical_url: string | null;
+  title: string;
+  dek: string;
+  body: string;
+  section: string;
+  topics: string;
+  source: string;
+  author: string;
+  published_at: string;
+  published_ms: number;
+  updated_at: string;
+  priority: Priority;
+  status: ArticleStatus;
+  image_url: string | null;
+  related: string;
+  version: number;
+  content_hash: string;
+  ingested_at: string;
+}
+
+/** An input with every default applied: what would be stored, minus version and bookkeeping. */
+export type NormalizedArticle = Omit<Article, 'version' | 'ingestedAt' | 'updatedAt'> & {
+  updatedAt: string | null;
+  publishedMs: number;
+};
+
+export const DEFAULT_SECTION = 'general';
+export const DEFAULT_SOURCE = 'Newsdesk';
+const PRIORITIES: readonly Priority[] = ['breaking', 'urgent', 'routine'];
+const STATUSES: readonly ArticleStatus[] = ['published', 'corrected', 'retracted'];
+
+export function normalizeInput(input: ArticleInput, now: Date): NormalizedArticle {
+  const title = normalizeWhitespace(input.title);
+  if (!title) throw new Error('an article needs a headline (title)');
+  const published = toIso(input.publishedAt) ?? now.toISOString();
+  const dek = normalizeWhitespace(input.dek);
+  const body = normalizeBody(input.body);
+  const priority = PRIORITIES.includes(input.priority as Priority) ? (input.priority as Priority) : 'routine';
+  const status = STATUSES.includes(input.status as ArticleStatus) ? (input.status as ArticleStatus) : 'published';
+  return {
+    id: articleId(input),
+    url: input.url?.trim() || null,
+    canonicalUrl: canonicalUrl(input.url),
+    title,
+    dek,
+    body,
+    section: normalizeWhitespace(input.section).toLowerCase() || DEFAULT_SECTION,
+    topics: [...new Set((input.topics ?? []).map(normalizeWhitespace).filter(Boolean))],
+    source: normalizeWhitespace(input.source) || DEFAULT_SOURCE,
+    author: normalizeWhitespace(input.author),
+    publishedAt: published,
+    publishedMs: Date.parse(published),
+    updatedAt: toIso(input.updatedAt),
+    priority,
+    status,
+    imageUrl: input.imageUrl?.trim() || null,
+    related: (input.related ?? []).filter((r) => r && normalizeWhitespace(r.title)),
+    contentHash: contentHash({ title, dek, body, priority, status }),
+  };
+}
+
+/** Paragraphs survive (blank line between them); stray spaces and CRLFs do not. */
+export function normalizeBody(body: string | undefined): string {
+  return (body ?? '')
+    .replace(/\r\n?/g, '\n')
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/[ \t]+/g, ' ').replace(/ *\n */g, '\n').trim())
+    .filter(Boolean)
+    .join('\n\n');
+}
+
+function toIso(value: string | undefined): string | null {
+  if (!value) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+export function rowToArticle(row: ArticleRow): Article {
+  return {
+    id: row.id,
+    url: row.url,
+    canonicalUrl: row.canonical_url,
+    title: row.title,
+    dek: row.dek,
+    body: row.body,
+    section: row.section,
+    topics: parseJsonArray<string>(row.topics),
+    source: row.source,
+    author: row.author,
+    publishedAt: row.published_at,
+    updatedAt: row.updated_at,
+    priority: row.priority,
+    status: row.status,
+    imageUrl: row.image_url,
+    related: parseJsonArray<RelatedLink>(row.related),
+    version: row.version,
+    contentHash: row.content_hash,
+    ingestedAt: row.ingested_at,
+  };
+}
+
+function parseJsonArray<T>(text: string): T[] {
+  try {
+    const value = JSON.parse(text);
+    return Array.isArray(value) ? value : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Fields that are not content: changing them rewrites the row but makes no new version. */
+export function sameMetadata(a: Article, b: NormalizedArticle): boolean {
+  return (
+    a.url === b.url &&
+    a.canonicalUrl === b.canonicalUrl &&
+    a.section === b.section &&
+    a.source === b.source &&
+    a.author === b.author &&
+    a.publishedAt === b.publishedAt &&
+    a.imageUrl === b.imageUrl &&
+    JSON.stringify(a.topics) === JSON.stringify(b.topics) &&
+    JSON.stringify(a.related) === JSON.stringify(b.related)
+  );
+}

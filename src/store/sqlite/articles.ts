@@ -1,0 +1,204 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type {
+  Article, ArticleChangeListener, ArticleFilter, ArticleInput, ArticleStore, SearchPage, SearchQuery, UpsertResult,
+} from '../types.js';
+import { canonicalUrl } from '../canonical.js';
+import { normalizeInput, rowToArticle, sameMetadata, type ArticleRow, type NormalizedArticle } from './article-rows.js';
+import { ArticleSearch } from './article-search.js';
+import { tagsFor } from './fts-query.js';
+
+export interface SqliteArticleStoreOptions {
+  /** Rows per write transaction in upsertMany; between chunks the event loop runs. */
+  chunkSize?: number;
+  /** The clock, for defaults (published_at) and for recency in ranking. */
+  now?: () => Date;
+}
+
+/**
+ * Articles in SQLite: one current row each, a version history, and a contentless FTS5 index kept in the
+ * same transaction. Change listeners run inside that transaction, so what they write (the alerts outbox)
+ * commits or rolls back with the article.
+ */
+export class SqliteArticleStore implements ArticleStore {
+  private readonly listeners = new Set<ArticleChangeListener>();
+  private readonly chunkSize: number;
+  private readonly now: () => Date;
+  private readonly search_: ArticleSearch;
+  private readonly stmt: Record<'byId' | 'byCanonical' | 'insert' | 'update' | 'version' | 'ftsDelete' | 'ftsInsert', Statement>;
+  private listsMemo: { sections?: string[]; sources?: string[] } = {};
+  private closed = false;
+
+  constructor(private readonly db: Database, opts: SqliteArticleStoreOptions = {}) {
+    this.chunkSize = Math.max(1, opts.chunkSize ?? 500);
+    this.now = opts.now ?? (() => new Date());
+    this.search_ = new ArticleSearch(db, this.now);
+    const cols = `id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
+      updated_at, priority, status, image_url, related, version, content_hash, ingested_at`;
+    const params = cols.split(',').map((c) => `@${c.trim()}`).join(', ');
+    this.stmt = {
+      byId: db.prepare('SELECT * FROM articles WHERE id = ?'),
+      byCanonical: db.prepare('SELECT * FROM articles WHERE canonical_url = ? ORDER BY published_ms DESC LIMIT 1'),
+      insert: db.prepare(`INSERT INTO articles (${cols}) VALUES (${params})`),
+      update: db.prepare(
+        `UPDATE articles SET ${cols.split(',').map((c) => `${c.trim()} = @${c.trim()}`).join(', ')} WHERE seq = @seq`,
+      ),
+      version: db.prepare(`INSERT OR REPLACE INTO article_versions
+        (article_id, version, title, dek, body, priority, status, content_hash, updated_at, stored_at)
+        VALUES (@id, @version, @title, @dek, @body, @priority, @status, @content_hash, @updated_at, @ingested_at)`),
+      ftsDelete: db.prepare('DELETE FROM articles_fts WHERE rowid = ?'),
+      ftsInsert: db.prepare('INSERT INTO articles_fts (rowid, title, dek, body, tags) VALUES (?, ?, ?, ?, ?)'),
+    };
+  }
+
+  async upsert(input: ArticleInput): Promise<UpsertResult> {
+    return this.db.transaction(() => this.write(input))();
+  }
+
+  async upsertMany(inputs: ArticleInput[], onProgress?: (done: number, total: number) => void): Promise<UpsertResult[]> {
+    const results: UpsertResult[] = [];
+    const writeChunk = this.db.transaction((chunk: ArticleInput[]) => chunk.map((input) => this.write(input)));
+    for (let i = 0; i < inputs.length; i += this.chunkSize) {
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      this.assertOpen();
+      results.push(...writeChunk(inputs.slice(i, i + this.chunkSize)));
+      onProgress?.(Math.min(i + this.chunkSize, inputs.length), inputs.length);
+    }
+    return results;
+  }
+
+  async get(id: string): Promise<Article | null> {
+    const row = this.stmt.byId.get(id) as ArticleRow | undefined;
+    return row ? rowToArticle(row) : null;
+  }
+
+  async getByUrl(url: string): Promise<Article | null> {
+    const canonical = canonicalUrl(url);
+    if (!canonical) return null;
+    const row = this.stmt.byCanonical.get(canonical) as ArticleRow | undefined;
+    return row ? rowToArticle(row) : null;
+  }
+
+  async latest(filter: ArticleFilter & { limit: number; offset: number }): Promise<SearchPage> {
+    return this.search_.latest(filter);
+  }
+
+  async search(query: SearchQuery): Promise<SearchPage> {
+    return this.search_.search(query);
+  }
+
+  async suggest(prefix: string, limit: number): Promise<Array<{ id: string; title: string }>> {
+    return this.search_.suggest(prefix, limit);
+  }
+
+  async sections(): Promise<string[]> {
+    this.listsMemo.sections ??= this.distinct('section');
+    return this.listsMemo.sections;
+  }
+
+  async sources(): Promise<string[]> {
+    this.listsMemo.sources ??= this.distinct('source');
+    return this.listsMemo.sources;
+  }
+
+  async count(): Promise<number> {
+    return (this.db.prepare('SELECT count(*) AS n FROM articles').get() as { n: number }).n;
+  }
+
+  /** Every stored version of an article, oldest first (the current one last). */
+  async history(id: string): Promise<Array<Pick<Article, 'version' | 'title' | 'dek' | 'body' | 'priority' | 'status' | 'contentHash'> & { storedAt: string }>> {
+    const rows = this.db
+      .prepare('SELECT * FROM article_versions WHERE article_id = ? ORDER BY version')
+      .all(id) as Array<Record<string, string & number>>;
+    return rows.map((r) => ({
+      version: r.version, title: r.title, dek: r.dek, body: r.body, priority: r.priority, status: r.status,
+      contentHash: r.content_hash, storedAt: r.stored_at,
+    }));
+  }
+
+  onChange(listener: ArticleChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The database belongs to whoever opened it (openSqliteStore closes it); this only refuses further writes. */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private distinct(column: 'section' | 'source'): string[] {
+    const rows = this.db.prepare(`SELECT DISTINCT ${column} AS v FROM articles ORDER BY ${column}`).all() as Array<{ v: string }>;
+    return rows.map((r) => r.v);
+  }
+
+  private assertOpen(): void {
+    if (this.closed || !this.db.open) throw new Error('the article store is closed');
+  }
+
+  /** One article, inside the caller's transaction. */
+  private write(input: ArticleInput): UpsertResult {
+    this.assertOpen();
+    const now = this.now();
+    const next = normalizeInput(input, now);
+    const existingRow = (this.stmt.byId.get(next.id) ??
+      (next.canonicalUrl ? this.stmt.byCanonical.get(next.canonicalUrl) : undefined)) as ArticleRow | undefined;
+    const previous = existingRow ? rowToArticle(existingRow) : undefined;
+
+    if (existingRow && previous && previous.contentHash === next.contentHash) {
+      if (!sameMetadata(previous, next)) {
+        // A moved section or a fixed date is not a new version, but the row and its filter tokens follow.
+        const article: Article = {
+          ...stripNormalized(next), id: previous.id, updatedAt: previous.updatedAt, version: previous.version, ingestedAt: previous.ingestedAt,
+        };
+        this.stmt.update.run({ ...toParams(article, next.publishedMs), seq: existingRow.seq });
+        this.reindex(existingRow.seq, next);
+        this.listsMemo = {};
+        return { article, outcome: 'unchanged' };
+      }
+      return { article: previous, outcome: 'unchanged' };
+    }
+
+    const article: Article = {
+      ...stripNormalized(next),
+      id: previous?.id ?? next.id,
+      updatedAt: next.updatedAt ?? (previous ? now.toISOString() : next.publishedAt),
+      version: (previous?.version ?? 0) + 1,
+      ingestedAt: previous?.ingestedAt ?? now.toISOString(),
+    };
+    const params = toParams(article, next.publishedMs);
+    let seq: number;
+    if (existingRow) {
+      this.stmt.update.run({ ...params, seq: existingRow.seq });
+      seq = existingRow.seq;
+    } else {
+      seq = Number(this.stmt.insert.run(params).lastInsertRowid);
+    }
+    this.stmt.version.run({ ...params, ingested_at: now.toISOString() });
+    this.reindex(seq, next, Boolean(existingRow));
+    this.listsMemo = {};
+
+    const result: UpsertResult = previous ? { article, outcome: 'updated', previous } : { article, outcome: 'created' };
+    // A listener that throws aborts the transaction: the article and everything the listeners wrote roll back.
+    for (const listener of this.listeners) listener(result);
+    return result;
+  }
+
+  private reindex(seq: number, a: NormalizedArticle, replace = true): void {
+    if (replace) this.stmt.ftsDelete.run(seq);
+    this.stmt.ftsInsert.run(seq, a.title, a.dek, a.body, tagsFor(a));
+  }
+}
+
+function stripNormalized(n: NormalizedArticle): Omit<Article, 'version' | 'ingestedAt' | 'updatedAt'> {
+  const { publishedMs: _ms, updatedAt: _u, ...rest } = n;
+  return rest;
+}
+
+function toParams(a: Article, publishedMs: number): Record<string, unknown> {
+  return {
+    id: a.id, url: a.url, canonical_url: a.canonicalUrl, title: a.title, dek: a.dek, body: a.body,
+    section: a.section, topics: JSON.stringify(a.topics), source: a.source, author: a.author,
+    published_at: a.publishedAt, published_ms: publishedMs, updated_at: a.updatedAt, priority: a.priority,
+    status: a.status, image_url: a.imageUrl, related: JSON.stringify(a.related), version: a.version,
+    content_hash: a.contentHash, ingested_at: a.ingestedAt,
+  };
+}

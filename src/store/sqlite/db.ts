@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrations as registeredMigrations, type Migration } from './migrations.js';
+
+export type SqliteDatabase = Database.Database;
+
+export interface OpenDatabaseOptions {
+  /** Defaults to the registered migrations; tests may pass their own list. */
+  migrations?: readonly Migration[];
+  /** How long a writer waits for another connection's lock before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (and creates) a SQLite file tuned for this workload and brings its schema up to date.
+ * `:memory:` works too, for tests.
+ */
+export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): SqliteDatabase {
+  const inMemory = path === ':memory:' || path === '';
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    // page_size only takes effect before the first table exists (and before WAL is on): it makes the
+    // FTS index about a third smaller than the 4 KB default.
+    db.pragma('page_size = 16384');
+    if (!inMemory) db.pragma('journal_mode = WAL');
+    // WAL makes NORMAL durable enough: a power cut may lose the last commits, never corrupt the file.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+    runMigrations(db, opts.migrations ?? registeredMigrations);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/**
+ * Applies, in order, each migration whose id is not yet recorded, each in its own transaction so a failing
+ * migration leaves the database as it was before it. Returns the ids applied now.
+ */
+export function runMigrations(db: SqliteDatabase, list: readonly Migration[]): string[] {
+  checkMigrationList(list);
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    id TEXT PRIMARY KEY,
+    applied_at TEXT NOT NULL
+  )`);
+  const done = new Set(
+    (db.prepare('SELECT id FROM schema_migrations').all() as Array<{ id: string }>).map((r) => r.id),
+  );
+  const record = db.prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)');
+  const applied: string[] = [];
+  for (const m of list) {
+    if (done.has(m.id)) continue;
+    try {
+      db.transaction(() => {
+        m.up(db);
+        record.run(m.id, new Date().toISOString());
+      })();
+    } catch (err) {
+      throw new Error(`migration ${m.id} failed: ${(err as Error).message}`, { cause: err });
+    }
+    applied.push(m.id);
+  }
+  return applied;
+}
+
+function checkMigrationList(list: readonly Migration[]): void {
+  const seen = new Set<string>();
+  for (const m of list) {
+    if (!m.id || seen.has(m.id)) throw new Error(`migration ids must be unique and non-empty: "${m.id}"`);
+    seen.add(m.id);
+  }
+}

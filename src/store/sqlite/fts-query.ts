@@ -1,0 +1,115 @@
+/**
+ * Builds FTS5 MATCH expressions. User text reaches FTS5 only as double-quoted strings (a quote inside is
+ * doubled), so no input can be read as FTS5 syntax (NEAR, *, ^, -, column filters, AND/OR/NOT) and none can
+ * raise an SQLite error. Filter tokens live in the `tags` column, which user terms never search.
+ */
+
+/** More terms than this add cost, not precision. */
+const MAX_TERMS = 24;
+/** unicode61 drops everything that is not a letter or a digit; a term without one would be an empty phrase. */
+const SEARCHABLE = /[\p{L}\p{N}]/u;
+
+export type MatchMode = 'all' | 'any';
+
+/** Words of the user's text, deduplicated case-insensitively, without tokens that cannot match anything. */
+export function searchTerms(text: string): string[] {
+  const seen = new Set<string>();
+  const terms: string[] = [];
+  // NUL ends the string FTS5's parser sees (an "unterminated string" error); lone surrogates are not UTF-8.
+  const clean = text.replace(/[\p{Cc}\p{Cs}]/gu, ' ').normalize('NFC');
+  for (const raw of clean.split(/[\s\u201c\u201d\u201e\u00ab\u00bb]+/u)) {
+    if (!raw || !SEARCHABLE.test(raw)) continue;
+    const key = raw.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    terms.push(raw);
+    if (terms.length === MAX_TERMS) break;
+  }
+  return terms;
+}
+
+export function quoteTerm(term: string): string {
+  return `"${term.replace(/"/g, '""')}"`;
+}
+
+export interface FilterTokens {
+  section?: string;
+  source?: string;
+  /** Day (zzdYYYYMMDD) and month (zzmYYYYMM) tokens covering the `since` window; any of them may match. */
+  timeBuckets?: string[];
+}
+
+export function textMatch(terms: string[], mode: MatchMode): string {
+  return `{title dek body} : (${terms.map(quoteTerm).join(mode === 'all' ? ' AND ' : ' OR ')})`;
+}
+
+/** Autocomplete: every word but the last in full, the last as a prefix, in headlines only. */
+export function prefixMatch(terms: string[]): string {
+  const parts = terms.map((t, i) => (i === terms.length - 1 ? `${quoteTerm(t)}*` : quoteTerm(t)));
+  return `{title} : (${parts.join(' AND ')})`;
+}
+
+export function withFilters(match: string, filters: FilterTokens): string {
+  const parts = [match];
+  if (filters.section) parts.push(`tags : ${quoteTerm(sectionToken(filters.section))}`);
+  if (filters.source) parts.push(`tags : ${quoteTerm(sourceToken(filters.source))}`);
+  if (filters.timeBuckets?.length) parts.push(`tags : (${filters.timeBuckets.map(quoteTerm).join(' OR ')})`);
+  return parts.join(' AND ');
+}
+
+/** The tags column's text for one article. */
+export function tagsFor(a: { section: string; source: string; publishedMs: number }): string {
+  const d = new Date(a.publishedMs);
+  return [sectionToken(a.section), sourceToken(a.source), dayToken(d), monthToken(d)].join(' ');
+}
+
+// Tokens end in digits so the porter stemmer leaves them alone; names are hashed to digits because sections
+// and sources may hold spaces and punctuation that the tokenizer would split on.
+export function sectionToken(section: string): string {
+  return `zzs${digitsOf(section)}`;
+}
+
+export function sourceToken(source: string): string {
+  return `zzo${digitsOf(source)}`;
+}
+
+export function dayToken(d: Date): string {
+  return `zzd${d.toISOString().slice(0, 10).replace(/-/g, '')}`;
+}
+
+export function monthToken(d: Date): string {
+  return `zzm${d.toISOString().slice(0, 7).replace(/-/g, '')}`;
+}
+
+/** FNV-1a (two lanes, 64 bits of spread) over the case-folded name, as decimal digits. */
+function digitsOf(name: string): string {
+  const text = name.trim().toLowerCase();
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
+  return `${h1}${String(h2).padStart(10, '0')}`;
+}
+
+/**
+ * Tokens whose union covers [since, until]: whole days up to the end of since's month, then whole months.
+ * The lower edge is a day, so the caller still checks the exact instant on the few rows of that day.
+ */
+export function timeBuckets(since: Date, until: Date): string[] {
+  const tokens: string[] = [];
+  const day = new Date(Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate()));
+  const startMonth = since.getUTCMonth();
+  while (day.getUTCMonth() === startMonth && day.getTime() <= until.getTime()) {
+    tokens.push(dayToken(day));
+    day.setUTCDate(day.getUTCDate() + 1);
+  }
+  const month = new Date(Date.UTC(since.getUTCFullYear(), since.getUTCMonth() + 1, 1));
+  while (month.getTime() <= until.getTime()) {
+    tokens.push(monthToken(month));
+    month.setUTCMonth(month.getUTCMonth() + 1);
+  }
+  return tokens;
+}

@@ -1,0 +1,81 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Every schema change, in the order it is applied. Never edit a migration that has shipped: append a new one.
+ * Id ranges: 100–199 articles and store (this file's owner), 200–299 alerts.
+ */
+export interface Migration {
+  id: string;
+  up: (db: Database) => void;
+}
+
+export const migrations: Migration[] = [
+  {
+    id: '100-articles',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE articles (
+          seq INTEGER PRIMARY KEY,
+          id TEXT NOT NULL UNIQUE,
+          url TEXT,
+          canonical_url TEXT,
+          title TEXT NOT NULL,
+          dek TEXT NOT NULL DEFAULT '',
+          body TEXT NOT NULL DEFAULT '',
+          section TEXT NOT NULL COLLATE NOCASE,
+          topics TEXT NOT NULL DEFAULT '[]',
+          source TEXT NOT NULL COLLATE NOCASE,
+          author TEXT NOT NULL DEFAULT '',
+          published_at TEXT NOT NULL,
+          published_ms INTEGER NOT NULL,
+          updated_at TEXT NOT NULL,
+          priority TEXT NOT NULL CHECK (priority IN ('breaking','urgent','routine')),
+          status TEXT NOT NULL CHECK (status IN ('published','corrected','retracted')),
+          image_url TEXT,
+          related TEXT NOT NULL DEFAULT '[]',
+          version INTEGER NOT NULL,
+          content_hash TEXT NOT NULL,
+          ingested_at TEXT NOT NULL
+        );
+        CREATE INDEX articles_canonical_url ON articles(canonical_url) WHERE canonical_url IS NOT NULL;
+        CREATE INDEX articles_published ON articles(published_ms);
+        CREATE INDEX articles_section_published ON articles(section, published_ms);
+        CREATE INDEX articles_source_published ON articles(source, published_ms);
+
+        CREATE TABLE article_versions (
+          article_id TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          title TEXT NOT NULL,
+          dek TEXT NOT NULL,
+          body TEXT NOT NULL,
+          priority TEXT NOT NULL,
+          status TEXT NOT NULL,
+          content_hash TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          stored_at TEXT NOT NULL,
+          PRIMARY KEY (article_id, version)
+        ) WITHOUT ROWID;
+
+        -- Contentless: the text lives once, in articles. The tags column carries filter tokens (section,
+        -- source, day, month) so filters are applied by the index itself, inside the ranked query.
+        CREATE VIRTUAL TABLE articles_fts USING fts5(
+          title, dek, body, tags,
+          content = '', contentless_delete = 1,
+          tokenize = 'porter unicode61 remove_diacritics 2',
+          prefix = '2 3'
+        );
+      `),
+  },
+  {
+    id: '110-action-state',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE action_state (
+          key TEXT PRIMARY KEY,
+          state TEXT NOT NULL,
+          expires_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX action_state_expires ON action_state(expires_ms);
+      `),
+  },
+];
