@@ -1,0 +1,200 @@
+import type { Article } from '../store/types.js';
+import { cleanParagraphs, normalizeForCompare } from './clean.js';
+import { splitSentences } from './sentences.js';
+import { contentTerms, words } from './terms.js';
+import type { Summarizer } from './types.js';
+
+/**
+ * Extractive summarizer: score each sentence by signals that hold across newsrooms, then pick greedily
+ * with a redundancy penalty (MMR) and return the picks in reading order.
+ *
+ *  - position: news is written top-down, so earlier sentences (and paragraph openers) carry the story;
+ *  - centrality: similarity to the headline+dek (what the editor said the story is) and to the document
+ *    centroid (what the whole article keeps talking about);
+ *  - length: very short fragments and run-on sentences make poor summary lines;
+ *  - redundancy: a sentence that repeats one already picked adds nothing.
+ */
+
+type ArticleText = Pick<Article, 'title' | 'dek' | 'body'>;
+type Vec = Map<string, number>;
+
+export interface SummarizerWeights {
+  position: number;
+  /** How fast the position prior decays, in sentences. */
+  positionScale: number;
+  paragraphOpener: number;
+  title: number;
+  centroid: number;
+  /** MMR trade-off: how much similarity to an already picked sentence costs. */
+  redundancy: number;
+  /** Sentences opening with a pronoun or connective lean on what came before. */
+  dangling: number;
+}
+
+export const DEFAULT_WEIGHTS: SummarizerWeights = {
+  position: 1.0,
+  positionScale: 4,
+  paragraphOpener: 0.05,
+  title: 0.5,
+  centroid: 0.5,
+  redundancy: 0.6,
+  dangling: 0.1,
+};
+
+export interface Scored {
+  text: string;
+  index: number;
+  wordCount: number;
+  selectable: boolean;
+  vec: Vec;
+  score: number;
+}
+
+const TLDR_MAX_WORDS = 30;
+const MIN_WORDS = 5;
+const DANGLING_OPENER = /^["“‘']?(?:he|she|it|they|this|that|these|those|but|and|so|also|however|meanwhile|there)\b/i;
+/** Prompts that survive line-level clean-up because they sit inside a paragraph. */
+const INLINE_FURNITURE =
+  /\b(?:read more|click here|scroll down|sign up for|subscribe to|follow us on|advertisement|image caption|all rights reserved)\b/i;
+
+function norm(v: Vec): number {
+  let s = 0;
+  for (const x of v.values()) s += x * x;
+  return Math.sqrt(s);
+}
+
+export function cosine(a: Vec, b: Vec): number {
+  const [small, large] = a.size < b.size ? [a, b] : [b, a];
+  let dot = 0;
+  for (const [k, x] of small) {
+    const y = large.get(k);
+    if (y) dot += x * y;
+  }
+  const d = norm(a) * norm(b);
+  return d ? dot / d : 0;
+}
+
+function termCounts(terms: string[]): Vec {
+  const v: Vec = new Map();
+  for (const t of terms) v.set(t, (v.get(t) ?? 0) + 1);
+  return v;
+}
+
+function isSelectable(text: string, wordCount: number, title: string): boolean {
+  if (wordCount < MIN_WORDS) return false;
+  if (INLINE_FURNITURE.test(text)) return false;
+  // A line without a terminator is a heading or a caption unless it is long enough to be prose.
+  if (!/[.!?…]["”’')\]]*$/.test(text) && wordCount < 12) return false;
+  return !title || normalizeForCompare(text) !== title;
+}
+
+/** Sentences of an article with their scores (before redundancy). Exported for the eval and tests. */
+export function scoreSentences(article: ArticleText, w: SummarizerWeights = DEFAULT_WEIGHTS): Scored[] {
+  const title = normalizeForCompare(article.title ?? '');
+  const paragraphs = cleanParagraphs(article.body ?? '', { title: article.title, dek: article.dek });
+  const raw: Array<{ text: string; opener: boolean }> = [];
+  for (const p of paragraphs) splitSentences(p).forEach((text, i) => raw.push({ text, opener: i === 0 }));
+  if (raw.length === 0) return [];
+
+  const termLists = raw.map((s) => contentTerms(s.text));
+  const df = new Map<string, number>();
+  for (const terms of termLists) for (const t of new Set(terms)) df.set(t, (df.get(t) ?? 0) + 1);
+  const n = raw.length;
+  const idf = (t: string) => Math.log(1 + n / (df.get(t) ?? 1));
+  const weigh = (v: Vec) => {
+    for (const [k, x] of v) v.set(k, x * idf(k));
+    return v;
+  };
+
+  const sentences: Scored[] = raw.map((s, index) => {
+    const wordCount = words(s.text).length;
+    return {
+      text: s.text,
+      index,
+      wordCount,
+      selectable: isSelectable(s.text, wordCount, title),
+      vec: weigh(termCounts(termLists[index])),
+      score: 0,
+    };
+  });
+
+  const centroid: Vec = new Map();
+  for (const s of sentences) {
+    const len = norm(s.vec) || 1;
+    for (const [k, x] of s.vec) centroid.set(k, (centroid.get(k) ?? 0) + x / len);
+  }
+  const headline = weigh(termCounts(contentTerms(`${article.title ?? ''} ${article.dek ?? ''}`)));
+
+  for (const s of sentences) {
+    const position = Math.exp(-s.index / w.positionScale);
+    let score =
+      w.position * position +
+      w.title * cosine(s.vec, headline) +
+      w.centroid * cosine(s.vec, centroid) +
+      (raw[s.index].opener ? w.paragraphOpener : 0);
+    if (s.index > 0 && DANGLING_OPENER.test(s.text)) score -= w.dangling;
+    s.score = score * lengthPrior(s.wordCount);
+  }
+  return sentences;
+}
+
+/** 1 for ordinary sentence lengths, falling off for fragments and run-ons. */
+function lengthPrior(wordCount: number): number {
+  if (wordCount < 10) return 0.6 + 0.04 * wordCount;
+  if (wordCount > 50) return Math.max(0.5, 1 - (wordCount - 50) / 60);
+  return 1;
+}
+
+/** Greedy MMR selection; ties go to the earlier sentence so output is deterministic. */
+export function selectSentences(scored: Scored[], count: number, w: SummarizerWeights = DEFAULT_WEIGHTS): Scored[] {
+  const pool = scored.filter((s) => s.selectable);
+  const picked: Scored[] = [];
+  while (picked.length < count && pool.length) {
+    let best = -1;
+    let bestValue = -Infinity;
+    for (let i = 0; i < pool.length; i++) {
+      let maxSim = 0;
+      for (const p of picked) maxSim = Math.max(maxSim, cosine(pool[i].vec, p.vec));
+      const value = pool[i].score - w.redundancy * maxSim;
+      if (value > bestValue) {
+        bestValue = value;
+        best = i;
+      }
+    }
+    picked.push(pool.splice(best, 1)[0]);
+  }
+  return picked.sort((a, b) => a.index - b.index);
+}
+
+/** Cut a long sentence at the last clause boundary within the word budget, marked with an ellipsis. */
+function clauseCut(text: string, maxWords: number): string {
+  const tokens = text.split(/\s+/).slice(0, maxWords);
+  for (let i = tokens.length - 1; i >= Math.min(6, tokens.length - 1); i--) {
+    if (/[,;:]$/.test(tokens[i]) || tokens[i + 1] === '—' || tokens[i + 1] === '–') {
+      return `${tokens.slice(0, i + 1).join(' ').replace(/[,;:]$/, '')}…`;
+    }
+  }
+  return `${tokens.join(' ').replace(/[,;:.]$/, '')}…`;
+}
+
+export function createSummarizer(weights: Partial<SummarizerWeights> = {}): Summarizer {
+  const w: SummarizerWeights = { ...DEFAULT_WEIGHTS, ...weights };
+  return {
+    summarize(article, count) {
+      if (count <= 0) return [];
+      return selectSentences(scoreSentences(article, w), count, w).map((s) => s.text);
+    },
+    tldr(article) {
+      const scored = scoreSentences(article, w).filter((s) => s.selectable);
+      const byScore = [...scored].sort((a, b) => b.score - a.score || a.index - b.index);
+      const fits = byScore.find((s) => s.wordCount <= TLDR_MAX_WORDS);
+      if (fits) return fits.text;
+      if (byScore.length) return clauseCut(byScore[0].text, TLDR_MAX_WORDS);
+      const dek = (article.dek ?? '').trim();
+      if (dek && normalizeForCompare(dek) !== normalizeForCompare(article.title ?? '')) {
+        return words(dek).length <= TLDR_MAX_WORDS ? dek : clauseCut(dek, TLDR_MAX_WORDS);
+      }
+      return '';
+    },
+  };
+}
