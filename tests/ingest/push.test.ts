@@ -2,14 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountIngestApi } from '../../src/ingest/push.js';
 import { logger } from '../../src/log.js';
 import { HttpServer } from '../../src/server/http.js';
-import { MemoryArticleStore } from './feeds/fixtures/memory-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 
 const TOKEN = 'test-ingest-token-0123456789';
 const quiet = logger.child({}, { level: 'silent' });
 
 let http: HttpServer;
 let base: string;
-const store = new MemoryArticleStore();
+const sqlite = openSqliteStore(':memory:');
+const store = sqlite.articles;
+/** Answers are checked field by field. */
+const json = (res: Response): Promise<any> => res.json();
 
 beforeAll(async () => {
   http = new HttpServer();
@@ -17,7 +20,10 @@ beforeAll(async () => {
   const address = await http.start(0, '127.0.0.1');
   base = `http://127.0.0.1:${address.port}`;
 });
-afterAll(() => http.stop());
+afterAll(async () => {
+  await http.stop();
+  await sqlite.close();
+});
 
 function push(body: unknown, headers: Record<string, string> = {}) {
   return fetch(`${base}/v1/articles`, {
@@ -41,7 +47,7 @@ describe('POST /v1/articles: authentication', () => {
     const res = await fetch(`${base}/v1/articles`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(article) });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect((await res.json()).error).toMatch(/bearer token/);
+    expect((await json(res)).error).toMatch(/bearer token/);
     expect(await store.count()).toBe(before);
   });
 
@@ -67,17 +73,17 @@ describe('POST /v1/articles: validation', () => {
   it('400 for malformed JSON', async () => {
     const res = await push('{"title": ');
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatch(/^invalid JSON/);
+    expect((await json(res)).error).toMatch(/^invalid JSON/);
   });
 
   it('400 naming the field for a single article, and the index and field inside an array', async () => {
     const single = await push({ ...article, title: '' });
     expect(single.status).toBe(400);
-    expect(await single.json()).toEqual({ error: 'validation failed', issues: [{ item: 0, field: 'title', message: 'a headline is required' }] });
+    expect(await json(single)).toEqual({ error: 'validation failed', issues: [{ item: 0, field: 'title', message: 'a headline is required' }] });
 
     const many = await push([article, { title: 'ok', priority: 'huge' }, { title: 'x', colour: 'red' }]);
     expect(many.status).toBe(400);
-    const { issues } = await many.json();
+    const { issues } = await json(many);
     expect(issues).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ item: 1, field: 'priority' }),
@@ -90,7 +96,7 @@ describe('POST /v1/articles: validation', () => {
   it('400 for an empty array', async () => {
     const res = await push([]);
     expect(res.status).toBe(400);
-    expect((await res.json()).issues[0]).toMatchObject({ field: 'body', message: expect.stringMatching(/empty/) });
+    expect((await json(res)).issues[0]).toMatchObject({ field: 'body', message: expect.stringMatching(/empty/) });
   });
 
   it('413 past 1 MB, before anything is parsed', async () => {
@@ -103,21 +109,21 @@ describe('POST /v1/articles: storing', () => {
   it('201 with id, version and outcome; an identical re-post is 200 unchanged', async () => {
     const created = await push(article);
     expect(created.status).toBe(201);
-    expect(await created.json()).toEqual({ results: [{ id: 'cms-1001', version: 1, outcome: 'created' }] });
+    expect(await json(created)).toEqual({ results: [{ id: 'cms-1001', version: 1, outcome: 'created' }] });
 
     const again = await push(article);
     expect(again.status).toBe(200);
-    expect(await again.json()).toEqual({ results: [{ id: 'cms-1001', version: 1, outcome: 'unchanged' }] });
+    expect(await json(again)).toEqual({ results: [{ id: 'cms-1001', version: 1, outcome: 'unchanged' }] });
   });
 
   it('a changed article becomes a new version; corrected and retracted statuses are stored', async () => {
     const corrected = await push({ ...article, body: 'Residents upstream are told to move to higher ground.', status: 'corrected' });
     expect(corrected.status).toBe(201);
-    expect((await corrected.json()).results[0]).toEqual({ id: 'cms-1001', version: 2, outcome: 'updated' });
+    expect((await json(corrected)).results[0]).toEqual({ id: 'cms-1001', version: 2, outcome: 'updated' });
     expect((await store.get('cms-1001'))?.status).toBe('corrected');
 
     const retracted = await push({ ...article, body: 'Residents upstream are told to move to higher ground.', status: 'retracted' });
-    expect((await retracted.json()).results[0]).toMatchObject({ version: 3, outcome: 'updated' });
+    expect((await json(retracted)).results[0]).toMatchObject({ version: 3, outcome: 'updated' });
     expect((await store.get('cms-1001'))?.status).toBe('retracted');
   });
 
@@ -125,7 +131,7 @@ describe('POST /v1/articles: storing', () => {
     const batch = Array.from({ length: 300 }, (_, i) => ({ id: `batch-${i}`, title: `Story ${i}`, published_at: '2026-11-25T09:30:00Z' }));
     const res = await push(batch);
     expect(res.status).toBe(201);
-    const { results } = await res.json();
+    const { results } = await json(res);
     expect(results).toHaveLength(300);
     expect(results[299]).toEqual({ id: 'batch-299', version: 1, outcome: 'created' });
     expect((await store.get('batch-7'))?.publishedAt).toBe('2026-11-25T09:30:00.000Z');

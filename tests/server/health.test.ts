@@ -44,7 +44,7 @@ describe('health endpoints', () => {
     try {
       const res = await fetch(`${base}/readyz`);
       expect(res.status).toBe(503);
-      const body = await res.json();
+      const body = (await res.json()) as { status: string; failed: string[] };
       expect(body.status).toBe('not ready');
       expect(body.failed).toEqual(['store', 'discord', 'slack', 'hangs']);
     } finally {

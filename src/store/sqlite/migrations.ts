@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { FEED_STATE_SCHEMA } from '../../ingest/feeds/state.js';
 
 /**
  * Every schema change, in the order it is applied. Never edit a migration that has shipped: append a new one.
@@ -78,4 +79,6 @@ export const migrations: Migration[] = [
         CREATE INDEX action_state_expires ON action_state(expires_ms);
       `),
   },
+  // Feed polling state (validators, first poll done, health, first-seen times): src/ingest/feeds/state.ts.
+  { id: '300-feeds', up: (db) => db.exec(FEED_STATE_SCHEMA) },
 ];

@@ -2,14 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseFeedsConfig, type FeedConfig } from '../../../src/ingest/feeds/config.js';
 import { startFeedPoller, type FeedPoller, type FeedPollerOptions } from '../../../src/ingest/feeds/poller.js';
-import { FEED_STATE_SCHEMA } from '../../../src/ingest/feeds/state.js';
+import { openSqliteStore, type SqliteStore } from '../../../src/store/sqlite/index.js';
+import type { ArticleInput } from '../../../src/store/types.js';
 import { rss, startFeedServer, type FeedServer } from './fixtures/feed-server.js';
-import { MemoryArticleStore } from './fixtures/memory-store.js';
 
 const T0 = Date.parse('2026-11-25T12:00:00Z');
 const MINUTE = 60_000;
@@ -17,7 +16,7 @@ const MINUTE = 60_000;
 let server: FeedServer;
 let dir: string;
 const pollers: FeedPoller[] = [];
-const dbs: Database.Database[] = [];
+const stores: SqliteStore[] = [];
 
 beforeAll(async () => {
   server = await startFeedServer();
@@ -25,19 +24,29 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   await Promise.all(pollers.splice(0).map((p) => p.stop()));
-  for (const db of dbs.splice(0)) db.close();
+  await Promise.all(stores.splice(0).map((s) => s.close()));
 });
 afterAll(async () => {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function openDb(file = ':memory:'): Database.Database {
-  const db = new Database(file === ':memory:' ? file : join(dir, file));
-  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'feed_state'").get();
-  if (!exists) db.exec(FEED_STATE_SCHEMA);
-  dbs.push(db);
-  return db;
+/** The real SQLite store (its migrations include 300-feeds); a file when the test restarts on it. */
+function openStore(file = ':memory:'): SqliteStore {
+  const store = openSqliteStore(file === ':memory:' ? file : join(dir, file));
+  stores.push(store);
+  return store;
+}
+
+/** What the poller handed the store, input by input (to see the `quiet` flag the alerts fan-out reads). */
+function recordInputs(store: SqliteStore): ArticleInput[] {
+  const inputs: ArticleInput[] = [];
+  const upsertMany = store.articles.upsertMany.bind(store.articles);
+  store.articles.upsertMany = (batch, onProgress) => {
+    inputs.push(...batch);
+    return upsertMany(batch, onProgress);
+  };
+  return inputs;
 }
 
 function feedAt(path: string, extra: Record<string, unknown> = {}): FeedConfig {
@@ -57,20 +66,22 @@ function logCapture() {
 
 interface Harness {
   poller: FeedPoller;
-  store: MemoryArticleStore;
+  store: SqliteStore['articles'];
+  inputs: ArticleInput[];
   clock: { now: number };
   lines: Array<Record<string, unknown>>;
 }
 
-function start(feeds: FeedConfig[], over: Partial<FeedPollerOptions> & { db?: Database.Database } = {}): Harness {
+function start(feeds: FeedConfig[], over: Partial<Omit<FeedPollerOptions, 'store' | 'db'>> & { sqlite?: SqliteStore } = {}): Harness {
   const clock = { now: T0 };
   const { logger, lines } = logCapture();
-  const store = (over.store as MemoryArticleStore) ?? new MemoryArticleStore();
+  const { sqlite = openStore(), ...rest } = over;
+  const inputs = recordInputs(sqlite);
   const poller = startFeedPoller({
-    feeds, store, db: over.db ?? openDb(), logger, now: () => clock.now, random: () => 0.5, hostGapMs: 0, ...over,
+    feeds, store: sqlite.articles, db: sqlite.db, logger, now: () => clock.now, random: () => 0.5, hostGapMs: 0, ...rest,
   });
   pollers.push(poller);
-  return { poller, store, clock, lines };
+  return { poller, store: sqlite.articles, inputs, clock, lines };
 }
 
 const requestsTo = (path: string) => server.requests.filter((r) => r.path === path);
@@ -78,18 +89,18 @@ const requestsTo = (path: string) => server.requests.filter((r) => r.path === pa
 describe('feed poller', () => {
   it('first poll of a new feed stores items quietly; later new items alert; a changed item is a new version', async () => {
     server.routes.set('/first.xml', { body: rss([{ guid: 'a', title: 'Old one' }, { guid: 'b', title: 'Old two' }]) });
-    const { poller, store } = start([feedAt('/first.xml')]);
+    const { poller, store, inputs } = start([feedAt('/first.xml')]);
 
     const first = await poller.pollNow('Feed /first.xml');
     expect(first).toMatchObject({ status: 'ok', created: 2, quiet: true });
-    expect(store.inputs.every((i) => i.quiet === true)).toBe(true);
+    expect(inputs.every((i) => i.quiet === true)).toBe(true);
     expect(await store.count()).toBe(2);
 
     server.routes.set('/first.xml', { body: rss([{ guid: 'c', title: 'Fresh' }, { guid: 'a', title: 'Old one', body: 'Corrected body' }, { guid: 'b', title: 'Old two' }]) });
-    store.inputs.length = 0;
+    inputs.length = 0;
     const second = await poller.pollNow('Feed /first.xml');
     expect(second).toMatchObject({ status: 'ok', created: 1, updated: 1, unchanged: 1, quiet: false });
-    expect(store.inputs.every((i) => i.quiet === false)).toBe(true);
+    expect(inputs.every((i) => i.quiet === false)).toBe(true);
     const id = (guid: string) => `${feedAt('/first.xml').id}:${guid}`;
     expect((await store.get(id('a')))?.version).toBe(2);
     expect((await store.get(id('c')))?.title).toBe('Fresh');
@@ -97,13 +108,13 @@ describe('feed poller', () => {
 
   it('sends If-None-Match and treats 304 as success without re-reading', async () => {
     server.routes.set('/etag.xml', { etag: '"v1"', body: rss([{ guid: 'e', title: 'E' }]) });
-    const { poller, store } = start([feedAt('/etag.xml')]);
+    const { poller, inputs } = start([feedAt('/etag.xml')]);
     await poller.pollNow('Feed /etag.xml');
-    store.inputs.length = 0;
+    inputs.length = 0;
     const second = await poller.pollNow('Feed /etag.xml');
     expect(second.status).toBe('not-modified');
     expect(requestsTo('/etag.xml').at(-1)?.headers['if-none-match']).toBe('"v1"');
-    expect(store.inputs).toHaveLength(0);
+    expect(inputs).toHaveLength(0);
     expect(poller.health()[0]).toMatchObject({ status: 'ok', consecutiveFailures: 0 });
   });
 
@@ -118,10 +129,10 @@ describe('feed poller', () => {
 
   it('asks for gzip and reads a gzip-compressed feed', async () => {
     server.routes.set('/gzip.xml', { gzip: true, body: rss([{ guid: 'g', title: 'Zipped headline' }]) });
-    const { poller, store } = start([feedAt('/gzip.xml')]);
+    const { poller, inputs } = start([feedAt('/gzip.xml')]);
     expect(await poller.pollNow('Feed /gzip.xml')).toMatchObject({ status: 'ok', created: 1 });
     expect(requestsTo('/gzip.xml')[0].headers['accept-encoding']).toMatch(/gzip/);
-    expect(store.inputs[0].title).toBe('Zipped headline');
+    expect(inputs[0].title).toBe('Zipped headline');
   });
 
   it('backs off exponentially on 500s, warns once when failing long, and recovers', async () => {
@@ -203,30 +214,29 @@ describe('feed poller', () => {
   it('state survives a restart: validators, first-poll-done and health come back from the database file', async () => {
     server.routes.set('/restart.xml', { etag: '"r1"', body: rss([{ guid: 'x', title: 'X' }]) });
     const feed = feedAt('/restart.xml');
-    const store = new MemoryArticleStore();
-    const one = start([feed], { db: openDb('restart.db'), store });
+    const one = start([feed], { sqlite: openStore('restart.db') });
     await one.poller.pollNow(feed.name);
     await one.poller.stop();
-    dbs.splice(0).forEach((db) => db.close());
+    await Promise.all(stores.splice(0).map((s) => s.close()));
 
     server.routes.set('/restart.xml', { etag: '"r2"', body: rss([{ guid: 'x', title: 'X' }, { guid: 'y', title: 'New after restart' }]) });
-    const two = start([feed], { db: openDb('restart.db'), store });
+    const two = start([feed], { sqlite: openStore('restart.db') });
     expect(two.poller.health()[0]).toMatchObject({ status: 'ok', lastSuccess: new Date(T0).toISOString() });
-    store.inputs.length = 0;
+    expect(await two.store.count()).toBe(1);
     expect(await two.poller.pollNow(feed.name)).toMatchObject({ status: 'ok', created: 1, quiet: false });
     expect(requestsTo('/restart.xml').at(-1)?.headers['if-none-match']).toBe('"r1"');
-    expect(store.inputs.find((i) => i.title === 'New after restart')?.quiet).toBe(false);
+    expect(two.inputs.find((i) => i.title === 'New after restart')?.quiet).toBe(false);
   });
 
   it('a feed whose URL changed starts afresh, quietly', async () => {
     server.routes.set('/moved-old.xml', { body: rss([{ guid: 'o', title: 'O' }]) });
     server.routes.set('/moved-new.xml', { body: rss([{ guid: 'n', title: 'N' }]) });
-    const db = openDb();
+    const sqlite = openStore();
     const old = feedAt('/moved-old.xml');
-    const one = start([old], { db });
+    const one = start([old], { sqlite });
     await one.poller.pollNow(old.name);
     await one.poller.stop();
-    const two = start([{ ...old, url: server.url('/moved-new.xml') }], { db });
+    const two = start([{ ...old, url: server.url('/moved-new.xml') }], { sqlite });
     expect(two.poller.health()[0].status).toBe('pending');
     expect(await two.poller.pollNow(old.name)).toMatchObject({ quiet: true, created: 1 });
   });
