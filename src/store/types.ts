@@ -61,6 +61,8 @@ export interface UpsertResult {
   outcome: UpsertOutcome;
   /** The version before this write, for 'updated'. */
   previous?: Article;
+  /** Stored without alerting (a feed's first poll): copied from ArticleInput.quiet. */
+  quiet?: boolean;
 }
 
 export interface ArticleFilter {

@@ -178,7 +178,9 @@ export class SqliteArticleStore implements ArticleStore {
 
     const result: UpsertResult = previous ? { article, outcome: 'updated', previous } : { article, outcome: 'created' };
     // A listener that throws aborts the transaction: the article and everything the listeners wrote roll back.
-    for (const listener of this.listeners) listener(result);
+    // A feed's first poll is stored but must not alert: the flag travels with the change.
+    const change = input.quiet ? { ...result, quiet: true } : result;
+    for (const listener of this.listeners) listener(change);
     return result;
   }
 

@@ -1,5 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { FEED_STATE_SCHEMA } from '../../ingest/feeds/state.js';
+import { AUDIT_SCHEMA } from './audit.js';
+import { OUTBOX_SCHEMA } from './outbox.js';
+import { SUBSCRIPTIONS_SCHEMA } from './subscriptions.js';
 
 /**
  * Every schema change, in the order it is applied. Never edit a migration that has shipped: append a new one.
@@ -79,6 +82,10 @@ export const migrations: Migration[] = [
         CREATE INDEX action_state_expires ON action_state(expires_ms);
       `),
   },
+  // Alerts: subscriptions, the outbox (references subscriptions), the append-only audit log.
+  { id: '200-alert-subscriptions', up: (db) => db.exec(SUBSCRIPTIONS_SCHEMA) },
+  { id: '201-alert-outbox', up: (db) => db.exec(OUTBOX_SCHEMA) },
+  { id: '202-alert-audit', up: (db) => db.exec(AUDIT_SCHEMA) },
   // Feed polling state (validators, first poll done, health, first-seen times): src/ingest/feeds/state.ts.
   { id: '300-feeds', up: (db) => db.exec(FEED_STATE_SCHEMA) },
 ];
