@@ -16,6 +16,10 @@ import { startAlerts } from './alerts/index.js';
 import { startTerminal } from './adapters/terminal/index.js';
 import { TerminalPort } from './adapters/terminal/port.js';
 import { startDiscord } from './adapters/discord/index.js';
+import { loadFeedsConfig } from './ingest/feeds/config.js';
+import { startFeedPoller } from './ingest/feeds/poller.js';
+import { mountIngestApi } from './ingest/push.js';
+import { mountHealth, type ReadinessCheck } from './server/health.js';
 
 /**
  * The composition root: opens the store, starts the configured adapters and the alerts pipeline, loads
@@ -82,11 +86,15 @@ export async function startApp(opts: AppOptions): Promise<App> {
       autocompleteSources: alerts.autocompleteSources,
     });
     const http = new HttpServer();
+    const readiness: Record<string, ReadinessCheck> = {
+      store: () => store.db.prepare('SELECT 1 AS ok').get() !== undefined,
+    };
 
     // --- platform adapters (each mounts its HTTP routes before the server starts) ---
     if (config.discordEnabled) {
       const discord = await startDiscord({ config, dispatcher, logger, http });
       ports.set('discord', discord.port);
+      readiness.discord = () => discord.isReady();
       stoppers.push(() => discord.stop());
     }
     // Alerts stop before the adapters (reverse order), so in-flight deliveries drain first.
@@ -99,9 +107,18 @@ export async function startApp(opts: AppOptions): Promise<App> {
       stoppers.push(() => inbox.stop());
     }
 
-    // --- the one HTTP server ---
+    const feeds = loadFeedsConfig(config.feedsFile);
+    if (feeds.length) {
+      const poller = startFeedPoller({ feeds, store: store.articles, db: store.db, logger });
+      services.feeds = poller;
+      stoppers.push(() => poller.stop());
+    }
+    mountIngestApi(http, { token: config.INGEST_TOKEN, store: store.articles, logger });
+
+    // --- the one HTTP server: only when something arrives over HTTP, or PORT asks for it ---
     let httpPort: number | undefined;
     if (http.hasRoutes || config.PORT !== undefined) {
+      mountHealth(http, { checks: readiness });
       const address = await http.start(config.PORT ?? 3000, config.HOST);
       httpPort = address.port;
       stoppers.push(() => http.stop());
