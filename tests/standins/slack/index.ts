@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Inbound, type ButtonClick, type Interaction, type ResponsePost, type SlashCommand } from './inbound.js';
+import { SLACK_LIMITS, type SlackLimits } from './limits.js';
+import { Buckets } from './ratelimit.js';
+import { SocketModeServer, type SocketAck } from './socket.js';
+import { validateMessage } from './validate.js';
+import { callMethod, type Body, type MethodResult } from './webapi.js';
+import { buildTeams, World, type PostedMessage, type StandInTeam, type TeamSpec } from './world.js';
+
+/**
+ * A local Slack: the Web API over node:http on 127.0.0.1 (form or JSON bodies, Bearer tokens, strict validation, rate
+ * limits from limits.ts), response_url endpoints, and Socket Mode over ws — plus a client side that sends correctly
+ * signed slash commands and button clicks to the app. Every call is recorded. Reusable by the alerts tests and the
+ * benchmark (`teams: [{ channels: 100 }, …]` builds many channels).
+ */
+export interface ApiCall {
+  method: string;
+  body: Body;
+  /** The token the call carried (bot, app, or something else). */
+  token?: string;
+  status: number;
+  error?: string;
+  detail?: string;
+  at: number;
+}
+
+/** One injected failure: a Slack error code, a 429 with Retry-After seconds, or a bare HTTP status. */
+export type Failure = string | { status: 429; retryAfter: number } | { status: number };
+
+export interface Hold {
+  /** Resolves when a matching call arrives (it then waits for release). */
+  arrived: Promise<ApiCall>;
+  /** `process` answers the call as usual; `drop` cuts the connection without an answer (outcome unknown). */
+  release(outcome?: 'process' | 'drop'): void;
+}
+
+export interface SlackStandInOptions {
+  teams?: TeamSpec[];
+  limits?: SlackLimits;
+  /** The bot token's scopes (default: everything Newsdesk's manifest asks for). */
+  scopes?: string[];
+}
+
+export const DEFAULT_SCOPES = ['commands', 'chat:write', 'channels:join', 'channels:read', 'groups:read', 'channels:history', 'groups:history', 'users:read'];
+
+export interface SlackStandIn {
+  apiUrl: string;
+  baseUrl: string;
+  botToken: string;
+  appToken: string;
+  signingSecret: string;
+  botUserId: string;
+  teams: StandInTeam[];
+  calls: ApiCall[];
+  messages: PostedMessage[];
+  responses: ResponsePost[];
+  socketAcks: SocketAck[];
+  readonly socketClients: number;
+  /** Where HTTP-mode requests go: the app's `/slack/events` URL. */
+  appUrl?: string;
+  slashCommand(cmd: SlashCommand): Promise<Interaction>;
+  clickButton(click: ButtonClick): Promise<Interaction>;
+  /** Posts a raw body to the app with the given headers (signature tests). */
+  postToApp(rawBody: string, headers: Record<string, string>): Promise<{ status: number; body: string }>;
+  hold(method: string, match?: (body: Body) => boolean): Hold;
+  failNext(method: string, failure: Failure, times?: number): void;
+  callsTo(method: string): ApiCall[];
+  waitFor<T>(check: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise<SlackStandIn> {
+  const botToken = `xoxb-standin-${randomBytes(6).toString('hex')}`;
+  const appToken = `xapp-standin-${randomBytes(6).toString('hex')}`;
+  const signingSecret = randomBytes(16).toString('hex');
+  const world = new World(buildTeams(opts.teams));
+  const limits = opts.limits ?? SLACK_LIMITS;
+  const buckets = new Buckets();
+  const scopes = new Set(opts.scopes ?? DEFAULT_SCOPES);
+  const calls: ApiCall[] = [];
+  const responses: ResponsePost[] = [];
+  const failures: Array<{ method: string; failure: Failure }> = [];
+  const holds: Array<{ method: string; match?: (b: Body) => boolean; arrive: (c: ApiCall) => void; released: Promise<'process' | 'drop'> }> = [];
+  const socket = new SocketModeServer('A0NEWSDESK');
+  let baseUrl = '';
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(err));
+    });
+  });
+  server.on('upgrade', (req, sock, head) => {
+    if ((req.url ?? '').startsWith('/socket-mode')) socket.handleUpgrade(req, sock, head);
+    else sock.destroy();
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readAll(req);
+    const path = (req.url ?? '/').split('?')[0];
+    if (path.startsWith('/respond/')) return respondUrl(path.slice('/respond/'.length), raw, res);
+    if (!path.startsWith('/api/') || req.method !== 'POST') return send(res, { status: 404, body: { ok: false, error: 'unknown_method' } });
+    const method = path.slice('/api/'.length);
+    const body = parseBody(raw, String(req.headers['content-type'] ?? ''));
+    const auth = String(req.headers.authorization ?? '');
+    const token = auth.startsWith('Bearer ') ? auth.slice(7) : typeof body.token === 'string' ? body.token : undefined;
+    const call: ApiCall = { method, body, token, status: 0, at: Date.now() };
+    calls.push(call);
+
+    const hold = holds.find((h) => h.method === method && (!h.match || h.match(body)));
+    if (hold) {
+      holds.splice(holds.indexOf(hold), 1);
+      hold.arrive(call);
+      if ((await hold.released) === 'drop') {
+        call.status = -1;
+        req.socket.destroy();
+        return;
+      }
+    }
+    const result = answer(method, token, body);
+    call.status = result.status;
+    call.error = typeof result.body.error === 'string' ? result.body.error : undefined;
+    call.detail = result.detail;
+    send(res, result);
+  }
+
+  function answer(method: string, token: string | undefined, body: Body): MethodResult {
+    const wanted = method === 'apps.connections.open' ? appToken : botToken;
+    if (!token) return { status: 200, body: { ok: false, error: 'not_authed' } };
+    if (token !== wanted) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
+    const i = failures.findIndex((f) => f.method === method);
+    if (i !== -1) {
+      const [{ failure }] = failures.splice(i, 1);
+      if (typeof failure === 'string') return { status: 200, body: { ok: false, error: failure } };
+      if (failure.status === 429) {
+        return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': String((failure as { retryAfter: number }).retryAfter) } };
+      }
+      return { status: failure.status, body: { ok: false, error: `http_${failure.status}` } };
+    }
+    return callMethod(
+      { world, buckets, limits, scopes, botUserId: 'U0NEWSDESK', botId: 'B0NEWSDESK', appId: 'A0NEWSDESK', socketUrl: () => `${baseUrl.replace('http', 'ws')}/socket-mode?ticket=${randomBytes(4).toString('hex')}` },
+      method, body,
+    );
+  }
+
+  function respondUrl(id: string, raw: string, res: ServerResponse): void {
+    let body: Body = {};
+    try {
+      body = JSON.parse(raw) as Body;
+    } catch {
+      res.writeHead(400).end('invalid_payload');
+      return;
+    }
+    const problem = body.delete_original ? null : validateMessage(body as { text?: unknown; blocks?: unknown });
+    responses.push({ id, body, at: Date.now(), ...(problem ? { problem: `${problem.error}: ${problem.detail}` } : {}) });
+    if (problem) res.writeHead(400, { 'content-type': 'text/plain' }).end(problem.error);
+    else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const inbound = new Inbound({ baseUrl, signingSecret, world, socket, responses, appUrl: () => standIn.appUrl });
+
+  const standIn: SlackStandIn = {
+    apiUrl: `${baseUrl}/api/`, baseUrl, botToken, appToken, signingSecret, botUserId: 'U0NEWSDESK',
+    teams: world.teams, calls, messages: world.messages, responses, socketAcks: socket.acks,
+    get socketClients() { return socket.connected; },
+    slashCommand: (cmd) => inbound.slashCommand(cmd),
+    clickButton: (click) => inbound.clickButton(click),
+    postToApp: (raw, headers) => inbound.postToApp(raw, headers),
+    hold(method, match) {
+      let arrive!: (c: ApiCall) => void;
+      let release!: (o: 'process' | 'drop') => void;
+      const arrived = new Promise<ApiCall>((r) => { arrive = r; });
+      const released = new Promise<'process' | 'drop'>((r) => { release = r; });
+      holds.push({ method, match, arrive, released });
+      return { arrived, release: (outcome = 'process') => release(outcome) };
+    },
+    failNext(method, failure, times = 1) {
+      for (let i = 0; i < times; i++) failures.push({ method, failure });
+    },
+    callsTo: (method) => calls.filter((c) => c.method === method),
+    waitFor: (check, timeoutMs) => waitFor(check, timeoutMs),
+    async close() {
+      await socket.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return standIn;
+}
+
+/** Polls `check` until it returns something truthy; rejects after `timeoutMs` (bounded, for tests). */
+export async function waitFor<T>(check: () => T | undefined | null | false, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`waitFor: condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function readAll(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** web-api sends form bodies with objects as JSON strings; JSON bodies are accepted too, as Slack does. */
+function parseBody(raw: string, contentType: string): Body {
+  if (contentType.includes('application/json')) {
+    try {
+      return JSON.parse(raw) as Body;
+    } catch {
+      return {};
+    }
+  }
+  return Object.fromEntries(new URLSearchParams(raw));
+}
+
+function send(res: ServerResponse, result: MethodResult): void {
+  const text = JSON.stringify(result.body);
+  res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8', ...result.headers });
+  res.end(text);
+}
+
+export type { ButtonClick, Interaction, ResponsePost, SlashCommand } from './inbound.js';
+export type { PostedMessage, StandInTeam, TeamSpec } from './world.js';

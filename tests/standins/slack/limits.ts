@@ -1,0 +1,57 @@
+/**
+ * The Slack stand-in's rate limits, in one place: the stand-in enforces them (429 + Retry-After) and a benchmark's
+ * "minimum the limits allow" is computed from the same numbers. Values follow Slack's published tiers:
+ * chat.postMessage about 1 message per second per channel with short bursts, a workspace-wide ceiling of several
+ * hundred messages per minute, chat.update Tier 3 (~50 per minute per workspace).
+ */
+export interface BucketLimit {
+  /** Sustained rate. */
+  perMinute: number;
+  /** Calls allowed at once before the sustained rate applies. */
+  burst: number;
+}
+
+export interface SlackLimits {
+  /** chat.postMessage, per channel. */
+  postPerChannel: BucketLimit;
+  /** chat.postMessage, per workspace (all channels together). */
+  postPerWorkspace: BucketLimit;
+  /** Other methods, per method per workspace, by Slack's tier. */
+  tiers: Record<1 | 2 | 3 | 4, BucketLimit>;
+  methodTier: Record<string, 1 | 2 | 3 | 4>;
+}
+
+export const SLACK_LIMITS: SlackLimits = {
+  postPerChannel: { perMinute: 60, burst: 3 },
+  postPerWorkspace: { perMinute: 300, burst: 50 },
+  tiers: {
+    1: { perMinute: 1, burst: 1 },
+    2: { perMinute: 20, burst: 5 },
+    3: { perMinute: 50, burst: 10 },
+    4: { perMinute: 100, burst: 20 },
+  },
+  methodTier: {
+    'chat.update': 3,
+    'conversations.history': 3,
+    'conversations.info': 3,
+    'conversations.join': 3,
+    'users.info': 4,
+  },
+};
+
+/** No limits at all: for tests that are not about rate limits and send many calls. */
+export const UNLIMITED: SlackLimits = {
+  postPerChannel: { perMinute: 1e9, burst: 1e9 },
+  postPerWorkspace: { perMinute: 1e9, burst: 1e9 },
+  tiers: { 1: { perMinute: 1e9, burst: 1e9 }, 2: { perMinute: 1e9, burst: 1e9 }, 3: { perMinute: 1e9, burst: 1e9 }, 4: { perMinute: 1e9, burst: 1e9 } },
+  methodTier: {},
+};
+
+/**
+ * The least time the limits allow for posting one message to each channel, given how many channels each
+ * workspace has: per workspace, what exceeds the burst waits for the sustained rate (channels post in parallel).
+ */
+export function minimumFanoutMs(channelsPerWorkspace: number[], limits: SlackLimits = SLACK_LIMITS): number {
+  const { perMinute, burst } = limits.postPerWorkspace;
+  return Math.max(0, ...channelsPerWorkspace.map((n) => (Math.max(0, n - burst) * 60_000) / perMinute));
+}
