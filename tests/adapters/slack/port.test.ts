@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DELIVERY_EVENT_TYPE } from '../../../src/adapters/slack/port.js';
+import { Permanent, RetryLater, parseMessageRef } from '../../../src/core/outbound.js';
+import { answer } from '../../../src/core/reply.js';
+import { startSlackStandIn, type SlackStandIn } from '../../standins/slack/index.js';
+import { UNLIMITED } from '../../standins/slack/limits.js';
+import { manifestScopes, startTestBot, type TestBot } from './helpers.js';
+
+/** The outbound port the alerts pipeline uses, against the strict stand-in. */
+describe('Slack outbound port', () => {
+  let standIn: SlackStandIn;
+  let bot: TestBot;
+  let team: string;
+  const alert = (title = 'Breaking: river bursts its banks') =>
+    answer({ visibility: 'channel', cards: [{ title, badge: 'breaking', priority: 'breaking', text: 'Residents told to leave.', url: 'https://news.example/river' }] });
+
+  beforeAll(async () => {
+    standIn = await startSlackStandIn({ scopes: manifestScopes(), limits: UNLIMITED });
+    bot = await startTestBot(standIn);
+    team = standIn.teams[0].id;
+  });
+
+  afterAll(async () => {
+    await bot?.close();
+    await standIn?.close();
+  });
+
+  const port = () => bot.adapter.port;
+  const rejection = async (p: Promise<unknown>) => p.then(() => null, (err: unknown) => err);
+
+  it('posts with link unfurls off and the delivery id in message metadata', async () => {
+    const ref = await port().post(`slack:${team}/C0NEWSROOM`, alert(), { deliveryId: 'd-1' });
+    const { messageId, channel } = parseMessageRef(ref);
+    const msg = standIn.messages.find((m) => m.ts === messageId)!;
+    expect(channel).toBe('C0NEWSROOM');
+    expect(msg).toMatchObject({ unfurlLinks: false, unfurlMedia: false, metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { delivery_id: 'd-1' } } });
+    expect(msg.text).toMatch(/^BREAKING · Breaking: river bursts/);
+    expect(standIn.callsTo('chat.postMessage').at(-1)!.token).toBe(standIn.botToken);
+  });
+
+  it('joins a public channel it is not in after not_in_channel, and posts exactly once', async () => {
+    const before = standIn.messages.length;
+    const ref = await port().post(`slack:${team}/C0BREAKING`, alert(), { deliveryId: 'd-2' });
+    const posts = standIn.callsTo('chat.postMessage').filter((c) => c.body.channel === 'C0BREAKING');
+    expect(posts.map((c) => c.error ?? 'ok')).toEqual(['not_in_channel', 'ok']);
+    expect(standIn.callsTo('conversations.join').filter((c) => c.body.channel === 'C0BREAKING')).toHaveLength(1);
+    expect(standIn.messages.length).toBe(before + 1);
+    expect(ref).toMatch(new RegExp(`^slack:${team}/C0BREAKING#\\d+\\.\\d{6}$`));
+  });
+
+  it('gives a Permanent error for a private channel it was not invited to', async () => {
+    // A private channel the bot is not in does not exist for it: channel_not_found.
+    const err = await rejection(port().post(`slack:${team}/G0EDITORS`, alert()));
+    expect(err).toBeInstanceOf(Permanent);
+    expect((err as Permanent).code).toBe('channel_not_found');
+  });
+
+  it.each([
+    ['is_archived', 'C0OLDNEWS', undefined],
+    ['invalid_auth', 'C0NEWSROOM', 'invalid_auth'],
+    ['account_inactive', 'C0NEWSROOM', 'account_inactive'],
+    ['token_revoked', 'C0NEWSROOM', 'token_revoked'],
+    ['missing_scope', 'C0NEWSROOM', 'missing_scope'],
+  ])('maps %s to Permanent', async (code, channel, injected) => {
+    if (injected) standIn.failNext('chat.postMessage', injected);
+    const err = await rejection(port().post(`slack:${team}/${channel}`, alert()));
+    expect(err).toBeInstanceOf(Permanent);
+    expect((err as Permanent).code).toBe(code);
+  });
+
+  it('turns a 429 into RetryLater with the Retry-After delay, without waiting or retrying itself', async () => {
+    standIn.failNext('chat.postMessage', { status: 429, retryAfter: 7 });
+    const before = standIn.callsTo('chat.postMessage').length;
+    const err = await rejection(port().post(`slack:${team}/C0NEWSROOM`, alert()));
+    expect(err).toBeInstanceOf(RetryLater);
+    expect((err as RetryLater).delayMs).toBe(7_000);
+    expect(standIn.callsTo('chat.postMessage').length).toBe(before + 1);
+  });
+
+  it('turns a 5xx into RetryLater', async () => {
+    standIn.failNext('chat.postMessage', { status: 503 });
+    expect(await rejection(port().post(`slack:${team}/C0NEWSROOM`, alert()))).toBeInstanceOf(RetryLater);
+  });
+
+  it('edits with chat.update, and replies in the thread with thread_ts', async () => {
+    const ref = await port().post(`slack:${team}/C0NEWSROOM`, alert());
+    await port().edit(ref, alert('Update: river recedes'));
+    const msg = standIn.messages.find((m) => m.ts === parseMessageRef(ref).messageId)!;
+    expect(msg.text).toMatch(/Update: river recedes/);
+    expect(msg.edits).toHaveLength(1);
+    const reply = await port().replyInThread(ref, alert('Second update'), { deliveryId: 'd-thread' });
+    const threaded = standIn.messages.find((m) => m.ts === parseMessageRef(reply).messageId)!;
+    expect(threaded.threadTs).toBe(msg.ts);
+    expect(threaded.metadata?.event_payload.delivery_id).toBe('d-thread');
+  });
+
+  it('finds a post by its delivery id in the channel history (crash reconciliation), and nothing for an unknown id', async () => {
+    const since = Date.now() - 60_000;
+    const ref = await port().post(`slack:${team}/C0NEWSROOM`, alert(), { deliveryId: 'd-crash' });
+    expect(await port().findPosted!(`slack:${team}/C0NEWSROOM`, 'd-crash', since)).toBe(ref);
+    expect(await port().findPosted!(`slack:${team}/C0NEWSROOM`, 'd-never', since)).toBeNull();
+    const history = standIn.callsTo('conversations.history').at(-1)!;
+    expect(history.body.include_all_metadata).toBe('true');
+  });
+
+  it('checks channels: a member is fine, a private channel says to invite, an archived one says so', async () => {
+    expect(await port().checkChannel!(`slack:${team}/C0NEWSROOM`)).toMatchObject({ ok: true, name: 'newsroom' });
+    expect(await port().checkChannel!(`slack:${team}/G0DESK`)).toMatchObject({ ok: true, name: 'desk' });
+    const editors = await port().checkChannel!(`slack:${team}/G0EDITORS`);
+    expect(editors.ok).toBe(false);
+    expect(editors.missing.join(' ')).toMatch(/\/invite @Newsdesk/);
+    expect((await port().checkChannel!(`slack:${team}/C0OLDNEWS`)).missing.join(' ')).toMatch(/archived/);
+  });
+
+  it('holds a post open until released, for crash tests', async () => {
+    const hold = standIn.hold('chat.postMessage', (b) => b.channel === 'G0DESK');
+    const posting = port().post(`slack:${team}/G0DESK`, alert(), { deliveryId: 'd-held' });
+    const call = await hold.arrived;
+    expect(call.body.channel).toBe('G0DESK');
+    expect(standIn.messages.some((m) => m.metadata?.event_payload.delivery_id === 'd-held')).toBe(false);
+    hold.release();
+    expect(await posting).toMatch(/G0DESK#/);
+  });
+});
