@@ -66,11 +66,19 @@ export function jaccard(a: Set<string>, b: Set<string>): number {
   return inter / (a.size + b.size - inter);
 }
 
+/** Cheap re-mix of one term hash into the k-th hash function (hashing each string once, not 12 times). */
+function remix(h: number, k: number): number {
+  let x = (h ^ Math.imul(k + 1, 0x9e3779b1)) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+  return (x ^ (x >>> 13)) >>> 0;
+}
+
 function minhashBands(terms: Set<string>): string[] {
+  const hashes = [...terms].map((t) => hash32(t, 0));
   const sig: number[] = [];
   for (let k = 0; k < MINHASHES; k++) {
     let min = 0xffffffff;
-    for (const t of terms) min = Math.min(min, hash32(t, k * 0x9e3779b1));
+    for (const h of hashes) min = Math.min(min, remix(h, k));
     sig.push(min);
   }
   const bands: string[] = [];

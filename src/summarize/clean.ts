@@ -40,7 +40,7 @@ const FURNITURE_LINE: RegExp[] = [
 ];
 
 /** "By Jane Doe", "By JANE DOE, Reuters", "By Jane Doe and John Roe, CNN": short, name-shaped. */
-const BYLINE = /^by\s+(?:[A-Z][\w'’.-]*\s*){1,4}(?:(?:,|and|&)\s*(?:[A-Z][\w'’.-]*\s*){1,4})*\.?$/i;
+const BYLINE = /^(?:By|BY)\s+(?:[A-Z][\w'’.-]*\s*){1,4}(?:(?:,|and|&)\s*(?:[A-Z][\w'’.-]*\s*){1,4})*\.?$/;
 
 const CAP_WORD = "[A-Z][A-Za-z'’.\\-]*";
 const CAPS_WORD = "[A-Z][A-Z'’.\\-]{1,}";
@@ -58,7 +58,7 @@ const DATELINE = new RegExp(
 );
 
 /** An inline byline before a dateline: "By JANE DOE, Reuters LONDON (Reuters) - …". */
-const BYLINE_PREFIX = /^by\s+(?:[A-Z][\w'’.-]*\s+){1,4}(?:,\s*[A-Z][\w'’.-]*\s+)?(?=[A-Z]{2,}|\()/;
+const BYLINE_PREFIX = /^(?:By|BY)\s+(?:[A-Z][\w'’.-]*,?\s+){1,5}?(?=[A-Z]{2,}[\s,(]|\()/;
 
 /** Photo credits inside a paragraph: "(Getty Images)", "(AP Photo/Jane Doe)", "(Photo: Reuters)". */
 const INLINE_CREDIT = /\s*\((?:[^()]{0,40}getty images|ap photo[^()]{0,40}|photo(?:graph)?(?: by|:)[^()]{0,40}|image(?: by|:)[^()]{0,40}|file photo)\)/gi;
@@ -79,7 +79,10 @@ export function isFurnitureLine(line: string): boolean {
 
 /** Strip a dateline and any byline prefix at the start of a paragraph. */
 export function stripLeadIn(paragraph: string): string {
-  let p = paragraph.replace(BYLINE_PREFIX, '');
+  let p = paragraph;
+  const byline = BYLINE_PREFIX.exec(p);
+  // A byline run into the text is only recognisable by the dateline that follows it.
+  if (byline && DATELINE.test(p.slice(byline[0].length))) p = p.slice(byline[0].length);
   const m = DATELINE.exec(p);
   // Only strip if a sentence follows: "WASHINGTON — " alone on a line is furniture, handled by the caller.
   if (m && m[0].length < p.length) p = p.slice(m[0].length);

@@ -203,6 +203,23 @@ function clauseCut(text: string, maxWords: number): string {
   return `${tokens.join(' ').replace(/[,;:.]$/, '')}…`;
 }
 
+/**
+ * A sentence without its trailing non-restrictive clause (", underscoring …", ", according to …",
+ * ", which …") is still a complete sentence, and often the one-line version an editor would write.
+ */
+const TRAILING_CLAUSE = /,\s+(?:[a-z]+ing|according to|which|who|while|whereas|despite|amid|as|after|before)\b[^,;:"“”]*([.!?])["”’]?$/;
+
+export function dropTrailingClause(text: string): string | null {
+  const m = TRAILING_CLAUSE.exec(text);
+  if (!m || /["“”]/.test(text.slice(m.index))) return null;
+  const kept = text.slice(0, m.index).trim();
+  // Unbalanced quotes or brackets mean the clause was inside them; keep the sentence whole.
+  if ((kept.match(/["“”]/g) ?? []).length % 2 || (kept.match(/\(/g) ?? []).length !== (kept.match(/\)/g) ?? []).length) {
+    return null;
+  }
+  return words(kept).length >= 8 ? `${kept}${m[1]}` : null;
+}
+
 export function createSummarizer(weights: Partial<SummarizerWeights> = {}): Summarizer {
   const w: SummarizerWeights = { ...DEFAULT_WEIGHTS, ...weights };
   return {
@@ -212,12 +229,21 @@ export function createSummarizer(weights: Partial<SummarizerWeights> = {}): Summ
     },
     tldr(article) {
       const scored = scoreSentences(article, w).filter((s) => s.selectable);
-      const byScore = [...scored].sort((a, b) => b.score - a.score || a.index - b.index);
-      const fits = byScore.find((s) => s.wordCount <= TLDR_MAX_WORDS);
+      const title = normalizeForCompare(article.title ?? '');
+      // Each sentence, and the same sentence without a droppable trailing clause, competes for the line.
+      const options = scored.flatMap((s) => {
+        const short = dropTrailingClause(s.text);
+        const own = { text: s.text, words: s.wordCount, score: s.score, index: s.index };
+        return short ? [own, { text: short, words: words(short).length, score: s.score * 0.95, index: s.index }] : [own];
+      });
+      const byScore = options
+        .filter((o) => normalizeForCompare(o.text) !== title)
+        .sort((a, b) => b.score - a.score || a.index - b.index);
+      const fits = byScore.find((o) => o.words <= TLDR_MAX_WORDS);
       if (fits) return fits.text;
       if (byScore.length) return clauseCut(byScore[0].text, TLDR_MAX_WORDS);
       const dek = (article.dek ?? '').trim();
-      if (dek && normalizeForCompare(dek) !== normalizeForCompare(article.title ?? '')) {
+      if (dek && normalizeForCompare(dek) !== title) {
         return words(dek).length <= TLDR_MAX_WORDS ? dek : clauseCut(dek, TLDR_MAX_WORDS);
       }
       return '';
