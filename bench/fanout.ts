@@ -9,9 +9,9 @@ import { createDispatcher } from '../src/core/dispatcher.js';
 import type { OutboundPort, Platform } from '../src/core/outbound.js';
 import type { Services } from '../src/core/services.js';
 import { logger } from '../src/log.js';
+import { openSqliteStore } from '../src/store/sqlite/index.js';
 import { SqliteSubscriptions } from '../src/store/sqlite/subscriptions.js';
 import { DISCORD_LIMITS, startDiscordStandIn } from '../tests/standins/discord/index.js';
-import { openAlertTestStore } from '../tests/alerts/store.js';
 
 /**
  * One breaking article fanned out to many subscribed channels through the local Discord stand-in, which
@@ -44,7 +44,7 @@ export function discordMinimumMs(channels: number, limits = DISCORD_LIMITS): num
 
 async function benchDiscord(): Promise<FanoutFigures> {
   const standIn = await startDiscordStandIn({ guilds: [{ channels: DISCORD_CHANNELS }] });
-  const store = await openAlertTestStore();
+  const store = openSqliteStore(':memory:');
   const config = loadConfig({
     DISCORD_TOKEN: standIn.token, DISCORD_APPLICATION_ID: standIn.appId, DISCORD_API_URL: standIn.apiUrl,
     DISCORD_GUILD_ID: standIn.guilds[0].id, DATA_DIR: mkdtempSync(join(tmpdir(), 'newsdesk-bench-')), LOG_LEVEL: 'silent',

@@ -25,8 +25,8 @@ export interface FanoutDeps {
   now: () => Date;
 }
 
-/** The store's change, plus the feeds' "first poll of a new feed: store but do not alert" flag when present. */
-export type AlertableChange = UpsertResult & { quiet?: boolean; article: Article & { quiet?: boolean } };
+/** The store's change; `quiet` marks a feed's first poll (stored, indexed, never alerted). */
+export type AlertableChange = UpsertResult;
 
 /**
  * The article-change listener. It runs synchronously inside the store's write transaction, so an article and
@@ -40,7 +40,7 @@ export function fanOut(deps: FanoutDeps, change: AlertableChange): number {
   let story = deps.outbox.story(article.id);
 
   if (!story) {
-    const quiet = Boolean(change.quiet ?? article.quiet);
+    const quiet = Boolean(change.quiet);
     const { storyId, reason } = quiet ? { storyId: article.id, reason: null } : resolveStory(deps, article, nowMs);
     deps.outbox.addStory({
       articleId: article.id, storyId, canonicalUrl: article.canonicalUrl, titleKey: headlineKey(article.title),

@@ -8,7 +8,7 @@ import { SqliteSubscriptions } from '../store/sqlite/subscriptions.js';
 import type { ArticleStore } from '../store/types.js';
 import type { Summarizer } from '../summarize/types.js';
 import { createAlertDispatcher, type AlertDispatcher } from './dispatcher.js';
-import { fanOut, type AlertableChange } from './fanout.js';
+import { fanOut } from './fanout.js';
 import type { RateRule } from './pacing.js';
 import { createAlertsService } from './service.js';
 import type { Actor, AlertsService, Scope } from './types.js';
@@ -70,7 +70,7 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
 
   const unlisten = opts.articles.onChange((change) => {
     // Runs inside the write transaction; the wake-up is deferred by the dispatcher until after the commit.
-    if (fanOut({ subscriptions, outbox, now }, change as AlertableChange) > 0) dispatcher.wake();
+    if (fanOut({ subscriptions, outbox, now }, change) > 0) dispatcher.wake();
   });
 
   const service = createAlertsService({

@@ -1,11 +1,10 @@
-import Database from 'better-sqlite3';
 import { startAlerts, type Alerts } from '../../src/alerts/index.js';
 import type { SettledEvent } from '../../src/alerts/dispatcher.js';
 import type { Actor, NewSubscription, Subscription } from '../../src/alerts/types.js';
 import type { OutboundPort, Platform } from '../../src/core/outbound.js';
 import { logger } from '../../src/log.js';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
 import { SqliteOutbox } from '../../src/store/sqlite/outbox.js';
-import { openAlertTestStore } from './store.js';
 
 export const quietLogger = logger.child({}, { level: 'silent' });
 
@@ -25,7 +24,8 @@ export const admin: Actor = { id: 'U1', name: 'Ada', platform: 'terminal', works
 
 export interface Harness {
   alerts: Alerts;
-  store: Awaited<ReturnType<typeof openAlertTestStore>>;
+  /** The real SQLite store (`:memory:`), all migrations applied: change listeners run inside its write transaction. */
+  store: SqliteStore;
   outbox: SqliteOutbox;
   ports: Map<Platform, OutboundPort>;
   clock: TestClock;
@@ -37,12 +37,12 @@ export interface Harness {
 
 export async function harness(opts: { clock?: TestClock; ports?: OutboundPort[]; realTime?: boolean } = {}): Promise<Harness> {
   const clock = opts.clock ?? new TestClock();
-  const store = await openAlertTestStore();
   const ports = new Map<Platform, OutboundPort>();
   for (const p of opts.ports ?? []) ports.set(p.platform, p);
   // Pacing needs time to pass: tests that are not about time run on a clock that follows real time.
   const offset = clock.ms - Date.now();
   const now = opts.realTime ? () => new Date(Date.now() + offset) : clock.now;
+  const store = openSqliteStore(':memory:', { now });
   const alerts = startAlerts({
     db: store.db, articles: store.articles, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now,
     summarizer: { tldr: (a) => `TLDR: ${a.dek || a.title}` },
@@ -75,5 +75,3 @@ export async function harness(opts: { clock?: TestClock; ports?: OutboundPort[];
     },
   };
 }
-
-export { Database };

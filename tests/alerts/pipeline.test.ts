@@ -157,17 +157,34 @@ describe('story updates', () => {
 });
 
 describe('the same story twice', () => {
-  it('alerts once for the same canonical URL from another source, and says so in why', async () => {
+  it('alerts once for the same canonical URL from another source: the store makes it a new version, so the alert is edited', async () => {
     const port = new RecordingPort('terminal');
     h = await harness({ ports: [port], realTime: true });
     const sub = await h.subscribe({ channel: 'terminal:desk' });
     await h.store.articles.upsert(breaking({ source: 'Wire A' }));
     await h.settled(1);
-    await h.store.articles.upsert(breaking({ id: 'quake-b', source: 'Wire B', url: 'https://news.example/quake/?utm_source=x', title: 'Quake hits Ostravia' }));
+    // The real store finds the article by canonical URL (https, no utm_*, no trailing slash): same story, version 2.
+    const second = await h.store.articles.upsert(breaking({ id: 'quake-b', source: 'Wire B', url: 'http://news.example/quake/?utm_source=x', title: 'Quake hits Ostravia' }));
+    expect(second).toMatchObject({ outcome: 'updated', article: { id: 'quake', version: 2 } });
+    await h.settled(1);
     expect(port.posts()).toHaveLength(1);
-    const [line] = await h.alerts.service.why({ platform: 'terminal', workspace: '' }, 'terminal:desk', 'quake-b');
+    expect(port.sent.filter((s) => s.op === 'edit').map((e) => e.reply.cards[0].title)).toEqual(['Quake hits Ostravia']);
+    const [line] = await h.alerts.service.why({ platform: 'terminal', workspace: '' }, 'terminal:desk', 'quake');
     expect(line.subscription.id).toBe(sub.id);
-    expect(line.explanation).toMatch(/duplicate of quake \(same URL\); that story was sent at/);
+    expect(line.explanation).toMatch(/^sent at \d\d:\d\d/);
+  });
+
+  it('a quiet write (a feed\'s first poll) queues nothing, and its later versions do not alert either', async () => {
+    const port = new RecordingPort('terminal');
+    h = await harness({ ports: [port], realTime: true });
+    const sub = await h.subscribe({ channel: 'terminal:desk' });
+    const first = await h.store.articles.upsert({ ...breaking(), quiet: true });
+    expect(first.outcome).toBe('created');
+    await h.store.articles.upsert(breaking({ title: 'Earthquake of magnitude 7 strikes Ostravia' }));
+    await h.store.articles.upsert({ id: 'fresh', title: 'Bridge collapses on the ring road', priority: 'breaking' });
+    await h.settled(1);
+    expect(port.posts().map((p) => p.reply.cards[0].title)).toEqual(['Bridge collapses on the ring road']);
+    expect(h.outbox.forStory('quake', sub.id)).toBeFalsy();
   });
 
   it('alerts once for a near-identical headline from another source within the window', async () => {

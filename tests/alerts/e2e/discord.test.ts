@@ -9,23 +9,23 @@ import { loadConfig } from '../../../src/config.js';
 import { createDispatcher } from '../../../src/core/dispatcher.js';
 import type { OutboundPort, Platform } from '../../../src/core/outbound.js';
 import type { Services } from '../../../src/core/services.js';
+import { openSqliteStore, type SqliteStore } from '../../../src/store/sqlite/index.js';
 import { SqliteOutbox } from '../../../src/store/sqlite/outbox.js';
 import { startDiscordStandIn, type DiscordStandIn } from '../../standins/discord/index.js';
 import { quietLogger } from '../harness.js';
-import { openAlertTestStore } from '../store.js';
 
 /** The alerts pipeline through the real Discord adapter against the strict, rate-limited stand-in. */
 describe('alerts through Discord (stand-in)', () => {
   let standIn: DiscordStandIn;
   let adapter: DiscordAdapter;
   let alerts: Alerts;
-  let store: Awaited<ReturnType<typeof openAlertTestStore>>;
+  let store: SqliteStore;
   const ref = (name: string) => `discord:${standIn.guilds[0].id}/${standIn.guilds[0].channel(name).id}`;
   const actor = { id: 'U1', name: 'Ada', platform: 'discord' as const, workspace: '' };
 
   beforeAll(async () => {
     standIn = await startDiscordStandIn({ guilds: [{ channels: [{ name: 'breaking' }, { name: 'busy' }] }] });
-    store = await openAlertTestStore();
+    store = openSqliteStore(':memory:');
     const config = loadConfig({
       DISCORD_TOKEN: standIn.token, DISCORD_APPLICATION_ID: standIn.appId, DISCORD_API_URL: standIn.apiUrl,
       DISCORD_GUILD_ID: standIn.guilds[0].id, DATA_DIR: mkdtempSync(join(tmpdir(), 'newsdesk-alerts-')), LOG_LEVEL: 'silent',
