@@ -18,7 +18,10 @@ export function cutEscaped(text: string, max: number): string {
   if (space > max * 0.6) cut = cut.slice(0, space);
   const amp = cut.lastIndexOf('&');
   if (amp !== -1 && !cut.slice(amp).includes(';')) cut = cut.slice(0, amp);
-  return `${cut.replace(/[\s,;:.-]+$/, '')}…`;
+  // Trailing punctuation goes before the ellipsis, but not the `;` that ends an entity.
+  cut = cut.replace(/[\s,:.-]+$/, '');
+  while (cut.endsWith(';') && !/&[a-z]+;$/.test(cut)) cut = cut.slice(0, -1).replace(/[\s,:.-]+$/, '');
+  return `${cut}…`;
 }
 
 /** Escape, then cut: the limit applies to what Slack receives. */
