@@ -16,6 +16,7 @@ import { startAlerts } from './alerts/index.js';
 import { startTerminal } from './adapters/terminal/index.js';
 import { TerminalPort } from './adapters/terminal/port.js';
 import { startDiscord } from './adapters/discord/index.js';
+import { startSlack } from './adapters/slack/index.js';
 import { loadFeedsConfig } from './ingest/feeds/config.js';
 import { startFeedPoller } from './ingest/feeds/poller.js';
 import { mountIngestApi } from './ingest/push.js';
@@ -96,6 +97,13 @@ export async function startApp(opts: AppOptions): Promise<App> {
       ports.set('discord', discord.port);
       readiness.discord = () => discord.isReady();
       stoppers.push(() => discord.stop());
+    }
+    // Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on this server at /slack/events.
+    if (config.slackEnabled) {
+      const slack = await startSlack({ config, dispatcher, logger, http });
+      ports.set('slack', slack.port);
+      readiness.slack = () => slack.isReady();
+      stoppers.push(() => slack.stop());
     }
     // Alerts stop before the adapters (reverse order), so in-flight deliveries drain first.
     stoppers.push(() => alerts.stop());

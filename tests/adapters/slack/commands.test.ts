@@ -38,6 +38,26 @@ describe('Slack adapter, HTTP mode: slash commands and buttons', () => {
     expect(buttons(answer.body).map((b) => b.label)).toEqual(['More', 'Share in channel']);
   });
 
+  it('acks at once while the store is still busy, and answers when the store is done', async () => {
+    const articles = bot.store.articles;
+    const search = articles.search.bind(articles);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    articles.search = async (q) => { await gate; return search(q); };
+    try {
+      const r = await standIn.slashCommand({ command: '/news', text: 'mayor' });
+      expect(r.status).toBe(200);
+      expect(r.ack).toBeNull();
+      expect(r.responses()).toHaveLength(0);
+      release();
+      const [answer] = await r.waitForResponses(1);
+      expect(allText(answer.body)).toContain('Results for “mayor”');
+    } finally {
+      articles.search = search;
+      release();
+    }
+  });
+
   it('keeps an article titled "<!channel> @here <@U123>" inert, in the blocks and in the fallback', async () => {
     const r = await standIn.slashCommand({ command: '/news', text: 'look' });
     const [answer] = await r.waitForResponses(1);

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNewsdesk, tempDataDir, type Running } from '../../helpers/process.js';
+import { startSlackStandIn, waitFor, type SlackStandIn } from '../../standins/slack/index.js';
+import { allText } from './helpers.js';
+
+/** The real entry point (`npm start`) configured as README "Run it on Slack" says, against the stand-in. */
+describe('Newsdesk on Slack, as a process', () => {
+  let standIn: SlackStandIn;
+  const running: Running[] = [];
+
+  beforeAll(async () => {
+    standIn = await startSlackStandIn();
+  });
+
+  afterAll(async () => {
+    for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    await standIn?.close();
+  });
+
+  function start(env: Record<string, string>): Running {
+    const r = startNewsdesk({ DATA_DIR: tempDataDir(), DATABASE_PATH: ':memory:', INBOX_WATCH: '0', SLACK_BOT_TOKEN: standIn.botToken, SLACK_API_URL: standIn.apiUrl, LOG_LEVEL: 'info', ...env });
+    running.push(r);
+    return r;
+  }
+
+  it('HTTP mode: takes /news on the one HTTP server, then stops cleanly on SIGTERM', async () => {
+    const r = start({ SLACK_SIGNING_SECRET: standIn.signingSecret, PORT: '0' });
+    const line = await waitFor(() => /"port":(\d+)[^\n]*HTTP server listening/.exec(r.stderr()) ?? (r.child.exitCode !== null && Promise.reject(new Error(r.stderr()))), 30_000);
+    standIn.appUrl = `http://127.0.0.1:${(line as RegExpExecArray)[1]}/slack/events`;
+    const cmd = await standIn.slashCommand({ command: '/news', via: 'http' });
+    expect(cmd.status).toBe(200);
+    const [answer] = await cmd.waitForResponses(1, 10_000);
+    expect(allText(answer.body)).toMatch(/Latest news/);
+    expect(r.stderr()).not.toContain(standIn.botToken);
+    expect(r.stderr()).not.toContain(standIn.signingSecret);
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+  });
+
+  it('Socket Mode: connects with the app token, answers over the socket, and closes it on SIGTERM', async () => {
+    const r = start({ SLACK_APP_TOKEN: standIn.appToken });
+    await waitFor(() => standIn.socketClients === 1 || (r.child.exitCode !== null && Promise.reject(new Error(r.stderr()))), 30_000);
+    const cmd = await standIn.slashCommand({ command: '/newshelp', via: 'socket' });
+    const [answer] = await cmd.waitForResponses(1, 10_000);
+    expect(allText(answer.body)).toContain('/news');
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+    expect(standIn.socketClients).toBe(0);
+    expect(r.stderr()).not.toContain(standIn.appToken);
+  });
+});
