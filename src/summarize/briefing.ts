@@ -116,8 +116,8 @@ export function groupDuplicates(ranked: Array<Pick<BriefingArticle, 'title' | 'u
     if (terms[i].size === 0) return;
     for (const band of minhashBands(terms[i])) {
       const members = buckets.get(band) ?? [];
-      for (const j of members.slice(0, MAX_BUCKET_COMPARE)) {
-        if (jaccard(terms[i], terms[j]) >= DUPLICATE_JACCARD) uf.union(j, i);
+      for (const j of members) {
+        if (uf.find(j) !== uf.find(i) && jaccard(terms[i], terms[j]) >= DUPLICATE_JACCARD) uf.union(j, i);
       }
       if (members.length < MAX_BUCKET_COMPARE) members.push(i);
       buckets.set(band, members);

@@ -48,11 +48,12 @@ const AGENCY = '\\((?:[A-Z]{2,}[A-Za-z.]*|Reuters|Bloomberg|Xinhua|Kyodo|The Ass
 const DASH = '\\s*(?:--|[—–-])\\s*';
 /**
  * Datelines open a story: "LONDON (Reuters) -", "WASHINGTON —", "PARIS, France (CNN) --", "(CNN)", "(AP) —".
- * The place must be in capitals (or followed by an agency) so "Obama - the man" is never taken for one.
+ * Before a dash the place must be in capitals, so "Obama - the man" is never taken for one; before an agency
+ * in brackets ("London (CNN)", "Kuala Lumpur, Malaysia (CNN)") the agency is evidence enough.
  */
 const DATELINE = new RegExp(
   `^(?:` +
-    `(?:${CAPS_WORD}(?:\\s+${CAPS_WORD})*(?:,\\s*${CAP_WORD}(?:\\s+${CAP_WORD}){0,2})?\\s*)?${AGENCY}(?:${DASH})?` +
+    `(?:${CAP_WORD}(?:\\s+${CAP_WORD}){0,3}(?:,\\s*${CAP_WORD}(?:\\s+${CAP_WORD}){0,2})?\\s*)?${AGENCY}(?:${DASH})?` +
     `|${CAPS_WORD}(?:\\s+${CAPS_WORD})*(?:,\\s*${CAP_WORD}(?:\\s+${CAP_WORD}){0,2})?${DASH}` +
   `)\\s*`,
 );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { scoreSummary, type RougeScores } from './rouge.js';
 import { splitSentences } from './sentences.js';
+import { leadSentences } from './summarizer.js';
 import type { Summarizer } from './types.js';
 
 /**
@@ -69,22 +70,33 @@ const sameText = (a: string[], b: string[]) => a.join(' ').replace(/\s+/g, ' ') 
 export function evaluate(records: EvalRecord[], summarizer: Summarizer, sentences = 3): EvalResult {
   const ours: RougeScores[] = [];
   const lead: RougeScores[] = [];
+  const leadClean: RougeScores[] = [];
   const times: number[] = [];
   let identical = 0;
+  // One untimed pass first, so the figures describe a running bot rather than the JIT compiling code paths.
+  for (const r of records) summarizer.summarize({ title: r.title ?? '', dek: '', body: r.text }, sentences);
   for (const r of records) {
     const article = { title: r.title ?? '', dek: '', body: r.text };
     const t0 = performance.now();
     const summary = summarizer.summarize(article, sentences);
     times.push(performance.now() - t0);
     const baseline = leadK(r.text, sentences);
-    if (sameText(summary, baseline)) identical++;
+    // "Identical" means we picked the lead: compared on cleaned text, so a stripped dateline is no difference.
+    const cleanedLead = leadSentences(article, sentences);
+    if (sameText(summary, cleanedLead)) identical++;
+    leadClean.push(scoreSummary(cleanedLead, r.reference));
     ours.push(scoreSummary(summary, r.reference));
     lead.push(scoreSummary(baseline, r.reference));
   }
   times.sort((a, b) => a - b);
   return {
     articles: records.length,
-    systems: [mean(ours, `Newsdesk (${sentences} sentences)`), mean(lead, `Lead-${sentences}`)],
+    // The third row separates what clean-up alone earns (datelines, bylines gone) from what selection earns.
+    systems: [
+      mean(ours, `Newsdesk (${sentences} sentences)`),
+      mean(lead, `Lead-${sentences}`),
+      mean(leadClean, `Lead-${sentences} after clean-up`),
+    ],
     identicalToLead3: identical,
     msMedian: percentile(times, 50),
     msP99: percentile(times, 99),
@@ -102,13 +114,13 @@ export function formatTable(result: EvalResult): string {
   if (result.systems.length >= 2) {
     const [a, b] = result.systems;
     lines.push(
-      row(['difference', a.rouge1 - b.rouge1, a.rouge2 - b.rouge2, a.rougeLsum - b.rougeLsum].map((x, i) =>
+      row(['Newsdesk − Lead', a.rouge1 - b.rouge1, a.rouge2 - b.rouge2, a.rougeLsum - b.rougeLsum].map((x, i) =>
         i === 0 ? String(x) : `${(x as number) >= 0 ? '+' : ''}${(x as number).toFixed(2)}`)),
     );
   }
   lines.push(
-    `identical to Lead-3: ${result.identicalToLead3} of ${result.articles}`,
-    `time per article: median ${result.msMedian.toFixed(3)} ms, p99 ${result.msP99.toFixed(3)} ms`,
+    `identical to Lead-3 (same sentences, after clean-up): ${result.identicalToLead3} of ${result.articles}`,
+    `time per article (after a warm-up pass): median ${result.msMedian.toFixed(3)} ms, p99 ${result.msP99.toFixed(3)} ms`,
   );
   return lines.join('\n');
 }

@@ -192,6 +192,17 @@ export function selectSentences(scored: Scored[], count: number, w: SummarizerWe
   return picked.sort((a, b) => a.index - b.index);
 }
 
+/** Words as a reader counts them on screen (a dash between spaces counts too, to stay on the safe side). */
+const spacedWords = (text: string) => text.split(/\s+/).filter(Boolean).length;
+
+/** The first k sentences we could pick: Lead-k after our clean-up, to tell "chose the lead" from "chose". */
+export function leadSentences(article: ArticleText, k: number): string[] {
+  return scoreSentences(article)
+    .filter((s) => s.selectable)
+    .slice(0, k)
+    .map((s) => s.text);
+}
+
 /** Cut a long sentence at the last clause boundary within the word budget, marked with an ellipsis. */
 function clauseCut(text: string, maxWords: number): string {
   const tokens = text.split(/\s+/).slice(0, maxWords);
@@ -233,8 +244,8 @@ export function createSummarizer(weights: Partial<SummarizerWeights> = {}): Summ
       // Each sentence, and the same sentence without a droppable trailing clause, competes for the line.
       const options = scored.flatMap((s) => {
         const short = dropTrailingClause(s.text);
-        const own = { text: s.text, words: s.wordCount, score: s.score, index: s.index };
-        return short ? [own, { text: short, words: words(short).length, score: s.score * 0.95, index: s.index }] : [own];
+        const own = { text: s.text, words: spacedWords(s.text), score: s.score, index: s.index };
+        return short ? [own, { text: short, words: spacedWords(short), score: s.score * 0.95, index: s.index }] : [own];
       });
       const byScore = options
         .filter((o) => normalizeForCompare(o.text) !== title)
@@ -244,7 +255,7 @@ export function createSummarizer(weights: Partial<SummarizerWeights> = {}): Summ
       if (byScore.length) return clauseCut(byScore[0].text, TLDR_MAX_WORDS);
       const dek = (article.dek ?? '').trim();
       if (dek && normalizeForCompare(dek) !== title) {
-        return words(dek).length <= TLDR_MAX_WORDS ? dek : clauseCut(dek, TLDR_MAX_WORDS);
+        return spacedWords(dek) <= TLDR_MAX_WORDS ? dek : clauseCut(dek, TLDR_MAX_WORDS);
       }
       return '';
     },

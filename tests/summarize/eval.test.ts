@@ -15,7 +15,7 @@ describe('summary evaluation on the project sample', () => {
 
   it('scores Newsdesk beside Lead-3 and prints the table', () => {
     const result = evaluate(records, createSummarizer());
-    expect(result.systems.map((s) => s.name)).toEqual(['Newsdesk (3 sentences)', 'Lead-3']);
+    expect(result.systems.map((s) => s.name)).toEqual(['Newsdesk (3 sentences)', 'Lead-3', 'Lead-3 after clean-up']);
     for (const s of result.systems) {
       for (const v of [s.rouge1, s.rouge2, s.rougeLsum]) expect(v).toBeGreaterThan(0);
     }
@@ -23,7 +23,7 @@ describe('summary evaluation on the project sample', () => {
     expect(result.systems[0].rouge1).toBeGreaterThanOrEqual(result.systems[1].rouge1 - 1);
     const table = formatTable(result);
     expect(table).toMatch(/R-1\s+R-2\s+R-Lsum/);
-    expect(table).toMatch(/identical to Lead-3: \d+ of 10/);
+    expect(table).toMatch(/identical to Lead-3 \(same sentences, after clean-up\): \d+ of 10/);
     expect(table).toMatch(/median [\d.]+ ms, p99 [\d.]+ ms/);
   });
 
