@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSlack } from '../../../src/adapters/slack/index.js';
+import { loadConfig } from '../../../src/config.js';
+import { HttpServer } from '../../../src/server/http.js';
+import { startSlackStandIn, type SlackStandIn } from '../../standins/slack/index.js';
+import { quiet, startTestBot } from './helpers.js';
+
+describe('Slack adapter start-up', () => {
+  let standIn: SlackStandIn;
+
+  beforeAll(async () => {
+    standIn = await startSlackStandIn();
+  });
+
+  afterAll(async () => {
+    await standIn?.close();
+  });
+
+  it('refuses to start with a token Slack rejects, naming Slack’s error and not the token', async () => {
+    const bot = await startTestBot(standIn);
+    try {
+      const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-revoked-token', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: standIn.apiUrl });
+      const err = await startSlack({ config, dispatcher: bot.dispatcher, logger: quiet, http: new HttpServer(), retryConfig: { retries: 0 } })
+        .then(() => null, (e: Error) => e);
+      expect(err?.message).toMatch(/invalid_auth/);
+      expect(err?.message).not.toContain('xoxb-revoked-token');
+    } finally {
+      await bot.close();
+    }
+  });
+
+  it('answers a slash command it was not configured for with a private hint instead of silence', async () => {
+    const bot = await startTestBot(standIn);
+    try {
+      const r = await standIn.slashCommand({ command: '/weather' });
+      expect(r.status).toBe(200);
+      expect(r.ack).toMatchObject({ response_type: 'ephemeral' });
+      expect(String(r.ack!.text)).toBe('Newsdesk does not know /weather. Try /newshelp.');
+    } finally {
+      await bot.close();
+    }
+  });
+});
