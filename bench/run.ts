@@ -1,0 +1,52 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { formatTable, runSearchBench } from './search.js';
+import { runSummarySpeedBench } from './summary-speed.js';
+import { runFanoutBench } from './fanout.js';
+
+/**
+ * `npm run bench [-- --articles N] [--only search,summary,fanout] [--no-peer]`
+ * Every server it talks to is a local stand-in on 127.0.0.1; every loop is bounded.
+ */
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const articles = Number(flag('--articles') ?? 100_000);
+  if (!Number.isInteger(articles) || articles < 100) throw new Error('--articles takes a whole number ≥ 100');
+  const only = new Set((flag('--only') ?? 'search,summary,fanout').split(','));
+  const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+
+  if (only.has('search')) {
+    log(`\n== Search and ingest (${articles} articles) ==`);
+    const r = await runSearchBench({ articles, peer: !process.argv.includes('--no-peer'), log });
+    process.stdout.write(`${formatTable(r)}\n`);
+    results.search = r;
+  }
+  if (only.has('summary')) {
+    log('\n== Summary time per article ==');
+    const r = await runSummarySpeedBench();
+    console.table([r]);
+    results.summary = r;
+  }
+  if (only.has('fanout')) {
+    log('\n== Alert fan-out through rate-limited stand-ins ==');
+    results.fanout = await runFanoutBench();
+  }
+  results.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  process.stdout.write(`\npeak RSS of this process: ${results.peakRssMb} MB\n`);
+  const dir = resolve(import.meta.dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'all.json'), `${JSON.stringify(results, null, 2)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
