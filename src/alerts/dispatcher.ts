@@ -50,7 +50,6 @@ export interface AlertDispatcher {
 
 const DUE_BATCH = 500;
 const MAX_TIMER_MS = 30_000;
-const RECONCILE_RETRY_MS = 5_000;
 const BACKOFF_BASE_MS = 2_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
 
@@ -63,8 +62,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   const inFlight = new Map<string, Promise<void>>();
   const inFlightPerPlatform = new Map<Platform, number>();
   const reconciled = new Set<Platform>();
-  const reconciling = new Set<Platform>();
-  const listeners = new Set<(e: SettledEvent) => void>();
+    const listeners = new Set<(e: SettledEvent) => void>();
   const tldrs = new Map<string, string>();
   let started = false;
   let stopped = false;
@@ -83,10 +81,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   function readyPlatforms(): Platform[] {
     const out: Platform[] = [];
     for (const [platform] of opts.ports) {
-      if (!reconciled.has(platform)) {
-        void reconcile(platform);
-        continue;
-      }
+      if (!reconciled.has(platform)) reconcile(platform);
       if ((inFlightPerPlatform.get(platform) ?? 0) >= concurrency) continue;
       if (pacer.platformWaitMs(platform) > 0) continue;
       out.push(platform);
@@ -149,7 +144,14 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       if (row.kind !== 'test' && sub.paused) throw new Skip(`subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}`);
       const content = await buildPost(row, sub);
       if (row.inDoubt && port.findPosted) {
-        const found = await withTimeout(port.findPosted(row.channel, row.id, row.createdAt - 60_000), sendTimeoutMs);
+        let found: string | null;
+        try {
+          await pacer.acquire(row.platform, row.channel, 'check', sleep);
+          found = await withTimeout(port.findPosted(row.channel, row.id, row.createdAt - 60_000), sendTimeoutMs);
+        } catch (err) {
+          // Could not ask (429, timeout): the outcome is still unknown, so the next attempt must ask again.
+          throw new StillInDoubt(err);
+        }
         if (found) return finishPost(row, found, content.version);
       }
       const ref = await withTimeout(port.post(row.channel, content.reply, { deliveryId: row.id }), sendTimeoutMs);
@@ -218,6 +220,8 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
 
   function failed(row: Delivery, op: Operation, err: unknown, sub: Subscription | null): void {
     const at = now();
+    // A Permanent refusal of the history check (e.g. missing_scope) is a refusal of the channel: treat it as one.
+    if (err instanceof StillInDoubt && err.cause instanceof Permanent) err = err.cause;
     const attempts = row.attempts + 1;
     if (err instanceof Permanent) {
       const reason = `${row.platform}: ${err.reason} (${err.code})`;
@@ -228,6 +232,11 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
         if (sub && row.kind !== 'test') opts.pauseSubscription(sub, reason);
       }
       return settle(row, op, false);
+    }
+    let stillInDoubt = false;
+    if (err instanceof StillInDoubt) {
+      stillInDoubt = true;
+      err = err.cause;
     }
     const retryLater = err instanceof RetryLater ? err : null;
     const message = retryLater ? retryLater.reason : err instanceof Error ? err.message : String(err);
@@ -241,38 +250,26 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     const delay = retryLater ? retryLater.delayMs : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
     if (retryLater) pacer.block(row.platform, row.channel, delay, /global/i.test(retryLater.reason));
     // Only a refusal proves nothing was posted; a timeout or an unexpected error leaves the outcome unknown.
-    const inDoubt = op === 'post' && (!retryLater || /time(d)? ?out|abort/i.test(retryLater.reason));
+    const inDoubt = op === 'post' && (stillInDoubt || !retryLater || /time(d)? ?out|abort/i.test(retryLater.reason));
     opts.outbox.retry(row.id, at + delay, message, inDoubt, at);
     opts.logger.info({ delivery: row.id, op, delayMs: delay, reason: message }, `alert ${op} will be retried`);
     settle(row, op, true);
   }
 
   /**
-   * Rows a crash left 'sending' have an unknown outcome. Where the platform can be asked (Slack history with
-   * our metadata) we ask before any re-post; Discord re-posts with the same enforced nonce, which Discord dedupes.
+   * Rows a crash left 'sending' have an unknown outcome: they go back to the queue marked in doubt, and post()
+   * asks the platform first where it can (Slack history with our metadata, paced like any request) before any
+   * re-post; Discord re-posts with the same enforced nonce, which Discord dedupes. Nothing here waits on the
+   * network, so a platform with many rows in doubt is not blocked while they are checked.
    */
-  async function reconcile(platform: Platform): Promise<void> {
-    if (reconciling.has(platform) || reconciled.has(platform)) return;
-    reconciling.add(platform);
-    const port = opts.ports.get(platform)!;
-    let pending = 0;
-    for (const row of opts.outbox.inDoubt(platform)) {
-      try {
-        const found = port.findPosted ? await withTimeout(port.findPosted(row.channel, row.id, row.createdAt - 60_000), sendTimeoutMs) : null;
-        if (found) {
-          opts.outbox.markSent(row.id, found, row.targetVersion, now());
-          if (row.kind === 'digest' || row.kind === 'fold') opts.outbox.markMembersSent(row.id, found, now());
-        } else opts.outbox.retry(row.id, now(), 'outcome unknown after a restart: not found, posting again', false, now());
-      } catch (err) {
-        pending += 1;
-        opts.outbox.retry(row.id, now() + RECONCILE_RETRY_MS, `could not check after a restart: ${(err as Error).message}`, true, now());
-      }
-    }
-    const edits = opts.outbox.resumeEdits(now());
-    opts.logger.info({ platform, unresolved: pending, edits }, 'alert outbox reconciled after start');
-    reconciling.delete(platform);
+  function reconcile(platform: Platform): void {
+    if (reconciled.has(platform)) return;
+    const at = now();
+    const rows = opts.outbox.inDoubt(platform);
+    for (const row of rows) opts.outbox.retry(row.id, at, 'outcome unknown after a restart: checked before any re-post', true, at);
+    const edits = opts.outbox.resumeEdits(at);
+    opts.logger.info({ platform, inDoubt: rows.length, edits }, 'alert outbox reconciled after start');
     reconciled.add(platform);
-    wake();
   }
 
   function tldrOf(article: AlertArticle): string | undefined {
@@ -316,6 +313,13 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
 
 /** Not an error: the row is done without sending (paused, removed, retracted). */
 class Skip extends Error {}
+
+/** Asking the platform whether an in-doubt post went out failed: retry, and ask again before posting. */
+class StillInDoubt extends Error {
+  constructor(readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
 
 async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

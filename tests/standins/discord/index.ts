@@ -52,7 +52,8 @@ export interface FailureSpec extends CallMatcher {
 export interface Hold {
   /** Resolves when a matching request has arrived and is being held. */
   arrived: Promise<RecordedCall>;
-  release(): void;
+  /** `process` (the default) answers as usual; `drop` cuts the connection unprocessed (nothing is created). */
+  release(outcome?: 'process' | 'drop'): void;
 }
 
 export interface DiscordStandIn {
@@ -96,7 +97,7 @@ export async function startDiscordStandIn(opts: StandInOptions = {}): Promise<Di
   events.setMaxListeners(0);
   const calls: RecordedCall[] = [];
   const failures: Array<FailureSpec & { left: number }> = [];
-  const holds: Array<{ match: CallMatcher; arrived: (c: RecordedCall) => void; released: Promise<void>; release: () => void; taken: boolean }> = [];
+  const holds: Array<{ match: CallMatcher; arrived: (c: RecordedCall) => void; released: Promise<'process' | 'drop'>; release: (o?: 'process' | 'drop') => void; taken: boolean }> = [];
   const limiter = new RateLimiter(limits);
   const messages = new Map<string, StoredMessage>();
   let gateway: Gateway;
@@ -143,7 +144,12 @@ export async function startDiscordStandIn(opts: StandInOptions = {}): Promise<Di
     if (hold) {
       hold.taken = true;
       hold.arrived(call);
-      await hold.released;
+      if ((await hold.released) === 'drop') {
+        call.status = -1;
+        req.socket.destroy();
+        events.emit('change');
+        return;
+      }
     }
     const open = path.startsWith('/interactions/') || path.startsWith('/webhooks/');
     if (!open && !call.authorized) return finish(401, { code: 0, message: '401: Unauthorized' });
@@ -263,9 +269,10 @@ export async function startDiscordStandIn(opts: StandInOptions = {}): Promise<Di
     },
     hold(match) {
       let arrived!: (c: RecordedCall) => void;
-      let release!: () => void;
+      let settle!: (o: 'process' | 'drop') => void;
       const arrivedP = new Promise<RecordedCall>((r) => (arrived = r));
-      const released = new Promise<void>((r) => (release = r));
+      const released = new Promise<'process' | 'drop'>((r) => (settle = r));
+      const release = (outcome: 'process' | 'drop' = 'process') => settle(outcome);
       holds.push({ match, arrived, released, release, taken: false });
       return { arrived: arrivedP, release };
     },

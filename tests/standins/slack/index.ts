@@ -36,6 +36,12 @@ export interface Hold {
   release(outcome?: 'process' | 'drop'): void;
 }
 
+/**
+ * When a hold takes a call: `before` (the default) holds it unprocessed; `recorded` lets it succeed first (the
+ * message is stored, as when Slack has posted but the answer has not reached the app) and holds the answer.
+ */
+export type HoldPoint = 'before' | 'recorded';
+
 export interface SlackStandInOptions {
   teams?: TeamSpec[];
   limits?: SlackLimits;
@@ -64,7 +70,7 @@ export interface SlackStandIn {
   clickButton(click: ButtonClick): Promise<Interaction>;
   /** Posts a raw body to the app with the given headers (signature tests). */
   postToApp(rawBody: string, headers: Record<string, string>): Promise<{ status: number; body: string }>;
-  hold(method: string, match?: (body: Body) => boolean): Hold;
+  hold(method: string, match?: (body: Body) => boolean, at?: HoldPoint): Hold;
   failNext(method: string, failure: Failure, times?: number): void;
   callsTo(method: string): ApiCall[];
   waitFor<T>(check: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
@@ -82,7 +88,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const calls: ApiCall[] = [];
   const responses: ResponsePost[] = [];
   const failures: Array<{ method: string; failure: Failure }> = [];
-  const holds: Array<{ method: string; match?: (b: Body) => boolean; arrive: (c: ApiCall) => void; released: Promise<'process' | 'drop'> }> = [];
+  const holds: Array<{ method: string; match?: (b: Body) => boolean; at: HoldPoint; arrive: (c: ApiCall) => void; released: Promise<'process' | 'drop'> }> = [];
   const socket = new SocketModeServer('A0NEWSDESK');
   let baseUrl = '';
 
@@ -109,7 +115,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const call: ApiCall = { method, body, token, status: 0, at: Date.now() };
     calls.push(call);
 
-    const hold = holds.find((h) => h.method === method && (!h.match || h.match(body)));
+    const hold = holds.find((h) => h.at === 'before' && h.method === method && (!h.match || h.match(body)));
     if (hold) {
       holds.splice(holds.indexOf(hold), 1);
       hold.arrive(call);
@@ -123,6 +129,15 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     call.status = result.status;
     call.error = typeof result.body.error === 'string' ? result.body.error : undefined;
     call.detail = result.detail;
+    const after = result.body.ok === true ? holds.find((h) => h.at === 'recorded' && h.method === method && (!h.match || h.match(body))) : undefined;
+    if (after) {
+      holds.splice(holds.indexOf(after), 1);
+      after.arrive(call);
+      if ((await after.released) === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+    }
     send(res, result);
   }
 
@@ -170,12 +185,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     slashCommand: (cmd) => inbound.slashCommand(cmd),
     clickButton: (click) => inbound.clickButton(click),
     postToApp: (raw, headers) => inbound.postToApp(raw, headers),
-    hold(method, match) {
+    hold(method, match, at = 'before') {
       let arrive!: (c: ApiCall) => void;
       let release!: (o: 'process' | 'drop') => void;
       const arrived = new Promise<ApiCall>((r) => { arrive = r; });
       const released = new Promise<'process' | 'drop'>((r) => { release = r; });
-      holds.push({ method, match, arrive, released });
+      holds.push({ method, match, at, arrive, released });
       return { arrived, release: (outcome = 'process') => release(outcome) };
     },
     failNext(method, failure, times = 1) {
