@@ -148,6 +148,21 @@ describe('Slack adapter, HTTP mode: slash commands and buttons', () => {
     expect(subs.map((s) => s.channel)).toEqual([`slack:${standIn.teams[0].id}/C0BREAKING`]);
   });
 
+  it('delivers a breaking story to the subscribed channel through the port: strict blocks, delivery metadata, inert text', async () => {
+    await bot.store.articles.upsert({
+      id: 'alert-1', url: 'https://news.example/alert-1', title: 'Dam breach <!channel> forces evacuations', dek: 'Thousands leave & <@U0ADMIN> is told',
+      body: 'The dam failed at dawn. Crews are on site.', section: 'world', priority: 'breaking', publishedAt: new Date().toISOString(),
+    });
+    const msg = await standIn.waitFor(() => standIn.messages.find((m) => m.channel === 'C0BREAKING'), 10_000);
+    expect(msg.metadata?.event_type).toBe('newsdesk_delivery');
+    expect(typeof msg.metadata?.event_payload.delivery_id).toBe('string');
+    expect(msg.unfurlLinks).toBe(false);
+    const text = allText({ text: msg.text, blocks: msg.blocks });
+    expect(text).toContain('Dam breach &lt;!channel&gt; forces evacuations');
+    expect(text).not.toMatch(/<!channel>|<!here>|<@U0ADMIN>/);
+    expect(standIn.callsTo('chat.postMessage').filter((c) => c.body.channel === 'C0BREAKING').every((c) => !c.error)).toBe(true);
+  });
+
   it('says what is missing when the channel is private and Newsdesk is not in it', async () => {
     const r = await standIn.slashCommand({ command: '/alerts', text: 'subscribe <#G0EDITORS|editors>', user: 'U0OWNER' });
     const [answer] = await r.waitForResponses(1);

@@ -45,7 +45,10 @@ describe('Newsdesk on Slack, as a process', () => {
     expect(allText(answer.body)).toContain('/news');
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
-    expect(standIn.socketClients).toBe(0);
+    await standIn.waitFor(() => standIn.socketClients === 0);
+    // A clean close: the client sent a closing handshake rather than dropping the connection (1006).
+    expect(standIn.socketCloseCodes).toHaveLength(1);
+    expect(standIn.socketCloseCodes[0]).not.toBe(1006);
     expect(r.stderr()).not.toContain(standIn.appToken);
   });
 });

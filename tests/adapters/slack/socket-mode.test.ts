@@ -53,6 +53,8 @@ describe('Slack adapter, Socket Mode', () => {
     expect(standIn.socketClients).toBe(2);
     await other.close();
     await standIn.waitFor(() => standIn.socketClients === 1);
+    expect(standIn.socketCloseCodes).toHaveLength(1);
+    expect(standIn.socketCloseCodes[0]).not.toBe(1006);
     expect(other.adapter.isReady()).toBe(false);
   });
 });

@@ -63,6 +63,8 @@ export interface SlackStandIn {
   messages: PostedMessage[];
   responses: ResponsePost[];
   socketAcks: SocketAck[];
+  /** How Socket Mode clients closed: 1006 = dropped without a closing handshake. */
+  socketCloseCodes: number[];
   readonly socketClients: number;
   /** Where HTTP-mode requests go: the app's `/slack/events` URL. */
   appUrl?: string;
@@ -180,7 +182,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
 
   const standIn: SlackStandIn = {
     apiUrl: `${baseUrl}/api/`, baseUrl, botToken, appToken, signingSecret, botUserId: 'U0NEWSDESK',
-    teams: world.teams, calls, messages: world.messages, responses, socketAcks: socket.acks,
+    teams: world.teams, calls, messages: world.messages, responses, socketAcks: socket.acks, socketCloseCodes: socket.closeCodes,
     get socketClients() { return socket.connected; },
     slashCommand: (cmd) => inbound.slashCommand(cmd),
     clickButton: (click) => inbound.clickButton(click),

@@ -16,13 +16,18 @@ export class SocketModeServer {
   private readonly sockets = new Set<WebSocket>();
   private readonly waiting = new Map<string, (ack: SocketAck) => void>();
   readonly acks: SocketAck[] = [];
+  /** Close codes seen from clients: 1006 means the connection dropped without a closing handshake. */
+  readonly closeCodes: number[] = [];
   private envelopeCounter = 0;
   private readonly pinger: NodeJS.Timeout;
 
   constructor(private readonly appId: string) {
     this.wss.on('connection', (ws) => {
       this.sockets.add(ws);
-      ws.on('close', () => this.sockets.delete(ws));
+      ws.on('close', (code) => {
+        this.sockets.delete(ws);
+        this.closeCodes.push(code);
+      });
       ws.on('message', (data) => this.onMessage(String(data)));
       ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, debug_info: { host: 'standin' }, connection_info: { app_id: this.appId } }));
     });
