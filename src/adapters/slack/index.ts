@@ -56,8 +56,9 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
   if (!token) throw new Error('Slack needs SLACK_BOT_TOKEN');
   const socketMode = Boolean(config.SLACK_APP_TOKEN);
   const slackLogger = boltLogger(logger);
+  const apiUrl = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL.replace(/\/*$/, '/') } : {};
   const clientOptions: webApi.WebClientOptions = {
-    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+    ...apiUrl,
     retryConfig: opts.retryConfig ?? DEFAULT_RETRIES,
     timeout: INTERACTIVE_TIMEOUT_MS,
     logger: slackLogger,
@@ -65,7 +66,9 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
 
   let receiver: HTTPReceiver | SocketModeReceiver;
   if (socketMode) {
-    receiver = new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN!, logger: slackLogger, installerOptions: { clientOptions } });
+    // apps.connections.open keeps socket-mode's own patient retries (reconnecting after an outage) unless a test sets them.
+    const socketClientOptions = { ...clientOptions, retryConfig: opts.retryConfig };
+    receiver = new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN!, logger: slackLogger, installerOptions: { clientOptions: socketClientOptions } });
   } else {
     if (!config.SLACK_SIGNING_SECRET) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET');
     if (!opts.http) throw new Error('Slack HTTP mode needs the shared HTTP server');
@@ -121,7 +124,7 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
   }
 
   const deliveryClient = new webApi.WebClient(token, {
-    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+    ...apiUrl,
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
     timeout: opts.deliveryTimeoutMs ?? 15_000,

@@ -96,7 +96,7 @@ export class SlackInteractions {
       const admin = this.opts.dispatcher.find(name)?.permission === 'admin';
       const isAdmin = admin ? await this.opts.admins.isAdmin(facts.userId) : (this.opts.admins.known(facts.userId) ?? false);
       const reply = await this.opts.dispatcher.action(this.invocation(facts, isAdmin), facts.actionId);
-      if (reply.kind === 'error' || reply.visibility === 'ephemeral' && facts.inChannel) return void (await respond(notice(reply)));
+      if (reply.kind === 'error' || (reply.visibility === 'ephemeral' && facts.inChannel)) return void (await respond(notice(reply)));
       // "More" replaces the message it was clicked on; an ephemeral answer stays ephemeral and shareable.
       const share = !facts.inChannel && reply.shareable && !admin ? shareValue({ a: facts.actionId }) : undefined;
       await respond({ replace_original: true, ...renderReply(reply, { share }) });

@@ -29,6 +29,30 @@ describe('Slack adapter start-up', () => {
     }
   });
 
+  it('stop() finishes an answer in flight, then refuses new requests with 503', async () => {
+    const bot = await startTestBot(standIn);
+    const articles = bot.store.articles;
+    const search = articles.search.bind(articles);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    articles.search = async (q) => { await gate; return search(q); };
+    try {
+      const r = await standIn.slashCommand({ command: '/news', text: 'mayor' });
+      expect(r.status).toBe(200);
+      const stopping = bot.adapter.stop();
+      expect(bot.adapter.isReady()).toBe(false);
+      const late = await standIn.slashCommand({ command: '/news' });
+      expect(late.status).toBe(503);
+      release();
+      await stopping;
+      const [answer] = await r.waitForResponses(1);
+      expect(answer.body.response_type).toBe('ephemeral');
+    } finally {
+      release();
+      await bot.close();
+    }
+  });
+
   it('answers a slash command it was not configured for with a private hint instead of silence', async () => {
     const bot = await startTestBot(standIn);
     try {
