@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineCommand, type CommandDefinition, type OptionMap } from '../src/core/command.js';
+import { defineCommand, typedName, type CommandDefinition, type Invocation, type OptionMap } from '../src/core/command.js';
 import { closest } from '../src/core/closest.js';
 import { UserError } from '../src/core/errors.js';
 import { answer, type ReplyField } from '../src/core/reply.js';
@@ -22,20 +22,20 @@ export const help = defineCommand({
           {
             title: 'Newsdesk commands',
             items: commands.map((c) => ({
-              title: `/${c.name}`,
+              title: typedName(ctx.invocation, c.name),
               text: `${c.description}${c.permission === 'admin' ? ' (admins only)' : ''}`,
             })),
-            footer: 'Type /help <command> for its options, e.g. /help news',
+            footer: `Type ${typedName(ctx.invocation, 'help')} <command> for its options, e.g. ${typedName(ctx.invocation, 'help')} news`,
           },
         ],
       });
     }
-    const command = commands.find((c) => c.name === wanted);
+    const command = commands.find((c) => c.name === wanted || typedName(ctx.invocation, c.name) === `/${wanted}`);
     if (!command) {
       const suggestion = closest(wanted, commands.map((c) => c.name));
-      throw new UserError(`There is no /${wanted.slice(0, 30)}.${suggestion ? ` Did you mean /${suggestion}?` : ''}`);
+      throw new UserError(`There is no /${wanted.slice(0, 30)}.${suggestion ? ` Did you mean ${typedName(ctx.invocation, suggestion)}?` : ''}`);
     }
-    return answer({ cards: [describeCommand(command)] });
+    return answer({ cards: [describeCommand(command, ctx.invocation)] });
   },
 });
 
@@ -48,18 +48,19 @@ function describeOptions(options: OptionMap): string {
   return lines.length ? lines.join('\n') : 'No options.';
 }
 
-function describeCommand(command: CommandDefinition) {
+function describeCommand(command: CommandDefinition, invocation: Invocation) {
+  const typed = typedName(invocation, command.name);
   const fields: ReplyField[] = [];
   if (command.subcommands) {
     for (const [name, sub] of Object.entries(command.subcommands)) {
-      fields.push({ name: `/${command.name} ${name}`, value: `${sub.description}\n${describeOptions(sub.options)}` });
+      fields.push({ name: `${typed} ${name}`, value: `${sub.description}\n${describeOptions(sub.options)}` });
     }
   } else {
     fields.push({ name: 'Options', value: describeOptions(command.options) });
   }
   if (command.examples?.length) fields.push({ name: 'Examples', value: command.examples.join('\n') });
   return {
-    title: `/${command.name}`,
+    title: typed,
     text: `${command.description}${command.permission === 'admin' ? ' (admins only)' : ''}`,
     fields,
   };

@@ -59,6 +59,8 @@ export interface Invocation {
   workspace: string;
   channel: ChannelRef;
   channelName?: string;
+  /** What users type for each core command where it differs from `/<name>` (Slack renames). */
+  commandNames?: Record<string, string>;
 }
 
 export interface CommandContext {
@@ -91,4 +93,9 @@ export interface CommandDefinition {
 
 export function defineCommand(def: CommandDefinition): CommandDefinition {
   return def;
+}
+
+/** How the user types a core command on their platform: `/news`, or a workspace's rename. */
+export function typedName(invocation: Pick<Invocation, 'commandNames'>, name: string): string {
+  return invocation.commandNames?.[name] ?? `/${name}`;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import type { CommandContext, CommandDefinition, CommandInput, Invocation, OptionChoice, OptionMap } from './command.js';
+import { typedName, type CommandContext, type CommandDefinition, type CommandInput, type Invocation, type OptionChoice, type OptionMap } from './command.js';
 import { closest } from './closest.js';
 import { isUserError } from './errors.js';
 import { errorReply, isReply, type Reply } from './reply.js';
@@ -57,17 +57,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return byName.get(name.replace(/^\//, '').toLowerCase());
   }
 
-  function unknownCommand(name: string): Reply {
-    const suggestion = closest(name.replace(/^\//, ''), [...byName.keys()]);
-    const hint = suggestion ? ` Did you mean /${suggestion}?` : '';
-    return errorReply(`Unknown command /${name.replace(/^\//, '').slice(0, 40)}.${hint} Try /help.`);
+  function unknownCommand(invocation: Invocation): Reply {
+    const name = invocation.command.replace(/^\//, '');
+    const suggestion = closest(name, [...byName.keys()]);
+    const hint = suggestion ? ` Did you mean ${typedName(invocation, suggestion)}?` : '';
+    return errorReply(`Unknown command /${name.slice(0, 40)}.${hint} Try ${typedName(invocation, 'help')}.`);
   }
 
   function prepare(invocation: Invocation): Prepared | Reply {
     const command = find(invocation.command);
-    if (!command) return unknownCommand(invocation.command);
+    if (!command) return unknownCommand(invocation);
     if (command.permission === 'admin' && !invocation.user.isAdmin) {
-      return errorReply(`Only admins can use /${command.name}. Ask a server or workspace admin.`);
+      return errorReply(`Only admins can use ${typedName(invocation, command.name)}. Ask a server or workspace admin.`);
     }
     let options: OptionMap = command.options;
     let schema: z.ZodType = command.schema;
@@ -162,7 +163,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const invocation: Invocation = { ...partial, command: name };
       if (!command?.onAction) return errorReply('This button has expired. Run the command again.');
       if (command.permission === 'admin' && !invocation.user.isAdmin) {
-        return errorReply(`Only admins can use /${command.name}.`);
+        return errorReply(`Only admins can use ${typedName(invocation, command.name)}.`);
       }
       return guarded(invocation, `action ${name}`, () => command.onAction!(context(invocation), action));
     },

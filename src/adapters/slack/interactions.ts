@@ -140,6 +140,7 @@ export class SlackInteractions {
       workspace: who.teamId,
       channel: `slack:${who.teamId}/${who.channelId}`,
       ...(who.channelName ? { channelName: who.channelName } : {}),
+      commandNames: Object.fromEntries([...this.opts.commandNames].map(([slash, core]) => [core, slash])),
     };
   }
 
