@@ -23,7 +23,7 @@ export const help = defineCommand({
             title: 'Newsdesk commands',
             items: commands.map((c) => ({
               title: typedName(ctx.invocation, c.name),
-              text: `${c.description}${c.permission === 'admin' ? ' (admins only)' : ''}`,
+              text: withAdminNote(c),
             })),
             footer: `Type ${typedName(ctx.invocation, 'help')} <command> for its options, e.g. ${typedName(ctx.invocation, 'help')} news`,
           },
@@ -61,7 +61,13 @@ function describeCommand(command: CommandDefinition, invocation: Invocation) {
   if (command.examples?.length) fields.push({ name: 'Examples', value: command.examples.join('\n') });
   return {
     title: typed,
-    text: `${command.description}${command.permission === 'admin' ? ' (admins only)' : ''}`,
+    text: withAdminNote(command),
     fields,
   };
+}
+
+function withAdminNote(command: CommandDefinition): string {
+  return command.permission === 'admin' && !/admins only/i.test(command.description)
+    ? `${command.description} (admins only)`
+    : command.description;
 }
