@@ -1,4 +1,5 @@
 import { REST } from 'discord.js';
+import { alerts } from '../../../commands/alerts.js';
 import { coreCommands } from '../../../commands/index.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { restOptions } from './index.js';
@@ -13,7 +14,8 @@ async function deploy(): Promise<void> {
   if (!config.DISCORD_TOKEN || !config.DISCORD_APPLICATION_ID) {
     throw new ConfigError('Set DISCORD_TOKEN and DISCORD_APPLICATION_ID first (see .env.example).');
   }
-  const defs = coreCommands();
+  // The same list src/app.ts serves (core commands plus /alerts), so start-up finds nothing to re-register.
+  const defs = coreCommands([alerts]);
   const rest = new REST(restOptions(config)).setToken(config.DISCORD_TOKEN);
   const result = await ensureRegistered(
     rest, defs, { applicationId: config.DISCORD_APPLICATION_ID, guildId: config.DISCORD_GUILD_ID },
