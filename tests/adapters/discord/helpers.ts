@@ -2,19 +2,54 @@ import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { news } from '../../../commands/news.js';
+import { alerts as alertsCommand } from '../../../commands/alerts.js';
+import { coreCommands } from '../../../commands/index.js';
+import { startAlerts, type Alerts } from '../../../src/alerts/index.js';
 import { loadConfig } from '../../../src/config.js';
-import { createDispatcher } from '../../../src/core/dispatcher.js';
-import { logger } from '../../../src/log.js';
+import { createDispatcher, type Dispatcher } from '../../../src/core/dispatcher.js';
+import type { Services } from '../../../src/core/services.js';
+import type { SqliteStore } from '../../../src/store/sqlite/index.js';
+import { quietLogger, realServices } from '../../helpers/services.js';
 import type { DiscordStandIn } from '../../standins/discord/index.js';
-import { fixtureCommands } from './fixtures/commands.js';
-import { memoryServices, sampleArticles } from './fixtures/services.js';
 
-export const quiet = logger.child({}, { level: 'silent' });
+export const quiet = quietLogger;
 
-export function testDispatcher() {
-  const services = memoryServices(sampleArticles());
-  return createDispatcher({ commands: fixtureCommands(news), services, logger: quiet, now: () => new Date('2026-11-20T13:00:00Z') });
+/** The seed article of data/articles (000_3374571737b0a5b7.txt): Modi will visit Russia. */
+export const SEED_ID = '000_3374571737b0a5b7';
+
+export interface RealBot {
+  store: SqliteStore;
+  services: Services;
+  alerts: Alerts;
+  dispatcher: Dispatcher;
+  close(): Promise<void>;
+}
+
+/**
+ * The bot as src/app.ts composes it, minus the platforms: the real SQLite store (in memory, loaded with
+ * data/articles), the real summarizer, the alerts pipeline, and the real commands including /alerts.
+ * The adapter's port goes into `services.ports` once the adapter has started.
+ */
+export async function realBot(): Promise<RealBot> {
+  const { store, services } = await realServices();
+  const alerts = startAlerts({
+    db: store.db, articles: store.articles, ports: services.ports, summarizer: services.summarizer, logger: quiet,
+    config: { TIMEZONE: 'UTC' },
+  });
+  services.alerts = alerts.service;
+  const dispatcher = createDispatcher({
+    commands: coreCommands([alertsCommand]),
+    services,
+    logger: quiet,
+    autocompleteSources: alerts.autocompleteSources,
+  });
+  return {
+    store, services, alerts, dispatcher,
+    async close() {
+      await alerts.stop();
+      await store.close();
+    },
+  };
 }
 
 export function ed25519Keys(): { publicHex: string; privateKey: KeyObject } {
@@ -28,8 +63,9 @@ export function signed(privateKey: KeyObject, body: string, timestamp = String(M
   return { 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp, 'content-type': 'application/json' };
 }
 
-export function testConfig(standIn: DiscordStandIn, extra: Record<string, string> = {}) {
-  return loadConfig({
+/** The environment the bot reads for Discord, pointed at the stand-in. */
+export function standInEnv(standIn: DiscordStandIn, extra: Record<string, string> = {}): Record<string, string> {
+  return {
     DISCORD_TOKEN: standIn.token,
     DISCORD_APPLICATION_ID: standIn.appId,
     DISCORD_GUILD_ID: standIn.guilds[0].id,
@@ -38,5 +74,9 @@ export function testConfig(standIn: DiscordStandIn, extra: Record<string, string
     DATA_DIR: mkdtempSync(join(tmpdir(), 'newsdesk-discord-')),
     LOG_LEVEL: 'silent',
     ...extra,
-  });
+  };
+}
+
+export function testConfig(standIn: DiscordStandIn, extra: Record<string, string> = {}) {
+  return loadConfig(standInEnv(standIn, extra));
 }

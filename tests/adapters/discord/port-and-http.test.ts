@@ -6,14 +6,16 @@ import { answer } from '../../../src/core/reply.js';
 import { HttpServer } from '../../../src/server/http.js';
 import { P } from '../../standins/discord/permissions.js';
 import { startDiscordStandIn, type DiscordStandIn } from '../../standins/discord/index.js';
-import { ed25519Keys, quiet, signed, testConfig, testDispatcher } from './helpers.js';
+import { escapeMarkdown } from '../../../src/adapters/discord/markdown.js';
+import { SEED_ID, ed25519Keys, quiet, realBot, signed, testConfig, type RealBot } from './helpers.js';
 
-/** The outbound port the alerts pipeline uses, and HTTP interactions mode, against the stand-in. */
+/** The outbound port the alerts pipeline uses, and HTTP interactions mode (real store and commands), against the stand-in. */
 describe('Discord outbound port and HTTP interactions', () => {
   let standIn: DiscordStandIn;
   let adapter: DiscordAdapter;
   let http: HttpServer;
   let base: string;
+  let bot: RealBot;
   const keys = ed25519Keys();
   const ref = (name: string) => `discord:${standIn.guilds[0].id}/${standIn.guilds[0].channel(name).id}`;
   const alert = (title: string, text?: string) => answer({ visibility: 'channel', text, cards: [{ title, priority: 'breaking', badge: 'Breaking' }] });
@@ -26,7 +28,9 @@ describe('Discord outbound port and HTTP interactions', () => {
       }],
     });
     http = new HttpServer();
-    adapter = await startDiscord({ config: testConfig(standIn, { DISCORD_PUBLIC_KEY: keys.publicHex }), dispatcher: testDispatcher(), logger: quiet, http });
+    bot = await realBot();
+    adapter = await startDiscord({ config: testConfig(standIn, { DISCORD_PUBLIC_KEY: keys.publicHex }), dispatcher: bot.dispatcher, logger: quiet, http });
+    bot.services.ports.set('discord', adapter.port);
     const address = await http.start(0, '127.0.0.1');
     base = `http://127.0.0.1:${address.port}/discord/interactions`;
   });
@@ -34,6 +38,7 @@ describe('Discord outbound port and HTTP interactions', () => {
   afterAll(async () => {
     await adapter?.stop();
     await http?.stop();
+    await bot?.close();
     await standIn?.close();
   });
 
@@ -117,11 +122,13 @@ describe('Discord outbound port and HTTP interactions', () => {
       const json = (await res.json()) as any;
       expect(json.type).toBe(4);
       expect(json.data.embeds[0].title).toBe('Latest news');
+      const newest = (await bot.store.articles.latest({ limit: 1, offset: 0 })).items[0];
+      expect(json.data.embeds[0].description).toContain(escapeMarkdown(newest.title));
       expect(json.data.allowed_mentions).toEqual({ parse: [] });
     });
 
     it('defers slow work in the response, then edits @original over REST', async () => {
-      const rec = standIn.sendCommand({ name: 'summary', options: { article: 'story-4' }, deliver: false });
+      const rec = standIn.sendCommand({ name: 'summary', options: { article: SEED_ID }, deliver: false });
       // The stand-in learns of the deferral as Discord would after the HTTP answer.
       const body = JSON.stringify(rec.payload);
       const res = await post(body, signed(keys.privateKey, body));
@@ -130,7 +137,10 @@ describe('Discord outbound port and HTTP interactions', () => {
       rec.ephemeral = false;
       const patch = await standIn.waitFor(() => standIn.calls.find((c) => c.method === 'PATCH' && c.path.includes(rec.token)));
       expect(patch.path).toBe(`/webhooks/${standIn.appId}/${rec.token}/messages/@original`);
-      expect(patch.body.embeds[0].title).toBe('Flood defences hold in river town, report 4');
+      const seed = (await bot.store.articles.get(SEED_ID))!;
+      expect(patch.body.embeds[0].title).toBe(`BREAKING · ${escapeMarkdown(seed.title)}`);
+      expect(patch.body.embeds[0].description).toMatch(/Modi is set to visit Russia/);
+      expect(patch.body.allowed_mentions).toEqual({ parse: [] });
     });
 
     it('refuses a tampered body, an old timestamp, a wrong key and missing headers with 401', async () => {

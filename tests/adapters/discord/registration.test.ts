@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { alerts } from '../../../commands/alerts.js';
-import { news } from '../../../commands/news.js';
+import { coreCommands } from '../../../commands/index.js';
 import { commandsPayload } from '../../../src/adapters/discord/registration.js';
 import { validateCommands } from '../../standins/discord/validate.js';
 import { INVITE_PERMISSIONS, inviteUrl } from '../../../src/adapters/discord/invite.js';
 
 /** The real command definitions become a registration Discord accepts. */
 describe('Discord registration of the real commands', () => {
-  it('registers /news and /alerts (subcommands, admin-only, no DMs) as the strict stand-in accepts', () => {
-    const payload = commandsPayload([news, alerts]);
+  it('registers every command the bot serves, /alerts with subcommands, admin-only, no DMs, as the strict stand-in accepts', () => {
+    const payload = commandsPayload(coreCommands([alerts]));
     expect(validateCommands(payload)).toBeNull();
+    expect(payload.map((c) => c.name)).toEqual(['news', 'summary', 'alerts', 'help']);
     const a = payload.find((c) => c.name === 'alerts')!;
     expect(a).toMatchObject({ default_member_permissions: '32', dm_permission: false, contexts: [0] });
     expect(a.options.every((o) => o.type === 1)).toBe(true);
