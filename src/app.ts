@@ -1,7 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Config } from './config.js';
 import { coreCommands } from '../commands/index.js';
-import { alerts as alertsCommand } from '../commands/alerts.js';
 import { createDispatcher, type Dispatcher } from './core/dispatcher.js';
 import type { OutboundPort, Platform } from './core/outbound.js';
 import type { Services } from './core/services.js';
@@ -81,7 +80,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     services.alerts = alerts.service;
 
     const dispatcher = createDispatcher({
-      commands: coreCommands([alertsCommand]),
+      commands: coreCommands(),
       services,
       logger,
       autocompleteSources: alerts.autocompleteSources,

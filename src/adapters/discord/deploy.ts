@@ -1,5 +1,4 @@
 import { REST } from 'discord.js';
-import { alerts } from '../../../commands/alerts.js';
 import { coreCommands } from '../../../commands/index.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { restOptions } from './index.js';
@@ -14,8 +13,8 @@ async function deploy(): Promise<void> {
   if (!config.DISCORD_TOKEN || !config.DISCORD_APPLICATION_ID) {
     throw new ConfigError('Set DISCORD_TOKEN and DISCORD_APPLICATION_ID first (see .env.example).');
   }
-  // The same list src/app.ts serves (core commands plus /alerts), so start-up finds nothing to re-register.
-  const defs = coreCommands([alerts]);
+  // The same list src/app.ts serves, so start-up finds nothing to re-register.
+  const defs = coreCommands();
   const rest = new REST(restOptions(config)).setToken(config.DISCORD_TOKEN);
   const result = await ensureRegistered(
     rest, defs, { applicationId: config.DISCORD_APPLICATION_ID, guildId: config.DISCORD_GUILD_ID },

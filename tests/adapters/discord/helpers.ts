@@ -2,7 +2,6 @@ import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alerts as alertsCommand } from '../../../commands/alerts.js';
 import { coreCommands } from '../../../commands/index.js';
 import { startAlerts, type Alerts } from '../../../src/alerts/index.js';
 import { loadConfig } from '../../../src/config.js';
@@ -38,7 +37,7 @@ export async function realBot(): Promise<RealBot> {
   });
   services.alerts = alerts.service;
   const dispatcher = createDispatcher({
-    commands: coreCommands([alertsCommand]),
+    commands: coreCommands(),
     services,
     logger: quiet,
     autocompleteSources: alerts.autocompleteSources,

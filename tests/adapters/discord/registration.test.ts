@@ -8,7 +8,7 @@ import { INVITE_PERMISSIONS, inviteUrl } from '../../../src/adapters/discord/inv
 /** The real command definitions become a registration Discord accepts. */
 describe('Discord registration of the real commands', () => {
   it('registers every command the bot serves, /alerts with subcommands, admin-only, no DMs, as the strict stand-in accepts', () => {
-    const payload = commandsPayload(coreCommands([alerts]));
+    const payload = commandsPayload(coreCommands());
     expect(validateCommands(payload)).toBeNull();
     expect(payload.map((c) => c.name)).toEqual(['news', 'summary', 'alerts', 'help']);
     const a = payload.find((c) => c.name === 'alerts')!;

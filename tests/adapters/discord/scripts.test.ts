@@ -67,7 +67,7 @@ describe('npm run discord:deploy against the stand-in', () => {
     expect(puts).toHaveLength(1);
     expect(puts[0]).toMatchObject({ path: `/applications/${standIn.appId}/guilds/${guildId}/commands`, status: 200, authorized: true });
     // The same list src/app.ts serves: the core commands plus /alerts.
-    expect(puts[0].body).toEqual(commandsPayload(coreCommands([alerts])));
+    expect(puts[0].body).toEqual(commandsPayload(coreCommands()));
     expect(standIn.commands.get(guildId)!.map((c) => c.name)).toEqual(['news', 'summary', 'alerts', 'help']);
 
     // Starting the bot on the same DATA_DIR with the app's commands: deploy and start-up agree, so no second PUT.

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { coreCommands } from '../../../commands/index.js';
-import { alerts } from '../../../commands/alerts.js';
 import { startSlack, type SlackAdapter } from '../../../src/adapters/slack/index.js';
 import { startAlerts, type Alerts } from '../../../src/alerts/index.js';
 import { loadConfig } from '../../../src/config.js';
@@ -88,7 +87,7 @@ export async function startTestBot(standIn: SlackStandIn, opts: { socketMode?: b
     articles: store.articles, summarizer: createSummarizer(), cache, actionState: store.actionState, ports, alerts: alertsModule.service,
   };
   await store.articles.upsertMany(sampleArticles());
-  const dispatcher = createDispatcher({ commands: coreCommands([alerts]), services, logger: quiet, now: () => NOW });
+  const dispatcher = createDispatcher({ commands: coreCommands(), services, logger: quiet, now: () => NOW });
   const config = loadConfig({
     SLACK_BOT_TOKEN: standIn.botToken,
     SLACK_API_URL: standIn.apiUrl,
