@@ -3,26 +3,35 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startDiscord } from '../src/adapters/discord/index.js';
+import { startSlack } from '../src/adapters/slack/index.js';
 import { startAlerts } from '../src/alerts/index.js';
+import { PLATFORM_RATE_RULES } from '../src/alerts/pacing.js';
 import { loadConfig } from '../src/config.js';
 import { createDispatcher } from '../src/core/dispatcher.js';
 import type { OutboundPort, Platform } from '../src/core/outbound.js';
 import type { Services } from '../src/core/services.js';
 import { logger } from '../src/log.js';
+import { HttpServer } from '../src/server/http.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import { SqliteSubscriptions } from '../src/store/sqlite/subscriptions.js';
-import { DISCORD_LIMITS, startDiscordStandIn } from '../tests/standins/discord/index.js';
+import { startDiscordStandIn } from '../tests/standins/discord/index.js';
+import type { DiscordLimits } from '../tests/standins/discord/limits.js';
+import { minimumFanoutMs, type SlackLimits } from '../tests/standins/slack/limits.js';
+import { startSlackStandIn } from '../tests/standins/slack/index.js';
+import { discordLimitsFromRules, slackLimitsFromRules } from '../tests/alerts/limits.js';
 
 /**
- * One breaking article fanned out to many subscribed channels through the local Discord stand-in, which
- * enforces the real limits (tests/standins/discord/limits.ts) and answers 429 when they are exceeded.
- * The "minimum the limits allow" is computed from that same limits config.
+ * One breaking article fanned out to 1,000 subscribed channels — 500 on Discord, 500 on Slack — through the
+ * local stand-ins, which enforce the platforms' limits and answer 429 when they are exceeded. The stand-ins'
+ * limits are built from the pacer's rules (src/alerts/pacing.ts), and the "minimum the limits allow" is
+ * computed from those same limit objects, so the yardstick and the enforcement cannot drift apart.
  */
 export interface FanoutFigures {
-  platform: Platform;
+  platform: Platform | 'both';
   channels: number;
   /** Ingest commit → first platform request arriving at the stand-in, with the pipeline idle. */
   firstRequestMs: number;
+  /** Ingest commit → every delivery of this platform settled (sent or failed). */
   totalMs: number;
   minimumMs: number;
   ratio: number;
@@ -32,78 +41,122 @@ export interface FanoutFigures {
 }
 
 const quiet = logger.child({}, { level: 'silent' });
-const DISCORD_CHANNELS = 500;
-const DONE_TIMEOUT_MS = 120_000;
+const CHANNELS_PER_PLATFORM = 500;
+const DONE_TIMEOUT_MS = 300_000;
 
 /** The least time N messages to N distinct channels take under the stand-in's limits (first request at t=0). */
-export function discordMinimumMs(channels: number, limits = DISCORD_LIMITS): number {
+export function discordMinimumMs(channels: number, limits: DiscordLimits): number {
   const global = (Math.ceil(channels / limits.globalPerSecond) - 1) * 1000;
   const perChannel = (Math.ceil(1 / limits.channelMessages.limit) - 1) * limits.channelMessages.windowMs;
   return Math.max(global, perChannel);
 }
 
-async function benchDiscord(): Promise<FanoutFigures> {
-  const standIn = await startDiscordStandIn({ guilds: [{ channels: DISCORD_CHANNELS }] });
+export function slackMinimumMs(channels: number, limits: SlackLimits): number {
+  return minimumFanoutMs([channels], limits);
+}
+
+export async function runFanoutBench(channelsPerPlatform = CHANNELS_PER_PLATFORM): Promise<FanoutFigures[]> {
+  const discordLimits = discordLimitsFromRules(PLATFORM_RATE_RULES);
+  const slackLimits = slackLimitsFromRules(PLATFORM_RATE_RULES);
+  const discord = await startDiscordStandIn({ guilds: [{ channels: channelsPerPlatform }], limits: discordLimits });
+  const slack = await startSlackStandIn({ teams: [{ channels: channelsPerPlatform }], limits: slackLimits });
   const store = openSqliteStore(':memory:');
   const config = loadConfig({
-    DISCORD_TOKEN: standIn.token, DISCORD_APPLICATION_ID: standIn.appId, DISCORD_API_URL: standIn.apiUrl,
-    DISCORD_GUILD_ID: standIn.guilds[0].id, DATA_DIR: mkdtempSync(join(tmpdir(), 'newsdesk-bench-')), LOG_LEVEL: 'silent',
+    DISCORD_TOKEN: discord.token, DISCORD_APPLICATION_ID: discord.appId, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.guilds[0].id,
+    SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: slack.signingSecret, SLACK_API_URL: slack.apiUrl,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'newsdesk-bench-')), LOG_LEVEL: 'silent',
   });
   const services = { articles: store.articles, ports: new Map() } as unknown as Services;
-  const adapter = await startDiscord({ config, dispatcher: createDispatcher({ commands: [], services, logger: quiet }), logger: quiet });
-  const ports = new Map<Platform, OutboundPort>([['discord', adapter.port]]);
+  const dispatcher = createDispatcher({ commands: [], services, logger: quiet });
+  const discordAdapter = await startDiscord({ config, dispatcher, logger: quiet });
+  const slackAdapter = await startSlack({ config, dispatcher, logger: quiet, http: new HttpServer() });
+  const ports = new Map<Platform, OutboundPort>([['discord', discordAdapter.port], ['slack', slackAdapter.port]]);
   const alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quiet, config: { TIMEZONE: 'UTC' }, concurrency: 32 });
   try {
-    const guild = standIn.guilds[0];
+    const guild = discord.guilds[0];
+    const team = slack.teams[0];
     const subs = new SqliteSubscriptions(store.db);
-    const channels = guild.channels.filter((c) => c.type === 0).slice(0, DISCORD_CHANNELS);
-    for (const c of channels) {
-      subs.create({ platform: 'discord', workspace: guild.id, channel: `discord:${guild.id}/${c.id}`, minPriority: 'breaking' }, { id: 'bench', name: 'bench' }, new Date());
-    }
-    // Idle: let start-up traffic (login, registration) leave the stand-in's one-second windows.
+    const by = { id: 'bench', name: 'bench' };
+    const discordChannels = guild.channels.filter((c) => c.type === 0).map((c) => c.id);
+    const slackChannels = team.channels.map((c) => c.id);
+    for (const id of discordChannels) subs.create({ platform: 'discord', workspace: guild.id, channel: `discord:${guild.id}/${id}`, minPriority: 'breaking' }, by, new Date());
+    for (const id of slackChannels) subs.create({ platform: 'slack', workspace: team.id, channel: `slack:${team.id}/${id}`, minPriority: 'breaking' }, by, new Date());
+
+    // Idle: let start-up traffic (login, registration, auth.test) leave the stand-ins' windows.
     await new Promise((r) => setTimeout(r, 1_100));
-    const before = standIn.calls.length;
-    const hold = standIn.hold({ method: 'POST', path: /^\/channels\/\d+\/messages$/ });
-    let firstAt = 0;
-    void hold.arrived.then(() => {
-      firstAt = performance.now();
-      hold.release();
+    const discordBefore = discord.calls.length;
+    const slackBefore = slack.calls.length;
+    const first: Partial<Record<Platform, number>> = {};
+    const discordHold = discord.hold({ method: 'POST', path: /^\/channels\/\d+\/messages$/ });
+    void discordHold.arrived.then(() => {
+      first.discord = performance.now();
+      discordHold.release();
     });
+    const slackHold = slack.hold('chat.postMessage');
+    void slackHold.arrived.then(() => {
+      first.slack = performance.now();
+      slackHold.release();
+    });
+
     await store.articles.upsert({ id: 'bench-breaking', title: 'Bench: dam fails upstream of the capital', priority: 'breaking', section: 'world' });
     const committedAt = performance.now();
-    const sent = () => (store.db.prepare(`SELECT COUNT(*) AS n FROM alert_outbox WHERE state IN ('sent','failed')`).get() as { n: number }).n;
+    const done: Partial<Record<Platform, number>> = {};
+    const settled = store.db.prepare(`SELECT COUNT(*) AS n FROM alert_outbox WHERE platform = ? AND state IN ('sent','failed')`);
     const deadline = Date.now() + DONE_TIMEOUT_MS;
-    while (sent() < channels.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    const totalMs = performance.now() - committedAt;
-    const posts = standIn.calls.slice(before).filter((c) => c.method === 'POST' && /^\/channels\/\d+\/messages$/.test(c.path));
-    const perChannel = new Map<string, number>();
-    for (const m of standIn.messages) if (!m.deleted) perChannel.set(m.channelId, (perChannel.get(m.channelId) ?? 0) + 1);
-    const minimumMs = discordMinimumMs(channels.length);
-    return {
-      platform: 'discord', channels: channels.length,
-      firstRequestMs: round(firstAt - committedAt), totalMs: round(totalMs), minimumMs,
-      ratio: round(totalMs / Math.max(minimumMs, 1)), rateLimited429: posts.filter((c) => c.status === 429).length,
-      lost: channels.filter((c) => !perChannel.has(c.id)).length,
-      duplicated: [...perChannel.values()].filter((n) => n > 1).length,
+    while ((done.discord === undefined || done.slack === undefined) && Date.now() < deadline) {
+      for (const [platform, count] of [['discord', discordChannels.length], ['slack', slackChannels.length]] as const) {
+        if (done[platform] === undefined && (settled.get(platform) as { n: number }).n >= count) done[platform] = performance.now();
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+
+    const discordPosts = discord.calls.slice(discordBefore).filter((c) => c.method === 'POST' && /^\/channels\/\d+\/messages$/.test(c.path));
+    const discordPerChannel = countBy(discord.messages.filter((m) => !m.deleted).map((m) => m.channelId));
+    const slackPosts = slack.calls.slice(slackBefore).filter((c) => c.method === 'chat.postMessage');
+    const slackPerChannel = countBy(slack.messages.filter((m) => !m.threadTs).map((m) => m.channel));
+    const figure = (platform: Platform, channels: string[], perChannel: Map<string, number>, statuses: number[], minimumMs: number): FanoutFigures => {
+      const totalMs = (done[platform] ?? performance.now()) - committedAt;
+      return {
+        platform, channels: channels.length,
+        firstRequestMs: round((first[platform] ?? Number.NaN) - committedAt), totalMs: round(totalMs), minimumMs: round(minimumMs),
+        ratio: round(totalMs / Math.max(minimumMs, 1)), rateLimited429: statuses.filter((s) => s === 429).length,
+        lost: channels.filter((c) => !perChannel.has(c)).length,
+        duplicated: [...perChannel.values()].filter((n) => n > 1).length,
+      };
     };
+    const d = figure('discord', discordChannels, discordPerChannel, discordPosts.map((c) => c.status), discordMinimumMs(discordChannels.length, discordLimits));
+    const s = figure('slack', slackChannels, slackPerChannel, slackPosts.map((c) => c.status), slackMinimumMs(slackChannels.length, slackLimits));
+    // Both platforms run at once: the fan-out ends when the slower one does, and so does the minimum.
+    const totalMs = Math.max(d.totalMs, s.totalMs);
+    const minimumMs = Math.max(d.minimumMs, s.minimumMs);
+    const both: FanoutFigures = {
+      platform: 'both', channels: d.channels + s.channels, firstRequestMs: Math.min(d.firstRequestMs, s.firstRequestMs),
+      totalMs, minimumMs, ratio: round(totalMs / Math.max(minimumMs, 1)), rateLimited429: d.rateLimited429 + s.rateLimited429,
+      lost: d.lost + s.lost, duplicated: d.duplicated + s.duplicated,
+    };
+    const figures = [d, s, both];
+    console.table(figures);
+    const dir = resolve(import.meta.dirname, 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'fanout.json'), `${JSON.stringify({ at: new Date().toISOString(), limits: { discord: discordLimits, slack: slackLimits }, figures }, null, 2)}\n`);
+    return figures;
   } finally {
     await alerts.stop();
-    await adapter.stop();
-    await standIn.close();
+    await discordAdapter.stop();
+    await slackAdapter.stop();
+    await discord.close();
+    await slack.close();
     await store.close();
   }
 }
 
-const round = (n: number) => Math.round(n * 100) / 100;
-
-export async function runFanoutBench(): Promise<FanoutFigures[]> {
-  const figures = [await benchDiscord()];
-  console.table(figures);
-  const dir = resolve(import.meta.dirname, 'results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'fanout.json'), `${JSON.stringify({ at: new Date().toISOString(), figures }, null, 2)}\n`);
-  return figures;
+function countBy(keys: string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const k of keys) out.set(k, (out.get(k) ?? 0) + 1);
+  return out;
 }
+
+const round = (n: number) => Math.round(n * 100) / 100;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   runFanoutBench().then(() => process.exit(0), (err) => {
