@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 /** A throwaway DATA_DIR holding a copy of the sample articles and an empty inbox. */
 export function tempDataDir(): string {
@@ -23,9 +22,12 @@ export interface Running {
   waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-/** Starts the real entry point (`npm start` = tsx src/main.ts) as a child process. */
+/**
+ * Starts the real entry point (what `npm start` runs) as a child process. `node --import tsx` rather than the
+ * tsx wrapper, so the child IS the bot and a signal sent to it reaches Newsdesk itself.
+ */
 export function startNewsdesk(env: Record<string, string>): Running {
-  const child = spawn(TSX, ['src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
