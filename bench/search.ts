@@ -74,6 +74,10 @@ export async function runSearchBench(opts: SearchBenchOptions): Promise<SearchBe
       await store.articles.upsertMany(inputs);
       ingestMs += performance.now() - t0;
     }
+    // A bulk import ends by merging the FTS segments; its time counts as ingest.
+    const t1 = performance.now();
+    store.articles.optimize();
+    ingestMs += performance.now() - t1;
     store.db.pragma('wal_checkpoint(TRUNCATE)');
     const ingest = {
       ms: Math.round(ingestMs),

@@ -58,6 +58,20 @@ describe('SqliteArticleStore upsert', () => {
     expect((await store.articles.getByUrl('https://news.example/a/story?utm_medium=y'))?.title).toBe('One, again');
   });
 
+  it('a corrected publication time re-keys the row: since, newest-first and the indexes follow it', async () => {
+    await store.articles.upsert({ id: 'early', title: 'Harbour opens', publishedAt: daysAgo(2) });
+    await store.articles.upsert(story);
+    const moved = await store.articles.upsert({ ...story, publishedAt: daysAgo(5) });
+    expect(moved.outcome).toBe('unchanged');
+    expect((await store.articles.latest({ limit: 5, offset: 0 })).items.map((a) => a.id)).toEqual(['early', 'a1']);
+    const since3 = new Date(NOW.getTime() - 3 * 86_400_000);
+    expect((await store.articles.search({ text: 'budget', since: since3, limit: 5, offset: 0 })).items).toEqual([]);
+    store.articles.optimize();
+    expect((await store.articles.search({ text: 'budget', limit: 5, offset: 0 })).items.map((a) => a.id)).toEqual(['a1']);
+    expect((await store.articles.suggest('budg', 5)).map((s) => s.id)).toEqual(['a1']);
+    expect(await store.articles.history('a1')).toHaveLength(1);
+  });
+
   it('refuses an article without a headline', async () => {
     await expect(store.articles.upsert({ title: '   ' })).rejects.toThrow(/headline/);
   });

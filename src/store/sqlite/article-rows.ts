@@ -25,6 +25,10 @@ export interface ArticleRow {
   version: number;
   content_hash: string;
   ingested_at: string;
+  /** When the current version was written (history's stored_at for it). */
+  version_stored_at: string;
+  /** Publication-time key; the FTS rowid. */
+  pub_key: number;
 }
 
 /** An input with every default applied: what would be stored, minus version and bookkeeping. */
@@ -32,6 +36,23 @@ export type NormalizedArticle = Omit<Article, 'version' | 'ingestedAt' | 'update
   updatedAt: string | null;
   publishedMs: number;
 };
+
+/**
+ * Row keys are publication times: ms x KEYS_PER_MS plus a free slot, so key order is time order (articles.pub_key
+ * and both FTS indexes' rowids). Times are clamped to 1970–2096 to stay inside a double's exact range.
+ */
+export const KEYS_PER_MS = 1024;
+const MAX_KEY_MS = 4e12;
+
+/** The smallest key an article published at `ms` can have (the lower bound of a since: range). */
+export function keyFloor(ms: number): number {
+  return Math.floor(Math.min(MAX_KEY_MS, Math.max(0, ms))) * KEYS_PER_MS;
+}
+
+/** A key's publication time, in ms. */
+export function keyMs(key: number): number {
+  return Math.floor(key / KEYS_PER_MS);
+}
 
 export const DEFAULT_SECTION = 'general';
 export const DEFAULT_SOURCE = 'Newsdesk';

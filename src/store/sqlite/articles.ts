@@ -3,7 +3,7 @@ import type {
   Article, ArticleChangeListener, ArticleFilter, ArticleInput, ArticleStore, SearchPage, SearchQuery, UpsertResult,
 } from '../types.js';
 import { canonicalUrl } from '../canonical.js';
-import { normalizeInput, rowToArticle, sameMetadata, type ArticleRow, type NormalizedArticle } from './article-rows.js';
+import { keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, type ArticleRow, type NormalizedArticle } from './article-rows.js';
 import { ArticleSearch } from './article-search.js';
 import { tagsFor } from './fts-query.js';
 
@@ -15,8 +15,9 @@ export interface SqliteArticleStoreOptions {
 }
 
 /**
- * Articles in SQLite: one current row each, a version history, and a contentless FTS5 index kept in the
- * same transaction. Change listeners run inside that transaction, so what they write (the alerts outbox)
+ * Articles in SQLite: one current row each, superseded versions in article_versions, and two contentless FTS5
+ * indexes (ranked search; headlines for autocomplete) kept in the same transaction. A row's pub_key (the FTS
+ * rowid) is its publication time, so it changes when published_at does. Change listeners run inside that transaction, so what they write (the alerts outbox)
  * commits or rolls back with the article.
  */
 export class SqliteArticleStore implements ArticleStore {
@@ -24,29 +25,35 @@ export class SqliteArticleStore implements ArticleStore {
   private readonly chunkSize: number;
   private readonly now: () => Date;
   private readonly search_: ArticleSearch;
-  private readonly stmt: Record<'byId' | 'byCanonical' | 'insert' | 'update' | 'version' | 'ftsDelete' | 'ftsInsert', Statement>;
+  private readonly stmt: Record<'byId' | 'byCanonical' | 'insert' | 'update' | 'archive' | 'lastKeyIn' | 'keyTaken' | 'ftsDelete' | 'ftsInsert' | 'titleDelete' | 'titleInsert', Statement>;
   private listsMemo: { sections?: string[]; sources?: string[] } = {};
   private closed = false;
 
   constructor(private readonly db: Database, opts: SqliteArticleStoreOptions = {}) {
-    this.chunkSize = Math.max(1, opts.chunkSize ?? 500);
+    this.chunkSize = Math.max(1, opts.chunkSize ?? 2000);
     this.now = opts.now ?? (() => new Date());
     this.search_ = new ArticleSearch(db, this.now);
     const cols = `id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
-      updated_at, priority, status, image_url, related, version, content_hash, ingested_at`;
+      updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at`;
     const params = cols.split(',').map((c) => `@${c.trim()}`).join(', ');
     this.stmt = {
       byId: db.prepare('SELECT * FROM articles WHERE id = ?'),
-      byCanonical: db.prepare('SELECT * FROM articles WHERE canonical_url = ? ORDER BY published_ms DESC LIMIT 1'),
-      insert: db.prepare(`INSERT INTO articles (${cols}) VALUES (${params})`),
+      byCanonical: db.prepare('SELECT * FROM articles WHERE canonical_url = ? ORDER BY pub_key DESC LIMIT 1'),
+      insert: db.prepare(`INSERT INTO articles (pub_key, ${cols}) VALUES (@key, ${params})`),
       update: db.prepare(
-        `UPDATE articles SET ${cols.split(',').map((c) => `${c.trim()} = @${c.trim()}`).join(', ')} WHERE seq = @seq`,
+        `UPDATE articles SET pub_key = @key, ${cols.split(',').map((c) => `${c.trim()} = @${c.trim()}`).join(', ')} WHERE seq = @seq`,
       ),
-      version: db.prepare(`INSERT OR REPLACE INTO article_versions
+      // The version being replaced moves to the history; the current one is stored once, in articles.
+      archive: db.prepare(`INSERT OR REPLACE INTO article_versions
         (article_id, version, title, dek, body, priority, status, content_hash, updated_at, stored_at)
-        VALUES (@id, @version, @title, @dek, @body, @priority, @status, @content_hash, @updated_at, @ingested_at)`),
+        SELECT id, version, title, dek, body, priority, status, content_hash, updated_at, version_stored_at
+        FROM articles WHERE seq = ?`),
+      lastKeyIn: db.prepare('SELECT max(pub_key) AS k FROM articles WHERE pub_key BETWEEN ? AND ?'),
+      keyTaken: db.prepare('SELECT 1 FROM articles WHERE pub_key = ?'),
       ftsDelete: db.prepare('DELETE FROM articles_fts WHERE rowid = ?'),
       ftsInsert: db.prepare('INSERT INTO articles_fts (rowid, title, dek, body, tags) VALUES (?, ?, ?, ?, ?)'),
+      titleDelete: db.prepare('DELETE FROM titles_fts WHERE rowid = ?'),
+      titleInsert: db.prepare('INSERT INTO titles_fts (rowid, title) VALUES (?, ?)'),
     };
   }
 
@@ -64,6 +71,15 @@ export class SqliteArticleStore implements ArticleStore {
       onProgress?.(Math.min(i + this.chunkSize, inputs.length), inputs.length);
     }
     return results;
+  }
+
+  /**
+   * Merges each FTS index into one segment: after a bulk load, queries read one b-tree per term instead of
+   * dozens (measured at 100k: search p50 5.9 → 3.9 ms; ~2 s of work). Call it after a large import.
+   */
+  optimize(): void {
+    this.assertOpen();
+    this.db.exec(`INSERT INTO articles_fts(articles_fts) VALUES('optimize'); INSERT INTO titles_fts(titles_fts) VALUES('optimize')`);
   }
 
   async get(id: string): Promise<Article | null> {
@@ -107,8 +123,12 @@ export class SqliteArticleStore implements ArticleStore {
   /** Every stored version of an article, oldest first (the current one last). */
   async history(id: string): Promise<Array<Pick<Article, 'version' | 'title' | 'dek' | 'body' | 'priority' | 'status' | 'contentHash'> & { storedAt: string }>> {
     const rows = this.db
-      .prepare('SELECT * FROM article_versions WHERE article_id = ? ORDER BY version')
-      .all(id) as Array<Record<string, string & number>>;
+      .prepare(
+        `SELECT version, title, dek, body, priority, status, content_hash, stored_at FROM article_versions WHERE article_id = ?
+         UNION ALL SELECT version, title, dek, body, priority, status, content_hash, version_stored_at FROM articles WHERE id = ?
+         ORDER BY version`,
+      )
+      .all(id, id) as Array<Record<string, string & number>>;
     return rows.map((r) => ({
       version: r.version, title: r.title, dek: r.dek, body: r.body, priority: r.priority, status: r.status,
       contentHash: r.content_hash, storedAt: r.stored_at,
@@ -149,8 +169,9 @@ export class SqliteArticleStore implements ArticleStore {
         const article: Article = {
           ...stripNormalized(next), id: previous.id, updatedAt: previous.updatedAt, version: previous.version, ingestedAt: previous.ingestedAt,
         };
-        this.stmt.update.run({ ...toParams(article, next.publishedMs), seq: existingRow.seq });
-        this.reindex(existingRow.seq, next);
+        const key = this.keyFor(next.publishedMs, existingRow);
+        this.stmt.update.run({ ...toParams(article, next.publishedMs, existingRow.version_stored_at), key, seq: existingRow.seq });
+        this.reindex(key, next, existingRow.pub_key);
         this.listsMemo = {};
         return { article, outcome: 'unchanged' };
       }
@@ -164,16 +185,15 @@ export class SqliteArticleStore implements ArticleStore {
       version: (previous?.version ?? 0) + 1,
       ingestedAt: previous?.ingestedAt ?? now.toISOString(),
     };
-    const params = toParams(article, next.publishedMs);
-    let seq: number;
+    const params = toParams(article, next.publishedMs, now.toISOString());
+    const key = this.keyFor(next.publishedMs, existingRow);
     if (existingRow) {
-      this.stmt.update.run({ ...params, seq: existingRow.seq });
-      seq = existingRow.seq;
+      this.stmt.archive.run(existingRow.seq);
+      this.stmt.update.run({ ...params, key, seq: existingRow.seq });
     } else {
-      seq = Number(this.stmt.insert.run(params).lastInsertRowid);
+      this.stmt.insert.run({ ...params, key });
     }
-    this.stmt.version.run({ ...params, ingested_at: now.toISOString() });
-    this.reindex(seq, next, Boolean(existingRow));
+    this.reindex(key, next, existingRow?.pub_key);
     this.listsMemo = {};
 
     const result: UpsertResult = previous ? { article, outcome: 'updated', previous } : { article, outcome: 'created' };
@@ -184,9 +204,24 @@ export class SqliteArticleStore implements ArticleStore {
     return result;
   }
 
-  private reindex(seq: number, a: NormalizedArticle, replace = true): void {
-    if (replace) this.stmt.ftsDelete.run(seq);
-    this.stmt.ftsInsert.run(seq, a.title, a.dek, a.body, tagsFor(a));
+  /** The row's key: kept while its publication time is unchanged, else the first free slot of the new time. */
+  private keyFor(publishedMs: number, existing?: ArticleRow): number {
+    const floor = keyFloor(publishedMs);
+    if (existing && existing.pub_key >= floor && existing.pub_key < floor + KEYS_PER_MS) return existing.pub_key;
+    const last = (this.stmt.lastKeyIn.get(floor, floor + KEYS_PER_MS - 1) as { k: number | null }).k;
+    let key = last === null ? floor : last + 1;
+    // Past the millisecond's slots a key spills into the next one's; still in time order, and never taken.
+    while (this.stmt.keyTaken.get(key)) key++;
+    return key;
+  }
+
+  private reindex(key: number, a: NormalizedArticle, oldKey?: number): void {
+    if (oldKey !== undefined) {
+      this.stmt.ftsDelete.run(oldKey);
+      this.stmt.titleDelete.run(oldKey);
+    }
+    this.stmt.ftsInsert.run(key, a.title, a.dek, a.body, tagsFor(a));
+    this.stmt.titleInsert.run(key, a.title);
   }
 }
 
@@ -195,12 +230,12 @@ function stripNormalized(n: NormalizedArticle): Omit<Article, 'version' | 'inges
   return rest;
 }
 
-function toParams(a: Article, publishedMs: number): Record<string, unknown> {
+function toParams(a: Article, publishedMs: number, versionStoredAt: string): Record<string, unknown> {
   return {
     id: a.id, url: a.url, canonical_url: a.canonicalUrl, title: a.title, dek: a.dek, body: a.body,
     section: a.section, topics: JSON.stringify(a.topics), source: a.source, author: a.author,
     published_at: a.publishedAt, published_ms: publishedMs, updated_at: a.updatedAt, priority: a.priority,
     status: a.status, image_url: a.imageUrl, related: JSON.stringify(a.related), version: a.version,
-    content_hash: a.contentHash, ingested_at: a.ingestedAt,
+    content_hash: a.contentHash, ingested_at: a.ingestedAt, version_stored_at: versionStoredAt,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Builds FTS5 MATCH expressions. User text reaches FTS5 only as double-quoted strings (a quote inside is
  * doubled), so no input can be read as FTS5 syntax (NEAR, *, ^, -, column filters, AND/OR/NOT) and none can
- * raise an SQLite error. Filter tokens live in the `tags` column, which user terms never search.
+ * raise an SQLite error. Filter tokens live in the `tags` column, which user terms never reach.
  */
 
 /** More terms than this add cost, not precision. */
@@ -35,32 +35,34 @@ export function quoteTerm(term: string): string {
 export interface FilterTokens {
   section?: string;
   source?: string;
-  /** Day (zzdYYYYMMDD) and month (zzmYYYYMM) tokens covering the `since` window; any of them may match. */
-  timeBuckets?: string[];
 }
 
+/**
+ * The user's words, searched in title, dek and body. Only a word shaped like a filter token (zz + letter +
+ * digit) gets a column filter, so it cannot reach the tags column; the others need none, and skipping it
+ * spares FTS5 reading every match's positions just to check columns.
+ */
 export function textMatch(terms: string[], mode: MatchMode): string {
-  return `{title dek body} : (${terms.map(quoteTerm).join(mode === 'all' ? ' AND ' : ' OR ')})`;
+  const phrases = terms.map((t) => (TAG_SHAPED.test(t) ? `{title dek body} : ${quoteTerm(t)}` : quoteTerm(t)));
+  return `(${phrases.join(mode === 'all' ? ' AND ' : ' OR ')})`;
 }
+const TAG_SHAPED = /(^|[^\p{L}\p{N}])zz\p{L}\p{N}/iu;
 
-/** Autocomplete: every word but the last in full, the last as a prefix, in headlines only. */
+/** Autocomplete over the headlines-only index: every word but the last in full, the last as a prefix. */
 export function prefixMatch(terms: string[]): string {
-  const parts = terms.map((t, i) => (i === terms.length - 1 ? `${quoteTerm(t)}*` : quoteTerm(t)));
-  return `{title} : (${parts.join(' AND ')})`;
+  return terms.map((t, i) => (i === terms.length - 1 ? `${quoteTerm(t)}*` : quoteTerm(t))).join(' AND ');
 }
 
 export function withFilters(match: string, filters: FilterTokens): string {
   const parts = [match];
   if (filters.section) parts.push(`tags : ${quoteTerm(sectionToken(filters.section))}`);
   if (filters.source) parts.push(`tags : ${quoteTerm(sourceToken(filters.source))}`);
-  if (filters.timeBuckets?.length) parts.push(`tags : (${filters.timeBuckets.map(quoteTerm).join(' OR ')})`);
   return parts.join(' AND ');
 }
 
-/** The tags column's text for one article. */
-export function tagsFor(a: { section: string; source: string; publishedMs: number }): string {
-  const d = new Date(a.publishedMs);
-  return [sectionToken(a.section), sourceToken(a.source), dayToken(d), monthToken(d)].join(' ');
+/** The tags column's text for one article. Time needs no token: the FTS rowid is the publication time. */
+export function tagsFor(a: { section: string; source: string }): string {
+  return `${sectionToken(a.section)} ${sourceToken(a.source)}`;
 }
 
 // Tokens end in digits so the porter stemmer leaves them alone; names are hashed to digits because sections
@@ -71,14 +73,6 @@ export function sectionToken(section: string): string {
 
 export function sourceToken(source: string): string {
   return `zzo${digitsOf(source)}`;
-}
-
-export function dayToken(d: Date): string {
-  return `zzd${d.toISOString().slice(0, 10).replace(/-/g, '')}`;
-}
-
-export function monthToken(d: Date): string {
-  return `zzm${d.toISOString().slice(0, 7).replace(/-/g, '')}`;
 }
 
 /** FNV-1a (two lanes, 64 bits of spread) over the case-folded name, as decimal digits. */
@@ -92,24 +86,4 @@ function digitsOf(name: string): string {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
   }
   return `${h1}${String(h2).padStart(10, '0')}`;
-}
-
-/**
- * Tokens whose union covers [since, until]: whole days up to the end of since's month, then whole months.
- * The lower edge is a day, so the caller still checks the exact instant on the few rows of that day.
- */
-export function timeBuckets(since: Date, until: Date): string[] {
-  const tokens: string[] = [];
-  const day = new Date(Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate()));
-  const startMonth = since.getUTCMonth();
-  while (day.getUTCMonth() === startMonth && day.getTime() <= until.getTime()) {
-    tokens.push(dayToken(day));
-    day.setUTCDate(day.getUTCDate() + 1);
-  }
-  const month = new Date(Date.UTC(since.getUTCFullYear(), since.getUTCMonth() + 1, 1));
-  while (month.getTime() <= until.getTime()) {
-    tokens.push(monthToken(month));
-    month.setUTCMonth(month.getUTCMonth() + 1);
-  }
-  return tokens;
 }

@@ -18,6 +18,9 @@ export const migrations: Migration[] = [
     id: '100-articles',
     up: (db) =>
       db.exec(`
+        -- seq is arrival order (appends stay cheap); pub_key is the publication time (ms x 1024, plus a slot for
+        -- articles of the same millisecond) and is the FTS rowid: newest-first and since: are rowid ranges,
+        -- and ranking reads age off the rowid.
         CREATE TABLE articles (
           seq INTEGER PRIMARY KEY,
           id TEXT NOT NULL UNIQUE,
@@ -39,13 +42,15 @@ export const migrations: Migration[] = [
           related TEXT NOT NULL DEFAULT '[]',
           version INTEGER NOT NULL,
           content_hash TEXT NOT NULL,
-          ingested_at TEXT NOT NULL
+          ingested_at TEXT NOT NULL,
+          version_stored_at TEXT NOT NULL,
+          pub_key INTEGER NOT NULL UNIQUE
         );
         CREATE INDEX articles_canonical_url ON articles(canonical_url) WHERE canonical_url IS NOT NULL;
-        CREATE INDEX articles_published ON articles(published_ms);
-        CREATE INDEX articles_section_published ON articles(section, published_ms);
-        CREATE INDEX articles_source_published ON articles(source, published_ms);
+        CREATE INDEX articles_section_key ON articles(section, pub_key);
+        CREATE INDEX articles_source_key ON articles(source, pub_key);
 
+        -- Superseded versions only: the current one is the articles row (history() joins the two).
         CREATE TABLE article_versions (
           article_id TEXT NOT NULL,
           version INTEGER NOT NULL,
@@ -61,11 +66,18 @@ export const migrations: Migration[] = [
         ) WITHOUT ROWID;
 
         -- Contentless: the text lives once, in articles. The tags column carries filter tokens (section,
-        -- source, day, month) so filters are applied by the index itself, inside the ranked query.
+        -- source) so filters are applied by the index itself, inside the ranked query. No prefix indexes:
+        -- autocomplete has its own headlines-only index below, a fraction of the size.
         CREATE VIRTUAL TABLE articles_fts USING fts5(
           title, dek, body, tags,
           content = '', contentless_delete = 1,
-          tokenize = 'porter unicode61 remove_diacritics 2',
+          tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        -- Unstemmed, so a half-typed word is a prefix of what was written.
+        CREATE VIRTUAL TABLE titles_fts USING fts5(
+          title,
+          content = '', contentless_delete = 1,
+          tokenize = 'unicode61 remove_diacritics 2',
           prefix = '2 3'
         );
       `),
