@@ -31,7 +31,7 @@ export function parseArticleFile(path: string, text: string, opts: ParseOptions 
   if (!clean.trim()) throw new ArticleFileError('the file is empty');
   try {
     const inputs = ext === '.json' ? parseJson(clean, stem) : parseWithFrontMatter(clean, stem, ext === '.md');
-    return inputs.map((a) => ({ ...a, publishedAt: a.publishedAt ?? opts.mtime?.toISOString() }));
+    return inputs.map((a) => (a.publishedAt || !opts.mtime ? a : { ...a, firstSeenAt: opts.mtime.toISOString() }));
   } catch (err) {
     if (err instanceof ArticleFileError) throw err;
     if (err instanceof FrontMatterError || err instanceof TextArticleError || err instanceof SyntaxError) {

@@ -43,6 +43,8 @@ export interface ArticleInput {
   source?: string;
   author?: string;
   publishedAt?: string;
+  /** When the source gives no date: the date a new article gets. An article already stored keeps its own. */
+  firstSeenAt?: string;
   updatedAt?: string;
   priority?: Priority;
   status?: ArticleStatus;

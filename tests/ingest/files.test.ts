@@ -69,9 +69,14 @@ describe('parseArticleFile', () => {
     expect(many[1].id).toBe('b');
   });
 
-  it('uses the file time when the article states none', () => {
+  it('offers the file time as the first-seen date when the article states none', () => {
     const mtime = new Date('2026-11-24T10:00:00Z');
-    expect(parseArticleFile('x/t.txt', 'Headline\n\nBody.', { mtime })[0].publishedAt).toBe(mtime.toISOString());
+    const [undated] = parseArticleFile('x/t.txt', 'Headline\n\nBody.', { mtime });
+    expect(undated.publishedAt).toBeUndefined();
+    expect(undated.firstSeenAt).toBe(mtime.toISOString());
+    const [dated] = parseArticleFile('x/d.json', JSON.stringify({ title: 'D', published_at: '2026-11-20T08:00:00Z' }), { mtime });
+    expect(dated.publishedAt).toBe('2026-11-20T08:00:00.000Z');
+    expect(dated.firstSeenAt).toBeUndefined();
   });
 });
 

@@ -21,6 +21,17 @@ describe('SqliteArticleStore upsert', () => {
     expect(await store.articles.count()).toBe(1);
   });
 
+  it('keeps the date of an undated story when it is edited (first-seen time, not the time of each save)', async () => {
+    const { publishedAt: _dropped, ...undated } = story;
+    const first = await store.articles.upsert({ ...undated, firstSeenAt: daysAgo(2) });
+    expect(first.article.publishedAt).toBe(daysAgo(2));
+    const edited = await store.articles.upsert({ ...undated, title: 'Council passes budget', firstSeenAt: daysAgo(0) });
+    expect(edited.article.version).toBe(2);
+    expect(edited.article.publishedAt).toBe(daysAgo(2));
+    const redated = await store.articles.upsert({ ...undated, title: 'Council passes budget', publishedAt: daysAgo(1) });
+    expect(redated.article.publishedAt).toBe(daysAgo(1));
+  });
+
   it('makes version 2 on a changed headline, with the previous version and a history row', async () => {
     await store.articles.upsert(story);
     const updated = await store.articles.upsert({ ...story, title: 'Council passes budget' });

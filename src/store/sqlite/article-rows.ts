@@ -62,7 +62,7 @@ const STATUSES: readonly ArticleStatus[] = ['published', 'corrected', 'retracted
 export function normalizeInput(input: ArticleInput, now: Date): NormalizedArticle {
   const title = normalizeWhitespace(input.title);
   if (!title) throw new Error('an article needs a headline (title)');
-  const published = toIso(input.publishedAt) ?? now.toISOString();
+  const published = toIso(input.publishedAt) ?? toIso(input.firstSeenAt) ?? now.toISOString();
   const dek = normalizeWhitespace(input.dek);
   const body = normalizeBody(input.body);
   const priority = PRIORITIES.includes(input.priority as Priority) ? (input.priority as Priority) : 'routine';

@@ -162,6 +162,11 @@ export class SqliteArticleStore implements ArticleStore {
     const existingRow = (this.stmt.byId.get(next.id) ??
       (next.canonicalUrl ? this.stmt.byCanonical.get(next.canonicalUrl) : undefined)) as ArticleRow | undefined;
     const previous = existingRow ? rowToArticle(existingRow) : undefined;
+    if (previous && !toIsoOrNull(input.publishedAt)) {
+      // An undated source (an edited inbox file) must not move the story's date on every save.
+      next.publishedAt = previous.publishedAt;
+      next.publishedMs = Date.parse(previous.publishedAt);
+    }
 
     if (existingRow && previous && previous.contentHash === next.contentHash) {
       if (!sameMetadata(previous, next)) {
@@ -238,4 +243,8 @@ function toParams(a: Article, publishedMs: number, versionStoredAt: string): Rec
     status: a.status, image_url: a.imageUrl, related: JSON.stringify(a.related), version: a.version,
     content_hash: a.contentHash, ingested_at: a.ingestedAt, version_stored_at: versionStoredAt,
   };
+}
+
+function toIsoOrNull(value: string | undefined): string | null {
+  return value && !Number.isNaN(Date.parse(value)) ? value : null;
 }
