@@ -15,12 +15,14 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  logger.level = config.LOG_LEVEL;
+
   let app: App | null = null;
-  let exitRequested = false;
+  let exitRequested: number | null = null;
   let stopping: Promise<void> | null = null;
   const shutdown = (code: number) => {
     if (!app) {
-      exitRequested = true;
+      exitRequested ??= code;
       return;
     }
     stopping ??= app
@@ -30,12 +32,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown(0));
   process.on('SIGTERM', () => shutdown(0));
+  // A library's stray rejection (e.g. a Socket Mode reconnect) is logged, not fatal: the other adapters keep
+  // serving. A thrown exception leaves the process in an unknown state: log it and stop cleanly.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception; shutting down');
+    shutdown(1);
+  });
 
   app = await startApp({ config, onTerminalEnd: () => shutdown(0) });
-  if (exitRequested) shutdown(0);
+  if (exitRequested !== null) shutdown(exitRequested);
 }
 
 main().catch((err) => {
-  logger.fatal({ err }, 'Newsdesk failed to start');
+  // A short reason for whoever started it (bad feeds.json, a refused token, a busy port); details at debug.
+  logger.debug({ err }, 'start-up failed');
+  process.stderr.write(`Newsdesk failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -80,7 +80,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       subcommand = invocation.subcommand?.toLowerCase();
       if (!subcommand) [subcommand, text] = splitSubcommand(text);
       const names = Object.keys(command.subcommands);
-      const sub = subcommand ? command.subcommands[subcommand] : undefined;
+      const sub = subcommand && Object.hasOwn(command.subcommands, subcommand) ? command.subcommands[subcommand] : undefined;
       if (!sub) {
         const suggestion = subcommand ? closest(subcommand, names) : undefined;
         const what = subcommand ? `Unknown subcommand "${subcommand.slice(0, 30)}".` : 'Which one?';
@@ -171,7 +171,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       try {
         const command = find(invocation.command);
         if (!command) return [];
-        const options = invocation.subcommand ? command.subcommands?.[invocation.subcommand]?.options : command.options;
+        const subs = command.subcommands;
+        const sub = invocation.subcommand && subs && Object.hasOwn(subs, invocation.subcommand) ? subs[invocation.subcommand] : undefined;
+        const options = invocation.subcommand ? sub?.options : command.options;
         const meta = options?.[option];
         if (!meta?.autocomplete) return [];
         const choices = await autocompleteFrom(meta.autocomplete, invocation, partial.slice(0, 100));

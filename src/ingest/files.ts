@@ -68,8 +68,9 @@ export async function loadArticleFiles(dir: string, store: ArticleStore, opts: L
 /** Reads and parses one file; never throws. */
 export async function readArticleFile(path: string): Promise<{ articles: ArticleInput[] } | { problem: string }> {
   try {
-    const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+    const info = await stat(path);
     if (info.size > 5_000_000) return { problem: `too large (${info.size} bytes; at most 5 MB)` };
+    const text = await readFile(path, 'utf8');
     return { articles: parseArticleFile(path, text, { mtime: info.mtime }) };
   } catch (err) {
     if (err instanceof ArticleFileError) return { problem: err.message };

@@ -117,7 +117,14 @@ export function watchInbox(dir: string, store: ArticleStore, opts: InboxOptions 
   };
 
   const ready = (async () => {
-    await mkdir(dir, { recursive: true });
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      // A read-only or misnamed DATA_DIR must not take the bot down: no inbox, said once, clearly.
+      logger.error({ dir, code: (err as NodeJS.ErrnoException).code }, `inbox disabled: cannot create ${dir}`);
+      stopped = true;
+      return;
+    }
     if (stopped) return;
     if (opts.useFsWatch !== false) {
       try {

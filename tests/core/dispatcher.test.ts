@@ -115,6 +115,10 @@ describe('dispatcher', () => {
     });
     const typo = await dispatcher.dispatch(inv('admin', 'lsit', asAdmin));
     expect(typo.text).toContain('Did you mean list?');
+    for (const inherited of ['constructor', '__proto__', 'toString']) {
+      const reply = await dispatcher.dispatch(inv('admin', inherited, asAdmin));
+      expect(reply.text).toMatch(/Unknown subcommand/);
+    }
   });
 
   it('normalizes channel options to the invoker’s own workspace only', async () => {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startNewsdesk, tempDataDir } from '../helpers/process.js';
@@ -41,10 +41,22 @@ describe('npm start (terminal adapter, embedded SQLite) as a real process', () =
     }
   });
 
+  it('keeps answering when the inbox folder cannot be created', async () => {
+    const dataDir = tempDataDir();
+    rmSync(join(dataDir, 'inbox'), { recursive: true });
+    writeFileSync(join(dataDir, 'inbox'), 'a file where the inbox folder should be');
+    const app = startNewsdesk({ DATA_DIR: dataDir });
+    app.child.stdin.end('/news modi\n');
+    expect(await app.exited).toBe(0);
+    expect(app.stdout()).toMatch(/Results for “modi”/);
+    expect(app.stderr()).toMatch(/inbox disabled/);
+  });
+
   it('stops with a message naming the variable when the config is invalid', async () => {
-    const app = startNewsdesk({ DATA_DIR: tempDataDir(), PORT: 'eighty', TERMINAL_CHANNEL: 'bad name!' });
+    const app = startNewsdesk({ DATA_DIR: tempDataDir(), PORT: 'eighty', TERMINAL_CHANNEL: 'bad name!', LOG_LEVEL: 'verbose' });
     app.child.stdin.end();
     expect(await app.exited).toBe(2);
+    expect(app.stderr()).toMatch(/LOG_LEVEL/);
     expect(app.stderr()).toMatch(/PORT/);
     expect(app.stderr()).toMatch(/TERMINAL_CHANNEL/);
     expect(app.stderr()).not.toMatch(/at .*\.ts:\d+/); // no stack trace

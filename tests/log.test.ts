@@ -1,0 +1,39 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, scrubSecrets } from '../src/log.js';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { logger: createLogger(stream), text: () => lines.join('') };
+}
+
+describe('logger', () => {
+  it('redacts secrets by key', () => {
+    const { logger, text } = capture();
+    logger.info({ token: 'abc', config: { SLACK_SIGNING_SECRET: 'shh' }, headers: { authorization: 'Bot zzz' } }, 'start');
+    expect(text()).not.toMatch(/abc|shh|zzz/);
+    expect(text()).toContain('[redacted]');
+  });
+
+  it('scrubs Discord interaction tokens and Slack tokens out of library errors and messages', () => {
+    const { logger, text } = capture();
+    const token = 'aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OTpzZWNyZXQtdG9rZW4tdmFsdWU';
+    const err = Object.assign(new Error(`Unknown Webhook at /webhooks/123456789/${token}/messages/@original`), {
+      url: `https://discord.com/api/v10/webhooks/123456789/${token}/messages/%40original`,
+    });
+    logger.error({ err }, `edit failed for /interactions/111111/${token}/callback with xoxb-123-456-abcdef`);
+    expect(text()).not.toContain(token);
+    expect(text()).not.toContain('xoxb-123-456-abcdef');
+    expect(text()).toContain('/webhooks/123456789/[redacted]');
+  });
+
+  it('leaves ordinary text alone', () => {
+    expect(scrubSecrets('GET /api/v10/channels/123/messages')).toBe('GET /api/v10/channels/123/messages');
+  });
+});
