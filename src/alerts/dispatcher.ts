@@ -75,6 +75,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   let timer: NodeJS.Timeout | undefined;
 
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  observePorts(opts.ports, () => wake());
 
   function wake(): void {
     if (stopped || !started || scheduled) return;
@@ -130,8 +131,11 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       const w = pacer.platformWaitMs(platform);
       if (w > 0) nextWait = Math.min(nextWait, w);
     }
-    const nextDue = opts.outbox.nextDueAt();
-    if (nextDue !== null) nextWait = Math.min(nextWait, Math.max(0, nextDue - at));
+    // Rows already due were handled above: sent, paced (their wait counted), or in flight / over the concurrency
+    // limit (a finishing request wakes us). Only future due times set the timer, and only on platforms with a
+    // port: a platform whose adapter is not up yet is woken by the port's arrival (observePorts), not polled.
+    const nextDue = opts.outbox.nextDueAt([...opts.ports.keys()], at);
+    if (nextDue !== null) nextWait = Math.min(nextWait, nextDue - at);
     clearTimeout(timer);
     if (Number.isFinite(nextWait)) timer = setTimeout(wake, Math.min(Math.max(nextWait, 1), MAX_TIMER_MS)).unref();
   }
@@ -324,6 +328,19 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       await Promise.race([drained, new Promise<void>((r) => (bound = setTimeout(r, drainMs)))]);
       clearTimeout(bound);
     },
+  };
+}
+
+/**
+ * The composition root fills the ports map after start (Discord logs in later): a port's arrival wakes the
+ * dispatcher, so rows queued for that platform go out at once instead of the loop polling for it.
+ */
+function observePorts(ports: Map<Platform, OutboundPort>, added: () => void): void {
+  const set = ports.set.bind(ports);
+  ports.set = (platform, port) => {
+    set(platform, port);
+    added();
+    return ports;
   };
 }
 

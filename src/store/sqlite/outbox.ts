@@ -181,8 +181,12 @@ export class SqliteOutbox {
       .all(now, JSON.stringify(platforms), limit) as Row[]).map(fromRow);
   }
 
-  nextDueAt(): number | null {
-    return (this.db.prepare('SELECT MIN(due_at) AS t FROM alert_outbox WHERE due_at IS NOT NULL').get() as { t: number | null }).t;
+  /** The earliest due time after `after` on these platforms (rows due by then are the caller's to pace). */
+  nextDueAt(platforms: Platform[], after: number): number | null {
+    if (platforms.length === 0) return null;
+    return (this.db
+      .prepare('SELECT MIN(due_at) AS t FROM alert_outbox WHERE due_at > ? AND platform IN (SELECT value FROM json_each(?))')
+      .get(after, JSON.stringify(platforms)) as { t: number | null }).t;
   }
 
   /** Committed before the post goes out: after a crash, 'sending' means "outcome unknown, reconcile". */
