@@ -1,3 +1,4 @@
+import { linkableUrl } from '../../core/links.js';
 /**
  * Discord markdown helpers. Article text is untrusted: it must not open formatting, mask links or look like a
  * mention. (allowed_mentions already stops pings; escaping also stops `<@&123>` from *rendering* as a role.)
@@ -15,8 +16,7 @@ export function escapeMarkdown(text: string): string {
 
 /** For link URLs inside `[text](url)`: only http(s), and no bare parentheses or spaces to break out. */
 export function safeUrl(url: string | undefined): string | undefined {
-  if (!url || !/^https?:\/\/[^\s<>]+$/i.test(url) || url.length > 2000) return undefined;
-  return url.replace(/\(/g, '%28').replace(/\)/g, '%29');
+  return linkableUrl(url)?.replace(/\(/g, '%28').replace(/\)/g, '%29');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { linkableUrl } from '../../core/links.js';
 /**
  * Slack mrkdwn helpers. Slack reads `<…>` as control sequences (`<!channel>`, `<@U1>`, `<url|text>`), so every
  * untrusted string is escaped (`&`, `<`, `>`) before it goes into a message; only the links we build are raw.
@@ -35,18 +36,8 @@ export function fitParagraphs(text: string, max: number): string {
   return cutEscaped(escapeMrkdwn(normal), max);
 }
 
-const MAX_URL = 2000;
-
-/** http(s) URLs only, at most 2000 characters; anything else is dropped rather than linked. */
-export function safeUrl(url: string | undefined | null): string | undefined {
-  if (!url || url.length > MAX_URL) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.toString() : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** http(s) URLs only, at most 2000 characters (the rule every platform shares); anything else is not linked. */
+export const safeUrl = linkableUrl;
 
 /**
  * `<url|title>` with both parts made safe: the URL's `&<>` escaped and `|` percent-encoded (it would end the URL),
