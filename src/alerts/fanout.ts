@@ -2,26 +2,33 @@ import { randomBytes } from 'node:crypto';
 import type { SqliteOutbox } from '../store/sqlite/outbox.js';
 import type { SqliteSubscriptions } from '../store/sqlite/subscriptions.js';
 import type { Article, UpsertResult } from '../store/types.js';
-import { SAME_HEADLINE_SIMILARITY, SAME_STORY_WINDOW_MS, headlineKey, headlineSimilarity } from './dedupe.js';
-import { matchSubscription } from './match.js';
+import { headlineKey } from './dedupe.js';
+import type { HeadlineIndex } from './headline-index.js';
+import { keywordHaystack, matchSubscription } from './match.js';
 import { quietState } from './quiet-hours.js';
 import { PRIORITY_RANK, type Subscription } from './types.js';
 
 /** Routine alerts waiting for one subscription beyond this many are folded into one "N more stories" message. */
 export const FOLD_THRESHOLD = 5;
-/** Near-duplicate headlines are looked for among this many recent stories (bounded work per article). */
-const RECENT_STORIES_SCANNED = 500;
-/** Headlines this short are compared exactly: two shared words say little. */
-const FUZZY_MIN_WORDS = 3;
 
 /** Delivery ids double as Discord nonces (≤ 25 characters): 12 URL-safe characters. */
 export function newDeliveryId(): string {
-  return randomBytes(9).toString('base64url');
+  // One system call per 512 ids: a bulk load makes one id per (article, subscription).
+  if (idPoolAt >= idPool.length) {
+    idPool = randomBytes(9 * 512);
+    idPoolAt = 0;
+  }
+  idPoolAt += 9;
+  return idPool.subarray(idPoolAt - 9, idPoolAt).toString('base64url');
 }
+let idPool = Buffer.alloc(0);
+let idPoolAt = 0;
 
 export interface FanoutDeps {
   subscriptions: SqliteSubscriptions;
   outbox: SqliteOutbox;
+  /** Recent headlines in memory: near-duplicates are found without reading the table per article. */
+  headlines: HeadlineIndex;
   now: () => Date;
 }
 
@@ -42,10 +49,9 @@ export function fanOut(deps: FanoutDeps, change: AlertableChange): number {
   if (!story) {
     const quiet = Boolean(change.quiet);
     const { storyId, reason } = quiet ? { storyId: article.id, reason: null } : resolveStory(deps, article, nowMs);
-    deps.outbox.addStory({
-      articleId: article.id, storyId, canonicalUrl: article.canonicalUrl, titleKey: headlineKey(article.title),
-      duplicateReason: reason, quiet, seenAt: nowMs,
-    });
+    const titleKey = headlineKey(article.title);
+    deps.outbox.addStory({ articleId: article.id, storyId, canonicalUrl: article.canonicalUrl, titleKey, duplicateReason: reason, quiet, seenAt: nowMs });
+    deps.headlines.add(article.id, storyId, titleKey, nowMs);
     story = deps.outbox.story(article.id)!;
     if (quiet) return 0;
     if (change.outcome === 'created') {
@@ -66,8 +72,9 @@ function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId: stri
   const nowMs = now.getTime();
   const rank = PRIORITY_RANK[article.priority];
   let dueNow = 0;
+  const haystack = keywordHaystack(article);
   for (const sub of deps.subscriptions.active()) {
-    if (!matchSubscription(article, sub).matches) continue;
+    if (!matchSubscription(article, sub, haystack).matches) continue;
     const base = {
       id: newDeliveryId(), storyId, articleId: article.id, subscriptionId: sub.id, kind: 'alert' as const,
       platform: sub.platform, channel: sub.channel, priorityRank: rank, targetVersion: article.version,
@@ -112,11 +119,6 @@ function resolveStory(deps: FanoutDeps, article: Article, nowMs: number): { stor
   }
   const key = headlineKey(article.title);
   if (!key) return { storyId: article.id, reason: null };
-  const fuzzy = key.split(' ').length >= FUZZY_MIN_WORDS;
-  for (const recent of deps.outbox.recentTitles(nowMs - SAME_STORY_WINDOW_MS, RECENT_STORIES_SCANNED)) {
-    if (recent.storyId === article.id) continue;
-    const same = fuzzy ? headlineSimilarity(key, recent.titleKey) >= SAME_HEADLINE_SIMILARITY : key === recent.titleKey;
-    if (same) return { storyId: recent.storyId, reason: 'near-identical headline' };
-  }
-  return { storyId: article.id, reason: null };
+  const same = deps.headlines.find(key, article.id, nowMs);
+  return same ? { storyId: same, reason: 'near-identical headline' } : { storyId: article.id, reason: null };
 }

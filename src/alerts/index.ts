@@ -9,6 +9,7 @@ import type { ArticleStore } from '../store/types.js';
 import type { Summarizer } from '../summarize/types.js';
 import { createAlertDispatcher, type AlertDispatcher } from './dispatcher.js';
 import { fanOut } from './fanout.js';
+import { HeadlineIndex } from './headline-index.js';
 import type { RateRule } from './pacing.js';
 import { createAlertsService } from './service.js';
 import type { Actor, AlertsService, Scope } from './types.js';
@@ -68,9 +69,10 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
     },
   });
 
+  const headlines = new HeadlineIndex(outbox);
   const unlisten = opts.articles.onChange((change) => {
     // Runs inside the write transaction; the wake-up is deferred by the dispatcher until after the commit.
-    if (fanOut({ subscriptions, outbox, now }, change) > 0) dispatcher.wake();
+    if (fanOut({ subscriptions, outbox, headlines, now }, change) > 0) dispatcher.wake();
   });
 
   const service = createAlertsService({

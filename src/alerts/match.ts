@@ -7,7 +7,12 @@ export type MatchResult = { matches: true } | { matches: false; reason: string }
  * Does an article pass a subscription's filters? Pure, so `/alerts why` can ask the same question later and
  * give the same answer the fan-out got. Paused and quiet hours are decided by the caller (they depend on time).
  */
-export function matchSubscription(article: Pick<Article, 'priority' | 'section' | 'title' | 'dek' | 'topics'>, sub: Subscription): MatchResult {
+export function matchSubscription(
+  article: Pick<Article, 'priority' | 'section' | 'title' | 'dek' | 'topics'>,
+  sub: Subscription,
+  /** The article's normalized keyword haystack, when the caller matches it against many subscriptions. */
+  haystack?: string,
+): MatchResult {
   if (PRIORITY_RANK[article.priority] > PRIORITY_RANK[sub.minPriority]) {
     return { matches: false, reason: `priority ${article.priority} is below this subscription's minimum (${sub.minPriority})` };
   }
@@ -15,12 +20,27 @@ export function matchSubscription(article: Pick<Article, 'priority' | 'section' 
     return { matches: false, reason: `section "${article.section || 'none'}" is not one of ${sub.sections.join(', ')}` };
   }
   if (sub.keywords.length > 0) {
-    const haystack = normalizeWords([article.title, article.dek, ...article.topics].join(' '));
-    if (!sub.keywords.some((k) => containsPhrase(haystack, normalizeWords(k)))) {
+    const words = haystack ?? keywordHaystack(article);
+    if (!sub.keywords.some((k) => containsPhrase(words, normalizedKeyword(k)))) {
       return { matches: false, reason: `none of the keywords (${sub.keywords.join(', ')}) is in the headline, dek or topics` };
     }
   }
   return { matches: true };
+}
+
+export function keywordHaystack(article: Pick<Article, 'title' | 'dek' | 'topics'>): string {
+  return normalizeWords([article.title, article.dek, ...article.topics].join(' '));
+}
+
+/** Keywords are few and reused for every article: normalized once (bounded memo). */
+const normalizedKeywords = new Map<string, string>();
+function normalizedKeyword(keyword: string): string {
+  let n = normalizedKeywords.get(keyword);
+  if (n === undefined) {
+    if (normalizedKeywords.size > 10_000) normalizedKeywords.clear();
+    normalizedKeywords.set(keyword, (n = normalizeWords(keyword)));
+  }
+  return n;
 }
 
 /** Lower-case words separated by single spaces, accents folded: "Modi's" → "modi s". */

@@ -7,6 +7,9 @@ import { keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, type
 import { ArticleSearch } from './article-search.js';
 import { tagsFor } from './fts-query.js';
 
+/** Longest a bulk-load transaction may hold the event loop, in ms (a row already started is finished). */
+const CHUNK_BUDGET_MS = 50;
+
 export interface SqliteArticleStoreOptions {
   /** Rows per write transaction in upsertMany; between chunks the event loop runs. */
   chunkSize?: number;
@@ -63,12 +66,21 @@ export class SqliteArticleStore implements ArticleStore {
 
   async upsertMany(inputs: ArticleInput[], onProgress?: (done: number, total: number) => void): Promise<UpsertResult[]> {
     const results: UpsertResult[] = [];
-    const writeChunk = this.db.transaction((chunk: ArticleInput[]) => chunk.map((input) => this.write(input)));
-    for (let i = 0; i < inputs.length; i += this.chunkSize) {
+    // A transaction ends after chunkSize rows or CHUNK_BUDGET_MS, whichever comes first: the listeners (alerts
+    // fan-out) make a row's cost vary, and a bulk load must never hold the event loop (acks wait behind it).
+    const writeChunk = this.db.transaction((from: number) => {
+      const started = performance.now();
+      let i = from;
+      const end = Math.min(inputs.length, from + this.chunkSize);
+      do results.push(this.write(inputs[i++]));
+      while (i < end && performance.now() - started < CHUNK_BUDGET_MS);
+      return i;
+    });
+    for (let i = 0; i < inputs.length; ) {
       if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       this.assertOpen();
-      results.push(...writeChunk(inputs.slice(i, i + this.chunkSize)));
-      onProgress?.(Math.min(i + this.chunkSize, inputs.length), inputs.length);
+      i = writeChunk(i);
+      onProgress?.(i, inputs.length);
     }
     return results;
   }

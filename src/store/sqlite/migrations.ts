@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { FEED_STATE_SCHEMA } from '../../ingest/feeds/state.js';
 import { AUDIT_SCHEMA } from './audit.js';
-import { OUTBOX_SCHEMA } from './outbox.js';
+import { OUTBOX_PENDING_INDEX, OUTBOX_SCHEMA } from './outbox.js';
 import { SUBSCRIPTIONS_SCHEMA } from './subscriptions.js';
 
 /**
@@ -98,6 +98,7 @@ export const migrations: Migration[] = [
   { id: '200-alert-subscriptions', up: (db) => db.exec(SUBSCRIPTIONS_SCHEMA) },
   { id: '201-alert-outbox', up: (db) => db.exec(OUTBOX_SCHEMA) },
   { id: '202-alert-audit', up: (db) => db.exec(AUDIT_SCHEMA) },
+  { id: '203-alert-outbox-pending', up: (db) => db.exec(OUTBOX_PENDING_INDEX) },
   // Feed polling state (validators, first poll done, health, first-seen times): src/ingest/feeds/state.ts.
   { id: '300-feeds', up: (db) => db.exec(FEED_STATE_SCHEMA) },
 ];

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { Platform } from '../../core/outbound.js';
 import type { Delivery, DeliveryKind, DeliveryState, StoryRecord } from '../../alerts/types.js';
 
@@ -53,6 +53,14 @@ CREATE INDEX alert_outbox_folded ON alert_outbox(folded_into) WHERE folded_into 
 CREATE INDEX alert_outbox_sending ON alert_outbox(platform) WHERE state = 'sending';
 `;
 
+/**
+ * The fan-out asks, per matching subscription, how many routine alerts wait and which fold is open: with a
+ * queue that grows while a platform is down, (subscription_id, state) alone scans every waiting row.
+ */
+export const OUTBOX_PENDING_INDEX = `
+CREATE INDEX alert_outbox_pending ON alert_outbox(subscription_id, kind, priority_rank, created_at) WHERE state = 'pending';
+`;
+
 interface Row {
   id: string; story_id: string; article_id: string | null; subscription_id: string; kind: string; platform: string;
   channel: string; priority_rank: number; state: string; reason: string | null; folded_into: string | null;
@@ -77,11 +85,20 @@ export type NewDelivery = Pick<Delivery, 'id' | 'storyId' | 'articleId' | 'subsc
 
 /** Synchronous on purpose: the fan-out writes rows inside the article's write transaction. */
 export class SqliteOutbox {
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Database) {}
+
+  /** Prepared once per connection: the fan-out runs these for every (article, subscription) of a bulk load. */
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
 
   // --- stories ---
   story(articleId: string): StoryRecord | null {
-    const r = this.db.prepare('SELECT * FROM alert_stories WHERE article_id = ?').get(articleId) as
+    const r = this.stmt('SELECT * FROM alert_stories WHERE article_id = ?').get(articleId) as
       | { article_id: string; story_id: string; duplicate_reason: string | null; quiet: number; seen_at: number }
       | undefined;
     if (!r) return null;
@@ -92,8 +109,7 @@ export class SqliteOutbox {
   }
 
   addStory(s: { articleId: string; storyId: string; canonicalUrl: string | null; titleKey: string; duplicateReason: string | null; quiet: boolean; seenAt: number }): void {
-    this.db
-      .prepare(
+    this.stmt(
         `INSERT OR IGNORE INTO alert_stories (article_id, story_id, canonical_url, title_key, duplicate_reason, quiet, seen_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -101,23 +117,21 @@ export class SqliteOutbox {
   }
 
   storyByUrl(canonicalUrl: string): string | null {
-    const r = this.db.prepare('SELECT story_id FROM alert_stories WHERE canonical_url = ? LIMIT 1').get(canonicalUrl) as
+    const r = this.stmt('SELECT story_id FROM alert_stories WHERE canonical_url = ? LIMIT 1').get(canonicalUrl) as
       | { story_id: string } | undefined;
     return r?.story_id ?? null;
   }
 
-  /** Recent headlines (newest first, bounded) for near-duplicate detection. */
-  recentTitles(sinceMs: number, limit: number): Array<{ storyId: string; titleKey: string }> {
-    return (this.db
-      .prepare('SELECT story_id AS storyId, title_key AS titleKey FROM alert_stories WHERE seen_at >= ? ORDER BY seen_at DESC LIMIT ?')
-      .all(sinceMs, limit) as Array<{ storyId: string; titleKey: string }>);
+  /** Headlines seen since then, oldest first: loads the fan-out's in-memory near-duplicate index once. */
+  storiesSeenSince(sinceMs: number): Array<{ articleId: string; storyId: string; key: string; seenAt: number }> {
+    return this.stmt('SELECT article_id AS articleId, story_id AS storyId, title_key AS key, seen_at AS seenAt FROM alert_stories WHERE seen_at >= ? ORDER BY seen_at, rowid')
+      .all(sinceMs) as Array<{ articleId: string; storyId: string; key: string; seenAt: number }>;
   }
 
   // --- rows ---
   /** Inserts unless the (story, subscription) pair already has a row; true when inserted. */
   insert(d: NewDelivery, now: number): boolean {
-    const info = this.db
-      .prepare(
+    const info = this.stmt(
         `INSERT OR IGNORE INTO alert_outbox (id, story_id, article_id, subscription_id, kind, platform, channel, priority_rank,
            state, reason, folded_into, target_version, due_at, payload, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -128,12 +142,12 @@ export class SqliteOutbox {
   }
 
   get(id: string): Delivery | null {
-    const r = this.db.prepare('SELECT * FROM alert_outbox WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM alert_outbox WHERE id = ?').get(id) as Row | undefined;
     return r ? fromRow(r) : null;
   }
 
   forStory(storyId: string, subscriptionId: string): Delivery | null {
-    const r = this.db.prepare('SELECT * FROM alert_outbox WHERE story_id = ? AND subscription_id = ?').get(storyId, subscriptionId) as Row | undefined;
+    const r = this.stmt('SELECT * FROM alert_outbox WHERE story_id = ? AND subscription_id = ?').get(storyId, subscriptionId) as Row | undefined;
     return r ? fromRow(r) : null;
   }
 
@@ -142,8 +156,7 @@ export class SqliteOutbox {
    * their own (not inside a digest or fold) become due for an edit.
    */
   retarget(articleId: string, version: number, priorityRank: number, now: number): number {
-    return this.db
-      .prepare(
+    return this.stmt(
         `UPDATE alert_outbox SET target_version = ?, updated_at = ?,
            priority_rank = CASE WHEN state IN ('pending','sent') THEN MIN(priority_rank, ?) ELSE priority_rank END,
            due_at = CASE WHEN state = 'sent' AND folded_into IS NULL AND message_ref IS NOT NULL THEN ? ELSE due_at END
@@ -153,28 +166,26 @@ export class SqliteOutbox {
   }
 
   countPendingRoutine(subscriptionId: string): number {
-    return (this.db
-      .prepare(`SELECT COUNT(*) AS n FROM alert_outbox WHERE subscription_id = ? AND state = 'pending' AND kind = 'alert' AND priority_rank = 2`)
+    return (this.stmt(`SELECT COUNT(*) AS n FROM alert_outbox WHERE subscription_id = ? AND state = 'pending' AND kind = 'alert' AND priority_rank = 2`)
       .get(subscriptionId) as { n: number }).n;
   }
 
   /** The subscription's fold or digest row still open for members, if any. */
   openGroup(subscriptionId: string, kind: 'fold' | 'digest', storyId?: string): Delivery | null {
     const r = (storyId
-      ? this.db.prepare(`SELECT * FROM alert_outbox WHERE subscription_id = ? AND kind = ? AND story_id = ? AND state = 'pending'`).get(subscriptionId, kind, storyId)
-      : this.db.prepare(`SELECT * FROM alert_outbox WHERE subscription_id = ? AND kind = ? AND state = 'pending' ORDER BY created_at DESC LIMIT 1`).get(subscriptionId, kind)) as Row | undefined;
+      ? this.stmt(`SELECT * FROM alert_outbox WHERE subscription_id = ? AND kind = ? AND story_id = ? AND state = 'pending'`).get(subscriptionId, kind, storyId)
+      : this.stmt(`SELECT * FROM alert_outbox INDEXED BY alert_outbox_pending WHERE subscription_id = ? AND kind = ? AND state = 'pending' ORDER BY created_at DESC LIMIT 1`).get(subscriptionId, kind)) as Row | undefined;
     return r ? fromRow(r) : null;
   }
 
   members(groupId: string): Delivery[] {
-    return (this.db.prepare('SELECT * FROM alert_outbox WHERE folded_into = ? ORDER BY priority_rank, created_at').all(groupId) as Row[]).map(fromRow);
+    return (this.stmt('SELECT * FROM alert_outbox WHERE folded_into = ? ORDER BY priority_rank, created_at').all(groupId) as Row[]).map(fromRow);
   }
 
   /** Rows with work due now, on the given platforms: breaking before urgent before routine, oldest first. */
   due(now: number, platforms: Platform[], limit: number): Delivery[] {
     if (platforms.length === 0) return [];
-    return (this.db
-      .prepare(
+    return (this.stmt(
         `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= ?
            AND platform IN (SELECT value FROM json_each(?)) ORDER BY priority_rank, due_at LIMIT ?`,
       )
@@ -184,28 +195,24 @@ export class SqliteOutbox {
   /** The earliest due time after `after` on these platforms (rows due by then are the caller's to pace). */
   nextDueAt(platforms: Platform[], after: number): number | null {
     if (platforms.length === 0) return null;
-    return (this.db
-      .prepare('SELECT MIN(due_at) AS t FROM alert_outbox WHERE due_at > ? AND platform IN (SELECT value FROM json_each(?))')
+    return (this.stmt('SELECT MIN(due_at) AS t FROM alert_outbox WHERE due_at > ? AND platform IN (SELECT value FROM json_each(?))')
       .get(after, JSON.stringify(platforms)) as { t: number | null }).t;
   }
 
   /** Committed before the post goes out: after a crash, 'sending' means "outcome unknown, reconcile". */
   claimPost(id: string, now: number): boolean {
-    return this.db
-      .prepare(`UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, updated_at = ? WHERE id = ? AND state = 'pending' AND due_at IS NOT NULL`)
+    return this.stmt(`UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, updated_at = ? WHERE id = ? AND state = 'pending' AND due_at IS NOT NULL`)
       .run(now, id).changes === 1;
   }
 
   /** Edits are idempotent: no 'sending' state needed, only "not due while in flight". */
   claimEdit(id: string, now: number): boolean {
-    return this.db
-      .prepare(`UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'sent' AND due_at IS NOT NULL`)
+    return this.stmt(`UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'sent' AND due_at IS NOT NULL`)
       .run(now, id).changes === 1;
   }
 
   markSent(id: string, messageRef: string, version: number, now: number): void {
-    this.db
-      .prepare(
+    this.stmt(
         `UPDATE alert_outbox SET state = 'sent', message_ref = ?, sent_at = ?, delivered_version = ?, thread_version = ?,
            attempts = 0, in_doubt = 0, last_error = NULL, updated_at = ?, due_at = CASE WHEN target_version > ? AND kind = 'alert' THEN ? ELSE NULL END
          WHERE id = ?`,
@@ -214,8 +221,7 @@ export class SqliteOutbox {
   }
 
   markEdited(id: string, version: number, threadVersion: number | null, now: number): void {
-    this.db
-      .prepare(
+    this.stmt(
         `UPDATE alert_outbox SET delivered_version = ?, thread_version = COALESCE(?, thread_version), attempts = 0,
            last_error = NULL, updated_at = ?, due_at = CASE WHEN target_version > ? THEN ? ELSE NULL END
          WHERE id = ?`,
@@ -228,49 +234,44 @@ export class SqliteOutbox {
    * post may have reached the platform (a timeout), so the next attempt asks the platform first.
    */
   retry(id: string, dueAt: number, error: string, inDoubt: boolean, now: number): void {
-    this.db
-      .prepare(`UPDATE alert_outbox SET state = CASE WHEN state = 'sending' THEN 'pending' ELSE state END, due_at = ?, last_error = ?, in_doubt = ?, updated_at = ? WHERE id = ?`)
+    this.stmt(`UPDATE alert_outbox SET state = CASE WHEN state = 'sending' THEN 'pending' ELSE state END, due_at = ?, last_error = ?, in_doubt = ?, updated_at = ? WHERE id = ?`)
       .run(dueAt, error, inDoubt ? 1 : 0, now, id);
   }
 
   finish(id: string, state: 'failed' | 'skipped', reason: string, now: number): void {
-    this.db
-      .prepare(`UPDATE alert_outbox SET state = ?, reason = ?, due_at = NULL, last_error = CASE WHEN ? = 'failed' THEN ? ELSE last_error END, updated_at = ? WHERE id = ?`)
+    this.stmt(`UPDATE alert_outbox SET state = ?, reason = ?, due_at = NULL, last_error = CASE WHEN ? = 'failed' THEN ? ELSE last_error END, updated_at = ? WHERE id = ?`)
       .run(state, reason, state, reason, now, id);
   }
 
   /** An edit that cannot succeed (the message was deleted): stop trying, keep the row sent. */
   giveUpEdit(id: string, reason: string, now: number): void {
-    this.db.prepare(`UPDATE alert_outbox SET delivered_version = target_version, due_at = NULL, last_error = ?, updated_at = ? WHERE id = ?`).run(reason, now, id);
+    this.stmt(`UPDATE alert_outbox SET delivered_version = target_version, due_at = NULL, last_error = ?, updated_at = ? WHERE id = ?`).run(reason, now, id);
   }
 
   markMembersSent(groupId: string, messageRef: string, now: number): void {
-    this.db
-      .prepare(`UPDATE alert_outbox SET state = 'sent', message_ref = ?, sent_at = ?, delivered_version = target_version, updated_at = ? WHERE folded_into = ? AND state IN ('held','folded')`)
+    this.stmt(`UPDATE alert_outbox SET state = 'sent', message_ref = ?, sent_at = ?, delivered_version = target_version, updated_at = ? WHERE folded_into = ? AND state IN ('held','folded')`)
       .run(messageRef, now, now, groupId);
   }
 
   /** Pausing or removing a subscription: what was waiting will not go out. */
   skipQueued(subscriptionId: string, reason: string, now: number): number {
-    return this.db
-      .prepare(`UPDATE alert_outbox SET state = 'skipped', reason = ?, due_at = NULL, updated_at = ? WHERE subscription_id = ? AND state IN ('pending','held','folded')`)
+    return this.stmt(`UPDATE alert_outbox SET state = 'skipped', reason = ?, due_at = NULL, updated_at = ? WHERE subscription_id = ? AND state IN ('pending','held','folded')`)
       .run(reason, now, subscriptionId).changes;
   }
 
   /** Quiet hours changed or ended early: what was held goes out now, in its digest. */
   releaseDigests(subscriptionId: string, now: number): void {
-    this.db.prepare(`UPDATE alert_outbox SET due_at = ? WHERE subscription_id = ? AND kind = 'digest' AND state = 'pending'`).run(now, subscriptionId);
+    this.stmt(`UPDATE alert_outbox SET due_at = ? WHERE subscription_id = ? AND kind = 'digest' AND state = 'pending'`).run(now, subscriptionId);
   }
 
   /** Rows whose outcome is unknown after a crash, on one platform. */
   inDoubt(platform: Platform): Delivery[] {
-    return (this.db.prepare(`SELECT * FROM alert_outbox WHERE state = 'sending' AND platform = ?`).all(platform) as Row[]).map(fromRow);
+    return (this.stmt(`SELECT * FROM alert_outbox WHERE state = 'sending' AND platform = ?`).all(platform) as Row[]).map(fromRow);
   }
 
   /** After a crash: edits that were in flight (due cleared, never finished) become due again. */
   resumeEdits(now: number): number {
-    return this.db
-      .prepare(`UPDATE alert_outbox SET due_at = ? WHERE state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL AND target_version > delivered_version`)
+    return this.stmt(`UPDATE alert_outbox SET due_at = ? WHERE state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL AND target_version > delivered_version`)
       .run(now).changes;
   }
 }

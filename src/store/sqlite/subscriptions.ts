@@ -65,9 +65,21 @@ function fromRow(r: Row): Subscription {
   };
 }
 
+/**
+ * Bumped by every subscription change made through any SqliteSubscriptions on that connection: the parsed
+ * active list is cached until then (the fan-out asks for it once per article of a bulk load).
+ */
+const generations = new WeakMap<Database, number>();
+
 /** Synchronous on purpose: the fan-out reads subscriptions inside the article's write transaction. */
 export class SqliteSubscriptions {
+  private activeCache: { generation: number; list: readonly Subscription[] } | null = null;
+
   constructor(private readonly db: Database) {}
+
+  private changed(): void {
+    generations.set(this.db, (generations.get(this.db) ?? 0) + 1);
+  }
 
   private newId(): string {
     for (;;) {
@@ -90,6 +102,7 @@ export class SqliteSubscriptions {
         JSON.stringify(input.sections ?? []), JSON.stringify(input.keywords ?? []), input.mentionRoleId ?? null,
         input.mentionHere ? 1 : 0, input.threads ? 1 : 0, by.id, by.name, at.toISOString(),
       );
+    this.changed();
     return this.get(id)!;
   }
 
@@ -116,25 +129,36 @@ export class SqliteSubscriptions {
     return rows.map(fromRow);
   }
 
-  /** Every live subscription, paused ones included (the fan-out records why those are skipped). */
-  active(): Subscription[] {
-    return (this.db.prepare('SELECT * FROM alert_subscriptions WHERE removed_at IS NULL').all() as Row[]).map(fromRow);
+  /**
+   * Every live subscription, paused ones included (the fan-out records why those are skipped). Cached until a
+   * subscription changes; shared, so callers must not modify it.
+   */
+  active(): readonly Subscription[] {
+    const generation = generations.get(this.db) ?? 0;
+    if (this.activeCache?.generation !== generation) {
+      const list = (this.db.prepare('SELECT * FROM alert_subscriptions WHERE removed_at IS NULL').all() as Row[]).map(fromRow);
+      this.activeCache = { generation, list };
+    }
+    return this.activeCache.list;
   }
 
   setPaused(id: string, paused: boolean, reason: string | null): void {
     this.db
       .prepare('UPDATE alert_subscriptions SET paused = ?, paused_reason = ? WHERE id = ?')
       .run(paused ? 1 : 0, paused ? reason : null, id);
+    this.changed();
   }
 
   setQuiet(id: string, quiet: QuietHours | null): void {
     this.db
       .prepare('UPDATE alert_subscriptions SET quiet_from = ?, quiet_to = ?, tz = COALESCE(?, tz) WHERE id = ?')
       .run(quiet?.from ?? null, quiet?.to ?? null, quiet?.tz ?? null, id);
+    this.changed();
   }
 
   remove(id: string, at: Date): void {
     this.db.prepare('UPDATE alert_subscriptions SET removed_at = ? WHERE id = ?').run(at.toISOString(), id);
+    this.changed();
   }
 
   /** Health of each subscription, derived from the outbox in one query. */

@@ -1,0 +1,129 @@
+import type { SqliteOutbox } from '../store/sqlite/outbox.js';
+import { SAME_HEADLINE_SIMILARITY, SAME_STORY_WINDOW_MS } from './dedupe.js';
+
+/** Headlines this short are compared exactly: two shared words say little. */
+export const FUZZY_MIN_WORDS = 3;
+
+interface Entry {
+  articleId: string;
+  storyId: string;
+  key: string;
+  words: string[];
+  seenAt: number;
+  /** Insertion order: the newest match wins, as when recent headlines were scanned newest first. */
+  seq: number;
+}
+
+/**
+ * The recent headlines (within the same-story window) held in memory, so finding a near-duplicate costs a few
+ * map look-ups instead of reading and comparing hundreds of rows for every article of a bulk load.
+ * Near-duplicates are found by prefix filtering: two word sets with Jaccard similarity ≥ t share at least one
+ * word among the first |A| − ⌈t·|A|⌉ + 1 words of each (in one fixed order: the key's sorted order), so each
+ * headline is indexed under those words only and candidates are then compared exactly.
+ * Loaded from alert_stories on first use, then kept up to date by the fan-out (the only writer). An entry
+ * whose transaction rolled back is caught when it matches: its story row is looked up before it is used.
+ */
+export class HeadlineIndex {
+  private entries: Entry[] = [];
+  private readonly exact = new Map<string, Entry[]>();
+  private readonly byPrefixWord = new Map<string, Entry[]>();
+  private loaded = false;
+  private seq = 0;
+
+  constructor(private readonly outbox: SqliteOutbox) {}
+
+  /** The newest story in the window with this headline key (or a near-identical one), other than `self`. */
+  find(key: string, self: string, nowMs: number): string | null {
+    this.prepare(nowMs);
+    const words = key.split(' ');
+    const candidates = words.length >= FUZZY_MIN_WORDS ? this.fuzzyCandidates(words) : (this.exact.get(key) ?? []);
+    const matches = candidates
+      .filter((e) => e.storyId !== self && e.seenAt >= nowMs - SAME_STORY_WINDOW_MS)
+      .sort((a, b) => b.seenAt - a.seenAt || b.seq - a.seq);
+    for (const e of matches) {
+      if (this.outbox.story(e.articleId)) return e.storyId;
+      this.drop(e); // written by a transaction that rolled back
+    }
+    return null;
+  }
+
+  add(articleId: string, storyId: string, key: string, seenAt: number): void {
+    if (!this.loaded) return; // the first find() loads it from the table, this row included
+    this.insert({ articleId, storyId, key, words: key ? key.split(' ') : [], seenAt, seq: this.seq++ });
+  }
+
+  private fuzzyCandidates(words: string[]): Entry[] {
+    const seen = new Set<Entry>();
+    const out: Entry[] = [];
+    for (const w of words.slice(0, prefixLength(words.length))) {
+      for (const e of this.byPrefixWord.get(w) ?? []) {
+        if (seen.has(e)) continue;
+        seen.add(e);
+        if (e.words.length >= FUZZY_MIN_WORDS && jaccard(words, e.words) >= SAME_HEADLINE_SIMILARITY) out.push(e);
+      }
+    }
+    return out;
+  }
+
+  private prepare(nowMs: number): void {
+    if (!this.loaded) {
+      this.loaded = true;
+      const rows = this.outbox.storiesSeenSince(nowMs - SAME_STORY_WINDOW_MS);
+      for (const r of rows) this.insert({ ...r, words: r.key ? r.key.split(' ') : [], seq: this.seq++ });
+    }
+    // Entries leave once they are older than the window (bounded memory); arrival order is seen order.
+    const cutoff = nowMs - SAME_STORY_WINDOW_MS;
+    let stale = 0;
+    while (stale < this.entries.length && this.entries[stale].seenAt < cutoff) stale += 1;
+    for (const e of this.entries.splice(0, stale)) this.unindex(e);
+  }
+
+  private insert(e: Entry): void {
+    if (!e.key) return;
+    this.entries.push(e);
+    push(this.exact, e.key, e);
+    for (const w of e.words.slice(0, prefixLength(e.words.length))) push(this.byPrefixWord, w, e);
+  }
+
+  private drop(e: Entry): void {
+    this.entries = this.entries.filter((x) => x !== e);
+    this.unindex(e);
+  }
+
+  private unindex(e: Entry): void {
+    remove(this.exact, e.key, e);
+    for (const w of e.words.slice(0, prefixLength(e.words.length))) remove(this.byPrefixWord, w, e);
+  }
+}
+
+function prefixLength(size: number): number {
+  return size - Math.ceil(SAME_HEADLINE_SIMILARITY * size - 1e-9) + 1;
+}
+
+/** Jaccard similarity of two sorted, duplicate-free word lists (the same measure as headlineSimilarity). */
+function jaccard(a: string[], b: string[]): number {
+  let i = 0;
+  let j = 0;
+  let shared = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      shared += 1;
+      i += 1;
+      j += 1;
+    } else if (a[i] < b[j]) i += 1;
+    else j += 1;
+  }
+  return shared / (a.length + b.length - shared);
+}
+
+function push(map: Map<string, Entry[]>, k: string, e: Entry): void {
+  const list = map.get(k);
+  if (list) list.push(e);
+  else map.set(k, [e]);
+}
+
+function remove(map: Map<string, Entry[]>, k: string, e: Entry): void {
+  const list = map.get(k)?.filter((x) => x !== e);
+  if (!list?.length) map.delete(k);
+  else map.set(k, list);
+}
