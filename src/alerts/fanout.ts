@@ -104,10 +104,11 @@ function openGroup(deps: FanoutDeps, sub: Subscription, kind: 'digest' | 'fold',
   const open = deps.outbox.openGroup(sub.id, kind, kind === 'digest' ? storyId : undefined);
   if (open) return open.id;
   const id = newDeliveryId();
-  deps.outbox.insert(
-    { id, storyId, articleId: null, subscriptionId: sub.id, kind, platform: sub.platform, channel: sub.channel, priorityRank: PRIORITY_RANK.routine, state: 'pending', targetVersion: 1, dueAt },
-    nowMs,
-  );
+  const group = { id, storyId, articleId: null, subscriptionId: sub.id, kind, platform: sub.platform, channel: sub.channel, priorityRank: PRIORITY_RANK.routine, state: 'pending' as const, targetVersion: 1, dueAt };
+  if (deps.outbox.insert(group, nowMs)) return id;
+  // This window's digest already went out (quiet hours changed, releasing it early): a new one under a fresh
+  // story id, which openGroup still finds for the rest of the window.
+  if (!deps.outbox.insert({ ...group, storyId: `${storyId}:${id}` }, nowMs)) throw new Error(`could not open a ${kind} for ${sub.id}`);
   return id;
 }
 

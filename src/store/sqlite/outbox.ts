@@ -170,10 +170,16 @@ export class SqliteOutbox {
       .get(subscriptionId) as { n: number }).n;
   }
 
-  /** The subscription's fold or digest row still open for members, if any. */
+  /**
+   * The subscription's fold or digest row still open for members, if any. With `storyId`: that group, or one
+   * started under it after it was sent early (`<storyId>:<suffix>`), newest first.
+   */
   openGroup(subscriptionId: string, kind: 'fold' | 'digest', storyId?: string): Delivery | null {
     const r = (storyId
-      ? this.stmt(`SELECT * FROM alert_outbox WHERE subscription_id = ? AND kind = ? AND story_id = ? AND state = 'pending'`).get(subscriptionId, kind, storyId)
+      ? this.stmt(
+        `SELECT * FROM alert_outbox WHERE subscription_id = ? AND kind = ? AND state = 'pending'
+           AND (story_id = ? OR substr(story_id, 1, length(?) + 1) = ? || ':') ORDER BY created_at DESC LIMIT 1`,
+      ).get(subscriptionId, kind, storyId, storyId, storyId)
       : this.stmt(`SELECT * FROM alert_outbox INDEXED BY alert_outbox_pending WHERE subscription_id = ? AND kind = ? AND state = 'pending' ORDER BY created_at DESC LIMIT 1`).get(subscriptionId, kind)) as Row | undefined;
     return r ? fromRow(r) : null;
   }
