@@ -23,6 +23,7 @@ export function describeSubscription(sub: Subscription, health: SubscriptionHeal
     const parts = [`last alert ${last}`, `${health.sent} sent`, `${health.failed} failed`];
     if (health.queued) parts.push(`${health.queued} queued`);
     fields.push({ name: 'Health', value: parts.join(' · '), inline: true });
+    if (health.platformProblem) fields.push({ name: 'Platform', value: clip(`deliveries held: ${health.platformProblem}`, 300) });
     if (health.lastError && !sub.paused) fields.push({ name: 'Last error', value: clip(health.lastError, 300) });
   }
   if (sub.paused) fields.push({ name: 'PAUSED', value: clip(sub.pausedReason ?? 'paused', 300) });

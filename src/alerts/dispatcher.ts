@@ -43,6 +43,8 @@ export interface AlertDispatcher {
   /** Reconciles rows left 'sending' by a crash, per platform as its port appears, then starts delivering. */
   start(): void;
   onSettled(listener: (e: SettledEvent) => void): () => void;
+  /** Why a platform's deliveries are held (the bot itself was refused, e.g. a revoked token), or null. */
+  platformProblem(platform: Platform): string | null;
   /** Stops taking work; waits (bounded) for requests in flight. */
   stop(drainMs?: number): Promise<void>;
   readonly pacer: Pacer;
@@ -57,6 +59,8 @@ const CLAIMS_PER_PASS = 4;
 const MAX_TIMER_MS = 30_000;
 const BACKOFF_BASE_MS = 2_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
+/** The bot itself was refused (revoked token): the platform's deliveries wait this long before trying again. */
+const BOT_REFUSED_HOLD_MS = 5 * 60_000;
 
 export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher {
   const now = opts.now ?? Date.now;
@@ -69,6 +73,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   const reconciled = new Set<Platform>();
     const listeners = new Set<(e: SettledEvent) => void>();
   const tldrs = new Map<string, string>();
+  const platformProblems = new Map<Platform, string>();
   let started = false;
   let stopped = false;
   let scheduled = false;
@@ -189,6 +194,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   function finishPost(row: Delivery, ref: string, version: number): void {
     const at = now();
     opts.outbox.markSent(row.id, ref, version, at);
+    platformProblems.delete(row.platform);
     if (row.kind === 'digest' || row.kind === 'fold') opts.outbox.markMembersSent(row.id, ref, at);
     settle(row, 'post', false);
   }
@@ -232,6 +238,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
         threadVersion = article.version;
       }
       opts.outbox.markEdited(row.id, article.version, threadVersion, now());
+      platformProblems.delete(row.platform);
       settle(row, 'edit', false);
     } catch (err) {
       failed(row, 'edit', err, sub);
@@ -245,11 +252,20 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     const attempts = row.attempts + 1;
     if (err instanceof Permanent) {
       const reason = `${row.platform}: ${err.reason} (${err.code})`;
-      opts.logger.warn({ delivery: row.id, subscription: row.subscriptionId, code: err.code, op }, `alert ${op} failed permanently`);
+      if (err.scope === 'bot') {
+        // Every channel of the platform would fail the same way: hold them all, pause none, and say so loudly.
+        platformProblems.set(row.platform, reason);
+        pacer.block(row.platform, row.channel, BOT_REFUSED_HOLD_MS, true);
+        opts.logger.error({ platform: row.platform, code: err.code }, `${row.platform} refused the bot itself: alert deliveries are held (${err.reason})`);
+        opts.outbox.retry(row.id, at + BOT_REFUSED_HOLD_MS, reason, false, at);
+        return settle(row, op, true);
+      }
+      opts.logger.warn({ delivery: row.id, subscription: row.subscriptionId, code: err.code, scope: err.scope, op }, `alert ${op} failed permanently`);
       if (op === 'edit') opts.outbox.giveUpEdit(row.id, reason, at);
       else {
         opts.outbox.finish(row.id, 'failed', reason, at);
-        if (sub && row.kind !== 'test') opts.pauseSubscription(sub, reason);
+        // A refused message (its content) fails alone; a refused channel pauses the subscription.
+        if (err.scope === 'channel' && sub && row.kind !== 'test') opts.pauseSubscription(sub, reason);
       }
       return settle(row, op, false);
     }
@@ -316,6 +332,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       started = true;
       wake();
     },
+    platformProblem: (platform) => platformProblems.get(platform) ?? null,
     onSettled(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -76,7 +76,7 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
     async list(scope) {
       const subs = subscriptions.list(scope);
       const health = subscriptions.health(subs.map((s) => s.id));
-      return subs.map((s) => ({ ...s, health: health.get(s.id)! }));
+      return subs.map((s) => ({ ...s, health: { ...health.get(s.id)!, platformProblem: deps.dispatcher.platformProblem(s.platform) } }));
     },
 
     async get(scope, id) {

@@ -73,6 +73,8 @@ export interface SubscriptionHealth {
   failed: number;
   queued: number;
   lastError: string | null;
+  /** The platform refuses the bot itself (revoked token): every delivery there is held until it is fixed. */
+  platformProblem?: string | null;
 }
 
 export type DeliveryKind = 'alert' | 'digest' | 'fold' | 'test';

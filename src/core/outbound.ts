@@ -63,9 +63,15 @@ export class RetryLater extends Error {
   }
 }
 
+/**
+ * What a permanent refusal is about: the channel (unknown, no access, archived: pause its subscriptions), this
+ * one message (rejected content: fail it alone), or the bot itself (token revoked: hold the whole platform).
+ */
+export type PermanentScope = 'channel' | 'message' | 'bot';
+
 /** Retrying cannot help: unknown channel, missing access, archived, revoked token. */
 export class Permanent extends Error {
-  constructor(public readonly code: string, public readonly reason: string) {
+  constructor(public readonly code: string, public readonly reason: string, public readonly scope: PermanentScope = 'channel') {
     super(`${code}: ${reason}`);
     this.name = 'Permanent';
   }

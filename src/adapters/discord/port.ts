@@ -23,6 +23,8 @@ const PERMANENT_CODES: Record<number, string> = {
   50083: 'Thread is archived',
   160005: 'Thread is locked',
 };
+/** Refusals of one message, not of the channel: invalid form body (content), unknown message (edits). */
+const MESSAGE_CODES = new Set([50035, 10008]);
 const SERVER_ERROR_DELAY_MS = 5_000;
 const THREAD_ALREADY_EXISTS = 160004;
 
@@ -39,9 +41,9 @@ export function toDeliveryError(err: unknown): Error {
   if (err instanceof DiscordAPIError) {
     if (err.status === 429) return new RetryLater(SERVER_ERROR_DELAY_MS, 'rate limited');
     if (err.status >= 500) return new RetryLater(SERVER_ERROR_DELAY_MS, `Discord ${err.status}`);
-    if (err.status === 401) return new Permanent('401', 'the bot token was refused (revoked or wrong)');
+    if (err.status === 401) return new Permanent('401', 'the bot token was refused (revoked or wrong)', 'bot');
     const code = typeof err.code === 'number' ? err.code : Number(err.code);
-    return new Permanent(String(code || err.status), PERMANENT_CODES[code] ?? err.message);
+    return new Permanent(String(code || err.status), PERMANENT_CODES[code] ?? err.message, MESSAGE_CODES.has(code) ? 'message' : 'channel');
   }
   if (err instanceof HTTPError) {
     return err.status >= 500 || err.status === 408

@@ -27,6 +27,9 @@ const PERMANENT_REASONS: Record<string, string> = {
   method_not_supported_for_channel_type: 'Newsdesk cannot join this kind of channel: invite it with /invite @Newsdesk',
 };
 /** Slack platform errors that may pass with time. */
+/** Refusals of the bot itself (every channel would fail the same way) and of one message's content. */
+const BOT_WIDE = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'missing_scope']);
+const MESSAGE_ONLY = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'no_text', 'invalid_attachments', 'too_many_attachments', 'message_not_found', 'cant_update_message']);
 const TRANSIENT = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 const TRANSIENT_DELAY_MS = 5_000;
 const HISTORY_PAGES = 5;
@@ -37,7 +40,8 @@ export function toDeliveryError(err: unknown): Error {
   if (err instanceof webApi.WebAPIPlatformError) {
     const code = err.data.error;
     if (TRANSIENT.has(code)) return new RetryLater(TRANSIENT_DELAY_MS, `Slack: ${code}`);
-    return new Permanent(code, PERMANENT_REASONS[code] ?? `Slack refused the message (${code})`);
+    const scope = BOT_WIDE.has(code) ? 'bot' : MESSAGE_ONLY.has(code) ? 'message' : 'channel';
+    return new Permanent(code, PERMANENT_REASONS[code] ?? `Slack refused the message (${code})`, scope);
   }
   if (err instanceof webApi.WebAPIHTTPError) {
     return err.statusCode >= 500 || err.statusCode === 408

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscord, type DiscordAdapter } from '../../../src/adapters/discord/index.js';
-import { deliveryNonce } from '../../../src/adapters/discord/port.js';
+import { DiscordAPIError } from 'discord.js';
+import { deliveryNonce, toDeliveryError } from '../../../src/adapters/discord/port.js';
 import { Permanent, RetryLater } from '../../../src/core/outbound.js';
 import { answer } from '../../../src/core/reply.js';
 import { HttpServer } from '../../../src/server/http.js';
@@ -71,11 +72,17 @@ describe('Discord outbound port and HTTP interactions', () => {
     standIn.failNext({ method: 'POST', path: `/channels/${standIn.guilds[0].channel('general').id}/messages`, status: 502 });
     await expect(adapter.port.post(ref('general'), alert('x'))).rejects.toBeInstanceOf(RetryLater);
     const unknown = `discord:${standIn.guilds[0].id}/123456789012345678`;
-    await expect(adapter.port.post(unknown, alert('x'))).rejects.toMatchObject({ name: 'Permanent', code: '10003' });
-    await expect(adapter.port.post(ref('locked'), alert('x'))).rejects.toMatchObject({ code: '50013' });
-    await expect(adapter.port.post(ref('hidden'), alert('x'))).rejects.toMatchObject({ code: '50001' });
+    await expect(adapter.port.post(unknown, alert('x'))).rejects.toMatchObject({ name: 'Permanent', code: '10003', scope: 'channel' });
+    await expect(adapter.port.post(ref('locked'), alert('x'))).rejects.toMatchObject({ code: '50013', scope: 'channel' });
+    await expect(adapter.port.post(ref('hidden'), alert('x'))).rejects.toMatchObject({ code: '50001', scope: 'channel' });
     await expect(adapter.port.edit(`${ref('general')}#123456789012345678`, alert('x'))).rejects.toBeInstanceOf(Permanent);
-    await expect(adapter.port.edit(`${ref('general')}#123456789012345678`, alert('x'))).rejects.toMatchObject({ code: '10008' });
+    await expect(adapter.port.edit(`${ref('general')}#123456789012345678`, alert('x'))).rejects.toMatchObject({ code: '10008', scope: 'message' });
+    const messages = `/channels/${standIn.guilds[0].channel('general').id}/messages`;
+    standIn.failNext({ method: 'POST', path: messages, status: 400, code: 50035, message: 'Invalid Form Body' });
+    await expect(adapter.port.post(ref('general'), alert('x'))).rejects.toMatchObject({ code: '50035', scope: 'message' });
+    // A 401 makes discord.js drop its token for good, so it is checked on the library's own error here.
+    const refused = new DiscordAPIError({ code: 0, message: '401: Unauthorized' }, 0, 401, 'POST', messages, {});
+    expect(toDeliveryError(refused)).toMatchObject({ code: '401', scope: 'bot' });
   });
 
   it('replies in a thread started on the message, then posts into the same thread', async () => {

@@ -56,16 +56,19 @@ describe('Slack outbound port', () => {
   });
 
   it.each([
-    ['is_archived', 'C0OLDNEWS', undefined],
-    ['invalid_auth', 'C0NEWSROOM', 'invalid_auth'],
-    ['account_inactive', 'C0NEWSROOM', 'account_inactive'],
-    ['token_revoked', 'C0NEWSROOM', 'token_revoked'],
-    ['missing_scope', 'C0NEWSROOM', 'missing_scope'],
-  ])('maps %s to Permanent', async (code, channel, injected) => {
+    ['is_archived', 'C0OLDNEWS', undefined, 'channel'],
+    ['invalid_auth', 'C0NEWSROOM', 'invalid_auth', 'bot'],
+    ['account_inactive', 'C0NEWSROOM', 'account_inactive', 'bot'],
+    ['token_revoked', 'C0NEWSROOM', 'token_revoked', 'bot'],
+    ['missing_scope', 'C0NEWSROOM', 'missing_scope', 'bot'],
+    ['invalid_blocks', 'C0NEWSROOM', 'invalid_blocks', 'message'],
+    ['msg_too_long', 'C0NEWSROOM', 'msg_too_long', 'message'],
+  ])('maps %s to Permanent (scope: %s)', async (code, channel, injected, scope) => {
     if (injected) standIn.failNext('chat.postMessage', injected);
     const err = await rejection(port().post(`slack:${team}/${channel}`, alert()));
     expect(err).toBeInstanceOf(Permanent);
     expect((err as Permanent).code).toBe(code);
+    expect((err as Permanent).scope).toBe(scope);
   });
 
   it('turns a 429 into RetryLater with the Retry-After delay, without waiting or retrying itself', async () => {
