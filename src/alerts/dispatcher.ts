@@ -263,7 +263,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       opts.logger.warn({ delivery: row.id, subscription: row.subscriptionId, code: err.code, scope: err.scope, op }, `alert ${op} failed permanently`);
       if (op === 'edit') opts.outbox.giveUpEdit(row.id, reason, at);
       else {
-        opts.outbox.finish(row.id, 'failed', reason, at);
+        failRow(row, reason, at);
         // A refused message (its content) fails alone; a refused channel pauses the subscription.
         if (err.scope === 'channel' && sub && row.kind !== 'test') opts.pauseSubscription(sub, reason);
       }
@@ -279,7 +279,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     if (attempts >= maxAttempts) {
       const reason = `gave up after ${attempts} attempts: ${message}`;
       if (op === 'edit') opts.outbox.giveUpEdit(row.id, reason, at);
-      else opts.outbox.finish(row.id, 'failed', reason, at);
+      else failRow(row, reason, at);
       opts.logger.warn({ delivery: row.id, op }, `alert ${op} ${reason}`);
       return settle(row, op, false);
     }
@@ -290,6 +290,12 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     opts.outbox.retry(row.id, at + delay, message, inDoubt, at);
     opts.logger.info({ delivery: row.id, op, delayMs: delay, reason: message }, `alert ${op} will be retried`);
     settle(row, op, true);
+  }
+
+  /** A digest's or fold's members fail with it: they would otherwise wait for a group that never goes out. */
+  function failRow(row: Delivery, reason: string, at: number): void {
+    opts.outbox.finish(row.id, 'failed', reason, at);
+    if (row.kind === 'digest' || row.kind === 'fold') opts.outbox.failMembers(row.id, reason, at);
   }
 
   /**

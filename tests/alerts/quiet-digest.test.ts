@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, TestClock, admin, type Harness } from './harness.js';
-import { RecordingPort } from './ports.js';
+import { Permanent, RecordingPort } from './ports.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -38,5 +38,23 @@ describe('quiet hours changed during quiet hours', () => {
     await h.settled(1);
     expect(port.posts()[1].reply.cards[0].items!.map((i) => i.id)).toEqual(['r1', 'r2']);
     expect(h.outbox.forStory('r1', sub.id)!.state).toBe('sent');
+  });
+});
+
+describe('a digest that cannot be sent', () => {
+  it('fails its held members with the same reason instead of leaving them held forever', async () => {
+    const clock = new TestClock();
+    clock.set('2026-11-25T23:00:00Z');
+    const port = new RecordingPort('terminal');
+    h = await harness({ clock, ports: [port] });
+    const sub = await h.subscribe({ channel: 'terminal:desk' });
+    await h.alerts.service.setQuiet(here, sub.id, london, admin);
+    await h.store.articles.upsert({ id: 'u1', title: 'Storm warning issued for the coast', priority: 'urgent' });
+    port.failNext('post', new Permanent('msg_too_long', 'Slack refused the message (msg_too_long)', 'message'));
+    clock.set('2026-11-26T07:00:01Z');
+    h.alerts.dispatcher.wake();
+    const [settled] = await h.settled(1);
+    expect(settled.delivery).toMatchObject({ kind: 'digest', state: 'failed' });
+    expect(h.outbox.forStory('u1', sub.id)).toMatchObject({ state: 'failed', reason: expect.stringContaining('msg_too_long') });
   });
 });

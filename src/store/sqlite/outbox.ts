@@ -259,6 +259,11 @@ export class SqliteOutbox {
       .run(messageRef, now, now, groupId);
   }
 
+  failMembers(groupId: string, reason: string, now: number): void {
+    this.stmt(`UPDATE alert_outbox SET state = 'failed', reason = ?, last_error = ?, updated_at = ? WHERE folded_into = ? AND state IN ('held','folded')`)
+      .run(reason, reason, now, groupId);
+  }
+
   /** Pausing or removing a subscription: what was waiting will not go out. */
   skipQueued(subscriptionId: string, reason: string, now: number): number {
     return this.stmt(`UPDATE alert_outbox SET state = 'skipped', reason = ?, due_at = NULL, updated_at = ? WHERE subscription_id = ? AND state IN ('pending','held','folded')`)
