@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { resolveArticle } from './resolve-article.js';
 import { defineCommand, type CommandContext, type OptionMap } from '../src/core/command.js';
 import { UserError } from '../src/core/errors.js';
 import { answer, type Reply } from '../src/core/reply.js';
-import { clip, looksLikeUrl } from '../src/core/text.js';
+import { clip } from '../src/core/text.js';
 import { describeFeeds, describeSubscription } from '../src/alerts/describe.js';
 import { scopeOf } from '../src/alerts/index.js';
 import { formatClockMinutes, isValidTimeZone, parseClock } from '../src/alerts/quiet-hours.js';
@@ -160,7 +161,7 @@ const handlers: Record<string, Handler> = {
   },
 
   async why(ctx, service, _actor, input) {
-    const article = await resolveArticle(ctx, input.article);
+    const article = await articleFor(ctx, input.article);
     const lines = await service.why(scopeOf(ctx.invocation), ctx.invocation.channel, article.id);
     if (lines.length === 0) return done(`No alert subscriptions here, so "${clip(article.title, 80)}" was not alerted anywhere.`);
     const elsewhere = lines.every((l) => l.subscription.channel !== ctx.invocation.channel) ? ' (no subscription in this channel; showing all of them)' : '';
@@ -196,9 +197,8 @@ function parseMention(platform: string, raw: string | undefined): { mentionRoleI
 }
 
 /** Id, then link, then the best headline match. */
-async function resolveArticle(ctx: CommandContext, ref: string) {
-  const store = ctx.services.articles;
-  const article = (await store.get(ref)) ?? (looksLikeUrl(ref) ? await store.getByUrl(ref) : (await store.search({ text: ref, limit: 1, offset: 0 })).items[0]);
-  if (!article) throw new UserError(`No article matches “${clip(ref, 60)}”. Try /news to find its id.`);
-  return article;
+async function articleFor(ctx: CommandContext, ref: string) {
+  const found = await resolveArticle(ctx, ref);
+  if (!found) throw new UserError(`No article matches “${clip(ref, 60)}”. Try /news to find its id.`);
+  return found.article;
 }

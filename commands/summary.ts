@@ -7,6 +7,7 @@ import { parseSince, relativeTime } from '../src/core/time.js';
 import { buildBriefing } from '../src/summarize/briefing.js';
 import { SENTENCES_FOR_LENGTH, type SummaryLength } from '../src/summarize/types.js';
 import type { Article } from '../src/store/types.js';
+import { resolveArticle } from './resolve-article.js';
 import { sectionOption, sectionSchema, sinceOption, sinceSchema } from './shared-options.js';
 
 const BRIEFING_DEFAULT_SINCE = '24h';
@@ -54,28 +55,8 @@ export const summary = defineCommand({
   },
 });
 
-interface Resolved {
-  article: Article;
-  /** Other matches when the article was found by headline words. */
-  others: Article[];
-}
-
-/** Id, then URL, then headline words (ranked search: bm25 blended with recency). */
-async function resolveArticle(ctx: CommandContext, ref: string): Promise<Resolved | null> {
-  const store = ctx.services.articles;
-  const byId = await store.get(ref);
-  if (byId) return { article: byId, others: [] };
-  if (looksLikeUrl(ref)) {
-    const byUrl = await store.getByUrl(ref);
-    return byUrl ? { article: byUrl, others: [] } : null;
-  }
-  const page = await store.search({ text: ref, limit: RUNNERS_UP + 1, offset: 0 });
-  if (page.items.length === 0) return null;
-  return { article: page.items[0], others: page.items.slice(1) };
-}
-
 async function articleSummary(ctx: CommandContext, ref: string, length: SummaryLength): Promise<Reply> {
-  const resolved = await resolveArticle(ctx, ref);
+  const resolved = await resolveArticle(ctx, ref, RUNNERS_UP);
   if (!resolved) {
     throw new UserError(
       looksLikeUrl(ref)
