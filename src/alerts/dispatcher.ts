@@ -1,4 +1,4 @@
-import { Permanent, RetryLater, type OutboundPort, type Platform } from '../core/outbound.js';
+import type { OutboundPort, Platform } from '../core/outbound.js';
 import type { Reply } from '../core/reply.js';
 import type { Logger } from '../log.js';
 import type { SqliteOutbox } from '../store/sqlite/outbox.js';
@@ -7,6 +7,7 @@ import type { ArticleStore } from '../store/types.js';
 import type { Summarizer } from '../summarize/types.js';
 import { Pacer, PLATFORM_RATE_RULES, type Operation, type RateRule } from './pacing.js';
 import { renderAlert, renderFollowUp, renderGroup, type AlertArticle } from './render.js';
+import { createRetryPolicy, Skip, withTimeout } from './retry.js';
 import type { Delivery, DeliveryState, Subscription } from './types.js';
 
 export interface DispatcherOptions {
@@ -57,10 +58,6 @@ const DUE_BATCH = 500;
  */
 const CLAIMS_PER_PASS = 4;
 const MAX_TIMER_MS = 30_000;
-const BACKOFF_BASE_MS = 2_000;
-const BACKOFF_MAX_MS = 5 * 60_000;
-/** The bot itself was refused (revoked token): the platform's deliveries wait this long before trying again. */
-const BOT_REFUSED_HOLD_MS = 5 * 60_000;
 
 export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher {
   const now = opts.now ?? Date.now;
@@ -70,8 +67,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   const maxAttempts = opts.maxAttempts ?? 10;
   const inFlight = new Map<string, Promise<void>>();
   const inFlightPerPlatform = new Map<Platform, number>();
-  const reconciled = new Set<Platform>();
-    const listeners = new Set<(e: SettledEvent) => void>();
+  const listeners = new Set<(e: SettledEvent) => void>();
   const tldrs = new Map<string, string>();
   const platformProblems = new Map<Platform, string>();
   let started = false;
@@ -80,6 +76,10 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   let timer: NodeJS.Timeout | undefined;
 
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  const retries = createRetryPolicy({
+    outbox: opts.outbox, logger: opts.logger, pacer, now, maxAttempts, sendTimeoutMs, platformProblems,
+    pauseSubscription: opts.pauseSubscription, settle, sleep,
+  });
   observePorts(opts.ports, () => wake());
 
   function wake(): void {
@@ -92,7 +92,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   function readyPlatforms(): Platform[] {
     const out: Platform[] = [];
     for (const [platform] of opts.ports) {
-      if (!reconciled.has(platform)) reconcile(platform);
+      if (!retries.isReconciled(platform)) retries.reconcile(platform);
       if ((inFlightPerPlatform.get(platform) ?? 0) >= concurrency) continue;
       if (pacer.platformWaitMs(platform) > 0) continue;
       out.push(platform);
@@ -168,17 +168,8 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       if (!sub) throw new Skip('subscription removed');
       if (row.kind !== 'test' && sub.paused) throw new Skip(`subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}`);
       const content = await buildPost(row, sub);
-      if (row.inDoubt && port.findPosted) {
-        let found: string | null;
-        try {
-          await pacer.acquire(row.platform, row.channel, 'check', sleep);
-          found = await withTimeout(port.findPosted(row.channel, row.id, row.createdAt - 60_000), sendTimeoutMs);
-        } catch (err) {
-          // Could not ask (429, timeout): the outcome is still unknown, so the next attempt must ask again.
-          throw new StillInDoubt(err);
-        }
-        if (found) return finishPost(row, found, content.version);
-      }
+      const found = await retries.findIfPosted(row, port);
+      if (found) return finishPost(row, found, content.version);
       const ref = await withTimeout(port.post(row.channel, content.reply, { deliveryId: row.id }), sendTimeoutMs);
       finishPost(row, ref, content.version);
     } catch (err) {
@@ -187,7 +178,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
         settle(row, 'post', false);
         return;
       }
-      failed(row, 'post', err, sub);
+      retries.failed(row, 'post', err, sub);
     }
   }
 
@@ -241,77 +232,8 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       platformProblems.delete(row.platform);
       settle(row, 'edit', false);
     } catch (err) {
-      failed(row, 'edit', err, sub);
+      retries.failed(row, 'edit', err, sub);
     }
-  }
-
-  function failed(row: Delivery, op: Operation, err: unknown, sub: Subscription | null): void {
-    const at = now();
-    // A Permanent refusal of the history check (e.g. missing_scope) is a refusal of the channel: treat it as one.
-    if (err instanceof StillInDoubt && err.cause instanceof Permanent) err = err.cause;
-    const attempts = row.attempts + 1;
-    if (err instanceof Permanent) {
-      const reason = `${row.platform}: ${err.reason} (${err.code})`;
-      if (err.scope === 'bot') {
-        // Every channel of the platform would fail the same way: hold them all, pause none, and say so loudly.
-        platformProblems.set(row.platform, reason);
-        pacer.block(row.platform, row.channel, BOT_REFUSED_HOLD_MS, true);
-        opts.logger.error({ platform: row.platform, code: err.code }, `${row.platform} refused the bot itself: alert deliveries are held (${err.reason})`);
-        opts.outbox.retry(row.id, at + BOT_REFUSED_HOLD_MS, reason, false, at);
-        return settle(row, op, true);
-      }
-      opts.logger.warn({ delivery: row.id, subscription: row.subscriptionId, code: err.code, scope: err.scope, op }, `alert ${op} failed permanently`);
-      if (op === 'edit') opts.outbox.giveUpEdit(row.id, reason, at);
-      else {
-        failRow(row, reason, at);
-        // A refused message (its content) fails alone; a refused channel pauses the subscription.
-        if (err.scope === 'channel' && sub && row.kind !== 'test') opts.pauseSubscription(sub, reason);
-      }
-      return settle(row, op, false);
-    }
-    let stillInDoubt = false;
-    if (err instanceof StillInDoubt) {
-      stillInDoubt = true;
-      err = err.cause;
-    }
-    const retryLater = err instanceof RetryLater ? err : null;
-    const message = retryLater ? retryLater.reason : err instanceof Error ? err.message : String(err);
-    if (attempts >= maxAttempts) {
-      const reason = `gave up after ${attempts} attempts: ${message}`;
-      if (op === 'edit') opts.outbox.giveUpEdit(row.id, reason, at);
-      else failRow(row, reason, at);
-      opts.logger.warn({ delivery: row.id, op }, `alert ${op} ${reason}`);
-      return settle(row, op, false);
-    }
-    const delay = retryLater ? retryLater.delayMs : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
-    if (retryLater) pacer.block(row.platform, row.channel, delay, /global/i.test(retryLater.reason));
-    // Only a refusal proves nothing was posted; a timeout or an unexpected error leaves the outcome unknown.
-    const inDoubt = op === 'post' && (stillInDoubt || !retryLater || /time(d)? ?out|abort/i.test(retryLater.reason));
-    opts.outbox.retry(row.id, at + delay, message, inDoubt, at);
-    opts.logger.info({ delivery: row.id, op, delayMs: delay, reason: message }, `alert ${op} will be retried`);
-    settle(row, op, true);
-  }
-
-  /** A digest's or fold's members fail with it: they would otherwise wait for a group that never goes out. */
-  function failRow(row: Delivery, reason: string, at: number): void {
-    opts.outbox.finish(row.id, 'failed', reason, at);
-    if (row.kind === 'digest' || row.kind === 'fold') opts.outbox.failMembers(row.id, reason, at);
-  }
-
-  /**
-   * Rows a crash left 'sending' have an unknown outcome: they go back to the queue marked in doubt, and post()
-   * asks the platform first where it can (Slack history with our metadata, paced like any request) before any
-   * re-post; Discord re-posts with the same enforced nonce, which Discord dedupes. Nothing here waits on the
-   * network, so a platform with many rows in doubt is not blocked while they are checked.
-   */
-  function reconcile(platform: Platform): void {
-    if (reconciled.has(platform)) return;
-    const at = now();
-    const rows = opts.outbox.inDoubt(platform);
-    for (const row of rows) opts.outbox.retry(row.id, at, 'outcome unknown after a restart: checked before any re-post', true, at);
-    const edits = opts.outbox.resumeEdits(at);
-    opts.logger.info({ platform, inDoubt: rows.length, edits }, 'alert outbox reconciled after start');
-    reconciled.add(platform);
   }
 
   function tldrOf(article: AlertArticle): string | undefined {
@@ -365,26 +287,4 @@ function observePorts(ports: Map<Platform, OutboundPort>, added: () => void): vo
     added();
     return ports;
   };
-}
-
-/** Not an error: the row is done without sending (paused, removed, retracted). */
-class Skip extends Error {}
-
-/** Asking the platform whether an in-doubt post went out failed: retry, and ask again before posting. */
-class StillInDoubt extends Error {
-  constructor(readonly cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause));
-  }
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RetryLater(1_000, `no answer within ${ms} ms (timeout)`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
