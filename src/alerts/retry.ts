@@ -27,7 +27,7 @@ export class StillInDoubt extends Error {
 export async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RetryLater(1_000, `no answer within ${ms} ms (timeout)`)), ms);
+    timer = setTimeout(() => reject(new RetryLater(1_000, `no answer within ${ms} ms (timeout)`, { inDoubt: true })), ms);
   });
   try {
     return await Promise.race([work, timeout]);
@@ -108,8 +108,10 @@ export function createRetryPolicy(opts: RetryPolicyOptions): RetryPolicy {
     }
     const delay = retryLater ? retryLater.delayMs : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
     if (retryLater) pacer.block(row.platform, row.channel, delay, /global/i.test(retryLater.reason));
-    // Only a refusal proves nothing was posted; a timeout or an unexpected error leaves the outcome unknown.
-    const inDoubt = op === 'post' && (stillInDoubt || !retryLater || /time(d)? ?out|abort/i.test(retryLater.reason));
+    // A RetryLater is proof nothing was posted only when it is a refusal (429, ratelimited): a timeout, an
+    // unexpected error, or a failure the port marks inDoubt (5xx, reset connection, Slack's fatal_error) may come
+    // after the message was written, so the next attempt asks the platform (findPosted) or re-sends the same nonce.
+    const inDoubt = op === 'post' && (stillInDoubt || !retryLater || retryLater.inDoubt || /time(d)? ?out|abort/i.test(retryLater.reason));
     outbox.retry(row.id, at + delay, message, inDoubt, at);
     logger.info({ delivery: row.id, op, delayMs: delay, reason: message }, `alert ${op} will be retried`);
     opts.settle(row, op, true);

@@ -57,9 +57,16 @@ export function channelOfMessage(ref: MessageRef): ChannelRef {
 
 /** The platform asked us to wait (429), or failed in a way that may pass (5xx, timeout). */
 export class RetryLater extends Error {
-  constructor(public readonly delayMs: number, public readonly reason: string) {
+  /**
+   * The failure may have come after the message was written (a 5xx, a reset connection, Slack's fatal_error):
+   * before posting again, the sender must check whether it went out. False for a refusal such as a 429.
+   */
+  public readonly inDoubt: boolean;
+
+  constructor(public readonly delayMs: number, public readonly reason: string, options: { inDoubt?: boolean } = {}) {
     super(`retry in ${delayMs} ms: ${reason}`);
     this.name = 'RetryLater';
+    this.inDoubt = options.inDoubt ?? false;
   }
 }
 

@@ -17,7 +17,7 @@ export interface Sent {
  */
 export class RecordingPort implements OutboundPort {
   readonly sent: Sent[] = [];
-  private readonly failures: Array<{ op: Sent['op']; error: Error }> = [];
+  private readonly failures: Array<{ op: Sent['op']; error: Error; afterWrite: boolean }> = [];
   private counter = 0;
   private readonly byDelivery = new Map<string, MessageRef>();
   findPosted?: (channel: ChannelRef, deliveryId: string, sinceMs: number) => Promise<MessageRef | null>;
@@ -29,16 +29,17 @@ export class RecordingPort implements OutboundPort {
     }
   }
 
-  failNext(op: Sent['op'], error: Error): void {
-    this.failures.push({ op, error });
+  /** `afterWrite`: the platform keeps the message, then the call fails anyway (a 5xx or reset after the write). */
+  failNext(op: Sent['op'], error: Error, opts: { afterWrite?: boolean } = {}): void {
+    this.failures.push({ op, error, afterWrite: opts.afterWrite ?? false });
   }
 
   posts(): Sent[] {
     return this.sent.filter((s) => s.op === 'post');
   }
 
-  private maybeFail(op: Sent['op']): void {
-    const i = this.failures.findIndex((f) => f.op === op);
+  private maybeFail(op: Sent['op'], afterWrite = false): void {
+    const i = this.failures.findIndex((f) => f.op === op && f.afterWrite === afterWrite);
     if (i >= 0) throw this.failures.splice(i, 1)[0].error;
   }
 
@@ -49,17 +50,20 @@ export class RecordingPort implements OutboundPort {
     const ref = formatMessageRef(channel, `m${++this.counter}`);
     if (options?.deliveryId) this.byDelivery.set(options.deliveryId, ref);
     this.sent.push({ op: 'post', target: channel, reply, deliveryId: options?.deliveryId });
+    this.maybeFail('post', true);
     return ref;
   }
 
   async edit(message: MessageRef, reply: Reply): Promise<void> {
     this.maybeFail('edit');
     this.sent.push({ op: 'edit', target: message, reply });
+    this.maybeFail('edit', true);
   }
 
   async replyInThread(message: MessageRef, reply: Reply, options?: PostOptions): Promise<MessageRef> {
     this.maybeFail('thread');
     this.sent.push({ op: 'thread', target: message, reply, deliveryId: options?.deliveryId });
+    this.maybeFail('thread', true);
     return formatMessageRef(channelOfMessage(message), `t${++this.counter}`);
   }
 

@@ -40,20 +40,21 @@ export function toDeliveryError(err: unknown): Error {
   }
   if (err instanceof DiscordAPIError) {
     if (err.status === 429) return new RetryLater(SERVER_ERROR_DELAY_MS, 'rate limited');
-    if (err.status >= 500) return new RetryLater(SERVER_ERROR_DELAY_MS, `Discord ${err.status}`);
+    // A 5xx may come after the message was written: in doubt (the re-post carries the same enforced nonce).
+    if (err.status >= 500) return new RetryLater(SERVER_ERROR_DELAY_MS, `Discord ${err.status}`, { inDoubt: true });
     if (err.status === 401) return new Permanent('401', 'the bot token was refused (revoked or wrong)', 'bot');
     const code = typeof err.code === 'number' ? err.code : Number(err.code);
     return new Permanent(String(code || err.status), PERMANENT_CODES[code] ?? err.message, MESSAGE_CODES.has(code) ? 'message' : 'channel');
   }
   if (err instanceof HTTPError) {
     return err.status >= 500 || err.status === 408
-      ? new RetryLater(SERVER_ERROR_DELAY_MS, `Discord ${err.status}`)
+      ? new RetryLater(SERVER_ERROR_DELAY_MS, `Discord ${err.status}`, { inDoubt: true })
       : new Permanent(String(err.status), err.message);
   }
   const name = (err as Error)?.name ?? '';
   const message = (err as Error)?.message ?? String(err);
-  // Timeouts and network failures may pass.
-  return new RetryLater(SERVER_ERROR_DELAY_MS, `${name || 'network error'}: ${message}`.slice(0, 200));
+  // Timeouts and network failures may pass; the request may have been handled before the connection broke.
+  return new RetryLater(SERVER_ERROR_DELAY_MS, `${name || 'network error'}: ${message}`.slice(0, 200), { inDoubt: true });
 }
 
 export class DiscordPort implements OutboundPort {

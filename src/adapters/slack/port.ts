@@ -26,10 +26,13 @@ const PERMANENT_REASONS: Record<string, string> = {
   restricted_action: 'a workspace setting stops Newsdesk posting there',
   method_not_supported_for_channel_type: 'Newsdesk cannot join this kind of channel: invite it with /invite @Newsdesk',
 };
-/** Slack platform errors that may pass with time. */
 /** Refusals of the bot itself (every channel would fail the same way) and of one message's content. */
 const BOT_WIDE = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'missing_scope']);
 const MESSAGE_ONLY = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'no_text', 'invalid_attachments', 'too_many_attachments', 'message_not_found', 'cant_update_message']);
+/**
+ * Slack platform errors that may pass with time. All but ratelimited may come after the message was written
+ * (Slack documents that fatal_error and internal_error may have partly succeeded), so they leave it in doubt.
+ */
 const TRANSIENT = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 const TRANSIENT_DELAY_MS = 5_000;
 const HISTORY_PAGES = 5;
@@ -39,18 +42,18 @@ export function toDeliveryError(err: unknown): Error {
   if (err instanceof webApi.WebAPIRateLimitedError) return new RetryLater(Math.max(err.retryAfter, 1) * 1000, 'Slack rate limit (429)');
   if (err instanceof webApi.WebAPIPlatformError) {
     const code = err.data.error;
-    if (TRANSIENT.has(code)) return new RetryLater(TRANSIENT_DELAY_MS, `Slack: ${code}`);
+    if (TRANSIENT.has(code)) return new RetryLater(TRANSIENT_DELAY_MS, `Slack: ${code}`, { inDoubt: code !== 'ratelimited' });
     const scope = BOT_WIDE.has(code) ? 'bot' : MESSAGE_ONLY.has(code) ? 'message' : 'channel';
     return new Permanent(code, PERMANENT_REASONS[code] ?? `Slack refused the message (${code})`, scope);
   }
   if (err instanceof webApi.WebAPIHTTPError) {
     return err.statusCode >= 500 || err.statusCode === 408
-      ? new RetryLater(TRANSIENT_DELAY_MS, `Slack HTTP ${err.statusCode}`)
+      ? new RetryLater(TRANSIENT_DELAY_MS, `Slack HTTP ${err.statusCode}`, { inDoubt: true })
       : new Permanent(String(err.statusCode), `Slack HTTP ${err.statusCode}`);
   }
-  // Timeouts and network failures may pass.
+  // Timeouts and network failures may pass; the request may have been handled before the connection broke.
   const message = err instanceof webApi.WebAPIRequestError ? err.original.message : (err as Error)?.message ?? String(err);
-  return new RetryLater(TRANSIENT_DELAY_MS, `network error: ${message}`.slice(0, 200));
+  return new RetryLater(TRANSIENT_DELAY_MS, `network error: ${message}`.slice(0, 200), { inDoubt: true });
 }
 
 const platformCode = (err: unknown) => (err instanceof webApi.WebAPIPlatformError ? err.data.error : undefined);

@@ -66,11 +66,13 @@ describe('Discord outbound port and HTTP interactions', () => {
     const err = await adapter.port.post(ref('busy'), alert('Rate limited')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetryLater);
     expect((err as RetryLater).delayMs).toBeGreaterThanOrEqual(3000);
+    expect((err as RetryLater).inDoubt).toBe(false);
   });
 
   it('maps 5xx to RetryLater and unknown channel, missing access/permissions, unknown message to Permanent', async () => {
     standIn.failNext({ method: 'POST', path: `/channels/${standIn.guilds[0].channel('general').id}/messages`, status: 502 });
-    await expect(adapter.port.post(ref('general'), alert('x'))).rejects.toBeInstanceOf(RetryLater);
+    // A 5xx may follow the write: in doubt (the dispatcher re-posts with the same nonce).
+    await expect(adapter.port.post(ref('general'), alert('x'))).rejects.toMatchObject({ name: 'RetryLater', inDoubt: true });
     const unknown = `discord:${standIn.guilds[0].id}/123456789012345678`;
     await expect(adapter.port.post(unknown, alert('x'))).rejects.toMatchObject({ name: 'Permanent', code: '10003', scope: 'channel' });
     await expect(adapter.port.post(ref('locked'), alert('x'))).rejects.toMatchObject({ code: '50013', scope: 'channel' });

@@ -85,6 +85,20 @@ describe('Slack outbound port', () => {
     expect(await rejection(port().post(`slack:${team}/C0NEWSROOM`, alert()))).toBeInstanceOf(RetryLater);
   });
 
+  it('marks ambiguous failures in doubt (5xx, fatal_error, internal_error) but not rate limits', async () => {
+    const post = () => rejection(port().post(`slack:${team}/C0NEWSROOM`, alert()));
+    standIn.failNext('chat.postMessage', { status: 503 });
+    expect(await post()).toMatchObject({ name: 'RetryLater', inDoubt: true });
+    standIn.failNext('chat.postMessage', 'fatal_error');
+    expect(await post()).toMatchObject({ name: 'RetryLater', inDoubt: true });
+    standIn.failNext('chat.postMessage', 'internal_error');
+    expect(await post()).toMatchObject({ name: 'RetryLater', inDoubt: true });
+    standIn.failNext('chat.postMessage', 'ratelimited');
+    expect(await post()).toMatchObject({ name: 'RetryLater', inDoubt: false });
+    standIn.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
+    expect(await post()).toMatchObject({ name: 'RetryLater', inDoubt: false });
+  });
+
   it('edits with chat.update, and replies in the thread with thread_ts', async () => {
     const ref = await port().post(`slack:${team}/C0NEWSROOM`, alert());
     await port().edit(ref, alert('Update: river recedes'));
