@@ -165,11 +165,13 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   async function post(row: Delivery, port: OutboundPort): Promise<void> {
     const sub = opts.subscriptions.get(row.subscriptionId);
     try {
+      // Asked before any Skip: a post that may already be live must be found, so that a retraction since then
+      // strikes it through (the edit path) instead of the row being skipped with the alert left standing.
+      const found = await retries.findIfPosted(row, port);
+      if (found) return finishPost(row, found, await postedVersion(row, sub));
       if (!sub) throw new Skip('subscription removed');
       if (row.kind !== 'test' && sub.paused) throw new Skip(`subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}`);
       const content = await buildPost(row, sub);
-      const found = await retries.findIfPosted(row, port);
-      if (found) return finishPost(row, found, content.version);
       const ref = await withTimeout(port.post(row.channel, content.reply, { deliveryId: row.id }), sendTimeoutMs);
       finishPost(row, ref, content.version);
     } catch (err) {
@@ -188,6 +190,20 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     platformProblems.delete(row.platform);
     if (row.kind === 'digest' || row.kind === 'fold') opts.outbox.markMembersSent(row.id, ref, at);
     settle(row, 'post', false);
+  }
+
+  /**
+   * The version a found in-doubt post shows. When it can no longer be built (retracted since), it shows an older
+   * version than the target: one below makes the row due for an edit, which renders the retraction.
+   */
+  async function postedVersion(row: Delivery, sub: Subscription | null): Promise<number> {
+    if (!sub) return row.targetVersion - 1;
+    try {
+      return (await buildPost(row, sub)).version;
+    } catch (err) {
+      if (err instanceof Skip) return row.targetVersion - 1;
+      throw err;
+    }
   }
 
   async function buildPost(row: Delivery, sub: Subscription): Promise<{ reply: Reply; version: number }> {

@@ -71,3 +71,24 @@ describe('ambiguous failures leave a post in doubt', () => {
     expect(port.posts()).toHaveLength(1);
   });
 });
+
+describe('a post in doubt that is retracted before the retry', () => {
+  it('is found in history, marked sent, and struck through by an edit (not skipped, not posted again)', async () => {
+    const port = new RecordingPort('terminal', { withHistory: true });
+    port.failNext('post', new RetryLater(150, 'Slack: internal_error', { inDoubt: true }), { afterWrite: true });
+    h = await harness({ ports: [port], realTime: true });
+    const sub = await h.subscribe({ channel: 'terminal:desk' });
+    const retried = retries(h);
+    await h.store.articles.upsert(quake());
+    for (let i = 0; i < 100 && retried.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(retried).toHaveLength(1);
+    await h.store.articles.upsert(quake({ status: 'retracted' }));
+    await h.settled(2);
+    expect(port.posts()).toHaveLength(1);
+    const edits = port.sent.filter((s) => s.op === 'edit');
+    expect(edits).toHaveLength(1);
+    expect(edits[0].target).toBe('terminal:desk#m1');
+    expect(edits[0].reply.cards[0]).toMatchObject({ struck: true, badge: 'RETRACTED' });
+    expect(h.outbox.forStory('quake', sub.id)).toMatchObject({ state: 'sent', messageRef: 'terminal:desk#m1', dueAt: null });
+  });
+});
