@@ -236,15 +236,16 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       const timeZone = sub.tz ?? opts.timeZone;
       const tldr = tldrOf(article);
       await withTimeout(port.edit(row.messageRef, renderAlert(article, sub, { timeZone, tldr })), sendTimeoutMs);
-      let threadVersion: number | null = null;
       if (sub.threads && (row.threadVersion ?? 0) < article.version) {
         await pacer.acquire(row.platform, row.channel, 'post', sleep);
         const reply = renderFollowUp(article, { timeZone, tldr });
-        // Its own delivery id per version: a re-sent follow-up after a crash dedupes like a post.
+        // Nothing dedupes a re-sent follow-up on Slack (the delivery id is only metadata there; Discord's nonce
+        // holds for minutes): the follow-up is recorded in its own write as soon as it is accepted, so a failure
+        // or crash after it retries the (idempotent) edit only. A reply that fails ambiguously is still re-sent.
         await withTimeout(port.replyInThread(row.messageRef, reply, { deliveryId: `${row.id}.${article.version}` }), sendTimeoutMs);
-        threadVersion = article.version;
+        opts.outbox.markThreaded(row.id, article.version, now());
       }
-      opts.outbox.markEdited(row.id, article.version, threadVersion, now());
+      opts.outbox.markEdited(row.id, article.version, null, now());
       platformProblems.delete(row.platform);
       settle(row, 'edit', false);
     } catch (err) {

@@ -226,6 +226,14 @@ export class SqliteOutbox {
       .run(messageRef, now, version, version, now, version, now, id);
   }
 
+  /**
+   * A thread follow-up was accepted: committed on its own, right away, so that whatever fails after it (the rest
+   * of the edit's bookkeeping, a crash) retries without posting the follow-up again (Slack has no nonce).
+   */
+  markThreaded(id: string, version: number, now: number): void {
+    this.stmt(`UPDATE alert_outbox SET thread_version = MAX(COALESCE(thread_version, 0), ?), updated_at = ? WHERE id = ?`).run(version, now, id);
+  }
+
   markEdited(id: string, version: number, threadVersion: number | null, now: number): void {
     this.stmt(
         `UPDATE alert_outbox SET delivered_version = ?, thread_version = COALESCE(?, thread_version), attempts = 0,
