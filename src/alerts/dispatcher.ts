@@ -8,6 +8,7 @@ import type { Summarizer } from '../summarize/types.js';
 import { Pacer, PLATFORM_RATE_RULES, type Operation, type RateRule } from './pacing.js';
 import { renderAlert, renderFollowUp, renderGroup, type AlertArticle } from './render.js';
 import { createRetryPolicy, Skip, withTimeout } from './retry.js';
+import { createTldrCache } from './tldr.js';
 import type { Delivery, DeliveryState, Subscription } from './types.js';
 
 export interface DispatcherOptions {
@@ -68,7 +69,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   const inFlight = new Map<string, Promise<void>>();
   const inFlightPerPlatform = new Map<Platform, number>();
   const listeners = new Set<(e: SettledEvent) => void>();
-  const tldrs = new Map<string, string>();
+  const tldrOf = createTldrCache(opts.summarizer, opts.logger);
   const platformProblems = new Map<Platform, string>();
   let started = false;
   let stopped = false;
@@ -251,23 +252,6 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     } catch (err) {
       retries.failed(row, 'edit', err, sub);
     }
-  }
-
-  function tldrOf(article: AlertArticle): string | undefined {
-    if (!opts.summarizer) return undefined;
-    const key = `${article.id}@${article.version}`;
-    let t = tldrs.get(key);
-    if (t === undefined) {
-      try {
-        t = opts.summarizer.tldr(article);
-      } catch (err) {
-        opts.logger.warn({ err, article: article.id }, 'TL;DR failed; the alert uses the dek');
-        t = '';
-      }
-      if (tldrs.size > 500) tldrs.clear();
-      tldrs.set(key, t);
-    }
-    return t || undefined;
   }
 
   return {
