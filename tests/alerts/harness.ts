@@ -75,3 +75,11 @@ export async function harness(opts: { clock?: TestClock; ports?: OutboundPort[];
     },
   };
 }
+
+/** The breaking story most alerts tests deliver; `over` changes any field (a new headline, a retraction). */
+export function quakeArticle(over: Record<string, unknown> = {}) {
+  return {
+    id: 'quake', url: 'https://news.example/quake', title: 'Earthquake Strikes Ostravia Capital', dek: 'A strong quake hit at dawn.',
+    priority: 'breaking' as const, section: 'world', ...over,
+  };
+}

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SettledEvent } from '../../src/alerts/dispatcher.js';
 import { RetryLater } from '../../src/core/outbound.js';
-import { harness, type Harness } from './harness.js';
+import { harness, quakeArticle as quake, type Harness } from './harness.js';
 import { RecordingPort } from './ports.js';
 
 let h: Harness | undefined;
@@ -10,10 +10,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-const quake = (over: Record<string, unknown> = {}) => ({
-  id: 'quake', url: 'https://news.example/quake', title: 'Earthquake Strikes Ostravia Capital', dek: 'A strong quake hit at dawn.',
-  priority: 'breaking' as const, section: 'world', ...over,
-});
 
 function retries(h: Harness): SettledEvent[] {
   const seen: SettledEvent[] = [];

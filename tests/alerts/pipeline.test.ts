@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Permanent, RetryLater } from '../../src/core/outbound.js';
-import { harness, type Harness } from './harness.js';
+import { harness, quakeArticle as breaking, type Harness } from './harness.js';
 import { RecordingPort } from './ports.js';
 
 let h: Harness | undefined;
@@ -9,10 +9,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-const breaking = (over: Record<string, unknown> = {}) => ({
-  id: 'quake', url: 'https://news.example/quake', title: 'Earthquake Strikes Ostravia Capital', dek: 'A strong quake hit at dawn.',
-  priority: 'breaking' as const, section: 'world', ...over,
-});
 
 describe('fan-out and delivery', () => {
   it('posts one alert per matching subscription, none for the others, and records the message', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SettledEvent } from '../../src/alerts/dispatcher.js';
-import { harness, type Harness } from './harness.js';
+import { harness, quakeArticle as quake, type Harness } from './harness.js';
 import { RecordingPort } from './ports.js';
 
 let h: Harness | undefined;
@@ -9,10 +9,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-const quake = (over: Record<string, unknown> = {}) => ({
-  id: 'quake', url: 'https://news.example/quake', title: 'Earthquake Strikes Ostravia Capital', dek: 'A strong quake hit at dawn.',
-  priority: 'breaking' as const, section: 'world', ...over,
-});
 
 describe('thread follow-ups', () => {
   it('a failure after the follow-up was accepted retries the edit, never the follow-up', async () => {

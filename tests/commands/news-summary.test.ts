@@ -44,11 +44,16 @@ describe('/news and /summary on the sample data', () => {
     expect(reply.cards[0].items!.map((i) => i.id)).toContain(SEED_ID);
   });
 
-  it('/news with a long query keeps paging state under 100 characters', async () => {
-    const reply = await dispatcher.dispatch(inv('news', 'india'));
-    if (reply.buttons) expect(reply.buttons[0].action.length).toBeLessThanOrEqual(100);
-    const long = await dispatcher.dispatch(inv('news', `${'minister '.repeat(20)}since:30d`));
-    expect(long.kind).toBe('answer');
+  it('/news with a long query keeps paging state under 100 characters (stored under a short key) and pages', async () => {
+    const query = 'india minister modi russia climate budget election flood strike council';
+    const reply = await dispatcher.dispatch(inv('news', `${query} since:30d`));
+    expect(reply.kind).toBe('answer');
+    const action = reply.buttons![0].action;
+    expect(action.length).toBeLessThanOrEqual(100);
+    expect(action).toMatch(/^news:k:/);
+    const next = await dispatcher.action(inv('news', ''), action);
+    expect(next.kind).toBe('answer');
+    expect(next.cards[0].title).toContain('page 2');
   });
 
   it('says plainly when nothing is found, and refuses a bad since', async () => {
