@@ -19,6 +19,7 @@ import type { DiscordLimits } from '../tests/standins/discord/limits.js';
 import { minimumFanoutMs, type SlackLimits } from '../tests/standins/slack/limits.js';
 import { startSlackStandIn } from '../tests/standins/slack/index.js';
 import { discordLimitsFromRules, slackLimitsFromRules } from '../tests/alerts/limits.js';
+import { systemClock } from '../src/domain/clock.js';
 
 /**
  * One breaking article fanned out to 1,000 subscribed channels — 500 on Discord, 500 on Slack — through the
@@ -60,18 +61,18 @@ export async function runFanoutBench(channelsPerPlatform = CHANNELS_PER_PLATFORM
   const slackLimits = slackLimitsFromRules(PLATFORM_RATE_RULES);
   const discord = await startDiscordStandIn({ guilds: [{ channels: channelsPerPlatform }], limits: discordLimits });
   const slack = await startSlackStandIn({ teams: [{ channels: channelsPerPlatform }], limits: slackLimits });
-  const store = openSqliteStore(':memory:');
+  const store = openSqliteStore(':memory:', { now: systemClock });
   const config = loadConfig({
     DISCORD_TOKEN: discord.token, DISCORD_APPLICATION_ID: discord.appId, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.guilds[0].id,
     SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: slack.signingSecret, SLACK_API_URL: slack.apiUrl,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'newsdesk-bench-')), LOG_LEVEL: 'silent',
   });
   const services = { articles: store.articles, ports: new Map() } as unknown as Services;
-  const dispatcher = createDispatcher({ commands: [], services, logger: quiet });
+  const dispatcher = createDispatcher({ commands: [], services, logger: quiet, now: systemClock });
   const discordAdapter = await startDiscord({ config, dispatcher, logger: quiet });
   const slackAdapter = await startSlack({ config, dispatcher, logger: quiet, http: new HttpServer() });
   const ports = new Map<Platform, OutboundPort>([['discord', discordAdapter.port], ['slack', slackAdapter.port]]);
-  const alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quiet, config: { TIMEZONE: 'UTC' }, concurrency: 32 });
+  const alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quiet, config: { TIMEZONE: 'UTC' }, concurrency: 32, now: systemClock });
   try {
     const guild = discord.guilds[0];
     const team = slack.teams[0];

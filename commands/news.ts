@@ -3,9 +3,9 @@ import { defineCommand, type CommandContext } from '../src/core/command.js';
 import { UserError } from '../src/core/errors.js';
 import { answer, type Reply, type ReplyItem } from '../src/core/reply.js';
 import { clip, titleCase } from '../src/core/text.js';
-import { parseSince, relativeTime } from '../src/core/time.js';
+import { relativeTime } from '../src/core/time.js';
 import type { Article, SearchPage } from '../src/store/types.js';
-import { sectionOption, sectionSchema, sinceOption, sinceSchema } from './shared-options.js';
+import { resolveSince, sectionOption, sectionSchema, sinceOption, sinceSchema } from './shared-options.js';
 
 export const PAGE_SIZE = 5;
 const MAX_PAGE = 50;
@@ -59,7 +59,7 @@ export const news = defineCommand({
 async function newsPage(ctx: CommandContext, input: NewsInput): Promise<Reply> {
   const { articles, cache } = ctx.services;
   const now = ctx.now();
-  const since = input.since ? (parseSince(input.since, now) ?? undefined) : undefined;
+  const since = input.since ? resolveSince(input.since, now) : undefined;
   const filter = { section: input.section, source: input.source, since, limit: PAGE_SIZE, offset: (input.page - 1) * PAGE_SIZE };
   const cacheKey = `news:${JSON.stringify({ ...input, since: since?.toISOString().slice(0, 16) })}`;
   let page = cache.get<SearchPage>(cacheKey);

@@ -3,12 +3,12 @@ import { defineCommand, type CommandContext } from '../src/core/command.js';
 import { UserError } from '../src/core/errors.js';
 import { answer, type Card, type Reply } from '../src/core/reply.js';
 import { clip, looksLikeUrl, titleCase } from '../src/core/text.js';
-import { parseSince, relativeTime } from '../src/core/time.js';
+import { relativeTime } from '../src/core/time.js';
 import { buildBriefing } from '../src/summarize/briefing.js';
 import { SENTENCES_FOR_LENGTH, type SummaryLength } from '../src/summarize/types.js';
 import type { Article } from '../src/store/types.js';
 import { resolveArticle } from './resolve-article.js';
-import { sectionOption, sectionSchema, sinceOption, sinceSchema } from './shared-options.js';
+import { resolveSince, sectionOption, sectionSchema, sinceOption, sinceSchema } from './shared-options.js';
 
 const BRIEFING_DEFAULT_SINCE = '24h';
 const BRIEFING_CANDIDATES = 300;
@@ -116,7 +116,7 @@ async function briefing(ctx: CommandContext, input: SummaryInput): Promise<Reply
   const store = ctx.services.articles;
   const now = ctx.now();
   const sinceText = input.since ?? BRIEFING_DEFAULT_SINCE;
-  const since = parseSince(sinceText, now) ?? undefined;
+  const since = resolveSince(sinceText, now);
   let page = await store.latest({ section: input.section, since, limit: BRIEFING_CANDIDATES, offset: 0 });
   let note = `Top stories since ${sinceText}${input.section ? ` in ${input.section}` : ''}`;
   if (page.items.length === 0) {

@@ -20,6 +20,7 @@ import { loadFeedsConfig } from './ingest/feeds/config.js';
 import { startFeedPoller } from './ingest/feeds/poller.js';
 import { mountIngestApi } from './ingest/push.js';
 import { mountHealth, type ReadinessCheck } from './server/health.js';
+import { systemClock, type Clock } from './domain/clock.js';
 
 /**
  * The composition root: opens the store, starts the configured adapters and the alerts pipeline, loads
@@ -30,6 +31,8 @@ export interface AppOptions {
   logger?: Logger;
   stdin?: Readable;
   stdout?: Writable;
+  /** The application clock (default: the system's). */
+  clock?: Clock;
   /** Called when the terminal's input ends and no platform keeps the bot running. */
   onTerminalEnd?: () => void;
 }
@@ -45,6 +48,7 @@ export interface App {
 export async function startApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
   const logger = opts.logger ?? rootLogger;
+  const clock = opts.clock ?? systemClock;
   const stoppers: Array<() => Promise<void> | void> = [];
   const stop = async () => {
     for (const s of stoppers.splice(0).reverse()) {
@@ -58,7 +62,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
 
   try {
     // --- store and services ---
-    const store = openSqliteStore(config.databasePath);
+    const store = openSqliteStore(config.databasePath, { now: clock });
     stoppers.push(() => store.close());
     const cache = createDerivedCache(config.CACHE_TTL_SECONDS);
     store.articles.onChange(() => cache.clear());
@@ -75,7 +79,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     const terminalPort = config.terminalEnabled ? new TerminalPort() : undefined;
     if (terminalPort) ports.set('terminal', terminalPort);
     const alerts = startAlerts({
-      db: store.db, articles: store.articles, ports, summarizer: services.summarizer, logger, config,
+      db: store.db, articles: store.articles, ports, summarizer: services.summarizer, logger, config, now: clock,
     });
     services.alerts = alerts.service;
 
@@ -83,6 +87,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       commands: coreCommands(),
       services,
       logger,
+      now: clock,
       autocompleteSources: alerts.autocompleteSources,
     });
     const http = new HttpServer();
@@ -116,7 +121,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
 
     const feeds = loadFeedsConfig(config.feedsFile);
     if (feeds.length) {
-      const poller = startFeedPoller({ feeds, store: store.articles, db: store.db, logger });
+      const poller = startFeedPoller({ feeds, store: store.articles, db: store.db, logger, now: () => clock().getTime() });
       services.feeds = poller;
       stoppers.push(() => poller.stop());
     }

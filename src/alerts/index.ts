@@ -13,6 +13,7 @@ import { HeadlineIndex } from './headline-index.js';
 import type { RateRule } from './pacing.js';
 import { createAlertsService } from './service.js';
 import type { Actor, AlertsService, Scope } from './types.js';
+import type { Clock } from '../domain/clock.js';
 
 export interface StartAlertsOptions {
   /** The store's SQLite connection (the alerts tables come from its migrations 200–). */
@@ -22,7 +23,8 @@ export interface StartAlertsOptions {
   summarizer?: Pick<Summarizer, 'tldr'>;
   logger: Logger;
   config: { TIMEZONE: string };
-  now?: () => Date;
+  /** The application clock (src/domain/clock.ts). */
+  now: Clock;
   /** Pacing rules (default: the platforms' documented limits). */
   rules?: readonly RateRule[];
   concurrency?: number;
@@ -48,7 +50,7 @@ export function scopeOf(invocation: Pick<Invocation, 'platform' | 'workspace'>):
  * that arrived while the bot was down are matched too.
  */
 export function startAlerts(opts: StartAlertsOptions): Alerts {
-  const now = opts.now ?? (() => new Date());
+  const now = opts.now;
   const subscriptions = new SqliteSubscriptions(opts.db);
   const outbox = new SqliteOutbox(opts.db);
   const audit = new SqliteAuditLog(opts.db);

@@ -8,6 +8,7 @@ import type { Services } from './services.js';
 import { parseTextArgs, splitSubcommand } from './text-args.js';
 import { normalizeChannelOption } from './channel-option.js';
 import type { Logger } from '../log.js';
+import type { Clock } from '../domain/clock.js';
 
 /** A validated invocation, ready to run. Adapters use `visibility` and `mayBeSlow` to defer correctly. */
 export interface Prepared {
@@ -36,7 +37,8 @@ export interface DispatcherDeps {
   commands: CommandDefinition[];
   services: Services;
   logger: Logger;
-  now?: () => Date;
+  /** The application clock (src/domain/clock.ts). */
+  now: Clock;
   /** Extra autocomplete sources (e.g. the alerts module's subscriptions). */
   autocompleteSources?: Record<string, (invocation: Invocation, partial: string) => Promise<OptionChoice[]>>;
 }
@@ -45,7 +47,7 @@ const ERROR_ID_BYTES = 4;
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const byName = new Map(deps.commands.map((c) => [c.name, c]));
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now;
   const context = (invocation: Invocation): CommandContext => ({
     invocation,
     services: deps.services,

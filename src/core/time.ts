@@ -2,22 +2,37 @@
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const MAX_LOOKBACK_MS = 366 * 86_400_000;
 
-/** Parses a `since` value relative to `now`; null when it is not one. */
-export function parseSince(value: string, now: Date): Date | null {
+type SinceForm = { lookbackMs: number } | { day: 0 | 1 } | { at: Date };
+
+/** The shape of a `since` value, whatever the date: a lookback, today/yesterday or a date; null when none. */
+function sinceForm(value: string): SinceForm | null {
   const v = value.trim().toLowerCase();
   const rel = /^(\d{1,4})\s*(m|min|mins|h|hr|hrs|hours?|d|days?|w|wk|weeks?)$/.exec(v);
   if (rel) {
     const ms = Number(rel[1]) * UNIT_MS[rel[2][0]];
-    if (ms <= 0 || ms > MAX_LOOKBACK_MS) return null;
-    return new Date(now.getTime() - ms);
+    return ms <= 0 || ms > MAX_LOOKBACK_MS ? null : { lookbackMs: ms };
   }
-  if (v === 'today') return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  if (v === 'yesterday') return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - 1));
+  if (v === 'today') return { day: 0 };
+  if (v === 'yesterday') return { day: 1 };
   if (/^\d{4}-\d{2}-\d{2}([t ][\d:.]+z?)?$/.test(v)) {
     const d = new Date(v.length === 10 ? `${v}T00:00:00Z` : v.toUpperCase());
-    return Number.isNaN(d.getTime()) || d.getTime() > now.getTime() ? null : d;
+    return Number.isNaN(d.getTime()) ? null : { at: d };
   }
   return null;
+}
+
+/** Whether `value` is written as a `since` (checked without a clock: option schemas have none). */
+export function isSince(value: string): boolean {
+  return sinceForm(value) !== null;
+}
+
+/** Parses a `since` value relative to `now`; null when it is not one, or when it names a time after `now`. */
+export function parseSince(value: string, now: Date): Date | null {
+  const form = sinceForm(value);
+  if (!form) return null;
+  if ('lookbackMs' in form) return new Date(now.getTime() - form.lookbackMs);
+  if ('day' in form) return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - form.day));
+  return form.at.getTime() > now.getTime() ? null : form.at;
 }
 
 export function relativeTime(iso: string, now: Date): string {

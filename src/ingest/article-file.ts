@@ -14,24 +14,19 @@ export function isArticleFile(path: string): boolean {
   return !name.startsWith('.') && (ARTICLE_EXTENSIONS as readonly string[]).includes(extname(name).toLowerCase());
 }
 
-export interface ParseOptions {
-  /** The file's modification time: the publication time of an article that states none. */
-  mtime?: Date;
-}
-
 /**
  * One file → the articles it holds. `.txt`: the seed's shape, with optional front matter; `.md`: front
  * matter plus Markdown; `.json`: one article or an array, in the schema POST /v1/articles uses.
  * Throws ArticleFileError naming the problem.
  */
-export function parseArticleFile(path: string, text: string, opts: ParseOptions = {}): ArticleInput[] {
+export function parseArticleFile(path: string, text: string): ArticleInput[] {
   const ext = extname(path).toLowerCase();
   const stem = basename(path, extname(path));
   const clean = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   if (!clean.trim()) throw new ArticleFileError('the file is empty');
   try {
-    const inputs = ext === '.json' ? parseJson(clean, stem) : parseWithFrontMatter(clean, stem, ext === '.md');
-    return inputs.map((a) => (a.publishedAt || !opts.mtime ? a : { ...a, firstSeenAt: opts.mtime.toISOString() }));
+    // An undated article stays undated here: the store dates it when first seen and keeps that date.
+    return ext === '.json' ? parseJson(clean, stem) : parseWithFrontMatter(clean, stem, ext === '.md');
   } catch (err) {
     if (err instanceof ArticleFileError) throw err;
     if (err instanceof FrontMatterError || err instanceof TextArticleError || err instanceof SyntaxError) {

@@ -20,7 +20,7 @@ async function setup() {
     articles: h.store.articles, ports: h.ports, alerts: h.alerts.service,
     feeds: { health: () => [{ name: 'Wire A', url: 'https://a.example/rss', ok: false, lastError: '503 from origin', nested: { x: 1 } }] },
   } as unknown as Services;
-  const dispatcher = createDispatcher({ commands: [alerts], services, logger: quietLogger, autocompleteSources: h.alerts.autocompleteSources });
+  const dispatcher = createDispatcher({ commands: [alerts], services, logger: quietLogger, now: h.now, autocompleteSources: h.alerts.autocompleteSources });
   const run = (text: string, isAdmin = true, channel = 'terminal:newsroom'): Promise<Reply> =>
     dispatcher.dispatch({ platform: 'terminal', command: 'alerts', text, user: { id: 'U1', name: 'Ada', isAdmin }, workspace: '', channel } as Invocation);
   const said = (r: Reply) => [r.text ?? '', ...r.cards.flatMap((c) => [c.title ?? '', c.text ?? '', ...(c.fields ?? []).map((f) => `${f.name}: ${f.value}`)])].join('\n');

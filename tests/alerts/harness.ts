@@ -29,6 +29,8 @@ export interface Harness {
   outbox: SqliteOutbox;
   ports: Map<Platform, OutboundPort>;
   clock: TestClock;
+  /** The clock every part of this harness reads (the test clock, or one following real time from it). */
+  now: () => Date;
   subscribe(input: Partial<NewSubscription> & { channel: string }): Promise<Subscription>;
   /** Resolves after `n` non-retrying settlements (bounded). */
   settled(n: number, timeoutMs?: number): Promise<SettledEvent[]>;
@@ -55,7 +57,7 @@ export async function harness(opts: { clock?: TestClock; ports?: OutboundPort[];
     for (const w of waiters.splice(0)) w();
   });
   return {
-    alerts, store, ports, clock, outbox: new SqliteOutbox(store.db),
+    alerts, store, ports, clock, now, outbox: new SqliteOutbox(store.db),
     subscribe: (input) =>
       alerts.service.subscribe({ platform: 'terminal', workspace: '', minPriority: 'routine', ...input } as NewSubscription, admin),
     async settled(n, timeoutMs = 5_000) {

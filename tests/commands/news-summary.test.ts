@@ -6,6 +6,8 @@ import { realDispatcher, realServices, terminalInvocation as inv } from '../help
 const SEED_ID = '000_3374571737b0a5b7';
 /** The sample articles are dated around this day; commands see this as "now". */
 const NOW = new Date('2026-11-25T12:00:00Z');
+/** When the store loaded data/ (the undated seed is dated by it): the morning of that day. */
+const LOADED_AT = new Date('2026-11-25T09:00:00Z');
 
 const allText = (r: Reply) =>
   [r.text, ...r.cards.flatMap((c) => [c.title, c.text, c.footer, ...(c.items ?? []).flatMap((i) => [i.title, i.text, i.meta, i.id]), ...(c.fields ?? []).map((f) => f.value)])]
@@ -16,7 +18,7 @@ describe('/news and /summary on the sample data', () => {
   let dispatcher: Dispatcher;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    const { store, services } = await realServices();
+    const { store, services } = await realServices({ now: () => LOADED_AT });
     close = () => store.close();
     dispatcher = realDispatcher(services, () => NOW);
   });

@@ -6,6 +6,7 @@ import { UserError } from '../../src/core/errors.js';
 import { answer } from '../../src/core/reply.js';
 import type { Services } from '../../src/core/services.js';
 import { logger } from '../../src/log.js';
+import { TEST_CLOCK } from '../helpers/clock.js';
 
 const echo = defineCommand({
   name: 'echo',
@@ -54,7 +55,7 @@ const services = {
   articles: { sections: async () => ['world', 'business', 'sport'], sources: async () => [], suggest: async () => [] },
 } as unknown as Services;
 
-const dispatcher = createDispatcher({ commands: [echo, admin], services, logger: logger.child({}, { level: 'silent' }) });
+const dispatcher = createDispatcher({ commands: [echo, admin], services, logger: logger.child({}, { level: 'silent' }), now: TEST_CLOCK });
 
 function inv(command: string, text: string, extra: Partial<Invocation> = {}): Invocation {
   return {

@@ -29,7 +29,7 @@ export interface Running {
 export function startNewsdesk(env: Record<string, string>): Running {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
+    env: { ...passThroughEnv(), LOG_LEVEL: 'warn', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
@@ -51,4 +51,17 @@ export function startNewsdesk(env: Record<string, string>): Running {
       }
     },
   };
+}
+
+/**
+ * What a spawned bot inherits from the test run: PATH and HOME, and the clock shift CI applies
+ * (`faketime` works through LD_PRELOAD and FAKETIME*), so the child and the stand-ins read the same date.
+ * Nothing else: no tokens, no DATABASE_URL, no .env settings leak into the bot under test.
+ */
+export function passThroughEnv(): Record<string, string> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && (key === 'LD_PRELOAD' || key === 'TZ' || key.startsWith('FAKETIME') || key === 'DONT_FAKE_MONOTONIC')) env[key] = value;
+  }
+  return env;
 }

@@ -8,12 +8,14 @@ import { logger } from '../../src/log.js';
 import { createDerivedCache } from '../../src/store/cache.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { createSummarizer } from '../../src/summarize/summarizer.js';
+import type { Clock } from '../../src/domain/clock.js';
+import { TEST_CLOCK } from './clock.js';
 
 export const quietLogger = logger.child({}, { level: 'silent' });
 
 /** The real store (in memory), the real summarizer and the real commands, loaded with data/articles. */
-export async function realServices(opts: { loadSamples?: boolean } = {}) {
-  const store = openSqliteStore(':memory:');
+export async function realServices(opts: { loadSamples?: boolean; now?: Clock } = {}) {
+  const store = openSqliteStore(':memory:', { now: opts.now ?? TEST_CLOCK });
   const cache = createDerivedCache(300);
   store.articles.onChange(() => cache.clear());
   const services: Services = {
@@ -27,7 +29,7 @@ export async function realServices(opts: { loadSamples?: boolean } = {}) {
   return { store, services };
 }
 
-export function realDispatcher(services: Services, now?: () => Date): Dispatcher {
+export function realDispatcher(services: Services, now: Clock = TEST_CLOCK): Dispatcher {
   return createDispatcher({ commands: coreCommands(), services, logger: quietLogger, now });
 }
 

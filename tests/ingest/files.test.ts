@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadArticleFiles, parseArticleFile } from '../../src/ingest/files.js';
 import { splitFrontMatter } from '../../src/ingest/front-matter.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
+import { TEST_CLOCK } from '../helpers/clock.js';
 
 const SEED = 'data/articles/000_3374571737b0a5b7.txt';
 
@@ -69,14 +70,12 @@ describe('parseArticleFile', () => {
     expect(many[1].id).toBe('b');
   });
 
-  it('offers the file time as the first-seen date when the article states none', () => {
-    const mtime = new Date('2026-11-24T10:00:00Z');
-    const [undated] = parseArticleFile('x/t.txt', 'Headline\n\nBody.', { mtime });
+  it('leaves an undated article undated (the store gives it a first-seen time); a dated one keeps its date', () => {
+    const [undated] = parseArticleFile('x/t.txt', 'Headline\n\nBody.');
     expect(undated.publishedAt).toBeUndefined();
-    expect(undated.firstSeenAt).toBe(mtime.toISOString());
-    const [dated] = parseArticleFile('x/d.json', JSON.stringify({ title: 'D', published_at: '2026-11-20T08:00:00Z' }), { mtime });
+    expect(undated.firstSeenAt).toBeUndefined();
+    const [dated] = parseArticleFile('x/d.json', JSON.stringify({ title: 'D', published_at: '2026-11-20T08:00:00Z' }));
     expect(dated.publishedAt).toBe('2026-11-20T08:00:00.000Z');
-    expect(dated.firstSeenAt).toBeUndefined();
   });
 });
 
@@ -96,7 +95,7 @@ describe('loadArticleFiles', () => {
   let store: SqliteStore;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'newsdesk-files-'));
-    store = openSqliteStore(join(dir, 'db', 'x.db'));
+    store = openSqliteStore(join(dir, 'db', 'x.db'), { now: TEST_CLOCK });
   });
   afterEach(async () => {
     await store.close();
@@ -135,6 +134,26 @@ describe('loadArticleFiles', () => {
     expect(progress.at(-1)).toEqual([4, 4]);
     expect((await store.articles.get('good'))?.priority).toBe('breaking');
     expect((await store.articles.get('good-md'))?.section).toBe('culture');
+  });
+
+  it('an undated file is dated when first seen, on the store clock, never by its modification time, and keeps that date when edited', async () => {
+    let now = Date.parse('2026-11-25T12:00:00Z');
+    const moving = openSqliteStore(join(dir, 'db', 'moving.db'), { now: () => new Date(now) });
+    try {
+      const file = join(dir, 'undated.txt');
+      writeFileSync(file, 'Council meets\n\nThe council met.');
+      utimesSync(file, new Date('2019-03-01T00:00:00Z'), new Date('2019-03-01T00:00:00Z'));
+      await loadArticleFiles(dir, moving.articles);
+      expect((await moving.articles.get('undated'))?.publishedAt).toBe('2026-11-25T12:00:00.000Z');
+      now += 3 * 86_400_000;
+      writeFileSync(file, 'Council meets again\n\nThe council met twice.');
+      await loadArticleFiles(dir, moving.articles);
+      const edited = await moving.articles.get('undated');
+      expect(edited?.title).toBe('Council meets again');
+      expect(edited?.publishedAt).toBe('2026-11-25T12:00:00.000Z');
+    } finally {
+      await moving.close();
+    }
   });
 
   it('loading the same folder twice stores nothing new', async () => {

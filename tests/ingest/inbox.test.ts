@@ -6,6 +6,7 @@ import { watchInbox, type Inbox } from '../../src/ingest/inbox.js';
 import type { UpsertResult } from '../../src/store/types.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
 import { logger } from '../../src/log.js';
+import { TEST_CLOCK } from '../helpers/clock.js';
 
 const quiet = logger.child({}, { level: 'silent' });
 
@@ -28,7 +29,7 @@ const warnings: Array<{ file: string; problem: string }> = [];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'newsdesk-inbox-'));
   inbox = join(dir, 'inbox');
-  store = openSqliteStore(join(dir, 'x.db'));
+  store = openSqliteStore(join(dir, 'x.db'), { now: TEST_CLOCK });
   ingested.length = 0;
   warnings.length = 0;
 });

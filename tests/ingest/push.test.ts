@@ -3,13 +3,14 @@ import { mountIngestApi } from '../../src/ingest/push.js';
 import { logger } from '../../src/log.js';
 import { HttpServer } from '../../src/server/http.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { TEST_CLOCK } from '../helpers/clock.js';
 
 const TOKEN = 'test-ingest-token-0123456789';
 const quiet = logger.child({}, { level: 'silent' });
 
 let http: HttpServer;
 let base: string;
-const sqlite = openSqliteStore(':memory:');
+const sqlite = openSqliteStore(':memory:', { now: TEST_CLOCK });
 const store = sqlite.articles;
 /** Answers are checked field by field. */
 const json = (res: Response): Promise<any> => res.json();

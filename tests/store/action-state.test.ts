@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createDerivedCache } from '../../src/store/cache.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { SqliteActionStateStore } from '../../src/store/sqlite/action-state.js';
+import { TEST_CLOCK } from '../helpers/clock.js';
 
 describe('SqliteActionStateStore', () => {
-  const store = openSqliteStore(':memory:');
+  const store = openSqliteStore(':memory:', { now: TEST_CLOCK });
   afterEach(() => undefined);
 
   it('stores state under a short key and gives it back', async () => {

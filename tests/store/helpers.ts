@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { openSqliteStore, type OpenSqliteStoreOptions, type SqliteStore } from '../../src/store/sqlite/index.js';
 
 /** A real SQLite file in a fresh temp dir; `cleanup` closes it and removes the dir. */
-export function tempStore(opts: OpenSqliteStoreOptions = {}): SqliteStore & { dir: string; cleanup(): Promise<void> } {
+export function tempStore(opts: Partial<OpenSqliteStoreOptions> = {}): SqliteStore & { dir: string; cleanup(): Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), 'newsdesk-store-'));
-  const store = openSqliteStore(join(dir, 'sub', 'newsdesk.db'), opts);
+  const store = openSqliteStore(join(dir, 'sub', 'newsdesk.db'), { now: () => NOW, ...opts });
   return {
     ...store,
     dir,

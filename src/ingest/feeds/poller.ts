@@ -16,8 +16,8 @@ export interface FeedPollerOptions {
   db: Database;
   logger: Logger;
   fetch?: typeof fetch;
-  /** Milliseconds since the epoch; injected in tests. */
-  now?: () => number;
+  /** The application clock, in milliseconds since the epoch (src/domain/clock.ts). */
+  now: () => number;
   /** 0 ≤ n < 1, for backoff jitter; injected in tests. */
   random?: () => number;
   timeoutMs?: number;
@@ -56,7 +56,7 @@ interface Running {
 const DEFAULTS = { timeoutMs: 20_000, maxBytes: 5 * 1024 * 1024, hostGapMs: 2_000, userAgent: 'Newsdesk feed poller (+https://github.com/newsdesk)' };
 
 export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
-  const now = opts.now ?? Date.now;
+  const now = opts.now;
   const random = opts.random ?? Math.random;
   const doFetch = opts.fetch ?? fetch;
   const settings = { ...DEFAULTS, ...withoutUndefined(opts) };

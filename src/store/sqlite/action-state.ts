@@ -18,7 +18,7 @@ export class SqliteActionStateStore implements ActionStateStore {
   private readonly sweep: Statement;
   private puts = 0;
 
-  constructor(db: Database, private readonly opts: { ttlMs?: number; now?: () => number } = {}) {
+  constructor(db: Database, private readonly opts: { ttlMs?: number; now: () => number }) {
     this.insert = db.prepare('INSERT INTO action_state (key, state, expires_ms) VALUES (?, ?, ?)');
     this.select = db.prepare('SELECT state FROM action_state WHERE key = ? AND expires_ms > ?');
     this.sweep = db.prepare('DELETE FROM action_state WHERE expires_ms <= ?');
@@ -46,6 +46,6 @@ export class SqliteActionStateStore implements ActionStateStore {
   }
 
   private clock(): number {
-    return this.opts.now?.() ?? Date.now();
+    return this.opts.now();
   }
 }

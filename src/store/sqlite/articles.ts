@@ -6,6 +6,7 @@ import { canonicalUrl } from '../canonical.js';
 import { keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, type ArticleRow, type NormalizedArticle } from './article-rows.js';
 import { ArticleSearch } from './article-search.js';
 import { tagsFor } from './fts-query.js';
+import type { Clock } from '../../domain/clock.js';
 
 /** Longest a bulk-load transaction may hold the event loop, in ms (a row already started is finished). */
 const CHUNK_BUDGET_MS = 50;
@@ -14,7 +15,7 @@ export interface SqliteArticleStoreOptions {
   /** Rows per write transaction in upsertMany; between chunks the event loop runs. */
   chunkSize?: number;
   /** The clock, for defaults (published_at) and for recency in ranking. */
-  now?: () => Date;
+  now: Clock;
 }
 
 /**
@@ -32,9 +33,9 @@ export class SqliteArticleStore implements ArticleStore {
   private listsMemo: { sections?: string[]; sources?: string[] } = {};
   private closed = false;
 
-  constructor(private readonly db: Database, opts: SqliteArticleStoreOptions = {}) {
+  constructor(private readonly db: Database, opts: SqliteArticleStoreOptions) {
     this.chunkSize = Math.max(1, opts.chunkSize ?? 2000);
-    this.now = opts.now ?? (() => new Date());
+    this.now = opts.now;
     this.search_ = new ArticleSearch(db, this.now);
     const cols = `id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
       updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at`;

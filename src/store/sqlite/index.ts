@@ -3,6 +3,7 @@ import { openDatabase } from './db.js';
 import type { Migration } from './migrations.js';
 import { SqliteActionStateStore } from './action-state.js';
 import { SqliteArticleStore } from './articles.js';
+import type { Clock } from '../../domain/clock.js';
 
 export { openDatabase, runMigrations, type SqliteDatabase } from './db.js';
 export { migrations, type Migration } from './migrations.js';
@@ -13,7 +14,8 @@ export interface OpenSqliteStoreOptions {
   migrations?: readonly Migration[];
   /** Rows per transaction in bulk loads. */
   chunkSize?: number;
-  now?: () => Date;
+  /** The application clock (src/domain/clock.ts). */
+  now: Clock;
   busyTimeoutMs?: number;
 }
 
@@ -26,10 +28,10 @@ export interface SqliteStore {
 }
 
 /** Opens the file (or `:memory:`), applies every migration, and builds the stores over one connection. */
-export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions = {}): SqliteStore {
+export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): SqliteStore {
   const db = openDatabase(path, { migrations: opts.migrations, busyTimeoutMs: opts.busyTimeoutMs });
   const articles = new SqliteArticleStore(db, { chunkSize: opts.chunkSize, now: opts.now });
-  const actionState = new SqliteActionStateStore(db, { now: opts.now ? () => opts.now!().getTime() : undefined });
+  const actionState = new SqliteActionStateStore(db, { now: () => opts.now().getTime() });
   let closed = false;
   return {
     db,

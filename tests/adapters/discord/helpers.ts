@@ -10,6 +10,7 @@ import type { Services } from '../../../src/core/services.js';
 import type { SqliteStore } from '../../../src/store/sqlite/index.js';
 import { quietLogger, realServices } from '../../helpers/services.js';
 import type { DiscordStandIn } from '../../standins/discord/index.js';
+import { TEST_CLOCK } from '../../helpers/clock.js';
 
 export const quiet = quietLogger;
 
@@ -30,16 +31,18 @@ export interface RealBot {
  * The adapter's port goes into `services.ports` once the adapter has started.
  */
 export async function realBot(): Promise<RealBot> {
-  const { store, services } = await realServices();
+  const now = TEST_CLOCK;
+  const { store, services } = await realServices({ now });
   const alerts = startAlerts({
     db: store.db, articles: store.articles, ports: services.ports, summarizer: services.summarizer, logger: quiet,
-    config: { TIMEZONE: 'UTC' },
+    config: { TIMEZONE: 'UTC' }, now,
   });
   services.alerts = alerts.service;
   const dispatcher = createDispatcher({
     commands: coreCommands(),
     services,
     logger: quiet,
+    now,
     autocompleteSources: alerts.autocompleteSources,
   });
   return {

@@ -75,13 +75,13 @@ export interface TestBot {
 
 /** The real pieces: SQLite in memory, the real commands and dispatcher, alerts, the one HTTP server, the Slack adapter. */
 export async function startTestBot(standIn: SlackStandIn, opts: { socketMode?: boolean; env?: Record<string, string> } = {}): Promise<TestBot> {
-  const store = openSqliteStore(':memory:');
+  const store = openSqliteStore(':memory:', { now: () => NOW });
   const cache = createDerivedCache(300);
   store.articles.onChange(() => cache.clear());
   const ports = new Map<Platform, OutboundPort>();
   const alertsModule = startAlerts({
     db: store.db, articles: store.articles, ports, logger: quiet, config: { TIMEZONE: 'UTC' },
-    summarizer: createSummarizer(),
+    summarizer: createSummarizer(), now: () => NOW,
   });
   const services: Services = {
     articles: store.articles, summarizer: createSummarizer(), cache, actionState: store.actionState, ports, alerts: alertsModule.service,

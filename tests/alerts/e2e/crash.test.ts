@@ -5,6 +5,7 @@ import { SqliteSubscriptions } from '../../../src/store/sqlite/subscriptions.js'
 import { startDiscordStandIn, type DiscordStandIn, type Hold as DiscordHold } from '../../standins/discord/index.js';
 import { startSlackStandIn, type Hold as SlackHold, type SlackStandIn } from '../../standins/slack/index.js';
 import { emptyDataDir, outboxStates, pushArticles, startNewsdeskProcess, until, type NewsdeskProcess } from './process.js';
+import { systemClock } from '../../../src/domain/clock.js';
 
 /**
  * Exactly once across a SIGKILL, with the real process (`tsx src/main.ts`) against both stand-ins.
@@ -33,7 +34,7 @@ describe('exactly once across a SIGKILL mid-fan-out (real process, both stand-in
     slack = await startSlackStandIn({ teams: [{ channels: CHANNELS }] });
     dataDir = emptyDataDir();
     // Subscriptions written into the SQLite file before start, as /alerts subscribe would have left them.
-    const store = openSqliteStore(join(dataDir, 'newsdesk.db'));
+    const store = openSqliteStore(join(dataDir, 'newsdesk.db'), { now: systemClock });
     const subs = new SqliteSubscriptions(store.db);
     const by = { id: 'U1', name: 'Ada' };
     const guild = discord.guilds[0];

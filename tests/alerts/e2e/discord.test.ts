@@ -13,6 +13,7 @@ import { openSqliteStore, type SqliteStore } from '../../../src/store/sqlite/ind
 import { SqliteOutbox } from '../../../src/store/sqlite/outbox.js';
 import { startDiscordStandIn, type DiscordStandIn } from '../../standins/discord/index.js';
 import { quietLogger } from '../harness.js';
+import { systemClock } from '../../../src/domain/clock.js';
 
 /** The alerts pipeline through the real Discord adapter against the strict, rate-limited stand-in. */
 describe('alerts through Discord (stand-in)', () => {
@@ -25,15 +26,15 @@ describe('alerts through Discord (stand-in)', () => {
 
   beforeAll(async () => {
     standIn = await startDiscordStandIn({ guilds: [{ channels: [{ name: 'breaking' }, { name: 'busy' }] }] });
-    store = openSqliteStore(':memory:');
+    store = openSqliteStore(':memory:', { now: systemClock });
     const config = loadConfig({
       DISCORD_TOKEN: standIn.token, DISCORD_APPLICATION_ID: standIn.appId, DISCORD_API_URL: standIn.apiUrl,
       DISCORD_GUILD_ID: standIn.guilds[0].id, DATA_DIR: mkdtempSync(join(tmpdir(), 'newsdesk-alerts-')), LOG_LEVEL: 'silent',
     });
     const services = { articles: store.articles, ports: new Map() } as unknown as Services;
-    adapter = await startDiscord({ config, dispatcher: createDispatcher({ commands: [], services, logger: quietLogger }), logger: quietLogger });
+    adapter = await startDiscord({ config, dispatcher: createDispatcher({ commands: [], services, logger: quietLogger, now: systemClock }), logger: quietLogger });
     const ports = new Map<Platform, OutboundPort>([['discord', adapter.port]]);
-    alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' } });
+    alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: systemClock });
   });
 
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { passThroughEnv } from '../../helpers/process.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -33,7 +34,7 @@ export interface NewsdeskProcess {
 export async function startNewsdeskProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<NewsdeskProcess> {
   const child: ChildProcess = spawn(TSX, ['src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', TIMEZONE: 'UTC', ...env },
+    env: { ...passThroughEnv(), LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', TIMEZONE: 'UTC', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });

@@ -15,6 +15,7 @@ import { SqliteSubscriptions } from '../../../src/store/sqlite/subscriptions.js'
 import { startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../standins/slack/index.js';
 import { quietLogger } from '../harness.js';
 import { slackLimitsFromRules } from '../limits.js';
+import { systemClock } from '../../../src/domain/clock.js';
 
 /** The alerts pipeline through the real Slack adapter (its own WebClient) against the strict, rate-limited stand-in. */
 describe('alerts through Slack (stand-in)', () => {
@@ -37,7 +38,7 @@ describe('alerts through Slack (stand-in)', () => {
       ] }],
       limits: slackLimitsFromRules(),
     });
-    store = openSqliteStore(':memory:');
+    store = openSqliteStore(':memory:', { now: systemClock });
     outbox = new SqliteOutbox(store.db);
     const config = loadConfig({
       SLACK_BOT_TOKEN: standIn.botToken, SLACK_SIGNING_SECRET: standIn.signingSecret, SLACK_API_URL: standIn.apiUrl,
@@ -45,11 +46,11 @@ describe('alerts through Slack (stand-in)', () => {
     });
     const services = { articles: store.articles, ports: new Map() } as unknown as Services;
     adapter = await startSlack({
-      config, dispatcher: createDispatcher({ commands: [], services, logger: quietLogger }), logger: quietLogger, http: new HttpServer(),
+      config, dispatcher: createDispatcher({ commands: [], services, logger: quietLogger, now: systemClock }), logger: quietLogger, http: new HttpServer(),
       retryConfig: { retries: 0 },
     });
     const ports = new Map<Platform, OutboundPort>([['slack', adapter.port]]);
-    alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' } });
+    alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: systemClock });
   });
 
   afterAll(async () => {

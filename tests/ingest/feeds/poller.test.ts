@@ -9,6 +9,7 @@ import { startFeedPoller, type FeedPoller, type FeedPollerOptions } from '../../
 import { openSqliteStore, type SqliteStore } from '../../../src/store/sqlite/index.js';
 import type { ArticleInput } from '../../../src/store/types.js';
 import { rss, startFeedServer, type FeedServer } from './fixtures/feed-server.js';
+import { TEST_CLOCK } from '../../helpers/clock.js';
 
 const T0 = Date.parse('2026-11-25T12:00:00Z');
 const MINUTE = 60_000;
@@ -33,7 +34,7 @@ afterAll(async () => {
 
 /** The real SQLite store (its migrations include 300-feeds); a file when the test restarts on it. */
 function openStore(file = ':memory:'): SqliteStore {
-  const store = openSqliteStore(file === ':memory:' ? file : join(dir, file));
+  const store = openSqliteStore(file === ':memory:' ? file : join(dir, file), { now: TEST_CLOCK });
   stores.push(store);
   return store;
 }
