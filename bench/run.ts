@@ -3,9 +3,10 @@ import { join, resolve } from 'node:path';
 import { formatTable, runSearchBench } from './search.js';
 import { runSummarySpeedBench } from './summary-speed.js';
 import { runFanoutBench } from './fanout.js';
+import { runHostileHtmlBench } from './hostile-html.js';
 
 /**
- * `npm run bench [-- --articles N] [--only search,summary,fanout] [--no-peer]`
+ * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html] [--no-peer]`
  * Every server it talks to is a local stand-in on 127.0.0.1; every loop is bounded.
  */
 function flag(name: string): string | undefined {
@@ -16,7 +17,7 @@ function flag(name: string): string | undefined {
 async function main(): Promise<void> {
   const articles = Number(flag('--articles') ?? 100_000);
   if (!Number.isInteger(articles) || articles < 100) throw new Error('--articles takes a whole number ≥ 100');
-  const only = new Set((flag('--only') ?? 'search,summary,fanout').split(','));
+  const only = new Set((flag('--only') ?? 'search,summary,fanout,hostile-html').split(','));
   const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -35,6 +36,12 @@ async function main(): Promise<void> {
   if (only.has('fanout')) {
     log('\n== Alert fan-out through rate-limited stand-ins ==');
     results.fanout = await runFanoutBench();
+  }
+  if (only.has('hostile-html')) {
+    log('\n== Hostile HTML → text (5 MB each) ==');
+    const r = await runHostileHtmlBench();
+    console.table(r);
+    results.hostileHtml = r;
   }
   results.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   process.stdout.write(`\npeak RSS of this process: ${results.peakRssMb} MB\n`);

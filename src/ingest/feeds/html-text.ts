@@ -1,6 +1,12 @@
+import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import type { TimeSlice } from './time-slice.js';
+
 /**
  * Feed HTML → clean plain text: what a reader would see, paragraphs kept as blank-line breaks.
- * Feed HTML is untrusted and often broken, so this is a tolerant scanner, not a DOM: it never throws.
+ * Feed HTML is untrusted and often broken (or hostile), so this runs htmlparser2's tokenizer, a linear state
+ * machine, and keeps no element stack (its Parser's stack operations are quadratic on deep nesting): text,
+ * tag names and entities are all it needs. Work and output are bounded: the input is fed in chunks, the
+ * text stops at `maxChars`, and the sliced variant gives the event loop a turn between chunks.
  */
 
 const NAMED_ENTITIES: Record<string, string> = {
@@ -21,7 +27,10 @@ const NAMED_ENTITIES: Record<string, string> = {
   yacute: 'ý', yuml: 'ÿ', OElig: 'Œ', oelig: 'œ', Scaron: 'Š', scaron: 'š', Yuml: 'Ÿ', Zcaron: 'Ž', zcaron: 'ž',
 };
 
-/** Decodes named, decimal and hex character references; unknown or malformed ones are left as written. */
+/**
+ * Decodes named, decimal and hex character references in XML text (feed titles already parsed as XML);
+ * unknown or malformed ones are left as written.
+ */
 export function decodeEntities(text: string): string {
   return text.replace(/&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});/g, (whole, ref: string) => {
     if (ref[0] !== '#') return NAMED_ENTITIES[ref] ?? whole;
@@ -35,7 +44,7 @@ export function decodeEntities(text: string): string {
 }
 
 /** Elements whose contents are never reader-visible text. */
-const DROPPED_ELEMENTS = ['script', 'style', 'noscript', 'template', 'iframe', 'object', 'svg', 'math', 'head', 'title'];
+const DROPPED_ELEMENTS = new Set(['script', 'style', 'noscript', 'template', 'iframe', 'object', 'svg', 'math', 'head', 'title', 'textarea', 'xmp', 'noembed', 'noframes']);
 /** Elements that start a new paragraph. */
 const BLOCK_ELEMENTS = new Set([
   'p', 'div', 'section', 'article', 'header', 'footer', 'aside', 'main', 'nav', 'blockquote', 'pre', 'figure',
@@ -46,47 +55,153 @@ const BLOCK_ELEMENTS = new Set([
 const LINE_ELEMENTS = new Set(['br']);
 const CELL_ELEMENTS = new Set(['td', 'th']);
 
-const PARAGRAPH = '\u0000P\u0000';
-const LINE = '\u0000L\u0000';
+/** An article body's limit (the article schema's): text beyond it is never read. */
+export const MAX_TEXT_CHARS = 200_000;
+/** Titles, authors and categories. */
+export const MAX_LINE_CHARS = 2_000;
+/** Input fed to the tokenizer at a time; the sliced variant may yield between two chunks. */
+const CHUNK_CHARS = 16 * 1024;
+/** A longer tag name is no element we know (`<script<script<script…` is one long name). */
+const MAX_TAG_NAME = 40;
 
-export function htmlToText(html: string): string {
-  if (!html) return '';
-  let s = html;
-  s = s.replace(/<!--[\s\S]*?(-->|$)/g, ' ');
-  s = s.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1');
-  for (const tag of DROPPED_ELEMENTS) {
-    s = s.replace(new RegExp(`<${tag}\\b[^>]*>[\\s\\S]*?(<\\/${tag}\\s*>|$)`, 'gi'), ' ');
-    s = s.replace(new RegExp(`<${tag}\\b[^>]*\\/>`, 'gi'), ' ');
+/** One conversion: the tokenizer's callbacks, building paragraphs of lines with whitespace normalised. */
+class Extraction implements TokenizerCallbacks {
+  private readonly tokenizer = new Tokenizer({ decodeEntities: true }, this);
+  private readonly paragraphs: string[] = [];
+  private lines: string[] = [];
+  private line = '';
+  private read = 0;
+  private size = 0;
+  private openTag = '';
+  /** Open dropped elements; their text is skipped while any is open. */
+  private dropped = new Map<string, number>();
+  private droppedTotal = 0;
+
+  constructor(
+    private readonly html: string,
+    private readonly maxChars: number,
+  ) {}
+
+  /** True when everything is read or enough text was collected. */
+  get done(): boolean {
+    return this.read >= this.html.length || this.size >= this.maxChars;
   }
-  s = s.replace(/<!(?:doctype|DOCTYPE)[^>]*>|<\?[\s\S]*?\?>/g, ' ');
-  // Every remaining tag becomes a paragraph break, a line break, a space or nothing.
-  s = s.replace(/<\/?([A-Za-z][A-Za-z0-9:-]*)\b(?:[^>"']|"[^"]*"|'[^']*')*>/g, (_tag, rawName: string) => {
-    const name = rawName.toLowerCase().replace(/^.*:/, '');
-    if (BLOCK_ELEMENTS.has(name)) return PARAGRAPH;
-    if (LINE_ELEMENTS.has(name)) return LINE;
-    if (CELL_ELEMENTS.has(name)) return ' ';
-    return '';
-  });
-  // A stray '<' that opened no tag stays as text; decoding comes last so '&lt;b&gt;' reads as '<b>', not a tag.
-  s = decodeEntities(s);
-  return normaliseWhitespace(s);
+
+  step(): void {
+    const end = Math.min(this.html.length, this.read + CHUNK_CHARS);
+    this.tokenizer.write(this.html.slice(this.read, end));
+    this.read = end;
+  }
+
+  finish(): string {
+    if (this.size < this.maxChars) this.tokenizer.end();
+    this.breakParagraph();
+    const text = this.paragraphs.join('\n\n');
+    return text.length > this.maxChars ? text.slice(0, this.maxChars).trimEnd() : text;
+  }
+
+  private append(text: string): void {
+    if (this.droppedTotal > 0 || this.size >= this.maxChars) return;
+    this.line += text;
+    this.size += text.length;
+  }
+
+  private breakLine(): void {
+    if (!this.line) return;
+    const line = this.line.replace(/[\s\u00a0\u200b]+/g, ' ').trim();
+    if (line) this.lines.push(line);
+    this.line = '';
+  }
+
+  private breakParagraph(): void {
+    this.breakLine();
+    if (this.lines.length === 0) return;
+    this.paragraphs.push(this.lines.join('\n'));
+    this.lines = [];
+  }
+
+  private nameAt(start: number, end: number): string {
+    if (end - start > MAX_TAG_NAME) return '';
+    const name = this.html.slice(start, end).toLowerCase();
+    const colon = name.lastIndexOf(':');
+    return colon === -1 ? name : name.slice(colon + 1);
+  }
+
+  private element(name: string, opening: boolean, selfClosing: boolean): void {
+    if (DROPPED_ELEMENTS.has(name)) {
+      if (selfClosing) return;
+      const open = this.dropped.get(name) ?? 0;
+      if (opening) {
+        this.dropped.set(name, open + 1);
+        this.droppedTotal += 1;
+      } else if (open > 0) {
+        this.dropped.set(name, open - 1);
+        this.droppedTotal -= 1;
+      }
+      return;
+    }
+    if (this.droppedTotal > 0) return;
+    if (BLOCK_ELEMENTS.has(name)) this.breakParagraph();
+    else if (LINE_ELEMENTS.has(name)) this.breakLine();
+    else if (CELL_ELEMENTS.has(name)) this.append(' ');
+  }
+
+  // Tokenizer callbacks: indices are into the whole input (the tokenizer counts across chunks).
+  ontext(start: number, end: number): void {
+    this.append(this.html.slice(start, end));
+  }
+  ontextentity(codepoint: number): void {
+    this.append(String.fromCodePoint(codepoint));
+  }
+  oncdata(start: number, end: number, offset: number): void {
+    this.append(this.html.slice(start, end - offset));
+  }
+  onopentagname(start: number, end: number): void {
+    this.openTag = this.nameAt(start, end);
+  }
+  onopentagend(): void {
+    this.element(this.openTag, true, false);
+  }
+  onselfclosingtag(): void {
+    this.element(this.openTag, true, true);
+  }
+  onclosetag(start: number, end: number): void {
+    this.element(this.nameAt(start, end), false, false);
+  }
+  onattribdata(): void {}
+  onattribentity(): void {}
+  onattribend(): void {}
+  onattribname(): void {}
+  oncomment(): void {}
+  ondeclaration(): void {}
+  onprocessinginstruction(): void {}
+  onend(): void {}
 }
 
-function normaliseWhitespace(s: string): string {
-  const paragraphs = s
-    .split(PARAGRAPH)
-    .map((p) =>
-      p
-        .split(LINE)
-        .map((line) => line.replace(/[\s\u00a0\u200b]+/g, ' ').trim())
-        .filter(Boolean)
-        .join('\n'),
-    )
-    .filter(Boolean);
-  return paragraphs.join('\n\n');
+/** HTML → text, synchronously: linear, for inputs already bounded in size. */
+export function htmlToText(html: string, maxChars = MAX_TEXT_CHARS): string {
+  if (!html) return '';
+  const x = new Extraction(html, maxChars);
+  while (!x.done) x.step();
+  return x.finish();
+}
+
+/** HTML → text, giving the event loop a turn whenever the slice is used up. */
+export async function htmlToTextSliced(html: string, slice: TimeSlice, maxChars = MAX_TEXT_CHARS): Promise<string> {
+  if (!html) return '';
+  const x = new Extraction(html, maxChars);
+  while (!x.done) {
+    x.step();
+    await slice.checkpoint();
+  }
+  return x.finish();
 }
 
 /** One-line text for titles, authors and categories. */
 export function htmlToLine(html: string): string {
-  return htmlToText(html).replace(/\s+/g, ' ').trim();
+  return htmlToText(html, MAX_LINE_CHARS).replace(/\s+/g, ' ').trim();
+}
+
+export async function htmlToLineSliced(html: string, slice: TimeSlice): Promise<string> {
+  return (await htmlToTextSliced(html, slice, MAX_LINE_CHARS)).replace(/\s+/g, ' ').trim();
 }

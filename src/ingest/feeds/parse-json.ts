@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { parseFeedDate } from './dates.js';
-import { htmlToLine, htmlToText } from './html-text.js';
+import { htmlToLineSliced, htmlToTextSliced, MAX_TEXT_CHARS } from './html-text.js';
 import { resolveLink } from './links.js';
 import { FeedParseError } from './parse-xml.js';
+import type { TimeSlice } from './time-slice.js';
 import type { FeedItem, ParsedFeed } from './types.js';
 
 /** JSON Feed 1.0 and 1.1 (jsonfeed.org): only the fields Newsdesk uses; unknown ones are ignored. */
@@ -36,7 +37,7 @@ const jsonFeed = z
   })
   .loose();
 
-export function parseJsonFeed(text: string, feedUrl: string, now: number): ParsedFeed {
+export async function parseJsonFeed(text: string, feedUrl: string, now: number, slice: TimeSlice): Promise<ParsedFeed> {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -53,19 +54,22 @@ export function parseJsonFeed(text: string, feedUrl: string, now: number): Parse
   // One malformed item is skipped rather than failing the whole feed.
   for (const raw of feed.data.items) {
     const parsed = jsonFeedItem.safeParse(raw);
-    if (parsed.success) items.push(jsonItem(parsed.data, bases, now));
+    if (parsed.success) items.push(await jsonItem(parsed.data, bases, now, slice));
+    await slice.checkpoint();
   }
   return { format: 'json', title: feed.data.title?.trim() ?? '', ttlMinutes: null, items };
 }
 
-function jsonItem(item: z.infer<typeof jsonFeedItem>, bases: Array<string | null>, now: number): FeedItem {
-  const content = item.content_html ? htmlToText(item.content_html) : (item.content_text ?? '').trim();
-  const summary = item.summary?.trim() ?? '';
+async function jsonItem(item: z.infer<typeof jsonFeedItem>, bases: Array<string | null>, now: number, slice: TimeSlice): Promise<FeedItem> {
+  const content = item.content_html
+    ? await htmlToTextSliced(item.content_html, slice)
+    : (item.content_text ?? '').slice(0, MAX_TEXT_CHARS).trim();
+  const summary = item.summary?.slice(0, MAX_TEXT_CHARS).trim() ?? '';
   const authors = item.authors ?? (item.author ? [item.author] : []);
   return {
     guid: item.id.trim() || null,
     link: resolveLink(item.url, ...bases) ?? resolveLink(item.external_url, ...bases),
-    title: htmlToLine(item.title ?? ''),
+    title: await htmlToLineSliced(item.title ?? '', slice),
     summary: content ? summary : '',
     content: content || summary,
     publishedAt: parseFeedDate(item.date_published, now),

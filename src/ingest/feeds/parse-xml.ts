@@ -1,7 +1,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parseFeedDate } from './dates.js';
-import { htmlToLine, htmlToText } from './html-text.js';
+import { htmlToLineSliced, htmlToTextSliced, MAX_LINE_CHARS, MAX_TEXT_CHARS } from './html-text.js';
 import { resolveLink } from './links.js';
+import type { TimeSlice } from './time-slice.js';
 import type { FeedItem, ParsedFeed } from './types.js';
 import { asArray, attr, child, first, isRecord, textOf, unwrapRawXmlText, type XmlNode } from './xml-node.js';
 
@@ -23,7 +24,7 @@ const parser = new XMLParser({
   htmlEntities: false,
 });
 
-export function parseXmlFeed(xml: string, feedUrl: string, now: number): ParsedFeed {
+export async function parseXmlFeed(xml: string, feedUrl: string, now: number, slice: TimeSlice): Promise<ParsedFeed> {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     throw new FeedParseError(`broken XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);
@@ -34,43 +35,51 @@ export function parseXmlFeed(xml: string, feedUrl: string, now: number): ParsedF
   } catch (err) {
     throw new FeedParseError(`broken XML: ${(err as Error).message}`);
   }
-  if (isRecord(doc.rss)) return parseRss(doc.rss, feedUrl, now);
-  if (isRecord(doc.RDF)) return parseRdf(doc.RDF, feedUrl, now);
-  if (isRecord(doc.feed)) return parseAtom(doc.feed, feedUrl, now);
+  // The markup-to-text work per item is where hostile feeds hurt: it runs sliced, yielding to the event loop.
+  await slice.yield();
+  if (isRecord(doc.rss)) return parseRss(doc.rss, feedUrl, now, slice);
+  if (isRecord(doc.RDF)) return parseRdf(doc.RDF, feedUrl, now, slice);
+  if (isRecord(doc.feed)) return parseAtom(doc.feed, feedUrl, now, slice);
   const root = Object.keys(doc).find((k) => !k.startsWith('?')) ?? 'nothing';
   throw new FeedParseError(`not a feed: the document's root is <${root}>, not <rss>, <rdf:RDF> or <feed>`);
 }
 
-function parseRss(rss: Record<string, unknown>, feedUrl: string, now: number): ParsedFeed {
+async function parseRss(rss: Record<string, unknown>, feedUrl: string, now: number, slice: TimeSlice): Promise<ParsedFeed> {
   const channel = first(rss.channel);
   const siteLink = resolveLink(textOf(child(channel, 'link')), feedUrl);
   const ttl = Number.parseInt(textOf(child(channel, 'ttl')), 10);
+  const items: FeedItem[] = [];
+  for (const item of asArray(child(channel, 'item'))) items.push(await rssItem(item, [feedUrl, siteLink], now, slice));
   return {
     format: 'rss',
-    title: htmlToLine(textOf(child(channel, 'title'))),
+    title: await htmlToLineSliced(textOf(child(channel, 'title')), slice),
     ttlMinutes: Number.isFinite(ttl) && ttl > 0 ? ttl : null,
-    items: asArray(child(channel, 'item')).map((item) => rssItem(item, [feedUrl, siteLink], now)),
+    items,
   };
 }
 
 /** RSS 2.0 items, and RSS 1.0 items (same element names plus rdf:about and Dublin Core). */
-function rssItem(item: XmlNode, bases: Array<string | null>, now: number): FeedItem {
-  const description = htmlToText(textOf(child(item, 'description')));
-  const encoded = htmlToText(textOf(child(item, 'encoded')));
+async function rssItem(item: XmlNode, bases: Array<string | null>, now: number, slice: TimeSlice): Promise<FeedItem> {
+  const line = (html: string) => htmlToLineSliced(html, slice);
+  const description = await htmlToTextSliced(textOf(child(item, 'description')), slice);
+  const encoded = await htmlToTextSliced(textOf(child(item, 'encoded')), slice);
+  const categories: string[] = [];
+  for (const c of [...asArray(child(item, 'category')), ...asArray(child(item, 'subject'))]) {
+    const text = await line(textOf(c));
+    if (text) categories.push(text);
+  }
   const guid = textOf(child(item, 'guid')).trim() || attr(item, 'about')?.trim() || null;
   const permalinkGuid = guid && attr(child(item, 'guid'), 'isPermaLink') !== 'false' ? guid : null;
   return {
     guid,
     link: resolveLink(textOf(child(item, 'link')), ...bases) ?? resolveLink(permalinkGuid, ...bases),
-    title: htmlToLine(textOf(child(item, 'title'))),
+    title: await line(textOf(child(item, 'title'))),
     summary: encoded ? description : '',
     content: encoded || description,
     publishedAt: parseFeedDate(textOf(child(item, 'pubDate')) || textOf(child(item, 'date')), now),
     updatedAt: parseFeedDate(textOf(child(item, 'modified')) || textOf(child(item, 'updated')), now),
-    categories: [...asArray(child(item, 'category')), ...asArray(child(item, 'subject'))]
-      .map((c) => htmlToLine(textOf(c)))
-      .filter(Boolean),
-    author: htmlToLine(textOf(child(item, 'creator')) || textOf(child(item, 'author'))),
+    categories,
+    author: await line(textOf(child(item, 'creator')) || textOf(child(item, 'author'))),
     imageUrl: rssImage(item, bases),
   };
 }
@@ -89,41 +98,40 @@ function rssImage(item: XmlNode, bases: Array<string | null>): string | null {
   return null;
 }
 
-function parseRdf(rdf: Record<string, unknown>, feedUrl: string, now: number): ParsedFeed {
+async function parseRdf(rdf: Record<string, unknown>, feedUrl: string, now: number, slice: TimeSlice): Promise<ParsedFeed> {
   const channel = first(rdf.channel);
   const siteLink = resolveLink(textOf(child(channel, 'link')), feedUrl);
   // RSS 1.0 puts items beside the channel, not inside it.
-  return {
-    format: 'rdf',
-    title: htmlToLine(textOf(child(channel, 'title'))),
-    ttlMinutes: null,
-    items: asArray(rdf.item).map((item) => rssItem(item, [feedUrl, siteLink], now)),
-  };
+  const items: FeedItem[] = [];
+  for (const item of asArray(rdf.item)) items.push(await rssItem(item, [feedUrl, siteLink], now, slice));
+  return { format: 'rdf', title: await htmlToLineSliced(textOf(child(channel, 'title')), slice), ttlMinutes: null, items };
 }
 
-function parseAtom(feed: Record<string, unknown>, feedUrl: string, now: number): ParsedFeed {
+async function parseAtom(feed: Record<string, unknown>, feedUrl: string, now: number, slice: TimeSlice): Promise<ParsedFeed> {
   const feedBase = resolveLink(attr(feed, 'base'), feedUrl) ?? feedUrl;
-  return {
-    format: 'atom',
-    title: atomText(feed.title),
-    ttlMinutes: null,
-    items: asArray(feed.entry).map((entry) => atomEntry(entry, feedBase, now)),
-  };
+  const items: FeedItem[] = [];
+  for (const entry of asArray(feed.entry)) items.push(await atomEntry(entry, feedBase, now, slice));
+  return { format: 'atom', title: await atomText(feed.title, slice), ttlMinutes: null, items };
 }
 
-function atomEntry(entry: XmlNode, feedBase: string, now: number): FeedItem {
+async function atomEntry(entry: XmlNode, feedBase: string, now: number, slice: TimeSlice): Promise<FeedItem> {
   const base = resolveLink(attr(entry, 'base'), feedBase) ?? feedBase;
   const links = asArray(child(entry, 'link'));
   const alternate =
     links.find((l) => (attr(l, 'rel') ?? 'alternate') === 'alternate' && !attr(l, 'type')?.startsWith('image')) ??
     links.find((l) => !attr(l, 'rel'));
   const image = links.find((l) => attr(l, 'rel') === 'enclosure' && attr(l, 'type')?.startsWith('image/'));
-  const content = atomText(child(entry, 'content'), 'block');
-  const summary = atomText(child(entry, 'summary'), 'block');
+  const content = await atomText(child(entry, 'content'), slice, 'block');
+  const summary = await atomText(child(entry, 'summary'), slice, 'block');
+  const authors: string[] = [];
+  for (const a of asArray(child(entry, 'author'))) {
+    const name = await htmlToLineSliced(textOf(child(a, 'name')) || textOf(a), slice);
+    if (name) authors.push(name);
+  }
   return {
     guid: textOf(child(entry, 'id')).trim() || null,
     link: resolveLink(attr(alternate, 'href'), base),
-    title: atomText(child(entry, 'title')),
+    title: await atomText(child(entry, 'title'), slice),
     summary: content ? summary : '',
     content: content || summary,
     publishedAt: parseFeedDate(textOf(child(entry, 'published')) || textOf(child(entry, 'issued')), now),
@@ -131,23 +139,22 @@ function atomEntry(entry: XmlNode, feedBase: string, now: number): FeedItem {
     categories: asArray(child(entry, 'category'))
       .map((c) => (attr(c, 'label') ?? attr(c, 'term') ?? textOf(c)).trim())
       .filter(Boolean),
-    author: asArray(child(entry, 'author'))
-      .map((a) => htmlToLine(textOf(child(a, 'name')) || textOf(a)))
-      .filter(Boolean)
-      .join(', '),
+    author: authors.join(', '),
     imageUrl: image ? resolveLink(attr(image, 'href'), base) : null,
   };
 }
 
 /** Atom text constructs: type text (plain), html (escaped markup) or xhtml (inline markup in a div). */
-function atomText(node: XmlNode, shape: 'line' | 'block' = 'line'): string {
+async function atomText(node: XmlNode, slice: TimeSlice, shape: 'line' | 'block' = 'line'): Promise<string> {
   if (node === undefined) return '';
   const type = (attr(node, 'type') ?? 'text').toLowerCase();
   const raw = textOf(node);
-  const asText = shape === 'line' ? htmlToLine : htmlToText;
+  const asText = (html: string) => (shape === 'line' ? htmlToLineSliced(html, slice) : htmlToTextSliced(html, slice));
   if (type === 'xhtml') return asText(raw);
   // content and summary (the blocks) arrive raw, as stop nodes; titles were already entity-decoded.
   const decoded = shape === 'block' ? unwrapRawXmlText(raw) : raw;
   if (type === 'html' || type === 'text/html') return asText(decoded);
-  return shape === 'line' ? decoded.replace(/\s+/g, ' ').trim() : decoded.replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
+  await slice.checkpoint();
+  const plain = decoded.slice(0, shape === 'line' ? MAX_LINE_CHARS : MAX_TEXT_CHARS);
+  return shape === 'line' ? plain.replace(/\s+/g, ' ').trim() : plain.replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
 }

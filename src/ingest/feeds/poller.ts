@@ -124,7 +124,7 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
       const result: PollResult = { status: res.status, created: 0, updated: 0, unchanged: 0, quiet: false };
       let ttlMinutes: number | null = null;
       if (res.status === 'ok') {
-        const parsed = parseFeed(res.body, feed.url, attemptAt);
+        const parsed = await parseFeed(res.body, feed.url, attemptAt);
         ttlMinutes = parsed.ttlMinutes;
         const seenAt = (id: string) => {
           const ms = stateStore.firstSeen(feed.id, id);

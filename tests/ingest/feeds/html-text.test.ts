@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEntities, htmlToText } from '../../../src/ingest/feeds/html-text.js';
+import { decodeEntities, htmlToLine, htmlToText, htmlToTextSliced } from '../../../src/ingest/feeds/html-text.js';
+import { TimeSlice } from '../../../src/ingest/feeds/time-slice.js';
 import { parseFeedDate } from '../../../src/ingest/feeds/dates.js';
 
 describe('htmlToText', () => {
@@ -29,6 +30,49 @@ describe('htmlToText', () => {
     expect(htmlToText('<img alt="a > b" src="x.png">caption')).toBe('caption');
     expect(htmlToText('')).toBe('');
   });
+});
+
+describe('hostile HTML', () => {
+  // 300 KB each: regular expressions over unclosed tags took minutes here; a linear reader takes milliseconds.
+  // The timeout is generous on purpose: the assertion is the output, not the time.
+  const SIZE = 300 * 1024;
+  const fill = (unit: string) => unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE);
+  it.each([
+    ['unclosed <script', `<p>Lead</p>${fill('<script')}`, 'Lead'],
+    ['unclosed <script> with text', `<p>Lead</p>${fill('<script>x')}`, 'Lead'],
+    ['unclosed <style', `<p>Lead</p>${fill('<style ')}`, 'Lead'],
+    ['deep nesting and stray closing tags', `${fill('<div>')}deep${fill('</b>')}`, 'deep'],
+    ['an attribute never closed', `<p>Lead</p><a href="${fill('<a href="')}`, 'Lead'],
+    ['an unterminated comment', `Lead${fill('<!--')}`, 'Lead'],
+    ['nested CDATA openers', `Lead${fill('<![CDATA[')}`, 'Lead'],
+    ['one endless tag name', `Lead<${fill('a')}`, 'Lead'],
+    ['unclosed <svg>', `Lead${fill('<svg>')}`, 'Lead'],
+  ])('reads %s as a reader would', (_name, html, expected) => {
+    expect(htmlToText(html)).toBe(expected);
+  }, 20_000);
+
+  it('stops at the article body limit, and titles at a line', () => {
+    const long = htmlToText(`<p>${'word '.repeat(100_000)}</p>`);
+    expect(long.length).toBeLessThanOrEqual(200_000);
+    expect(long.startsWith('word word')).toBe(true);
+    expect(htmlToLine(`<b>${'x'.repeat(50_000)}</b>`).length).toBeLessThanOrEqual(2_000);
+  });
+
+  it('the sliced reader gives the event loop a turn between chunks of a long item, with the same text', async () => {
+    const html = `<p>Lead</p>${fill('<script')}`;
+    let turns = 0;
+    let beating = true;
+    const beat = () => {
+      turns += 1;
+      if (beating) setImmediate(beat);
+    };
+    setImmediate(beat);
+    // A zero budget yields at every checkpoint: 300 KB is about 19 chunks of 16 KB.
+    const text = await htmlToTextSliced(html, new TimeSlice(0));
+    beating = false;
+    expect(text).toBe('Lead');
+    expect(turns).toBeGreaterThanOrEqual(15);
+  }, 20_000);
 });
 
 describe('parseFeedDate', () => {

@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FeedParseError, parseFeed } from '../../../src/ingest/feeds/parse.js';
+import { TimeSlice } from '../../../src/ingest/feeds/time-slice.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const NOW = Date.parse('2026-11-25T12:00:00Z');
+const rss2 = await parseFeed(fixture('rss2-cdata.xml'), 'https://wire.example.com/rss.xml', NOW);
+const atom = await parseFeed(fixture('atom-xhtml.xml'), 'https://blog.example.org/atom.xml', NOW);
+const rdf = await parseFeed(fixture('rdf.xml'), 'https://science.example.com/rss', NOW);
+const jsonFeed = await parseFeed(fixture('feed.json'), 'https://council.example.net/feed.json', NOW);
 
 describe('RSS 2.0', () => {
-  const feed = parseFeed(fixture('rss2-cdata.xml'), 'https://wire.example.com/rss.xml', NOW);
+  const feed = rss2;
   const [breaking, budget, , undated] = feed.items;
 
   it('reads the channel, its ttl and every item', () => {
@@ -52,7 +57,7 @@ describe('RSS 2.0', () => {
 });
 
 describe('Atom 1.0', () => {
-  const feed = parseFeed(fixture('atom-xhtml.xml'), 'https://blog.example.org/atom.xml', NOW);
+  const feed = atom;
   const [election, plain] = feed.items;
 
   it('renders xhtml content as text and keeps html summaries as the teaser', () => {
@@ -85,7 +90,7 @@ describe('Atom 1.0', () => {
 });
 
 describe('RSS 1.0 / RDF', () => {
-  const feed = parseFeed(fixture('rdf.xml'), 'https://science.example.com/rss', NOW);
+  const feed = rdf;
 
   it('reads items beside the channel with Dublin Core dates, authors and subjects', () => {
     expect(feed.format).toBe('rdf');
@@ -103,7 +108,7 @@ describe('RSS 1.0 / RDF', () => {
 });
 
 describe('JSON Feed 1.1', () => {
-  const feed = parseFeed(fixture('feed.json'), 'https://council.example.net/feed.json', NOW);
+  const feed = jsonFeed;
 
   it('reads items, resolves relative urls, and skips an item without an id instead of failing', () => {
     expect(feed.format).toBe('json');
@@ -122,14 +127,36 @@ describe('JSON Feed 1.1', () => {
 });
 
 describe('broken input', () => {
-  it('throws a FeedParseError naming the line for broken XML', () => {
-    expect(() => parseFeed(fixture('broken.xml'), 'https://x.example/', NOW)).toThrow(FeedParseError);
-    expect(() => parseFeed(fixture('broken.xml'), 'https://x.example/', NOW)).toThrow(/broken XML at line \d+/);
+  it('throws a FeedParseError naming the line for broken XML', async () => {
+    await expect(parseFeed(fixture('broken.xml'), 'https://x.example/', NOW)).rejects.toThrow(FeedParseError);
+    await expect(parseFeed(fixture('broken.xml'), 'https://x.example/', NOW)).rejects.toThrow(/broken XML at line \d+/);
   });
 
-  it('refuses well-formed XML that is not a feed, and JSON that is not a JSON Feed', () => {
-    expect(() => parseFeed('<html><body>Not found</body></html>', 'https://x.example/', NOW)).toThrow(/root is <html>/);
-    expect(() => parseFeed('{"items": []}', 'https://x.example/', NOW)).toThrow(/not a JSON Feed: version/);
-    expect(() => parseFeed('{"items": [', 'https://x.example/', NOW)).toThrow(/broken JSON/);
+  it('refuses well-formed XML that is not a feed, and JSON that is not a JSON Feed', async () => {
+    await expect(parseFeed('<html><body>Not found</body></html>', 'https://x.example/', NOW)).rejects.toThrow(/root is <html>/);
+    await expect(parseFeed('{"items": []}', 'https://x.example/', NOW)).rejects.toThrow(/not a JSON Feed: version/);
+    await expect(parseFeed('{"items": [', 'https://x.example/', NOW)).rejects.toThrow(/broken JSON/);
   });
+});
+
+describe('hostile feeds', () => {
+  it('an item of hostile HTML is read as text, and the event loop gets turns while it is read', async () => {
+    const hostile = `&lt;p&gt;Lead paragraph&lt;/p&gt;${'&lt;script'.repeat(40_000)}`;
+    const xml = `<?xml version="1.0"?><rss version="2.0"><channel><title>Hostile</title>
+      <item><guid>h1</guid><title>Hostile item</title><description>${hostile}</description></item>
+      <item><guid>h2</guid><title>Next item</title><description>&lt;p&gt;Fine&lt;/p&gt;</description></item>
+    </channel></rss>`;
+    let turns = 0;
+    let beating = true;
+    const beat = () => {
+      turns += 1;
+      if (beating) setImmediate(beat);
+    };
+    setImmediate(beat);
+    // A zero budget yields at every checkpoint, so the count of turns does not depend on this machine's speed.
+    const feed = await parseFeed(xml, 'https://hostile.example/rss', NOW, new TimeSlice(0));
+    beating = false;
+    expect(feed.items.map((i) => [i.title, i.content])).toEqual([['Hostile item', 'Lead paragraph'], ['Next item', 'Fine']]);
+    expect(turns).toBeGreaterThanOrEqual(10);
+  }, 30_000);
 });
