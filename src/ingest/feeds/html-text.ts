@@ -1,4 +1,5 @@
 import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import { TextBuffer } from './text-buffer.js';
 import type { TimeSlice } from './time-slice.js';
 
 /**
@@ -69,7 +70,7 @@ class Extraction implements TokenizerCallbacks {
   private readonly tokenizer = new Tokenizer({ decodeEntities: true }, this);
   private readonly paragraphs: string[] = [];
   private lines: string[] = [];
-  private line = '';
+  private line = new TextBuffer();
   private read = 0;
   private size = 0;
   private openTag = '';
@@ -102,15 +103,15 @@ class Extraction implements TokenizerCallbacks {
 
   private append(text: string): void {
     if (this.droppedTotal > 0 || this.size >= this.maxChars) return;
-    this.line += text;
+    this.line.add(text);
     this.size += text.length;
   }
 
   private breakLine(): void {
-    if (!this.line) return;
-    const line = this.line.replace(/[\s\u00a0\u200b]+/g, ' ').trim();
+    if (this.line.length === 0) return;
+    const line = this.line.toString().replace(/[\s\u00a0\u200b]+/g, ' ').trim();
     if (line) this.lines.push(line);
-    this.line = '';
+    this.line = new TextBuffer();
   }
 
   private breakParagraph(): void {

@@ -1,7 +1,7 @@
 import { decodeEntities } from './html-text.js';
 
 /**
- * Reading fast-xml-parser's output tolerantly: an element may arrive as a string, an object with '#text'
+ * Reading the XML tree (xml-tree.ts) tolerantly: an element may arrive as a string, an object with '#text'
  * and '@_' attributes, or an array when repeated — feeds in the wild mix all three.
  */
 export type XmlNode = unknown;

@@ -159,4 +159,13 @@ describe('hostile feeds', () => {
     expect(feed.items.map((i) => [i.title, i.content])).toEqual([['Hostile item', 'Lead paragraph'], ['Next item', 'Fine']]);
     expect(turns).toBeGreaterThanOrEqual(10);
   }, 30_000);
+
+  it('never expands a DOCTYPE\'s entities (no XXE, no entity bomb) and refuses nesting without end', async () => {
+    const bomb = `<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY x SYSTEM "file:///etc/passwd">]>
+      <rss version="2.0"><channel><title>T</title><item><guid>1</guid><title>&b; &x;</title></item></channel></rss>`;
+    const feed = await parseFeed(bomb, 'https://hostile.example/rss', NOW);
+    expect(feed.items[0].title).not.toMatch(/aaaa|root:/);
+    const deep = `<rss><channel>${'<x>'.repeat(200_000)}</channel></rss>`;
+    await expect(parseFeed(deep, 'https://hostile.example/rss', NOW)).rejects.toThrow(/broken XML at line 1, column \d+: elements nested more than/);
+  }, 30_000);
 });
