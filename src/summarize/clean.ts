@@ -44,18 +44,30 @@ const BYLINE = /^(?:By|BY)\s+(?:[A-Z][\w'’.-]*\s*){1,4}(?:(?:,|and|&)\s*(?:[A-
 
 const CAP_WORD = "[A-Z][A-Za-z'’.\\-]*";
 const CAPS_WORD = "[A-Z][A-Z'’.\\-]{1,}";
-const AGENCY = '\\((?:[A-Z]{2,}[A-Za-z.]*|Reuters|Bloomberg|Xinhua|Kyodo|The Associated Press|[A-Z][a-z]+ (?:News|Press|Wire))\\)';
+/** Agencies that open a dateline without a dash ("London (CNN)The …"). */
+const KNOWN_AGENCY =
+  '\\((?:CNN|AP|AFP|UPI|EFE|DPA|ANSA|PA|BBC|PTI|IANS|ANI|TASS|RIA|CNS|RNS|CBC|NPR|AAP|KCNA|Reuters|Bloomberg|Xinhua|Kyodo|Yonhap|Interfax|The Associated Press|[A-Z][a-z]+ (?:News|Press|Wire))\\)';
+/**
+ * Any other bracketed acronym is an agency only with a dash after it or glued to the first word ("(WIRED)Screens"):
+ * in "The Karachi Stock Exchange (KSE) has recorded…" it names the subject.
+ */
+const OTHER_AGENCY = '\\([A-Z]{2,}[A-Za-z.]*\\)';
 const DASH = '\\s*(?:--|[—–-])\\s*';
+/** What follows a dateline opens a sentence: never a lowercase word. */
+const SENTENCE_FOLLOWS = '(?![\\s]*\\p{Ll})';
 /**
  * Datelines open a story: "LONDON (Reuters) -", "WASHINGTON —", "PARIS, France (CNN) --", "(CNN)", "(AP) —".
  * Before a dash the place must be in capitals, so "Obama - the man" is never taken for one; before an agency
  * in brackets ("London (CNN)", "Kuala Lumpur, Malaysia (CNN)") the agency is evidence enough.
  */
+const PLACE = `(?:${CAP_WORD}(?:\\s+${CAP_WORD}){0,3}(?:,\\s*${CAP_WORD}(?:\\s+${CAP_WORD}){0,2})?\\s*)?`;
 const DATELINE = new RegExp(
   `^(?:` +
-    `(?:${CAP_WORD}(?:\\s+${CAP_WORD}){0,3}(?:,\\s*${CAP_WORD}(?:\\s+${CAP_WORD}){0,2})?\\s*)?${AGENCY}(?:${DASH})?` +
+    `${PLACE}${KNOWN_AGENCY}(?:${DASH})?${SENTENCE_FOLLOWS}` +
+    `|${PLACE}${OTHER_AGENCY}(?:${DASH}|(?=["“]?\\p{Lu}))${SENTENCE_FOLLOWS}` +
     `|${CAPS_WORD}(?:\\s+${CAPS_WORD})*(?:,\\s*${CAP_WORD}(?:\\s+${CAP_WORD}){0,2})?${DASH}` +
   `)\\s*`,
+  'u',
 );
 
 /** An inline byline before a dateline: "By JANE DOE, Reuters LONDON (Reuters) - …". */
@@ -63,6 +75,18 @@ const BYLINE_PREFIX = /^(?:By|BY)\s+(?:[A-Z][\w'’.-]*,?\s+){1,5}?(?=[A-Z]{2,}[
 
 /** Photo credits inside a paragraph: "(Getty Images)", "(AP Photo/Jane Doe)", "(Photo: Reuters)". */
 const INLINE_CREDIT = /\s*\((?:[^()]{0,40}getty images|ap photo[^()]{0,40}|photo(?:graph)?(?: by|:)[^()]{0,40}|image(?: by|:)[^()]{0,40}|file photo)\)/gi;
+
+/**
+ * A photo caption set as a line of its own in tabloid copy: a short label, a colon, then a description with no
+ * full stop ("Pictured: the harbour at dawn", "Back in court: Jane Doe leaves on Monday").
+ */
+const CAPTION_LINE = /^(?:[A-Z][\w'’-]*)(?: [\w'’-]+){0,3}:\s+[^.!?]*$/;
+
+/**
+ * Page copy flattened to one line marks its lost line breaks with a full stop after a space ("… on Sunday .
+ * Police said …"): prose never puts a space before its full stop, so it is a line break.
+ */
+const FLATTENED_BREAK = /\s+\.(?=\s|$)/g;
 
 /** Kickers publishers put above a headline. */
 const KICKER = /^(?:breaking(?: news)?|exclusive|live|developing|update[d]?|just in|analysis|opinion|watch|video|news)[:!]?$/i;
@@ -104,6 +128,8 @@ export function cleanParagraphs(body: string, opts: CleanOptions = {}): string[]
   const lines = decodeEntities(body)
     .replace(/<[^>]{1,200}>/g, ' ')
     .replace(/\r\n?/g, '\n')
+    .replace(/(^|\n)\s*(By|BY) \.\s+/g, '$1$2 ') // "By . Jane Doe ." is a flattened byline
+    .replace(FLATTENED_BREAK, '\n')
     .split(/\n/)
     .map((l) => l.replace(/[\s\u00a0\u200b]+/g, ' ').trim());
 
@@ -112,7 +138,7 @@ export function cleanParagraphs(body: string, opts: CleanOptions = {}): string[]
   let seenProse = false;
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i];
-    if (!line || isFurnitureLine(line)) continue;
+    if (!line || isFurnitureLine(line) || CAPTION_LINE.test(line)) continue;
     const norm = normalizeForCompare(line);
     if (headings.has(norm)) continue;
     if (!seenProse) {

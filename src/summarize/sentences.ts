@@ -75,8 +75,17 @@ function isBoundary(text: string, stopIndex: number, terminator: string, closers
   return true;
 }
 
+/**
+ * Paragraphs joined without a space ("in 1993.Mrs Fergus said"), as scraped copy often arrives: a stop right
+ * after a lowercase word or a number, then a capitalised word, is a boundary. "U.S.A", "Node.js" and
+ * "bbc.co.uk" do not match (a lone capital before the stop, or lowercase after it).
+ */
+const GLUED = /(?<=[\p{Ll}\p{N}]{2}[.!?]["”’')\]]?)(?=["“‘']?\p{Lu}[\p{Ll}'’])/gu;
+
 /** Split one line of prose into sentences. */
-function splitLine(line: string): string[] {
+function splitLine(joined: string): string[] {
+  const line = joined.replace(GLUED, (_, at: number) =>
+    TITLES.has(wordBefore(joined, joined.slice(0, at).search(/[.!?]["”’')\]]?$/)).toLowerCase()) ? '' : ' ');
   const out: string[] = [];
   let start = 0;
   BOUNDARY.lastIndex = 0;

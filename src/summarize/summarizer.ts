@@ -2,7 +2,10 @@ import type { Article } from '../store/types.js';
 import { cleanParagraphs, normalizeForCompare } from './clean.js';
 import { splitSentences } from './sentences.js';
 import { contentTerms, words } from './terms.js';
+import { pickTldr } from './tldr.js';
 import type { Summarizer } from './types.js';
+
+export { dropTrailingClause } from './tldr.js';
 
 /**
  * Extractive summarizer: score each sentence by signals that hold across newsrooms, then pick greedily
@@ -64,12 +67,14 @@ export interface Scored {
   score: number;
 }
 
-const TLDR_MAX_WORDS = 30;
 const MIN_WORDS = 5;
 const DANGLING_OPENER = /^["“‘']?(?:he|she|it|they|this|that|these|those|but|and|so|also|however|meanwhile|there)\b/i;
 /** Prompts that survive line-level clean-up because they sit inside a paragraph. */
 const INLINE_FURNITURE =
-  /\b(?:read more|click here|scroll down|sign up for|subscribe to|follow us on|advertisement|image caption|all rights reserved)\b/i;
+  /\b(?:read more|see more|click here|scroll down|sign up for|subscribe to|follow us on|advertisement|image caption|all rights reserved)\b/i;
+/** House notices about the coverage itself ("Sportsmail will be providing you with live coverage…"). */
+const HOUSE_NOTICE =
+  /\b(?:will be (?:providing|bringing|giving) (?:you|readers)|(?:stay|keep) (?:tuned|with us)|follow (?:all )?(?:the|our) (?:live )?(?:action|coverage|updates)|contributed to this report|for the latest|(?:join|follow) us (?:here|live|from)|refresh (?:this|the) page)\b/i;
 
 function norm(v: Vec): number {
   let s = 0;
@@ -96,7 +101,7 @@ function termCounts(terms: string[]): Vec {
 
 function isSelectable(text: string, wordCount: number, title: string): boolean {
   if (wordCount < MIN_WORDS) return false;
-  if (INLINE_FURNITURE.test(text)) return false;
+  if (INLINE_FURNITURE.test(text) || HOUSE_NOTICE.test(text)) return false;
   // A line without a terminator is a heading or a caption unless it is long enough to be prose.
   if (!/[.!?…]["”’')\]]*$/.test(text) && wordCount < 12) return false;
   return !title || normalizeForCompare(text) !== title;
@@ -192,43 +197,12 @@ export function selectSentences(scored: Scored[], count: number, w: SummarizerWe
   return picked.sort((a, b) => a.index - b.index);
 }
 
-/** Words as a reader counts them on screen (a dash between spaces counts too, to stay on the safe side). */
-const spacedWords = (text: string) => text.split(/\s+/).filter(Boolean).length;
-
 /** The first k sentences we could pick: Lead-k after our clean-up, to tell "chose the lead" from "chose". */
 export function leadSentences(article: ArticleText, k: number): string[] {
   return scoreSentences(article)
     .filter((s) => s.selectable)
     .slice(0, k)
     .map((s) => s.text);
-}
-
-/** Cut a long sentence at the last clause boundary within the word budget, marked with an ellipsis. */
-function clauseCut(text: string, maxWords: number): string {
-  const tokens = text.split(/\s+/).slice(0, maxWords);
-  for (let i = tokens.length - 1; i >= Math.min(6, tokens.length - 1); i--) {
-    if (/[,;:]$/.test(tokens[i]) || tokens[i + 1] === '—' || tokens[i + 1] === '–') {
-      return `${tokens.slice(0, i + 1).join(' ').replace(/[,;:]$/, '')}…`;
-    }
-  }
-  return `${tokens.join(' ').replace(/[,;:.]$/, '')}…`;
-}
-
-/**
- * A sentence without its trailing non-restrictive clause (", underscoring …", ", according to …",
- * ", which …") is still a complete sentence, and often the one-line version an editor would write.
- */
-const TRAILING_CLAUSE = /,\s+(?:[a-z]+ing|according to|which|who|while|whereas|despite|amid|as|after|before)\b[^,;:"“”]*([.!?])["”’]?$/;
-
-export function dropTrailingClause(text: string): string | null {
-  const m = TRAILING_CLAUSE.exec(text);
-  if (!m || /["“”]/.test(text.slice(m.index))) return null;
-  const kept = text.slice(0, m.index).trim();
-  // Unbalanced quotes or brackets mean the clause was inside them; keep the sentence whole.
-  if ((kept.match(/["“”]/g) ?? []).length % 2 || (kept.match(/\(/g) ?? []).length !== (kept.match(/\)/g) ?? []).length) {
-    return null;
-  }
-  return words(kept).length >= 8 ? `${kept}${m[1]}` : null;
 }
 
 export function createSummarizer(weights: Partial<SummarizerWeights> = {}): Summarizer {
@@ -239,25 +213,7 @@ export function createSummarizer(weights: Partial<SummarizerWeights> = {}): Summ
       return selectSentences(scoreSentences(article, w), count, w).map((s) => s.text);
     },
     tldr(article) {
-      const scored = scoreSentences(article, w).filter((s) => s.selectable);
-      const title = normalizeForCompare(article.title ?? '');
-      // Each sentence, and the same sentence without a droppable trailing clause, competes for the line.
-      const options = scored.flatMap((s) => {
-        const short = dropTrailingClause(s.text);
-        const own = { text: s.text, words: spacedWords(s.text), score: s.score, index: s.index };
-        return short ? [own, { text: short, words: spacedWords(short), score: s.score * 0.95, index: s.index }] : [own];
-      });
-      const byScore = options
-        .filter((o) => normalizeForCompare(o.text) !== title)
-        .sort((a, b) => b.score - a.score || a.index - b.index);
-      const fits = byScore.find((o) => o.words <= TLDR_MAX_WORDS);
-      if (fits) return fits.text;
-      if (byScore.length) return clauseCut(byScore[0].text, TLDR_MAX_WORDS);
-      const dek = (article.dek ?? '').trim();
-      if (dek && normalizeForCompare(dek) !== title) {
-        return spacedWords(dek) <= TLDR_MAX_WORDS ? dek : clauseCut(dek, TLDR_MAX_WORDS);
-      }
-      return '';
+      return pickTldr(article, scoreSentences(article, w));
     },
   };
 }

@@ -1,0 +1,95 @@
+import type { Article } from '../store/types.js';
+import { normalizeForCompare } from './clean.js';
+import type { Scored } from './summarizer.js';
+import { isWholeSentence, spacedWords, TLDR_MAX_WORDS } from './tldr-form.js';
+import { words } from './terms.js';
+
+/**
+ * The one-line TL;DR: the best-scored sentence that is a whole sentence standing alone (see tldr-form.ts),
+ * or that sentence without a droppable trailing clause. A sentence opening with "And"/"But", a quote whose
+ * other half is in the previous sentence, a caption: none of them can be the line.
+ */
+
+type ArticleText = Pick<Article, 'title' | 'dek' | 'body'>;
+
+/** Connectives after which a comma-separated tail is a non-restrictive clause, not the rest of a list. */
+const CLAUSE_OPENER = /^(?:[a-z]+ing|according to|which|who|while|whereas|despite|amid|as|after|before)\b/;
+const TRAILING_CLAUSE = /,\s+([a-z][^,;:"“”]*)([.!?])["”’]?$/;
+
+/**
+ * A sentence without its trailing non-restrictive clause (", underscoring …", ", according to …",
+ * ", which …") is still a complete sentence, and often the one-line version an editor would write. A list
+ * ("…, gaming, and betting odds.") is not a clause: cutting it would leave the list short.
+ */
+export function dropTrailingClause(text: string): string | null {
+  const m = TRAILING_CLAUSE.exec(text);
+  if (!m || !CLAUSE_OPENER.test(m[1])) return null;
+  const tail = m[1].split(/\s+/);
+  // "gaming and betting odds", "housing or transport": an -ing word joined to the next by and/or is a list item.
+  if (/ing$/.test(tail[0]) && (tail.length < 3 || /^(?:and|or|&)$/.test(tail[1]))) return null;
+  if (/ing$/.test(tail[0]) && /^(?:something|nothing|anything|everything|king|thing|spring|string|ring|ceiling|evening|morning|wedding|building|meeting|funding|housing|clothing|training|spending|ruling|finding|hearing|warning|opening|offering|gaming|betting|painting|setting)$/.test(tail[0])) {
+    return null;
+  }
+  // The sentence before the comma already lists things ("poker, bingo, …"): the tail is its last item.
+  const kept = text.slice(0, m.index).trim();
+  if (/,\s+[^,]{1,30}$/.test(kept) && / (?:and|or) /.test(m[1])) return null;
+  if ((kept.match(/["“”]/g) ?? []).length % 2 || (kept.match(/\(/g) ?? []).length !== (kept.match(/\)/g) ?? []).length) {
+    return null;
+  }
+  return words(kept).length >= 8 ? `${kept}${m[2]}` : null;
+}
+
+/**
+ * "But the council has decided to …" stands alone once the connective goes; "And giving some lip …" does
+ * not (no subject), which the form check then rejects.
+ */
+export function dropLeadingConjunction(text: string): string {
+  const m = /^(?:And|But|So|Or|Yet)\s+(?!,)(\p{Ll})/u.exec(text);
+  if (!m) return text;
+  const rest = text.slice(m[0].length - 1);
+  // Only a clause with its own subject: an article, a pronoun or a name follows.
+  if (!/^(?:the|a|an|this|that|these|those|it|its|he|she|they|we|i|his|her|their|our|there)\b/.test(rest)) return text;
+  return rest[0].toUpperCase() + rest.slice(1);
+}
+
+/** Cut a long sentence before a non-restrictive clause (", which …") within the word budget. */
+function clauseCut(text: string, maxWords: number): string | null {
+  const tokens = text.split(/\s+/).slice(0, maxWords + 1);
+  for (let i = Math.min(tokens.length - 2, maxWords - 1); i >= 3; i--) {
+    if (/,$/.test(tokens[i]) && CLAUSE_OPENER.test(tokens.slice(i + 1, i + 3).join(' '))) {
+      const cut = `${tokens.slice(0, i + 1).join(' ').replace(/,$/, '')}.`;
+      if (isWholeSentence(cut)) return cut;
+    }
+  }
+  return null;
+}
+
+interface Option {
+  text: string;
+  score: number;
+  index: number;
+}
+
+export function pickTldr(article: ArticleText, scored: Scored[]): string {
+  const title = normalizeForCompare(article.title ?? '');
+  const selectable = scored.filter((s) => s.selectable && normalizeForCompare(s.text) !== title);
+  // Each sentence, and the same sentence without a droppable trailing clause, competes for the line.
+  const options: Option[] = selectable.flatMap((s) => {
+    const own = dropLeadingConjunction(s.text);
+    const short = dropTrailingClause(own);
+    const first = { text: own, score: own === s.text ? s.score : s.score * 0.9, index: s.index };
+    return short ? [first, { text: short, score: first.score * 0.95, index: s.index }] : [first];
+  });
+  const byScore = options.sort((a, b) => b.score - a.score || a.index - b.index);
+  const fits = byScore.find((o) => isWholeSentence(o.text));
+  if (fits) return fits.text;
+  const dek = (article.dek ?? '').trim();
+  if (dek && normalizeForCompare(dek) !== title && isWholeSentence(dek)) return dek;
+  // Last resort: the best sentence cut before a clause, still a sentence; else nothing rather than a fragment.
+  for (const o of byScore) {
+    const cut = clauseCut(o.text, TLDR_MAX_WORDS);
+    if (cut) return cut;
+  }
+  if (dek && spacedWords(dek) > TLDR_MAX_WORDS) return clauseCut(dek, TLDR_MAX_WORDS) ?? '';
+  return '';
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { cleanParagraphs } from '../../src/summarize/clean.js';
+import { splitSentences } from '../../src/summarize/sentences.js';
+import { createSummarizer, dropTrailingClause } from '../../src/summarize/summarizer.js';
+
+/** The defects of issue 18, each on a text written for the project in the shape the dev files showed. */
+const summarizer = createSummarizer();
+
+describe('a bracketed acronym after a name is the subject, not a dateline', () => {
+  it('keeps "The Harbour Grain Exchange (HGX) has …" whole', () => {
+    const p = 'The Harbour Grain Exchange (HGX) has recorded its largest one-day fall in wheat futures since 2019.';
+    expect(cleanParagraphs(p)).toEqual([p]);
+    const q = 'Northfield Water Authority (NWA) said on Friday that the reservoir was at 41% of capacity.';
+    expect(cleanParagraphs(q)).toEqual([q]);
+  });
+
+  it('still strips real datelines, with a known agency, a dash, or glued to the first word', () => {
+    const s = 'The ferry resumed service on Monday.';
+    expect(cleanParagraphs(`Harbour City (AP) ${s}`)).toEqual([s]);
+    expect(cleanParagraphs(`(WIRE)${s}`)).toEqual([s]);
+    expect(cleanParagraphs(`OSLO (NTB) - ${s}`)).toEqual([s]);
+  });
+});
+
+describe('tabloid captions and house notices are not key sentences', () => {
+  const body = [
+    'By . Newsdesk Reporter . Back on the water: the restored paddle steamer leaves the quay on Saturday morning .',
+    'The restored paddle steamer Marigold carried its first passengers in forty years on Saturday after a £2million refit funded by the town.',
+    'Volunteers spent six years rebuilding the engine, the boiler and the wooden hull in a shed beside the harbour.',
+    'Harbourside Sport will be providing you with live coverage of the regatta that follows, all afternoon.',
+    'The steamer will sail twice a day until the end of September, and tickets for the first month have sold out.',
+  ].join(' ');
+
+  it('splits flattened copy at " . " and drops the caption line', () => {
+    const paragraphs = cleanParagraphs(body);
+    expect(paragraphs.some((p) => /Back on the water/.test(p))).toBe(false);
+    expect(paragraphs[0].startsWith('The restored paddle steamer Marigold carried')).toBe(true);
+  });
+
+  it('never picks the caption or the coverage notice', () => {
+    const summary = summarizer.summarize({ title: '', dek: '', body }, 3);
+    expect(summary).toHaveLength(3);
+    expect(summary[0]).toMatch(/^The restored paddle steamer Marigold carried/);
+    expect(summary.join(' ')).not.toMatch(/will be providing you|Back on the water|By \./);
+    expect(summarizer.tldr({ title: '', dek: '', body })).toMatch(/^The restored paddle steamer Marigold carried/);
+  });
+});
+
+describe('sentences glued at a paragraph join', () => {
+  it('splits "in 1998.Mrs Hale said" but not "bbc.co.uk" or "Mrs.Hale"', () => {
+    expect(splitSentences('The mill closed in 1998.Mrs Hale said the town never recovered.')).toEqual([
+      'The mill closed in 1998.',
+      'Mrs Hale said the town never recovered.',
+    ]);
+    expect(splitSentences('Details are at harbour.example.org for now.')).toHaveLength(1);
+  });
+});
+
+describe('TL;DR fragments', () => {
+  it('never opens with And/But/Or/So, even when that sentence scores best', () => {
+    const body = [
+      'The festival opened with a parade of lanterns along the river.',
+      'And giving some lip -- like the mayor, who joined the drummers.',
+      'Organisers expect forty thousand visitors over the weekend, twice last year’s number.',
+    ].join(' ');
+    const t = summarizer.tldr({ title: 'Lantern festival opens', dek: '', body });
+    expect(t).not.toMatch(/^(?:And|But|Or|So)\b/);
+    expect(t).toMatch(/^[A-Z]/);
+  });
+
+  it('never answers the second half of a quote split across sentences', () => {
+    const body = [
+      '"I have walked past this corner every day for twenty years.',
+      'Makes my skin crawl even being here," said Ana Ruiz, who lives opposite the closed factory.',
+      'The council will demolish the factory next spring and build forty homes on the site.',
+    ].join(' ');
+    const t = summarizer.tldr({ title: 'Factory to be demolished', dek: '', body });
+    expect(t).toBe('The council will demolish the factory next spring and build forty homes on the site.');
+  });
+
+  it('does not cut a list short as if its last item were a trailing clause', () => {
+    expect(dropTrailingClause('The new app offers live scores, player ratings, gaming, and betting odds.')).toBeNull();
+    expect(dropTrailingClause('The site sells match tickets, scarves and shirts, clothing and betting odds.')).toBeNull();
+    expect(dropTrailingClause('The league approved the new app on Tuesday, giving fans live scores for every match.')).toBe(
+      'The league approved the new app on Tuesday.',
+    );
+  });
+});
