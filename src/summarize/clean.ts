@@ -95,10 +95,17 @@ export function normalizeForCompare(text: string): string {
   return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 }
 
+/** A share widget flattened into the text: "Share this withEmailFacebookMessenger…Copy this link". */
+const SHARE_WIDGET =
+  /^(?:share (?:this|on)(?: with)?\s*)(?:(?:email|facebook|messenger|twitter|x|pinterest|whatsapp|linkedin|reddit|copy (?:this )?link|print)\s*)+/i;
+
+/** Longer than this, a line that opens like a prompt is prose run into it (scraped copy), not a prompt. */
+const FURNITURE_MAX_CHARS = 300;
+
 export function isFurnitureLine(line: string): boolean {
   const t = line.trim();
   if (!t) return true;
-  if (FURNITURE_LINE.some((re) => re.test(t))) return true;
+  if (t.length <= FURNITURE_MAX_CHARS && FURNITURE_LINE.some((re) => re.test(t))) return true;
   return t.length <= 80 && BYLINE.test(t);
 }
 
@@ -137,7 +144,7 @@ export function cleanParagraphs(body: string, opts: CleanOptions = {}): string[]
   const headings = new Set<string>(title ? [title] : []);
   let seenProse = false;
   for (let i = 0; i < lines.length; i++) {
-    let line = lines[i];
+    let line = lines[i].replace(SHARE_WIDGET, '');
     if (!line || isFurnitureLine(line) || CAPTION_LINE.test(line)) continue;
     const norm = normalizeForCompare(line);
     if (headings.has(norm)) continue;

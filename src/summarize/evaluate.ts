@@ -1,13 +1,17 @@
 import { z } from 'zod';
+import { pairedBootstrap, type Interval } from './bootstrap.js';
 import { scoreSummary, type RougeScores } from './rouge.js';
 import { splitSentences } from './sentences.js';
 import { leadSentences } from './summarizer.js';
+import { tldrFaults, type TldrFault } from './tldr-form.js';
 import type { Summarizer } from './types.js';
 
 /**
- * The summary evaluation behind `npm run eval:summary`: our summarizer beside Lead-3 on the same file,
- * ROUGE F1 × 100, how often we merely reproduce the lead, and time per article. Lives here (not in bench/)
- * so tests run the very code path CI runs.
+ * The summary evaluation behind `npm run eval:summary`: our summarizer beside raw Lead-k on the same file,
+ * ROUGE F1 × 100 on the whole file and on its even and odd lines (tune on even, report odd: overfitting
+ * shows as a gap), a paired bootstrap interval of the difference, how often we merely reproduce the lead,
+ * the TL;DR's form and, for files whose references are one sentence, the TL;DR's scores. Lives here (not in
+ * bench/) so tests run the very code path CI runs.
  */
 
 const recordSchema = z.object({
@@ -16,7 +20,7 @@ const recordSchema = z.object({
   reference: z.string().min(1),
   title: z.string().nullish(),
 });
-export type EvalRecord = z.infer<typeof recordSchema>;
+export type EvalRecord = z.infer<typeof recordSchema> & { /** 1-based line in the file. */ line: number };
 
 export function parseJsonl(content: string): EvalRecord[] {
   return content
@@ -26,7 +30,7 @@ export function parseJsonl(content: string): EvalRecord[] {
     .map(({ line, n }) => {
       const parsed = recordSchema.safeParse(JSON.parse(line));
       if (!parsed.success) throw new Error(`line ${n}: ${parsed.error.issues.map((x) => x.message).join('; ')}`);
-      return parsed.data;
+      return { ...parsed.data, line: n };
     });
 }
 
@@ -37,12 +41,34 @@ export interface SystemResult {
   rougeLsum: number;
 }
 
-export interface EvalResult {
+export type SplitName = 'whole' | 'even' | 'odd';
+
+/** One system against its baseline on one part of the file. */
+export interface SplitResult {
+  split: SplitName;
   articles: number;
-  systems: SystemResult[];
-  identicalToLead3: number;
+  ours: SystemResult;
+  baseline: SystemResult;
+  /** Paired bootstrap 95% interval of the per-article R-1 difference (ours − baseline), × 100. */
+  r1Diff: Interval;
+  r2Diff: Interval;
+}
+
+export interface FileResult {
+  articles: number;
+  sentences: number;
+  summary: SplitResult[];
+  /** Lead-k after our clean-up (whole file): what clean-up alone earns. */
+  leadClean: SystemResult;
+  identicalToLead: number;
+  /** TL;DR against raw Lead-1, when every reference is one sentence; null otherwise. */
+  tldr: SplitResult[] | null;
+  tldrViolations: number;
+  tldrFaultCounts: Partial<Record<TldrFault, number>>;
   msMedian: number;
   msP99: number;
+  tldrMsMedian: number;
+  tldrMsP99: number;
 }
 
 /** Lead-k: the first k sentences of the text as published (no clean-up: that is what the baseline is). */
@@ -57,70 +83,89 @@ function percentile(sorted: number[], p: number): number {
 
 function mean(scores: RougeScores[], name: string): SystemResult {
   const avg = (f: (s: RougeScores) => number) => (100 * scores.reduce((t, s) => t + f(s), 0)) / (scores.length || 1);
-  return {
-    name,
-    rouge1: avg((s) => s.rouge1.f1),
-    rouge2: avg((s) => s.rouge2.f1),
-    rougeLsum: avg((s) => s.rougeLsum.f1),
-  };
+  return { name, rouge1: avg((s) => s.rouge1.f1), rouge2: avg((s) => s.rouge2.f1), rougeLsum: avg((s) => s.rougeLsum.f1) };
 }
 
 const sameText = (a: string[], b: string[]) => a.join(' ').replace(/\s+/g, ' ') === b.join(' ').replace(/\s+/g, ' ');
 
-export function evaluate(records: EvalRecord[], summarizer: Summarizer, sentences = 3): EvalResult {
+const SPLITS: Array<[SplitName, (line: number) => boolean]> = [
+  ['whole', () => true],
+  ['even', (line) => line % 2 === 0],
+  ['odd', (line) => line % 2 === 1],
+];
+
+function compare(records: EvalRecord[], ours: RougeScores[], base: RougeScores[], names: [string, string]): SplitResult[] {
+  return SPLITS.map(([split, keep]) => {
+    const idx = records.map((r, i) => (keep(r.line) ? i : -1)).filter((i) => i >= 0);
+    const pick = (xs: RougeScores[]) => idx.map((i) => xs[i]);
+    const f = (xs: RougeScores[], g: (s: RougeScores) => number) => pick(xs).map((s) => 100 * g(s));
+    return {
+      split,
+      articles: idx.length,
+      ours: mean(pick(ours), names[0]),
+      baseline: mean(pick(base), names[1]),
+      r1Diff: pairedBootstrap(f(ours, (s) => s.rouge1.f1), f(base, (s) => s.rouge1.f1)),
+      r2Diff: pairedBootstrap(f(ours, (s) => s.rouge2.f1), f(base, (s) => s.rouge2.f1)),
+    };
+  });
+}
+
+/** A file is scored as TL;DRs too when every reference is a single sentence on a single line. */
+export function oneSentenceReferences(records: EvalRecord[]): boolean {
+  return records.length > 0 && records.every((r) => !r.reference.trim().includes('\n'));
+}
+
+export function evaluate(records: EvalRecord[], summarizer: Summarizer, sentences = 3): FileResult {
   const ours: RougeScores[] = [];
   const lead: RougeScores[] = [];
   const leadClean: RougeScores[] = [];
+  const tldrScores: RougeScores[] = [];
+  const lead1: RougeScores[] = [];
   const times: number[] = [];
+  const tldrTimes: number[] = [];
+  const faults: Partial<Record<TldrFault, number>> = {};
+  let violations = 0;
   let identical = 0;
+  const articles = records.map((r) => ({ title: r.title ?? '', dek: '', body: r.text }));
   // One untimed pass first, so the figures describe a running bot rather than the JIT compiling code paths.
-  for (const r of records) summarizer.summarize({ title: r.title ?? '', dek: '', body: r.text }, sentences);
-  for (const r of records) {
-    const article = { title: r.title ?? '', dek: '', body: r.text };
-    const t0 = performance.now();
+  for (const a of articles) {
+    summarizer.summarize(a, sentences);
+    summarizer.tldr(a);
+  }
+  records.forEach((r, i) => {
+    const article = articles[i];
+    let t0 = performance.now();
     const summary = summarizer.summarize(article, sentences);
     times.push(performance.now() - t0);
-    const baseline = leadK(r.text, sentences);
+    t0 = performance.now();
+    const tldr = summarizer.tldr(article);
+    tldrTimes.push(performance.now() - t0);
+    const found = tldrFaults(tldr);
+    if (found.length) violations++;
+    for (const f of found) faults[f] = (faults[f] ?? 0) + 1;
     // "Identical" means we picked the lead: compared on cleaned text, so a stripped dateline is no difference.
     const cleanedLead = leadSentences(article, sentences);
     if (sameText(summary, cleanedLead)) identical++;
     leadClean.push(scoreSummary(cleanedLead, r.reference));
     ours.push(scoreSummary(summary, r.reference));
-    lead.push(scoreSummary(baseline, r.reference));
-  }
+    lead.push(scoreSummary(leadK(r.text, sentences), r.reference));
+    tldrScores.push(scoreSummary(tldr ? [tldr] : [], r.reference));
+    lead1.push(scoreSummary(leadK(r.text, 1), r.reference));
+  });
   times.sort((a, b) => a - b);
+  tldrTimes.sort((a, b) => a - b);
   return {
     articles: records.length,
-    // The third row separates what clean-up alone earns (datelines, bylines gone) from what selection earns.
-    systems: [
-      mean(ours, `Newsdesk (${sentences} sentences)`),
-      mean(lead, `Lead-${sentences}`),
-      mean(leadClean, `Lead-${sentences} after clean-up`),
-    ],
-    identicalToLead3: identical,
+    sentences,
+    summary: compare(records, ours, lead, [`Newsdesk (${sentences} sentences)`, `Lead-${sentences}`]),
+    leadClean: mean(leadClean, `Lead-${sentences} after clean-up`),
+    identicalToLead: identical,
+    tldr: oneSentenceReferences(records) ? compare(records, tldrScores, lead1, ['Newsdesk TL;DR', 'Lead-1']) : null,
+    tldrViolations: violations,
+    tldrFaultCounts: faults,
     msMedian: percentile(times, 50),
     msP99: percentile(times, 99),
+    tldrMsMedian: percentile(tldrTimes, 50),
+    tldrMsP99: percentile(tldrTimes, 99),
   };
-}
-
-export function formatTable(result: EvalResult): string {
-  const width = Math.max(...result.systems.map((s) => s.name.length), 6);
-  const row = (cells: string[]) => `${cells[0].padEnd(width)}  ${cells.slice(1).map((c) => c.padStart(7)).join('  ')}`;
-  const lines = [
-    `ROUGE F1 × 100 on ${result.articles} articles (Porter-stemmed; R-Lsum over reference lines)`,
-    row(['system', 'R-1', 'R-2', 'R-Lsum']),
-    ...result.systems.map((s) => row([s.name, s.rouge1.toFixed(2), s.rouge2.toFixed(2), s.rougeLsum.toFixed(2)])),
-  ];
-  if (result.systems.length >= 2) {
-    const [a, b] = result.systems;
-    lines.push(
-      row(['Newsdesk − Lead', a.rouge1 - b.rouge1, a.rouge2 - b.rouge2, a.rougeLsum - b.rougeLsum].map((x, i) =>
-        i === 0 ? String(x) : `${(x as number) >= 0 ? '+' : ''}${(x as number).toFixed(2)}`)),
-    );
-  }
-  lines.push(
-    `identical to Lead-3 (same sentences, after clean-up): ${result.identicalToLead3} of ${result.articles}`,
-    `time per article (after a warm-up pass): median ${result.msMedian.toFixed(3)} ms, p99 ${result.msP99.toFixed(3)} ms`,
-  );
-  return lines.join('\n');
 }

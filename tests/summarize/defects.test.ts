@@ -86,3 +86,11 @@ describe('TL;DR fragments', () => {
     );
   });
 });
+
+describe('a share widget run into the first paragraph', () => {
+  it('strips the widget and keeps the prose instead of dropping the whole line as a prompt', () => {
+    const prose = 'The harbour board confirmed the new ferry timetable on Monday. It starts in May.';
+    expect(cleanParagraphs(`Share this withEmailFacebookMessengerTwitterWhatsAppCopy this link${prose}`)).toEqual([prose]);
+    expect(cleanParagraphs('Share this story')).toEqual([]);
+  });
+});
