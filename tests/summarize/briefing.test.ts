@@ -61,7 +61,7 @@ describe('buildBriefing', () => {
     expect(b).toEqual(a);
   });
 
-  it('stays fast on 100,000 candidates, computing TL;DRs only for what it shows', () => {
+  it('handles 100,000 candidates, computing TL;DRs only for what it shows (its time is in the bench, not here)', () => {
     const topics = ['storm', 'election', 'market', 'match', 'court', 'vaccine', 'strike', 'wildfire', 'summit', 'merger'];
     const places = ['Lima', 'Oslo', 'Perth', 'Accra', 'Quito', 'Hanoi', 'Cork', 'Turin', 'Fresno', 'Dakar'];
     const many = Array.from({ length: 100_000 }, (_, i) =>
@@ -74,12 +74,9 @@ describe('buildBriefing', () => {
     );
     let tldrCalls = 0;
     const counting = { tldr: (a: Parameters<typeof summarizer.tldr>[0]) => (tldrCalls++, summarizer.tldr(a)) };
-    const t0 = performance.now();
     const sections = buildBriefing(many, counting, { now: NOW });
-    const ms = performance.now() - t0;
     expect(sections.length).toBe(4);
-    expect(tldrCalls).toBeLessThanOrEqual(15);
-    expect(ms).toBeLessThan(8000);
+    expect(tldrCalls).toBe(sections.reduce((n, s) => n + s.items.length, 0));
   });
 });
 
