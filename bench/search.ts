@@ -1,9 +1,10 @@
 /**
- * Search benchmark: ingest N synthetic articles into a temp SQLite file, run 1,000 varied /news queries
- * through the in-process dispatcher (and straight against store.search), run the same queries through
- * MiniSearch in a child process, and report p50/p99, the ratio and peak RSS.
+ * Search benchmark. This process generates N synthetic articles and ingests them into a temp SQLite file
+ * (ingest/s and file size; the final FTS merge counts as ingest). Then, each in its own child process so each
+ * peak RSS is its own: Newsdesk (store + dispatcher only: /news, store.search, suggest, known-item, push), and
+ * at ≤ 100k articles the peers MiniSearch and FlexSearch (same corpus, queries and known items).
  *
- *   npx tsx bench/search.ts --articles 10000
+ *   npx tsx bench/search.ts --articles 10000 [--no-peer]
  *
  * `runSearchBench` is what bench/run.ts calls.
  */
@@ -12,24 +13,17 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { coreCommands } from '../commands/index.js';
-import type { Invocation } from '../src/core/command.js';
-import { createDispatcher } from '../src/core/dispatcher.js';
-import type { OutboundPort, Platform } from '../src/core/outbound.js';
-import type { Services } from '../src/core/services.js';
-import { logger } from '../src/log.js';
-import { createDerivedCache } from '../src/store/cache.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
-import { createSummarizer } from '../src/summarize/summarizer.js';
-import { percentile } from './stats.js';
-import { SYNTHETIC_NOW, syntheticArticle, syntheticQueries } from './synthetic.js';
+import { SYNTHETIC_NOW, syntheticArticle } from './synthetic.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+/** MiniSearch needs ~2.6 GB at 100k: the peers run up to here only. */
+const PEER_MAX_ARTICLES = 100_000;
 
 export interface SearchBenchOptions {
   articles: number;
   queries?: number;
-  /** Run the MiniSearch peer (a child process). Default true. */
+  /** Run the peers (child processes). Default true (skipped above PEER_MAX_ARTICLES). */
   peer?: boolean;
   log?: (line: string) => void;
 }
@@ -40,20 +34,31 @@ export interface PeerFigures {
   p50Ms: number;
   p99Ms: number;
   maxRssMb: number;
-  hits: number;
+  withResults: number;
+  knownItemRate: number;
+}
+
+interface Pcts { p50Ms: number; p99Ms: number }
+
+export interface NewsdeskFigures {
+  /** /news through createDispatcher → commands/news.ts → store (cache cleared before each query). */
+  dispatcher: Pcts & { withResults: number };
+  /** store.search alone, the same queries: the figure comparable with an in-memory index. */
+  storeSearch: Pcts;
+  suggest: Pcts;
+  /** % of known-item queries whose article is in the top 5. */
+  knownItemRate: number;
+  /** upsert of one new article (its own transaction; searchable once it returns). */
+  push: Pcts & { count: number; foundAfter: number; checked: number };
+  maxRssMb: number;
 }
 
 export interface SearchBenchResult {
   articles: number;
   queries: number;
-  ingest: { ms: number; articlesPerSecond: number; dbFileMb: number };
-  /** /news through createDispatcher → commands/news.ts → store (cache cleared before each query). */
-  dispatcher: { p50Ms: number; p99Ms: number; answered: number; withResults: number };
-  /** store.search alone, the same queries: the figure comparable with an in-memory index. */
-  storeSearch: { p50Ms: number; p99Ms: number };
-  suggest: { p50Ms: number; p99Ms: number };
-  minisearch?: PeerFigures & { p50Ratio: number; p99Ratio: number };
-  maxRssMb: number;
+  ingest: { ms: number; articlesPerSecond: number; dbFileMb: number; generatorProcessRssMb: number };
+  newsdesk: NewsdeskFigures;
+  peers: PeerFigures[];
 }
 
 export async function runSearchBench(opts: SearchBenchOptions): Promise<SearchBenchResult> {
@@ -61,113 +66,57 @@ export async function runSearchBench(opts: SearchBenchOptions): Promise<SearchBe
   const queryCount = opts.queries ?? 1_000;
   const dir = mkdtempSync(join(tmpdir(), 'newsdesk-bench-'));
   const dbPath = join(dir, 'bench.db');
+  try {
+    const ingest = await ingestCorpus(dbPath, opts.articles, log);
+    log('running Newsdesk (store + dispatcher) in a child process…');
+    const newsdesk = (await runChild('newsdesk-child.ts', ['--db', dbPath, '--articles', String(opts.articles), '--queries', String(queryCount)])) as NewsdeskFigures;
+    const peers: PeerFigures[] = [];
+    if (opts.peer !== false && opts.articles <= PEER_MAX_ARTICLES) {
+      for (const script of ['peer-flexsearch.ts', 'peer-minisearch.ts']) {
+        log(`running ${script} in a child process…`);
+        peers.push((await runChild(script, ['--articles', String(opts.articles), '--queries', String(queryCount)])) as PeerFigures);
+      }
+    }
+    return { articles: opts.articles, queries: queryCount, ingest, newsdesk, peers };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Generated and written chunk by chunk (the corpus is never held whole); only store time is counted. */
+async function ingestCorpus(dbPath: string, articles: number, log: (l: string) => void): Promise<SearchBenchResult['ingest']> {
   const store = openSqliteStore(dbPath, { now: () => new Date(SYNTHETIC_NOW) });
   try {
-    // Generated and written chunk by chunk: the corpus is never held whole in our memory.
-    log(`ingesting ${opts.articles} synthetic articles…`);
+    log(`ingesting ${articles} synthetic articles…`);
     const chunk = 5_000;
     let ingestMs = 0;
-    for (let start = 0; start < opts.articles; start += chunk) {
+    for (let start = 0; start < articles; start += chunk) {
       const inputs = [];
-      for (let i = start; i < Math.min(opts.articles, start + chunk); i++) inputs.push(syntheticArticle(i));
+      for (let i = start; i < Math.min(articles, start + chunk); i++) inputs.push(syntheticArticle(i));
       const t0 = performance.now();
       await store.articles.upsertMany(inputs);
       ingestMs += performance.now() - t0;
+      if ((start / chunk) % 20 === 19) log(`  ${start + chunk} articles, ${Math.round((start + chunk) / (ingestMs / 1000))}/s`);
     }
     // A bulk import ends by merging the FTS segments; its time counts as ingest.
     const t1 = performance.now();
     store.articles.optimize();
     ingestMs += performance.now() - t1;
     store.db.pragma('wal_checkpoint(TRUNCATE)');
-    const ingest = {
+    return {
       ms: Math.round(ingestMs),
-      articlesPerSecond: Math.round(opts.articles / (ingestMs / 1000)),
+      articlesPerSecond: Math.round(articles / (ingestMs / 1000)),
       dbFileMb: Math.round(statSync(dbPath).size / 1e5) / 10,
+      generatorProcessRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
-
-    const cache = createDerivedCache(300);
-    const services: Services = {
-      articles: store.articles, summarizer: createSummarizer(), cache, actionState: store.actionState,
-      ports: new Map<Platform, OutboundPort>(),
-    };
-    const dispatcher = createDispatcher({
-      commands: coreCommands(), services, logger: logger.child({}, { level: 'silent' }), now: () => new Date(SYNTHETIC_NOW),
-    });
-    const queries = syntheticQueries(queryCount);
-
-    log('running /news through the dispatcher…');
-    const times: number[] = [];
-    let answered = 0;
-    let withResults = 0;
-    for (const q of queries) {
-      const text = [q.text, q.section ? `section:${q.section}` : '', q.since ? `since:${q.since}` : ''].filter(Boolean).join(' ');
-      cache.clear();
-      const t0 = performance.now();
-      const reply = await dispatcher.dispatch(invocation(text));
-      times.push(performance.now() - t0);
-      if (reply.kind === 'answer') answered++;
-      if (reply.cards?.[0]?.items?.length) withResults++;
-    }
-
-    log('running store.search and suggest…');
-    const storeTimes: number[] = [];
-    const suggestTimes: number[] = [];
-    for (const q of queries) {
-      const since = q.sinceDays ? new Date(SYNTHETIC_NOW - q.sinceDays * 86_400_000) : undefined;
-      let t0 = performance.now();
-      await store.articles.search({ text: q.text, section: q.section, since, limit: 5, offset: 0 });
-      storeTimes.push(performance.now() - t0);
-      const prefix = q.text.slice(0, Math.max(2, Math.ceil(q.text.length * 0.6)));
-      t0 = performance.now();
-      await store.articles.suggest(prefix, 25);
-      suggestTimes.push(performance.now() - t0);
-    }
-    const ours = process.resourceUsage().maxRSS;
-
-    const result: SearchBenchResult = {
-      articles: opts.articles,
-      queries: queryCount,
-      ingest,
-      dispatcher: { ...pcts(times), answered, withResults },
-      storeSearch: pcts(storeTimes),
-      suggest: pcts(suggestTimes),
-      maxRssMb: Math.round(ours / 1024),
-    };
-    if (opts.peer !== false) {
-      log('running MiniSearch in a child process…');
-      const peer = await runPeer('peer-minisearch.ts', opts.articles, queryCount);
-      result.minisearch = {
-        ...peer,
-        p50Ratio: ratio(peer.p50Ms, result.dispatcher.p50Ms),
-        p99Ratio: ratio(peer.p99Ms, result.dispatcher.p99Ms),
-      };
-    }
-    return result;
   } finally {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function invocation(text: string): Invocation {
-  return { platform: 'terminal', command: 'news', text, user: { id: 'bench', name: 'bench', isAdmin: false }, workspace: '', channel: 'terminal:bench' };
-}
-
-function pcts(times: number[]): { p50Ms: number; p99Ms: number } {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) };
-}
-
-/** How many times slower the peer is than us (above 1: we are faster). */
-function ratio(peer: number, ours: number): number {
-  return Math.round((peer / Math.max(ours, 0.001)) * 10) / 10;
-}
-
-function runPeer(script: string, articles: number, queries: number): Promise<PeerFigures> {
+function runChild(script: string, args: string[]): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, script), '--articles', String(articles), '--queries', String(queries)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
@@ -182,20 +131,29 @@ function runPeer(script: string, articles: number, queries: number): Promise<Pee
   });
 }
 
+/** How many times slower the peer is than us (above 1: we are faster). */
+function ratio(peer: number, ours: number): string {
+  return `×${(Math.round((peer / Math.max(ours, 0.001)) * 10) / 10).toFixed(1)}`;
+}
+
 export function formatTable(r: SearchBenchResult): string {
+  const n = r.newsdesk;
+  const header = ['measure', 'Newsdesk (SQLite FTS5)', ...r.peers.map((p) => `${p.engine} (child)`)];
   const rows: string[][] = [
-    ['measure', 'Newsdesk (SQLite FTS5)', 'MiniSearch (child)'],
-    ['articles', String(r.articles), String(r.articles)],
-    ['build / ingest', `${(r.ingest.ms / 1000).toFixed(1)} s (${r.ingest.articlesPerSecond}/s, ${r.ingest.dbFileMb} MB file)`, r.minisearch ? `${(r.minisearch.buildMs / 1000).toFixed(1)} s` : '—'],
-    ['/news p50 (dispatcher)', `${r.dispatcher.p50Ms} ms`, r.minisearch ? `${r.minisearch.p50Ms} ms (search only; ×${r.minisearch.p50Ratio})` : '—'],
-    ['/news p99 (dispatcher)', `${r.dispatcher.p99Ms} ms`, r.minisearch ? `${r.minisearch.p99Ms} ms (×${r.minisearch.p99Ratio})` : '—'],
-    ['store.search p50 / p99', `${r.storeSearch.p50Ms} / ${r.storeSearch.p99Ms} ms`, ''],
-    ['suggest p50 / p99', `${r.suggest.p50Ms} / ${r.suggest.p99Ms} ms`, ''],
-    ['peak RSS', `${r.maxRssMb} MB`, r.minisearch ? `${r.minisearch.maxRssMb} MB` : '—'],
-    ['queries with results', `${r.dispatcher.withResults}/${r.queries}`, r.minisearch ? `${r.minisearch.hits} hits in top 5s` : ''],
+    header,
+    ['build / ingest', `${(r.ingest.ms / 1000).toFixed(1)} s (${r.ingest.articlesPerSecond}/s)`, ...r.peers.map((p) => `${(p.buildMs / 1000).toFixed(1)} s (${Math.round(r.articles / (p.buildMs / 1000))}/s)`)],
+    ['/news p50 (dispatcher)', `${n.dispatcher.p50Ms} ms`, ...r.peers.map((p) => `${p.p50Ms} ms (search only; ${ratio(p.p50Ms, n.dispatcher.p50Ms)})`)],
+    ['/news p99 (dispatcher)', `${n.dispatcher.p99Ms} ms`, ...r.peers.map((p) => `${p.p99Ms} ms (${ratio(p.p99Ms, n.dispatcher.p99Ms)})`)],
+    ['store.search p50 / p99', `${n.storeSearch.p50Ms} / ${n.storeSearch.p99Ms} ms`, ...r.peers.map(() => '')],
+    ['suggest p50 / p99', `${n.suggest.p50Ms} / ${n.suggest.p99Ms} ms`, ...r.peers.map(() => '')],
+    ['push one article p50 / p99', `${n.push.p50Ms} / ${n.push.p99Ms} ms (${n.push.foundAfter}/${n.push.checked} found at once)`, ...r.peers.map(() => '')],
+    ['peak RSS', `${n.maxRssMb} MB (ingest process ${r.ingest.generatorProcessRssMb} MB)`, ...r.peers.map((p) => `${p.maxRssMb} MB`)],
+    ['file size', `${r.ingest.dbFileMb} MB`, ...r.peers.map(() => '—')],
+    ['known-item hit rate (top 5)', `${n.knownItemRate}%`, ...r.peers.map((p) => `${p.knownItemRate}%`)],
+    ['queries with results', `${n.dispatcher.withResults}/${r.queries}`, ...r.peers.map((p) => `${p.withResults}/${r.queries}`)],
   ];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join('  ')).join('\n');
+  const widths = header.map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  return [`${r.articles} articles, ${r.queries} queries`, ...rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join('  '))].join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -145,3 +145,30 @@ export function syntheticQueries(count: number, seed = 99): SyntheticQuery[] {
   }
   return queries;
 }
+
+/** A known-item query: 2–4 of one article's most distinctive headline words; that article should be in the top 5. */
+export interface KnownItem {
+  index: number;
+  id: string;
+  text: string;
+}
+
+/**
+ * `count` articles sampled evenly (with a random offset) from the first `articles` of corpus 1; for each, 2–4 of
+ * its headline's rarest words (rarity from the vocabulary rank the generator drew them by, not from any index).
+ */
+export function knownItemQueries(articles: number, count = 1_000, seed = 5): KnownItem[] {
+  const rand = prng(seed);
+  const v = vocabulary();
+  const rank = new Map(v.words.map((w, i) => [w, i]));
+  const out: KnownItem[] = [];
+  const n = Math.min(count, articles);
+  for (let k = 0; k < n; k++) {
+    const index = Math.min(articles - 1, Math.floor(((k + rand()) * articles) / n));
+    const a = syntheticArticle(index);
+    const words = [...new Set(a.title.toLowerCase().split(/\s+/))].sort((x, y) => (rank.get(y) ?? 0) - (rank.get(x) ?? 0));
+    const take = Math.min(words.length, 2 + Math.floor(rand() * 3));
+    out.push({ index, id: a.id!, text: words.slice(0, take).join(' ') });
+  }
+  return out;
+}

@@ -1,7 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ArticleFilter, SearchPage, SearchQuery } from '../types.js';
 import { keyFloor, KEYS_PER_MS, rowToArticle, type ArticleRow } from './article-rows.js';
-import { prefixMatch, searchTerms, textMatch, withFilters, type MatchMode } from './fts-query.js';
+import { headlineMatch, prefixMatch, searchTerms, textMatch, withFilters } from './fts-query.js';
+import { partialPlan, type Word } from './partial-match.js';
+import { TermStats } from './term-stats.js';
 
 /** Headline beats dek beats body; the tags column (filter tokens) never scores. */
 const BM25 = 'bm25(articles_fts, 10.0, 4.0, 1.0, 0.0)';
@@ -10,33 +12,43 @@ const RECENCY_WEIGHT = 1;
 const HALF_LIFE_DAYS = 7;
 const DAY_MS = 86_400_000;
 /**
- * The newest window (days) first, then everything: scoring every match of a very common word is what costs,
- * and the recent window usually settles the page (see `settled`). Measured at 100k: [30] beat [7, 49] and
- * [14, 60] (each widening pays bm25's document-frequency pass again).
+ * The newest window (days) first, then everything: scoring every match of a common word is what costs,
+ * and the recent window usually settles the page (see `settled`).
  */
 const WINDOWS_DAYS = [30];
 /** A window's best relevance estimates the corpus's only from a sample this many times the page. */
 const SAMPLE_FACTOR = 4;
+/** Candidates (times the page) ranked before the ubiquitous words are checked on them. */
+const CANDIDATE_FACTOR = 4;
+/** A query of ubiquitous words only looks for headline matches among this many newest matches. */
+const COMMON_ONLY_RECENT = 1_000;
+
+type Filters = Pick<SearchQuery, 'section' | 'source' | 'since'>;
+interface Scored { seq: number; rel: number; blended: number; n: number; best: number; ok: number }
 
 /**
- * The read side. Ranking runs in a subquery over the FTS index alone, with every filter inside it: section and
- * source as tag tokens in the MATCH, since: as a rowid range (rowids are publication times). The recency blend
- * is computed there too, from the rowid, so ORDER BY … LIMIT returns the page; articles are joined afterwards.
+ * The read side. Ranking (see README "Search ranking"):
+ * 1. Every word must match (AND). Score = bm25 (headline 10, dek 4, body 1) × (1 + 2^(−age / 7 days)).
+ *    A word found in more than half of all stories has bm25 idf 0 (FTS5 clamps it to 1e-6): it only narrows
+ *    the matches, so it is checked on the ranked candidates instead of being scored (scoring it would cost a
+ *    pass over its whole doclist). A query of such words only: headline matches among the newest matches,
+ *    newest first, then the other matches, newest first.
+ * 2. When no story has every word: stories with the most of the words first, among equal counts the rarer
+ *    words first (summed idf), each group ranked as in 1 (partial-match.ts).
+ * Ranking runs in a subquery over the FTS index alone, with every filter inside it: section and source as tag
+ * tokens in the MATCH, since: as a rowid range (rowids are publication times). Articles are joined afterwards.
  */
 export class ArticleSearch {
-  private readonly windowQuery: Statement;
-  private readonly finalQuery: Statement;
+  private readonly stats: TermStats;
+  private readonly statements = new Map<string, Statement>();
 
   constructor(private readonly db: Database, private readonly now: () => Date) {
-    const blend = `rel * (1.0 + ${RECENCY_WEIGHT} * exp(-0.6931471805599453 * max(0.0, @now - rowid / ${KEYS_PER_MS}.0) / ${HALF_LIFE_DAYS * DAY_MS}.0))`;
-    const scored = `SELECT rowid AS seq, rel, ${blend} AS blended
-         FROM (SELECT rowid, -${BM25} AS rel FROM articles_fts WHERE articles_fts MATCH @match AND rowid >= @lo)`;
-    // The last window needs no sample statistics, and computing them would hold every match in a sorter.
-    this.finalQuery = db.prepare(`${scored} ORDER BY blended DESC, seq DESC LIMIT @need`);
-    // rel: bm25 as a positive number (bigger is better); blended: rel × (1 + WEIGHT · 2^(−age / half-life)).
-    this.windowQuery = db.prepare(
-      `SELECT seq, rel, blended, count(*) OVER () AS n, max(rel) OVER () AS best FROM (${scored}) ORDER BY blended DESC, seq DESC LIMIT @need`,
-    );
+    this.stats = new TermStats(db);
+  }
+
+  /** Keeps the word statistics in step with the store's size (cheap when nothing changed). */
+  refreshStats(): void {
+    this.stats.refreshIfStale();
   }
 
   latest(filter: ArticleFilter & { limit: number; offset: number }): SearchPage {
@@ -53,13 +65,19 @@ export class ArticleSearch {
     if (!text.trim()) return this.latest(query);
     const terms = searchTerms(text);
     if (terms.length === 0) return { items: [], hasMore: false };
-    const all = this.ranked(terms, 'all', query);
-    if (all.items.length > 0 || terms.length === 1) return { ...all, matched: 'all' };
-    // Nothing has every word: offer what has any of them, and say so.
-    if (query.offset > 0 && this.ranked(terms, 'all', { ...query, offset: 0, limit: 1 }).items.length > 0) {
-      return { ...all, matched: 'all' };
+    const { limit, offset } = paging(query);
+    const need = offset + limit + 1;
+    const tokens = this.stats.tokenize(terms);
+    const words: Word[] = terms.map((text, i) => ({ text, ubiquitous: this.stats.ubiquitous(tokens[i]) }));
+
+    let seqs = this.rankAll(words, query, need);
+    let matched: 'all' | 'any' = 'all';
+    if (seqs.length === 0 && words.length > 1) {
+      // Nothing has every word: offer what has most of them, and say so.
+      seqs = this.rankPartial(words, query, need);
+      matched = 'any';
     }
-    return { ...this.ranked(terms, 'any', query), matched: 'any' };
+    return { items: this.bySeq(seqs.slice(offset, offset + limit)).map(rowToArticle), hasMore: seqs.length > offset + limit, matched };
   }
 
   suggest(prefix: string, limit: number): Array<{ id: string; title: string }> {
@@ -87,29 +105,109 @@ export class ArticleSearch {
     return recent.filter((r) => r.title.toLowerCase().split(/[^\p{L}\p{N}]+/u).some((w) => w.startsWith(lower))).slice(0, n);
   }
 
+  /** The top `need` stories (publication keys) having every word, best first. */
+  private rankAll(words: Word[], filters: Filters, need: number): number[] {
+    const scored = words.filter((w) => !w.ubiquitous).map((w) => w.text);
+    const common = words.filter((w) => w.ubiquitous).map((w) => w.text);
+    if (scored.length === 0) return this.commonOnly(common, filters, need);
+    return this.ranked(scored, common, filters, need);
+  }
+
+  /** Stories with most of the words (see partial-match.ts), deduplicated, best first. */
+  private rankPartial(words: Word[], filters: Filters, need: number): number[] {
+    const plan = partialPlan(words, (w) => this.wordDocs(w), this.articleCount());
+    const seen = new Set<number>();
+    const out: number[] = [];
+    for (const subset of plan) {
+      for (const seq of this.rankAll(subset, filters, need + seen.size)) {
+        if (seen.has(seq)) continue;
+        seen.add(seq);
+        out.push(seq);
+        if (out.length >= need) return out;
+      }
+    }
+    return out;
+  }
+
+  private wordDocs(word: Word): number {
+    return word.ubiquitous ? this.articleCount() : this.stats.docCount(textMatch([word.text], 'all'), 10_000);
+  }
+
+  private articleCount(): number {
+    return (this.prepared('count', () => 'SELECT coalesce(max(seq), 0) AS n FROM articles').get() as { n: number }).n;
+  }
+
   /**
-   * Top offset+limit+1 by blended score. The newest window is scored first; it settles the page when its
-   * need-th blended score beats the best relevance seen in it times the boost at the window's edge (older
-   * articles get at most that boost), measured over enough matches for that best to be representative.
-   * Otherwise the window widens, up to everything since `since`.
+   * Top `need` by blended score among stories having every `scored` and every `common` word. The newest
+   * window is scored first; it settles the page when its need-th blended score beats the best relevance seen
+   * in it times the boost at the window's edge (older articles get at most that boost), measured over enough
+   * matches for that best to be representative. Otherwise the window widens, up to everything since `since`.
    */
-  private ranked(terms: string[], mode: MatchMode, query: SearchQuery): SearchPage {
-    const { limit, offset } = paging(query);
-    const need = offset + limit + 1;
-    const sinceKey = query.since && !Number.isNaN(query.since.getTime()) ? keyFloor(query.since.getTime()) : 0;
-    const match = withFilters(textMatch(terms, mode), { section: query.section, source: query.source });
+  private ranked(scored: string[], common: string[], filters: Filters, need: number): number[] {
+    const sinceKey = sinceFloor(filters);
+    const match = withFilters(textMatch(scored, 'all'), filters);
+    const commonMatch = common.length > 0 ? textMatch(common, 'all') : null;
     const now = this.now().getTime();
-    let rows: Array<{ seq: number; rel: number; blended: number; n: number; best: number }> = [];
+    let kept: Scored[] = [];
     for (const days of [...WINDOWS_DAYS, Infinity]) {
       const edge = days === Infinity ? 0 : keyFloor(now - days * DAY_MS);
       const lo = Math.max(sinceKey, edge);
       const last = lo === sinceKey;
-      rows = (last ? this.finalQuery : this.windowQuery).all({ match, lo, now, need }) as typeof rows;
-      if (last) break;
-      if (settled(rows, need, recencyBoost(days * DAY_MS))) break;
+      kept = this.scoreWindow({ match, commonMatch, lo, now, need, last });
+      if (last || settled(kept, need, recencyBoost(days * DAY_MS))) break;
     }
-    const pageSeqs = rows.slice(offset, offset + limit).map((r) => r.seq);
-    return { items: this.bySeq(pageSeqs).map(rowToArticle), hasMore: rows.length > offset + limit };
+    return kept.slice(0, need).map((r) => r.seq);
+  }
+
+  /** One window's best candidates, those lacking a ubiquitous word dropped (checked on candidates only). */
+  private scoreWindow(p: { match: string; commonMatch: string | null; lo: number; now: number; need: number; last: boolean }): Scored[] {
+    const stmt = this.scoreStatement(p.last, p.commonMatch !== null);
+    const params: Record<string, unknown> = { match: p.match, lo: p.lo, now: p.now };
+    if (p.commonMatch === null) return stmt.all({ ...params, cand: p.need }) as Scored[];
+    params.common = p.commonMatch;
+    let cand = p.need * CANDIDATE_FACTOR;
+    for (;;) {
+      const rows = stmt.all({ ...params, cand }) as Scored[];
+      const kept = rows.filter((r) => r.ok);
+      // Too few had the ubiquitous words, and there were more candidates: look at all of them.
+      if (kept.length >= p.need || rows.length < cand) return kept;
+      cand = Number.MAX_SAFE_INTEGER;
+    }
+  }
+
+  /**
+   * rel: bm25 as a positive number (bigger is better); blended: rel × (1 + WEIGHT · 2^(−age / half-life)),
+   * computed from the rowid (a publication time) inside the ranked subquery, so ORDER BY … LIMIT gives the page.
+   * Windows other than the last also return the window's match count and best relevance (for `settled`); the
+   * last needs neither, and computing them would hold every match in a sorter.
+   */
+  private scoreStatement(last: boolean, withCommon: boolean): Statement {
+    return this.prepared(`score:${last}:${withCommon}`, () => {
+      const blend = `rel * (1.0 + ${RECENCY_WEIGHT} * exp(-0.6931471805599453 * max(0.0, @now - rowid / ${KEYS_PER_MS}.0) / ${HALF_LIFE_DAYS * DAY_MS}.0))`;
+      const scored = `SELECT rowid AS seq, rel, ${blend} AS blended
+        FROM (SELECT rowid, -${BM25} AS rel FROM articles_fts WHERE articles_fts MATCH @match AND rowid >= @lo)`;
+      const stats = last ? '0 AS n, 0 AS best' : 'count(*) OVER () AS n, max(rel) OVER () AS best';
+      const top = `SELECT seq, rel, blended, ${stats} FROM (${scored}) ORDER BY blended DESC, seq DESC LIMIT @cand`;
+      if (!withCommon) return `SELECT *, 1 AS ok FROM (${top})`;
+      return `SELECT c.*, EXISTS (SELECT 1 FROM articles_fts AS u WHERE u.articles_fts MATCH @common AND u.rowid = c.seq) AS ok
+        FROM (${top}) AS c ORDER BY c.blended DESC, c.seq DESC`;
+    });
+  }
+
+  /**
+   * Every word is in most stories, so bm25 cannot tell them apart: headline matches among the newest
+   * COMMON_ONLY_RECENT matches first, newest first, then the other matches, newest first.
+   */
+  private commonOnly(words: string[], filters: Filters, need: number): number[] {
+    const lo = sinceFloor(filters);
+    const newest = this.prepared('newest', () =>
+      'SELECT rowid AS seq FROM articles_fts WHERE articles_fts MATCH @match AND rowid >= @lo ORDER BY rowid DESC LIMIT @n');
+    const recent = (newest.all({ match: withFilters(textMatch(words, 'all'), filters), lo, n: Math.max(need, COMMON_ONLY_RECENT) }) as Array<{ seq: number }>).map((r) => r.seq);
+    if (recent.length === 0) return [];
+    const floor = recent[recent.length - 1];
+    const heads = (newest.all({ match: withFilters(headlineMatch(words), filters), lo: floor, n: need }) as Array<{ seq: number }>).map((r) => r.seq);
+    const inHeads = new Set(heads);
+    return [...heads, ...recent.filter((s) => !inHeads.has(s))].slice(0, need);
   }
 
   private bySeq(seqs: number[]): ArticleRow[] {
@@ -119,6 +217,15 @@ export class ArticleSearch {
       .all(...seqs) as ArticleRow[];
     const bySeq = new Map(rows.map((r) => [r.pub_key, r]));
     return seqs.map((s) => bySeq.get(s)).filter((r): r is ArticleRow => r !== undefined);
+  }
+
+  private prepared(key: string, sql: () => string): Statement {
+    let stmt = this.statements.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare(sql());
+      this.statements.set(key, stmt);
+    }
+    return stmt;
   }
 }
 
@@ -130,6 +237,10 @@ function settled(rows: Array<{ blended: number; n: number; best: number }>, need
 function recencyBoost(ageMs: number): number {
   const ageDays = Math.max(0, ageMs) / DAY_MS;
   return 1 + RECENCY_WEIGHT * Math.pow(0.5, ageDays / HALF_LIFE_DAYS);
+}
+
+function sinceFloor(filters: Filters): number {
+  return filters.since && !Number.isNaN(filters.since.getTime()) ? keyFloor(filters.since.getTime()) : 0;
 }
 
 function paging(q: { limit: number; offset: number }): { limit: number; offset: number } {

@@ -10,6 +10,15 @@ import type { Clock } from '../../domain/clock.js';
 
 /** Longest a bulk-load transaction may hold the event loop, in ms (a row already started is finished). */
 const CHUNK_BUDGET_MS = 50;
+/**
+ * From this many inputs, upsertMany defers the FTS indexes' background merging until it is done (each chunk's
+ * commit otherwise merges segments as it goes, rewriting the index over and over); optimize() merges at the end.
+ */
+const BULK_LOAD = 500;
+/** FTS5's own default for automerge, restored after a bulk load. */
+const AUTOMERGE_DEFAULT = 4;
+/** The word statistics are checked after this many single writes (a cheap check; resampled on growth). */
+const STATS_CHECK_EVERY = 1_000;
 
 export interface SqliteArticleStoreOptions {
   /** Rows per write transaction in upsertMany; between chunks the event loop runs. */
@@ -32,6 +41,7 @@ export class SqliteArticleStore implements ArticleStore {
   private readonly stmt: Record<'byId' | 'byCanonical' | 'insert' | 'update' | 'archive' | 'lastKeyIn' | 'keyTaken' | 'ftsDelete' | 'ftsInsert' | 'titleDelete' | 'titleInsert', Statement>;
   private listsMemo: { sections?: string[]; sources?: string[] } = {};
   private closed = false;
+  private writesSinceStatsCheck = 0;
 
   constructor(private readonly db: Database, opts: SqliteArticleStoreOptions) {
     this.chunkSize = Math.max(1, opts.chunkSize ?? 2000);
@@ -59,10 +69,19 @@ export class SqliteArticleStore implements ArticleStore {
       titleDelete: db.prepare('DELETE FROM titles_fts WHERE rowid = ?'),
       titleInsert: db.prepare('INSERT INTO titles_fts (rowid, title) VALUES (?, ?)'),
     };
+    // A bulk load cut short (a crash) must not leave merging off.
+    const merge = db.prepare("SELECT v FROM articles_fts_config WHERE k = 'automerge'").get() as { v: number } | undefined;
+    if (merge?.v === 0) this.setAutomerge(AUTOMERGE_DEFAULT);
+    this.search_.refreshStats();
   }
 
   async upsert(input: ArticleInput): Promise<UpsertResult> {
-    return this.db.transaction(() => this.write(input))();
+    const result = this.db.transaction(() => this.write(input))();
+    if (++this.writesSinceStatsCheck >= STATS_CHECK_EVERY) {
+      this.writesSinceStatsCheck = 0;
+      this.search_.refreshStats();
+    }
+    return result;
   }
 
   async upsertMany(inputs: ArticleInput[], onProgress?: (done: number, total: number) => void): Promise<UpsertResult[]> {
@@ -77,13 +96,29 @@ export class SqliteArticleStore implements ArticleStore {
       while (i < end && performance.now() - started < CHUNK_BUDGET_MS);
       return i;
     });
-    for (let i = 0; i < inputs.length; ) {
-      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      this.assertOpen();
-      i = writeChunk(i);
-      onProgress?.(i, inputs.length);
+    const bulk = inputs.length >= BULK_LOAD;
+    if (bulk) this.setAutomerge(0);
+    try {
+      for (let i = 0; i < inputs.length; ) {
+        if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        this.assertOpen();
+        i = writeChunk(i);
+        onProgress?.(i, inputs.length);
+      }
+    } finally {
+      if (bulk && this.db.open) this.setAutomerge(AUTOMERGE_DEFAULT);
     }
+    if (this.db.open) this.search_.refreshStats();
     return results;
+  }
+
+  /**
+   * FTS5 merges segments after each commit when `automerge` of them pile up at one level. During a bulk load
+   * that work is wasted (optimize() rewrites everything once at the end); FTS5's crisis merge (16 segments at a
+   * level) still bounds the pile.
+   */
+  private setAutomerge(n: number): void {
+    this.db.exec(`INSERT INTO articles_fts(articles_fts, rank) VALUES('automerge', ${n}); INSERT INTO titles_fts(titles_fts, rank) VALUES('automerge', ${n})`);
   }
 
   /**
@@ -93,6 +128,7 @@ export class SqliteArticleStore implements ArticleStore {
   optimize(): void {
     this.assertOpen();
     this.db.exec(`INSERT INTO articles_fts(articles_fts) VALUES('optimize'); INSERT INTO titles_fts(titles_fts) VALUES('optimize')`);
+    this.search_.refreshStats();
   }
 
   async get(id: string): Promise<Article | null> {

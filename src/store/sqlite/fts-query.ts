@@ -48,6 +48,11 @@ export function textMatch(terms: string[], mode: MatchMode): string {
 }
 const TAG_SHAPED = /(^|[^\p{L}\p{N}])zz\p{L}\p{N}/iu;
 
+/** Every word in the headline (the stemmed title column of articles_fts). */
+export function headlineMatch(terms: string[]): string {
+  return `{title} : (${terms.map(quoteTerm).join(' AND ')})`;
+}
+
 /** Autocomplete over the headlines-only index: every word but the last in full, the last as a prefix. */
 export function prefixMatch(terms: string[]): string {
   return terms.map((t, i) => (i === terms.length - 1 ? `${quoteTerm(t)}*` : quoteTerm(t))).join(' AND ');

@@ -101,4 +101,19 @@ export const migrations: Migration[] = [
   { id: '203-alert-outbox-pending', up: (db) => db.exec(OUTBOX_PENDING_INDEX) },
   // Feed polling state (validators, first poll done, health, first-seen times): src/ingest/feeds/state.ts.
   { id: '300-feeds', up: (db) => db.exec(FEED_STATE_SCHEMA) },
+  {
+    // Word statistics for ranking (term-stats.ts): the share of a sample of stories each common index term is in.
+    id: '120-search-term-stats',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE search_term_stats (
+          term TEXT PRIMARY KEY,
+          share REAL NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE search_stats_meta (
+          key TEXT PRIMARY KEY,
+          value NUMERIC NOT NULL
+        ) WITHOUT ROWID;
+      `),
+  },
 ];

@@ -1,0 +1,114 @@
+import type { Database, Statement } from 'better-sqlite3';
+
+/**
+ * How common each word is, as the ranking needs to know it:
+ *
+ * - `ubiquitous(term)`: the word is in more than half of all stories. FTS5's bm25 clamps the idf of such a word to
+ *   1e-6, so it adds nothing to a score; it only narrows the matches. Scoring it anyway costs a pass over its whole
+ *   doclist (bm25 counts the documents of every phrase), which at 100k stories is what made /news slow.
+ *   Known from a sample (SAMPLE_SIZE stories spread evenly over the store), refreshed when the store has grown or
+ *   shrunk by a quarter; a word counts as ubiquitous from UBIQUITOUS_SHARE of the sample up (above a half, so a
+ *   word near the line keeps its tiny idf: at a true share of 0.45 it is only ln(0.55 / 0.45) = 0.2).
+ * - `docCount(term, cap)`: matching stories, counted up to `cap`: enough to order words by rarity.
+ *
+ * Words become index terms through a temporary FTS5 table with the same tokenizer as articles_fts (porter,
+ * unicode61, remove_diacritics 2), so "Governments" is looked up as "govern", exactly as the index holds it.
+ */
+const SAMPLE_SIZE = 400;
+const UBIQUITOUS_SHARE = 0.55;
+/** Below this many stories every word is scored: bm25 over a small store is cheap. */
+const MIN_ARTICLES = 1_000;
+const REFRESH_RATIO = 1.25;
+
+export class TermStats {
+  private readonly probeInsert: Statement;
+  private readonly probeTerms: Statement;
+  private readonly probeClear: Statement;
+  private readonly lookup: Statement;
+  private readonly countMatches: Statement;
+  private checkedAt = -1;
+
+  constructor(private readonly db: Database) {
+    db.exec(`
+      CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_probe USING fts5(t, tokenize = 'porter unicode61 remove_diacritics 2');
+      CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_probe_terms USING fts5vocab(temp, search_probe, 'instance');
+      CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_probe_rows USING fts5vocab(temp, search_probe, 'row');
+    `);
+    this.probeInsert = db.prepare('INSERT INTO temp.search_probe (rowid, t) VALUES (?, ?)');
+    this.probeTerms = db.prepare('SELECT doc, term FROM temp.search_probe_terms ORDER BY doc, "offset"');
+    this.probeClear = db.prepare('DELETE FROM temp.search_probe');
+    this.lookup = db.prepare('SELECT share FROM search_term_stats WHERE term = ?');
+    this.countMatches = db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)');
+  }
+
+  /** Each text's index terms, in order (one user word may give several: "e-mail" is "e", "mail"). */
+  tokenize(texts: string[]): string[][] {
+    const out = texts.map((): string[] => []);
+    this.db.transaction(() => {
+      texts.forEach((t, i) => this.probeInsert.run(i + 1, t));
+      for (const r of this.probeTerms.all() as Array<{ doc: number; term: string }>) out[r.doc - 1].push(r.term);
+      this.probeClear.run();
+    })();
+    return out;
+  }
+
+  /** True when the (single-token) word is in more than half of the stories, per the last sample. */
+  ubiquitous(tokens: string[]): boolean {
+    if (tokens.length !== 1) return false;
+    const row = this.lookup.get(tokens[0]) as { share: number } | undefined;
+    return row !== undefined && row.share >= UBIQUITOUS_SHARE;
+  }
+
+  /** How many stories match the FTS5 expression, counting no further than `cap`. */
+  docCount(match: string, cap: number): number {
+    return (this.countMatches.get(match, cap) as { n: number }).n;
+  }
+
+  /**
+   * Re-samples when the store has changed size by a quarter since the last sample (cheap to check: the
+   * highest arrival number). Called after bulk loads, on open and every so many single writes.
+   */
+  refreshIfStale(): void {
+    const size = (this.db.prepare('SELECT coalesce(max(seq), 0) AS n FROM articles').get() as { n: number }).n;
+    if (size === this.checkedAt) return;
+    this.checkedAt = size;
+    const meta = this.db.prepare("SELECT value FROM search_stats_meta WHERE key = 'sampled_at_size'").get() as { value: number } | undefined;
+    const last = meta?.value ?? 0;
+    if (size < MIN_ARTICLES) {
+      if (last !== 0) this.resample(0);
+      return;
+    }
+    if (last > 0 && size < last * REFRESH_RATIO && size > last / REFRESH_RATIO) return;
+    this.resample(size);
+  }
+
+  /** Stories spread evenly by arrival number (missing numbers are skipped), tokenized like the index; every term in ≥ 40% of them is kept. */
+  private resample(size: number): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM search_term_stats').run();
+      if (size > 0) {
+        // Arrival numbers spread evenly over 1..size (point lookups: a scan would read every body).
+        const bySeq = this.db.prepare('SELECT title, dek, body FROM articles WHERE seq = ?');
+        const rows: Array<{ title: string; dek: string; body: string }> = [];
+        const picks = Math.min(SAMPLE_SIZE, size);
+        for (let i = 0; i < picks; i++) {
+          const row = bySeq.get(1 + Math.floor(((i + 0.5) * size) / picks)) as (typeof rows)[number] | undefined;
+          if (row) rows.push(row);
+        }
+        rows.forEach((r, i) => this.probeInsert.run(i + 1, `${r.title}\n${r.dek}\n${r.body}`));
+        if (rows.length > 0) {
+          this.db
+            .prepare(
+              `INSERT INTO search_term_stats (term, share)
+               SELECT term, doc * 1.0 / ? FROM temp.search_probe_rows WHERE doc >= ?`,
+            )
+            .run(rows.length, Math.ceil(rows.length * 0.4));
+        }
+        this.probeClear.run();
+      }
+      this.db
+        .prepare("INSERT INTO search_stats_meta (key, value) VALUES ('sampled_at_size', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        .run(size);
+    })();
+  }
+}
