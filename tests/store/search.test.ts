@@ -50,6 +50,40 @@ describe('search ranking', () => {
   });
 });
 
+describe('when no story has every word', () => {
+  beforeAll(async () => {
+    await store.articles.upsertMany([
+      { id: 'aval-sherpa', title: 'Avalanche traps sherpa team', body: 'Rescuers reached the camp.', section: 'world', publishedAt: daysAgo(20) },
+      { id: 'sherpa-only', title: 'Sherpa guides honoured', body: 'A ceremony in the valley.', section: 'world', publishedAt: daysAgo(2) },
+      ...Array.from({ length: 12 }, (_, i) => ({ id: `bulletin-${i}`, title: `Mountain bulletin ${i}`, body: 'Weather and roads.', section: 'world', publishedAt: daysAgo(0.5) })),
+    ]);
+  });
+
+  it('ranks stories with more of the words first, never by one common word', async () => {
+    const page = await q('avalanche sherpa bulletin');
+    expect(page.matched).toBe('any');
+    expect(ids(page).slice(0, 2)).toEqual(['aval-sherpa', 'sherpa-only']);
+    expect(ids(page)[2]).toMatch(/^bulletin-/);
+  });
+
+  it('among stories with as many of the words, the rarer word first, even against newer stories', async () => {
+    const page = await q('sherpa bulletin zzzunknownword');
+    expect(page.matched).toBe('any');
+    expect(ids(page).slice(0, 2)).toEqual(['sherpa-only', 'aval-sherpa']);
+    expect(ids(page).slice(2).every((id) => id.startsWith('bulletin-'))).toBe(true);
+  });
+
+  it('pages through the partial matches without repeats', async () => {
+    const first = await q('sherpa bulletin zzzunknownword', { limit: 5, offset: 0 });
+    const second = await q('sherpa bulletin zzzunknownword', { limit: 5, offset: 5 });
+    const third = await q('sherpa bulletin zzzunknownword', { limit: 5, offset: 10 });
+    const all = [...ids(first), ...ids(second), ...ids(third)];
+    expect(all).toHaveLength(14);
+    expect(new Set(all).size).toBe(14);
+    expect([first.hasMore, second.hasMore, third.hasMore]).toEqual([true, true, false]);
+  });
+});
+
 describe('search filters, inside the ranked query', () => {
   it('filters by section and source, case-insensitively', async () => {
     expect(ids(await q('prime minister', { section: 'World' }))).toEqual(['new-pm', 'edge-of-window']);

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { knownItemQueries, SYNTHETIC_NOW, syntheticArticle } from '../../bench/synthetic.js';
+import { tempStore } from './helpers.js';
+
+/**
+ * Search at a scale where word statistics matter: 10,000 synthetic articles (bench/synthetic.ts; a Zipf-like
+ * vocabulary, so a handful of words are in nearly every story). The expected answers come from the generator
+ * (which article a headline's words were taken from), never from the store.
+ */
+const ARTICLES = 10_000;
+let store: ReturnType<typeof tempStore>;
+const corpus = Array.from({ length: ARTICLES }, (_, i) => syntheticArticle(i));
+
+beforeAll(async () => {
+  store = tempStore({ now: () => new Date(SYNTHETIC_NOW) });
+  await store.articles.upsertMany(corpus.slice(0, ARTICLES / 2));
+  await store.articles.upsertMany(corpus.slice(ARTICLES / 2));
+  store.articles.optimize();
+}, 120_000);
+afterAll(() => store.cleanup());
+
+const words = (text: string) => new Set(text.toLowerCase().split(/[^\p{L}\p{N}]+/u));
+
+describe('search over 10,000 synthetic articles', () => {
+  it('finds the article in the top 5 for ≥ 95% of 1,000 known-item queries (2–4 distinctive headline words)', async () => {
+    const queries = knownItemQueries(ARTICLES, 1_000);
+    let hits = 0;
+    for (const k of queries) {
+      const page = await store.articles.search({ text: k.text, limit: 5, offset: 0 });
+      if (page.items.some((a) => a.id === k.id)) hits++;
+    }
+    expect(hits / queries.length).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('a word in nearly every story ranks headline matches, newest first', async () => {
+    // "government" is the generator's most frequent word: in every one of these articles.
+    expect(corpus.every((a) => words(`${a.title} ${a.dek} ${a.body}`).has('government'))).toBe(true);
+    const page = await store.articles.search({ text: 'government', limit: 5, offset: 0 });
+    const expected = corpus
+      .filter((a) => words(a.title).has('government'))
+      .sort((a, b) => b.publishedMs - a.publishedMs)
+      .slice(0, 5)
+      .map((a) => a.id);
+    expect(page.items.map((a) => a.id)).toEqual(expected);
+  });
+
+  it('a very common word still narrows: every result of "government <word>" has both words', async () => {
+    const rare = [...words(corpus[42].title)].sort().find((w) => w.length > 6 && corpus.filter((a) => words(a.title).has(w)).length < 30)!;
+    const page = await store.articles.search({ text: `government ${rare}`, limit: 10, offset: 0 });
+    expect(page.matched).toBe('all');
+    expect(page.items.length).toBeGreaterThan(0);
+    for (const a of page.items) {
+      const text = words(`${a.title} ${a.dek} ${a.body}`);
+      expect(text.has('government') && text.has(rare)).toBe(true);
+    }
+  });
+});
