@@ -8,7 +8,7 @@ import { startAlerts } from '../src/alerts/index.js';
 import { PLATFORM_RATE_RULES } from '../src/alerts/pacing.js';
 import { loadConfig } from '../src/config.js';
 import { createDispatcher } from '../src/core/dispatcher.js';
-import type { OutboundPort, Platform } from '../src/core/outbound.js';
+import type { Platform } from '../src/domain/channel.js';
 import type { Services } from '../src/core/services.js';
 import { logger } from '../src/log.js';
 import { HttpServer } from '../src/server/http.js';
@@ -20,6 +20,7 @@ import { minimumFanoutMs, type SlackLimits } from '../tests/standins/slack/limit
 import { startSlackStandIn } from '../tests/standins/slack/index.js';
 import { discordLimitsFromRules, slackLimitsFromRules } from '../tests/alerts/limits.js';
 import { systemClock } from '../src/domain/clock.js';
+import { PortRegistry } from '../src/outbound/registry.js';
 
 /**
  * One breaking article fanned out to 1,000 subscribed channels — 500 on Discord, 500 on Slack — through the
@@ -67,11 +68,11 @@ export async function runFanoutBench(channelsPerPlatform = CHANNELS_PER_PLATFORM
     SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: slack.signingSecret, SLACK_API_URL: slack.apiUrl,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'newsdesk-bench-')), LOG_LEVEL: 'silent',
   });
-  const services = { articles: store.articles, ports: new Map() } as unknown as Services;
+  const services = { articles: store.articles } as unknown as Services;
   const dispatcher = createDispatcher({ commands: [], services, logger: quiet, now: systemClock });
   const discordAdapter = await startDiscord({ config, dispatcher, logger: quiet });
   const slackAdapter = await startSlack({ config, dispatcher, logger: quiet, http: new HttpServer() });
-  const ports = new Map<Platform, OutboundPort>([['discord', discordAdapter.port], ['slack', slackAdapter.port]]);
+  const ports = new PortRegistry([discordAdapter.port, slackAdapter.port]);
   const alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quiet, config: { TIMEZONE: 'UTC' }, concurrency: 32, now: systemClock });
   try {
     const guild = discord.guilds[0];

@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { startAlerts } from '../src/alerts/index.js';
-import type { OutboundPort, Platform } from '../src/core/outbound.js';
 import { logger } from '../src/log.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import { SqliteSubscriptions } from '../src/store/sqlite/subscriptions.js';
 import { SECTIONS, SYNTHETIC_NOW, syntheticArticle } from './synthetic.js';
+import { PortRegistry } from '../src/outbound/registry.js';
 
 /**
  * How long a bulk ingest blocks the event loop (an acknowledgement waiting behind it waits this long):
@@ -19,7 +19,7 @@ export async function measureStall(articles: number, subscriptions: number | nul
   // No ports: nothing is delivered, only queued; the stall measured is the store's and the fan-out's.
   const alerts = subscriptions === null
     ? null
-    : startAlerts({ db: store.db, articles: store.articles, ports: new Map<Platform, OutboundPort>(), logger: quiet, config: { TIMEZONE: 'UTC' }, now });
+    : startAlerts({ db: store.db, articles: store.articles, ports: new PortRegistry(), logger: quiet, config: { TIMEZONE: 'UTC' }, now });
   const subs = new SqliteSubscriptions(store.db);
   for (let i = 0; i < (subscriptions ?? 0); i++) {
     subs.create({

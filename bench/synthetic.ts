@@ -1,4 +1,4 @@
-import type { ArticleInput } from '../src/store/types.js';
+import type { ArticleInput } from '../src/domain/article.js';
 
 /**
  * Deterministic synthetic news: the same (seed, index) always gives the same article, so the store bench

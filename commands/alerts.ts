@@ -7,7 +7,8 @@ import { clip } from '../src/core/text.js';
 import { describeFeeds, describeSubscription } from '../src/alerts/describe.js';
 import { scopeOf } from '../src/alerts/index.js';
 import { formatClockMinutes, isValidTimeZone, parseClock } from '../src/alerts/quiet-hours.js';
-import type { Actor, AlertsService } from '../src/alerts/types.js';
+import type { Actor } from '../src/domain/subscription.js';
+import type { AlertsService } from '../src/core/alerts-service.js';
 
 const priorityChoices = [
   { name: 'breaking only', value: 'breaking' },

@@ -4,7 +4,8 @@ import { UserError } from '../src/core/errors.js';
 import { answer, type Reply, type ReplyItem } from '../src/core/reply.js';
 import { clip, titleCase } from '../src/core/text.js';
 import { relativeTime } from '../src/core/time.js';
-import type { Article, SearchPage } from '../src/store/types.js';
+import type { Article } from '../src/domain/article.js';
+import type { SearchPage } from '../src/store/types.js';
 import { resolveSince, sectionOption, sectionSchema, sinceOption, sinceSchema } from './shared-options.js';
 
 export const PAGE_SIZE = 5;

@@ -1,6 +1,6 @@
 import type { CommandContext } from '../src/core/command.js';
 import { looksLikeUrl } from '../src/core/text.js';
-import type { Article } from '../src/store/types.js';
+import type { Article } from '../src/domain/article.js';
 
 export interface ResolvedArticle {
   article: Article;

@@ -6,7 +6,7 @@ import { clip, looksLikeUrl, titleCase } from '../src/core/text.js';
 import { relativeTime } from '../src/core/time.js';
 import { buildBriefing } from '../src/summarize/briefing.js';
 import { SENTENCES_FOR_LENGTH, type SummaryLength } from '../src/summarize/types.js';
-import type { Article } from '../src/store/types.js';
+import type { Article } from '../src/domain/article.js';
 import { resolveArticle } from './resolve-article.js';
 import { resolveSince, sectionOption, sectionSchema, sinceOption, sinceSchema } from './shared-options.js';
 

@@ -2,7 +2,6 @@ import type { Readable, Writable } from 'node:stream';
 import type { Config } from './config.js';
 import { coreCommands } from '../commands/index.js';
 import { createDispatcher, type Dispatcher } from './core/dispatcher.js';
-import type { OutboundPort, Platform } from './core/outbound.js';
 import type { Services } from './core/services.js';
 import { HttpServer } from './server/http.js';
 import { logger as rootLogger, type Logger } from './log.js';
@@ -21,6 +20,7 @@ import { startFeedPoller } from './ingest/feeds/poller.js';
 import { mountIngestApi } from './ingest/push.js';
 import { mountHealth, type ReadinessCheck } from './server/health.js';
 import { systemClock, type Clock } from './domain/clock.js';
+import { PortRegistry } from './outbound/registry.js';
 
 /**
  * The composition root: opens the store, starts the configured adapters and the alerts pipeline, loads
@@ -66,18 +66,17 @@ export async function startApp(opts: AppOptions): Promise<App> {
     stoppers.push(() => store.close());
     const cache = createDerivedCache(config.CACHE_TTL_SECONDS);
     store.articles.onChange(() => cache.clear());
-    const ports = new Map<Platform, OutboundPort>();
+    const ports = new PortRegistry();
     const services: Services = {
       articles: store.articles,
       summarizer: createSummarizer(),
       cache,
       actionState: store.actionState,
-      ports,
     };
 
     // --- alerts: the fan-out listens before any article is loaded, so files that arrived while down match ---
     const terminalPort = config.terminalEnabled ? new TerminalPort() : undefined;
-    if (terminalPort) ports.set('terminal', terminalPort);
+    if (terminalPort) ports.attach(terminalPort);
     const alerts = startAlerts({
       db: store.db, articles: store.articles, ports, summarizer: services.summarizer, logger, config, now: clock,
     });
@@ -98,14 +97,14 @@ export async function startApp(opts: AppOptions): Promise<App> {
     // --- platform adapters (each mounts its HTTP routes before the server starts) ---
     if (config.discordEnabled) {
       const discord = await startDiscord({ config, dispatcher, logger, http });
-      ports.set('discord', discord.port);
+      ports.attach(discord.port);
       readiness.discord = () => discord.isReady();
       stoppers.push(() => discord.stop());
     }
     // Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on this server at /slack/events.
     if (config.slackEnabled) {
       const slack = await startSlack({ config, dispatcher, logger, http });
-      ports.set('slack', slack.port);
+      ports.attach(slack.port);
       readiness.slack = () => slack.isReady();
       stoppers.push(() => slack.stop());
     }

@@ -1,7 +1,7 @@
 import type { Card, ReplyField } from '../core/reply.js';
 import { clip } from '../core/text.js';
 import { relativeTime } from '../core/time.js';
-import type { Subscription, SubscriptionHealth } from './types.js';
+import type { Subscription, SubscriptionHealth } from '../domain/subscription.js';
 
 /** One subscription as `/alerts list` and `/alerts subscribe` show it: settings, who set it up, health. */
 export function describeSubscription(sub: Subscription, health: SubscriptionHealth | null, now: Date): Card {

@@ -1,4 +1,5 @@
-import type { OutboundPort, Platform } from '../core/outbound.js';
+import type { Platform } from '../domain/channel.js';
+import type { OutboundPort } from '../outbound/port.js';
 import type { Reply } from '../core/reply.js';
 import type { Logger } from '../log.js';
 import type { SqliteOutbox } from '../store/sqlite/outbox.js';
@@ -9,14 +10,16 @@ import { Pacer, PLATFORM_RATE_RULES, type Operation, type RateRule } from './pac
 import { renderAlert, renderFollowUp, renderGroup, type AlertArticle } from './render.js';
 import { createRetryPolicy, Skip, withTimeout } from './retry.js';
 import { createTldrCache } from './tldr.js';
-import type { Delivery, DeliveryState, Subscription } from './types.js';
+import type { Delivery, DeliveryState } from '../domain/delivery.js';
+import type { Subscription } from '../domain/subscription.js';
+import type { PortRegistry } from '../outbound/registry.js';
 
 export interface DispatcherOptions {
   outbox: SqliteOutbox;
   subscriptions: SqliteSubscriptions;
   articles: Pick<ArticleStore, 'get'>;
   /** The running adapters' ports; adapters may appear after start (their rows wait until then). */
-  ports: Map<Platform, OutboundPort>;
+  ports: PortRegistry;
   summarizer?: Pick<Summarizer, 'tldr'>;
   logger: Logger;
   timeZone: string;
@@ -81,7 +84,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     outbox: opts.outbox, logger: opts.logger, pacer, now, maxAttempts, sendTimeoutMs, platformProblems,
     pauseSubscription: opts.pauseSubscription, settle, sleep,
   });
-  observePorts(opts.ports, () => wake());
+  opts.ports.onAttach(() => wake());
 
   function wake(): void {
     if (stopped || !started || scheduled) return;
@@ -92,7 +95,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   /** Platforms whose port is up, reconciled, and not saturated. */
   function readyPlatforms(): Platform[] {
     const out: Platform[] = [];
-    for (const [platform] of opts.ports) {
+    for (const platform of opts.ports.platforms()) {
       if (!retries.isReconciled(platform)) retries.reconcile(platform);
       if ((inFlightPerPlatform.get(platform) ?? 0) >= concurrency) continue;
       if (pacer.platformWaitMs(platform) > 0) continue;
@@ -133,14 +136,14 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       wake();
       return;
     }
-    for (const [platform] of opts.ports) {
+    for (const platform of opts.ports.platforms()) {
       const w = pacer.platformWaitMs(platform);
       if (w > 0) nextWait = Math.min(nextWait, w);
     }
     // Rows already due were handled above: sent, paced (their wait counted), or in flight / over the concurrency
     // limit (a finishing request wakes us). Only future due times set the timer, and only on platforms with a
     // port: a platform whose adapter is not up yet is woken by the port's arrival (observePorts), not polled.
-    const nextDue = opts.outbox.nextDueAt([...opts.ports.keys()], at);
+    const nextDue = opts.outbox.nextDueAt(opts.ports.platforms(), at);
     if (nextDue !== null) nextWait = Math.min(nextWait, nextDue - at);
     clearTimeout(timer);
     if (Number.isFinite(nextWait)) timer = setTimeout(wake, Math.min(Math.max(nextWait, 1), MAX_TIMER_MS)).unref();
@@ -274,18 +277,5 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       await Promise.race([drained, new Promise<void>((r) => (bound = setTimeout(r, drainMs)))]);
       clearTimeout(bound);
     },
-  };
-}
-
-/**
- * The composition root fills the ports map after start (Discord logs in later): a port's arrival wakes the
- * dispatcher, so rows queued for that platform go out at once instead of the loop polling for it.
- */
-function observePorts(ports: Map<Platform, OutboundPort>, added: () => void): void {
-  const set = ports.set.bind(ports);
-  ports.set = (platform, port) => {
-    set(platform, port);
-    added();
-    return ports;
   };
 }

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { SqliteOutbox } from '../store/sqlite/outbox.js';
 import type { SqliteSubscriptions } from '../store/sqlite/subscriptions.js';
-import type { Article, UpsertResult } from '../store/types.js';
+import type { Article } from '../domain/article.js';
+import type { UpsertResult } from '../store/types.js';
 import { headlineKey } from './dedupe.js';
 import type { HeadlineIndex } from './headline-index.js';
 import { keywordHaystack, matchSubscription } from './match.js';
 import { quietState } from './quiet-hours.js';
-import { PRIORITY_RANK, type Subscription } from './types.js';
+import { PRIORITY_RANK } from '../domain/article.js';
+import { type Subscription } from '../domain/subscription.js';
 
 /** Routine alerts waiting for one subscription beyond this many are folded into one "N more stories" message. */
 export const FOLD_THRESHOLD = 5;

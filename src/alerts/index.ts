@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Invocation, OptionChoice } from '../core/command.js';
-import { parseChannelRef, type OutboundPort, type Platform } from '../core/outbound.js';
+import { parseChannelRef } from '../domain/channel.js';
 import type { Logger } from '../log.js';
 import { SqliteAuditLog } from '../store/sqlite/audit.js';
 import { SqliteOutbox } from '../store/sqlite/outbox.js';
@@ -12,14 +12,17 @@ import { fanOut } from './fanout.js';
 import { HeadlineIndex } from './headline-index.js';
 import type { RateRule } from './pacing.js';
 import { createAlertsService } from './service.js';
-import type { Actor, AlertsService, Scope } from './types.js';
+import type { Actor, Scope } from '../domain/subscription.js';
+import type { AlertsService } from '../core/alerts-service.js';
 import type { Clock } from '../domain/clock.js';
+import type { PortRegistry } from '../outbound/registry.js';
 
 export interface StartAlertsOptions {
   /** The store's SQLite connection (the alerts tables come from its migrations 200–). */
   db: Database;
   articles: ArticleStore;
-  ports: Map<Platform, OutboundPort>;
+  /** The adapters' ports, attached as each adapter comes up. */
+  ports: PortRegistry;
   summarizer?: Pick<Summarizer, 'tldr'>;
   logger: Logger;
   config: { TIMEZONE: string };

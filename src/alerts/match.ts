@@ -1,5 +1,6 @@
-import type { Article } from '../store/types.js';
-import { PRIORITY_RANK, type Subscription } from './types.js';
+import type { Article } from '../domain/article.js';
+import { PRIORITY_RANK } from '../domain/article.js';
+import { type Subscription } from '../domain/subscription.js';
 
 export type MatchResult = { matches: true } | { matches: false; reason: string };
 

@@ -1,4 +1,4 @@
-import { parseChannelRef, type ChannelRef, type Platform } from '../core/outbound.js';
+import { parseChannelRef, type ChannelRef, type Platform } from '../domain/channel.js';
 
 /** `check`: asking the platform whether an in-doubt post went out (Slack conversations.history). */
 export type Operation = 'post' | 'edit' | 'check';

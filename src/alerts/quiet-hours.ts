@@ -1,4 +1,4 @@
-import type { QuietHours } from './types.js';
+import type { QuietHours } from '../domain/subscription.js';
 
 const HHMM = /^([01]?\d|2[0-3]):([0-5]\d)$/;
 

@@ -1,9 +1,9 @@
 import type { Card, Reply, ReplyItem, ReplyMention } from '../core/reply.js';
 import { clip } from '../core/text.js';
 import { formatClock } from '../core/time.js';
-import type { Article } from '../store/types.js';
+import type { Article } from '../domain/article.js';
 import type { Summarizer } from '../summarize/types.js';
-import type { Subscription } from './types.js';
+import type { Subscription } from '../domain/subscription.js';
 
 /** Items listed in a digest or fold message; the rest are counted. */
 export const GROUP_ITEMS_SHOWN = 10;

@@ -1,8 +1,10 @@
-import { Permanent, RetryLater, type OutboundPort, type Platform } from '../core/outbound.js';
+import { type Platform } from '../domain/channel.js';
+import { Permanent, RetryLater, type OutboundPort } from '../outbound/port.js';
 import type { Logger } from '../log.js';
 import type { SqliteOutbox } from '../store/sqlite/outbox.js';
 import type { Operation, Pacer } from './pacing.js';
-import type { Delivery, Subscription } from './types.js';
+import type { Delivery } from '../domain/delivery.js';
+import type { Subscription } from '../domain/subscription.js';
 
 /**
  * What happens after a delivery attempt fails, and how rows whose outcome is unknown (a crash, a timeout) are

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { UserError } from '../core/errors.js';
-import { parseChannelRef, type OutboundPort, type Platform } from '../core/outbound.js';
+import { parseChannelRef } from '../domain/channel.js';
 import type { SqliteAuditLog } from '../store/sqlite/audit.js';
 import type { SqliteOutbox } from '../store/sqlite/outbox.js';
 import type { SqliteSubscriptions } from '../store/sqlite/subscriptions.js';
@@ -8,8 +8,11 @@ import type { ArticleStore } from '../store/types.js';
 import type { AlertDispatcher } from './dispatcher.js';
 import { newDeliveryId } from './fanout.js';
 import type { AlertArticle } from './render.js';
-import { PRIORITY_RANK, type Actor, type AlertsService, type QuietHours, type Scope, type Subscription, type TestOutcome } from './types.js';
+import { PRIORITY_RANK } from '../domain/article.js';
+import { type Actor, type QuietHours, type Scope, type Subscription } from '../domain/subscription.js';
+import { type AlertsService, type TestOutcome } from '../core/alerts-service.js';
 import { explainDelivery } from './why.js';
+import type { PortRegistry } from '../outbound/registry.js';
 
 export interface ServiceDeps {
   db: Database;
@@ -17,7 +20,7 @@ export interface ServiceDeps {
   outbox: SqliteOutbox;
   audit: SqliteAuditLog;
   articles: Pick<ArticleStore, 'get'>;
-  ports: Map<Platform, OutboundPort>;
+  ports: PortRegistry;
   dispatcher: AlertDispatcher;
   timeZone: string;
   now: () => Date;

@@ -1,7 +1,9 @@
 import { formatClock } from '../core/time.js';
-import type { Article } from '../store/types.js';
+import type { Article } from '../domain/article.js';
 import { matchSubscription } from './match.js';
-import type { Delivery, StoryRecord, Subscription, WhyLine } from './types.js';
+import type { Delivery, StoryRecord } from '../domain/delivery.js';
+import type { Subscription } from '../domain/subscription.js';
+import type { WhyLine } from '../core/alerts-service.js';
 
 export interface WhyInput {
   article: Article;

@@ -1,5 +1,5 @@
 import type { Invocation } from './command.js';
-import { formatChannelRef, isChannelRef, parseChannelRef } from './outbound.js';
+import { formatChannelRef, isChannelRef, parseChannelRef } from '../domain/channel.js';
 
 /**
  * A channel option, as typed or as an adapter decoded it, becomes a channel reference in the invoker's own

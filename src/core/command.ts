@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Reply } from './reply.js';
-import type { ChannelRef, Platform } from './outbound.js';
+import type { ChannelRef, Platform } from '../domain/channel.js';
 import type { Services } from './services.js';
 
 /** Where an autocomplete answer comes from; the dispatcher resolves it against the store. */

@@ -2,9 +2,7 @@
  * The platform-neutral answer model. Every string here is plain, untrusted text:
  * renderers (Discord embeds, Slack Block Kit, terminal) escape it and enforce their own limits.
  */
-export type Priority = 'breaking' | 'urgent' | 'routine';
-export const PRIORITIES: readonly Priority[] = ['breaking', 'urgent', 'routine'];
-export type ArticleStatus = 'published' | 'corrected' | 'retracted';
+import type { Priority } from '../domain/article.js';
 
 export interface ReplyField {
   name: string;

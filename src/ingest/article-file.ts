@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import type { ArticleInput } from '../store/types.js';
+import type { ArticleInput } from '../domain/article.js';
 import { articleJsonPayloadSchema, articleJsonSchema, articleJsonToInput, describeIssues } from './article-schema.js';
 import { FrontMatterError, splitFrontMatter, type FrontMatterValue } from './front-matter.js';
 import { bodyOf, paragraphs, parseTextArticle, TextArticleError } from './text-article.js';

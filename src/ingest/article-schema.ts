@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ArticleInput } from '../store/types.js';
+import type { ArticleInput } from '../domain/article.js';
 
 /**
  * One schema for `data/*.json` files and `POST /v1/articles` bodies (snake_case, as editors write JSON).

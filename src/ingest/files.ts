@@ -1,7 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { logger as rootLogger, type Logger } from '../log.js';
-import type { ArticleInput, ArticleStore, UpsertResult } from '../store/types.js';
+import type { ArticleInput } from '../domain/article.js';
+import type { ArticleStore, UpsertResult } from '../store/types.js';
 import { ArticleFileError, isArticleFile, parseArticleFile } from './article-file.js';
 
 export { parseArticleFile, ArticleFileError, isArticleFile } from './article-file.js';

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import { BodyTooLarge, readBody, sendJson, type HttpServer } from '../server/http.js';
-import type { ArticleInput, ArticleStore, UpsertResult } from '../store/types.js';
+import type { ArticleInput } from '../domain/article.js';
+import type { ArticleStore, UpsertResult } from '../store/types.js';
 import { articleJsonSchema, articleJsonToInput } from './article-schema.js';
 
 /**

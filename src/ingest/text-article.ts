@@ -1,5 +1,5 @@
-import type { Priority } from '../core/reply.js';
-import type { RelatedLink } from '../store/types.js';
+import type { Priority } from '../domain/article.js';
+import type { RelatedLink } from '../domain/article.js';
 
 /**
  * Reads article text the way pages hand it to us: an optional kicker ("Breaking News", "URGENT"), the

@@ -1,5 +1,5 @@
 import NodeCache from 'node-cache';
-import type { DerivedCache } from '../core/services.js';
+import type { DerivedCache } from './types.js';
 
 /** Past this many entries the cache starts over: derived data is cheap to recompute, memory is not. */
 const MAX_ENTRIES = 5_000;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ArticleInput } from './types.js';
+import type { ArticleInput } from '../domain/article.js';
 
 /** Ids are Discord autocomplete values: at most 100 characters. */
 export const MAX_ID_LENGTH = 100;

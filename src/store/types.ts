@@ -1,60 +1,4 @@
-import type { ArticleStatus, Priority } from '../core/reply.js';
-
-export interface RelatedLink {
-  title: string;
-  url?: string;
-}
-
-/** A stored article: one row, current version. Times are ISO 8601 strings (UTC). */
-export interface Article {
-  id: string;
-  url: string | null;
-  /** https, no fragment, no utm_*, no trailing slash */
-  canonicalUrl: string | null;
-  title: string;
-  dek: string;
-  body: string;
-  section: string;
-  topics: string[];
-  source: string;
-  author: string;
-  publishedAt: string;
-  updatedAt: string;
-  priority: Priority;
-  status: ArticleStatus;
-  imageUrl: string | null;
-  related: RelatedLink[];
-  version: number;
-  /** Hash of the whitespace-normalised title, dek, body, priority and status. */
-  contentHash: string;
-  /** When this row was first stored here. */
-  ingestedAt: string;
-}
-
-/** What a source hands the store (files, feeds, HTTP push all produce this). */
-export interface ArticleInput {
-  id?: string;
-  url?: string | null;
-  title: string;
-  dek?: string;
-  body?: string;
-  section?: string;
-  topics?: string[];
-  source?: string;
-  author?: string;
-  publishedAt?: string;
-  /** When the source gives no date: the date a new article gets. An article already stored keeps its own. */
-  firstSeenAt?: string;
-  updatedAt?: string;
-  priority?: Priority;
-  status?: ArticleStatus;
-  imageUrl?: string | null;
-  related?: RelatedLink[];
-  /** Fallback id when neither an id nor a URL is given (e.g. the file name). */
-  fallbackId?: string;
-  /** Store and index it, but raise no alert (first poll of a new feed); handed on to change listeners. */
-  quiet?: boolean;
-}
+import type { Article, ArticleInput } from '../domain/article.js';
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -113,4 +57,17 @@ export interface ArticleStore {
   /** Listeners run synchronously inside the write transaction (the alerts fan-out uses this). */
   onChange(listener: ArticleChangeListener): () => void;
   close(): Promise<void>;
+}
+
+/** Short-key storage for state that does not fit in a button id (Discord custom_id ≤ 100). */
+export interface ActionStateStore {
+  put(state: unknown): Promise<string>;
+  get(key: string): Promise<unknown | null>;
+}
+
+/** Derived, disposable data (query results, summaries); invalidated on every store change. */
+export interface DerivedCache {
+  get<T>(key: string): T | undefined;
+  set<T>(key: string, value: T): void;
+  clear(): void;
 }

@@ -1,5 +1,5 @@
-import type { Priority } from '../core/reply.js';
-import type { Article } from '../store/types.js';
+import type { Priority } from '../domain/article.js';
+import type { Article } from '../domain/article.js';
 import { contentTerms } from './terms.js';
 import type { Summarizer } from './types.js';
 

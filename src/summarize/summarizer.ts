@@ -1,4 +1,4 @@
-import type { Article } from '../store/types.js';
+import type { Article } from '../domain/article.js';
 import { cleanParagraphs, normalizeForCompare } from './clean.js';
 import { splitSentences } from './sentences.js';
 import { contentTerms, words } from './terms.js';

@@ -1,4 +1,4 @@
-import type { Article } from '../store/types.js';
+import type { Article } from '../domain/article.js';
 
 export type SummaryLength = 'short' | 'standard' | 'long';
 export const SENTENCES_FOR_LENGTH: Record<SummaryLength, number> = { short: 1, standard: 3, long: 5 };

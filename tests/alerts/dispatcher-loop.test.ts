@@ -34,14 +34,14 @@ describe('the dispatcher loop', () => {
     const port = new RecordingPort('slack');
     h = await harness({ clock: new TestClock(), ports: [port] });
     await h.subscribe({ platform: 'slack', workspace: 'T1', channel: 'slack:T1/C1' });
-    h.ports.delete('slack'); // Slack still connecting
+    h.ports.detach('slack'); // Slack still connecting
     const due = vi.spyOn(SqliteOutbox.prototype, 'due');
     const nextDue = vi.spyOn(SqliteOutbox.prototype, 'nextDueAt');
     await h.store.articles.upsert(story(1));
     await idle(150);
     expect(due.mock.calls.length + nextDue.mock.calls.length).toBeLessThanOrEqual(4);
     expect(port.posts()).toHaveLength(0);
-    h.ports.set('slack', port); // what src/app.ts does once the adapter is up; no explicit wake()
+    h.ports.attach(port); // what src/app.ts does once the adapter is up; no explicit wake()
     await h.settled(1);
     expect(port.posts()).toHaveLength(1);
   });

@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAlerts, type Alerts } from '../../src/alerts/index.js';
-import type { OutboundPort, Platform } from '../../src/core/outbound.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
 import { SqliteOutbox } from '../../src/store/sqlite/outbox.js';
 import { SqliteSubscriptions } from '../../src/store/sqlite/subscriptions.js';
 import { admin, quietLogger, TestClock } from './harness.js';
-import { RecordingPort } from './ports.js';
+import { PortRegistry } from '../../src/outbound/registry.js';
 
 let store: SqliteStore | undefined;
 let alerts: Alerts | undefined;
@@ -52,9 +51,9 @@ describe('fan-out cost during a bulk load', () => {
     const clock = new TestClock();
     store = openSqliteStore(':memory:', { now: clock.now });
     const counts = countQueries(store);
-    const ports = new Map<Platform, OutboundPort>([['terminal', new RecordingPort('terminal')]]);
+    // No ports: nothing is delivered, only the fan-out is measured.
+    const ports = new PortRegistry();
     alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: clock.now });
-    ports.delete('terminal'); // nothing is delivered: only the fan-out is measured
     const subs = new SqliteSubscriptions(store.db);
     for (let i = 0; i < 20; i++) subs.create({ platform: 'terminal', workspace: '', channel: `terminal:c${i}`, minPriority: 'routine', sections: i % 2 ? ['city'] : [] }, admin, clock.now());
     counts.clear();

@@ -1,10 +1,11 @@
 import { startAlerts, type Alerts } from '../../src/alerts/index.js';
 import type { SettledEvent } from '../../src/alerts/dispatcher.js';
-import type { Actor, NewSubscription, Subscription } from '../../src/alerts/types.js';
-import type { OutboundPort, Platform } from '../../src/core/outbound.js';
+import type { Actor, NewSubscription, Subscription } from '../../src/domain/subscription.js';
+import type { OutboundPort } from '../../src/outbound/port.js';
 import { logger } from '../../src/log.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
 import { SqliteOutbox } from '../../src/store/sqlite/outbox.js';
+import { PortRegistry } from '../../src/outbound/registry.js';
 
 export const quietLogger = logger.child({}, { level: 'silent' });
 
@@ -27,7 +28,7 @@ export interface Harness {
   /** The real SQLite store (`:memory:`), all migrations applied: change listeners run inside its write transaction. */
   store: SqliteStore;
   outbox: SqliteOutbox;
-  ports: Map<Platform, OutboundPort>;
+  ports: PortRegistry;
   clock: TestClock;
   /** The clock every part of this harness reads (the test clock, or one following real time from it). */
   now: () => Date;
@@ -39,8 +40,7 @@ export interface Harness {
 
 export async function harness(opts: { clock?: TestClock; ports?: OutboundPort[]; realTime?: boolean } = {}): Promise<Harness> {
   const clock = opts.clock ?? new TestClock();
-  const ports = new Map<Platform, OutboundPort>();
-  for (const p of opts.ports ?? []) ports.set(p.platform, p);
+  const ports = new PortRegistry(opts.ports ?? []);
   // Pacing needs time to pass: tests that are not about time run on a clock that follows real time.
   const offset = clock.ms - Date.now();
   const now = opts.realTime ? () => new Date(Date.now() + offset) : clock.now;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SettledEvent } from '../../src/alerts/dispatcher.js';
-import { RetryLater } from '../../src/core/outbound.js';
+import { RetryLater } from '../../src/outbound/port.js';
 import { harness, quakeArticle as quake, type Harness } from './harness.js';
 import { RecordingPort } from './ports.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Permanent } from '../../src/core/outbound.js';
+import { Permanent } from '../../src/outbound/port.js';
 import { harness, TestClock, type Harness } from './harness.js';
 import { RecordingPort } from './ports.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Permanent, RetryLater } from '../../src/core/outbound.js';
+import { Permanent, RetryLater } from '../../src/outbound/port.js';
 import { harness, quakeArticle as breaking, type Harness } from './harness.js';
 import { RecordingPort } from './ports.js';
 
@@ -34,11 +34,11 @@ describe('fan-out and delivery', () => {
     const port = new RecordingPort('terminal');
     h = await harness({ ports: [port], realTime: true });
     await h.subscribe({ channel: 'terminal:desk' });
-    h.ports.delete('terminal'); // the adapter is down while the stories are queued
+    h.ports.detach('terminal'); // the adapter is down while the stories are queued
     await h.store.articles.upsert({ id: 'r1', title: 'Council approves new bus timetable', priority: 'routine' });
     await h.store.articles.upsert({ id: 'u1', title: 'Storm warning issued for the coast', priority: 'urgent' });
     await h.store.articles.upsert({ id: 'b1', title: 'Dam fails upstream of Ostrava city', priority: 'breaking' });
-    h.ports.set('terminal', port);
+    h.ports.attach(port);
     h.alerts.dispatcher.wake();
     await h.settled(3);
     expect(port.posts().map((p) => p.reply.cards[0].title)).toEqual([
@@ -50,12 +50,12 @@ describe('fan-out and delivery', () => {
     const port = new RecordingPort('terminal');
     h = await harness({ ports: [port], realTime: true });
     const sub = await h.subscribe({ channel: 'terminal:desk' });
-    h.ports.delete('terminal');
+    h.ports.detach('terminal');
     const topics = ['harbour', 'library', 'tramway', 'orchestra', 'bakery', 'marathon', 'zoo', 'bridge'];
     for (const [i, topic] of topics.entries()) {
       await h.store.articles.upsert({ id: `r${i + 1}`, title: `City council debates the ${topic} budget`, priority: 'routine' });
     }
-    h.ports.set('terminal', port);
+    h.ports.attach(port);
     h.alerts.dispatcher.wake();
     await h.settled(6);
     const titles = port.posts().map((p) => p.reply.cards[0].title);

@@ -1,7 +1,5 @@
-import {
-  Permanent, RetryLater, channelOfMessage, parseChannelRef, formatMessageRef,
-  type ChannelCheck, type ChannelRef, type MessageRef, type OutboundPort, type Platform, type PostOptions,
-} from '../../src/core/outbound.js';
+import { channelOfMessage, parseChannelRef, formatMessageRef, type ChannelRef, type MessageRef, type Platform } from '../../src/domain/channel.js';
+import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostOptions } from '../../src/outbound/port.js';
 import type { Reply } from '../../src/core/reply.js';
 
 export interface Sent {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { matchSubscription } from '../../src/alerts/match.js';
 import { renderAlert } from '../../src/alerts/render.js';
-import type { Subscription } from '../../src/alerts/types.js';
+import type { Subscription } from '../../src/domain/subscription.js';
 import { headlineKey, headlineSimilarity } from '../../src/alerts/dedupe.js';
 import { SqliteOutbox } from '../../src/store/sqlite/outbox.js';
 import { harness, admin, type Harness } from './harness.js';

@@ -1,7 +1,6 @@
 import { coreCommands } from '../../commands/index.js';
 import type { Invocation } from '../../src/core/command.js';
 import { createDispatcher, type Dispatcher } from '../../src/core/dispatcher.js';
-import type { OutboundPort, Platform } from '../../src/core/outbound.js';
 import type { Services } from '../../src/core/services.js';
 import { loadArticleFiles } from '../../src/ingest/files.js';
 import { logger } from '../../src/log.js';
@@ -10,6 +9,7 @@ import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { createSummarizer } from '../../src/summarize/summarizer.js';
 import type { Clock } from '../../src/domain/clock.js';
 import { TEST_CLOCK } from './clock.js';
+import { PortRegistry } from '../../src/outbound/registry.js';
 
 export const quietLogger = logger.child({}, { level: 'silent' });
 
@@ -23,10 +23,9 @@ export async function realServices(opts: { loadSamples?: boolean; now?: Clock } 
     summarizer: createSummarizer(),
     cache,
     actionState: store.actionState,
-    ports: new Map<Platform, OutboundPort>(),
   };
   if (opts.loadSamples !== false) await loadArticleFiles('data/articles', store.articles, {});
-  return { store, services };
+  return { store, services, ports: new PortRegistry() };
 }
 
 export function realDispatcher(services: Services, now: Clock = TEST_CLOCK): Dispatcher {

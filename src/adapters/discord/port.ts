@@ -3,10 +3,8 @@ import {
   DiscordAPIError, HTTPError, PermissionFlagsBits, RateLimitError, Routes,
   type Client, type GuildBasedChannel, type REST,
 } from 'discord.js';
-import {
-  Permanent, RetryLater, formatMessageRef, parseChannelRef, parseMessageRef,
-  type ChannelCheck, type ChannelRef, type MessageRef, type OutboundPort, type PostOptions,
-} from '../../core/outbound.js';
+import { formatMessageRef, parseChannelRef, parseMessageRef, type ChannelRef, type MessageRef } from '../../domain/channel.js';
+import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostOptions } from '../../outbound/port.js';
 import type { Reply } from '../../core/reply.js';
 import { cut } from './markdown.js';
 import { renderReply } from './render.js';

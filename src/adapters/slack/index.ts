@@ -1,7 +1,7 @@
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondArguments } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
-import type { OutboundPort } from '../../core/outbound.js';
+import type { OutboundPort } from '../../outbound/port.js';
 import type { Logger } from '../../log.js';
 import type { HttpServer } from '../../server/http.js';
 import { SlackAdmins } from './admins.js';

@@ -1,8 +1,6 @@
 import { webApi } from '@slack/bolt';
-import {
-  Permanent, RetryLater, formatMessageRef, parseChannelRef, parseMessageRef,
-  type ChannelCheck, type ChannelRef, type MessageRef, type OutboundPort, type PostOptions,
-} from '../../core/outbound.js';
+import { formatMessageRef, parseChannelRef, parseMessageRef, type ChannelRef, type MessageRef } from '../../domain/channel.js';
+import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostOptions } from '../../outbound/port.js';
 import type { Reply } from '../../core/reply.js';
 import { renderReply } from './render.js';
 

@@ -1,4 +1,5 @@
-import type { Card, Priority, Reply, ReplyButton, ReplyItem } from '../../core/reply.js';
+import type { Card, Reply, ReplyButton, ReplyItem } from '../../core/reply.js';
+import type { Priority } from '../../domain/article.js';
 import { cutEscaped, escapeMrkdwn, fitParagraphs, fitText, link, safeUrl, strike } from './mrkdwn.js';
 
 /**

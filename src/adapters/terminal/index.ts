@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Invocation, User } from '../../core/command.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
-import { formatChannelRef } from '../../core/outbound.js';
+import { formatChannelRef } from '../../domain/channel.js';
 import type { Reply, ReplyButton } from '../../core/reply.js';
 import type { Logger } from '../../log.js';
 import { TerminalPort } from './port.js';

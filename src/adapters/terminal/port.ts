@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  Permanent, channelOfMessage, formatMessageRef, parseChannelRef, parseMessageRef,
-  type ChannelCheck, type ChannelRef, type MessageRef, type OutboundPort,
-} from '../../core/outbound.js';
+import { channelOfMessage, formatMessageRef, parseChannelRef, parseMessageRef, type ChannelRef, type MessageRef } from '../../domain/channel.js';
+import { Permanent, type ChannelCheck, type OutboundPort } from '../../outbound/port.js';
 import type { Reply } from '../../core/reply.js';
 
 /**

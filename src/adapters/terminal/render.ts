@@ -1,4 +1,5 @@
-import type { Card, Priority, Reply } from '../../core/reply.js';
+import type { Card, Reply } from '../../core/reply.js';
+import type { Priority } from '../../domain/article.js';
 
 /**
  * Reply → terminal text. Colour only when writing to a TTY; plain text when piped, so scripts and tests

@@ -5,7 +5,7 @@ import type { FeedConfig } from './config.js';
 import { fetchFeed, FeedFetchError } from './fetch-feed.js';
 import { parseFeed } from './parse.js';
 import { backoffDelayMs, isLongFailure, successDelayMs } from './schedule.js';
-import { freshFeedState, SqliteFeedState, type FeedState } from './state.js';
+import { freshFeedState, SqliteFeedState, type FeedState } from '../../store/sqlite/feed-state.js';
 import { feedItemsToArticles } from './to-article.js';
 import type { FeedHealth } from './types.js';
 

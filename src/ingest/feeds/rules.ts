@@ -1,4 +1,4 @@
-import type { Priority } from '../../core/reply.js';
+import type { Priority } from '../../domain/article.js';
 import type { FeedRule } from './config.js';
 
 export interface RuledItem {

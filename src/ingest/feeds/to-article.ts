@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ArticleInput } from '../../store/types.js';
+import type { ArticleInput } from '../../domain/article.js';
 import type { FeedConfig } from './config.js';
 import { applyRules } from './rules.js';
 import type { FeedItem } from './types.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
-import type { ActionStateStore } from '../../core/services.js';
+import type { ActionStateStore } from '../types.js';
 
 const WEEK_MS = 7 * 86_400_000;
 /** Expired rows are swept on every Nth put rather than by a timer: nothing to stop at shutdown. */

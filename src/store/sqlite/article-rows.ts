@@ -1,6 +1,6 @@
-import type { ArticleStatus, Priority } from '../../core/reply.js';
+import type { ArticleStatus, Priority } from '../../domain/article.js';
 import { articleId, canonicalUrl, contentHash, normalizeWhitespace } from '../canonical.js';
-import type { Article, ArticleInput, RelatedLink } from '../types.js';
+import type { Article, ArticleInput, RelatedLink } from '../../domain/article.js';
 
 /** An `articles` row as SQLite returns it. */
 export interface ArticleRow {

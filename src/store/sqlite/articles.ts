@@ -1,7 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type {
-  Article, ArticleChangeListener, ArticleFilter, ArticleInput, ArticleStore, SearchPage, SearchQuery, UpsertResult,
-} from '../types.js';
+import type { Article, ArticleInput } from '../../domain/article.js';
+import type { ArticleChangeListener, ArticleFilter, ArticleStore, SearchPage, SearchQuery, UpsertResult } from '../types.js';
 import { canonicalUrl } from '../canonical.js';
 import { keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, type ArticleRow, type NormalizedArticle } from './article-rows.js';
 import { ArticleSearch } from './article-search.js';

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { Actor, AuditEntry, Scope } from '../../alerts/types.js';
+import type { Actor, AuditEntry, Scope } from '../../domain/subscription.js';
 
 /**
  * The audit log of alert subscriptions: who changed what, when. Append-only, enforced by the database:

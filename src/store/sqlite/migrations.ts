@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { FEED_STATE_SCHEMA } from '../../ingest/feeds/state.js';
+import { FEED_STATE_SCHEMA } from './feed-state.js';
 import { AUDIT_SCHEMA } from './audit.js';
 import { OUTBOX_PENDING_INDEX, OUTBOX_SCHEMA } from './outbox.js';
 import { SUBSCRIPTIONS_SCHEMA } from './subscriptions.js';

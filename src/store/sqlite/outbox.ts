@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Platform } from '../../core/outbound.js';
-import type { Delivery, DeliveryKind, DeliveryState, StoryRecord } from '../../alerts/types.js';
+import type { Platform } from '../../domain/channel.js';
+import type { Delivery, DeliveryKind, DeliveryState, StoryRecord } from '../../domain/delivery.js';
 
 /**
  * The outbox: one row per (story, subscription), never two. A row carries its own state machine and the

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import type { Platform } from '../../core/outbound.js';
-import type { Priority } from '../../core/reply.js';
-import type { NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../../alerts/types.js';
+import type { Platform } from '../../domain/channel.js';
+import type { Priority } from '../../domain/article.js';
+import type { NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../../domain/subscription.js';
 
 /** Alert subscriptions. Removal is soft, so `/alerts why` and the audit log can still name them. */
 export const SUBSCRIPTIONS_SCHEMA = `

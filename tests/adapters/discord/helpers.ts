@@ -11,6 +11,7 @@ import type { SqliteStore } from '../../../src/store/sqlite/index.js';
 import { quietLogger, realServices } from '../../helpers/services.js';
 import type { DiscordStandIn } from '../../standins/discord/index.js';
 import { TEST_CLOCK } from '../../helpers/clock.js';
+import type { PortRegistry } from '../../../src/outbound/registry.js';
 
 export const quiet = quietLogger;
 
@@ -20,6 +21,8 @@ export const SEED_ID = '000_3374571737b0a5b7';
 export interface RealBot {
   store: SqliteStore;
   services: Services;
+  /** The adapter's port is attached here once the adapter has started. */
+  ports: PortRegistry;
   alerts: Alerts;
   dispatcher: Dispatcher;
   close(): Promise<void>;
@@ -28,13 +31,12 @@ export interface RealBot {
 /**
  * The bot as src/app.ts composes it, minus the platforms: the real SQLite store (in memory, loaded with
  * data/articles), the real summarizer, the alerts pipeline, and the real commands including /alerts.
- * The adapter's port goes into `services.ports` once the adapter has started.
  */
 export async function realBot(): Promise<RealBot> {
   const now = TEST_CLOCK;
-  const { store, services } = await realServices({ now });
+  const { store, services, ports } = await realServices({ now });
   const alerts = startAlerts({
-    db: store.db, articles: store.articles, ports: services.ports, summarizer: services.summarizer, logger: quiet,
+    db: store.db, articles: store.articles, ports, summarizer: services.summarizer, logger: quiet,
     config: { TIMEZONE: 'UTC' }, now,
   });
   services.alerts = alerts.service;
@@ -46,7 +48,7 @@ export async function realBot(): Promise<RealBot> {
     autocompleteSources: alerts.autocompleteSources,
   });
   return {
-    store, services, alerts, dispatcher,
+    store, services, ports, alerts, dispatcher,
     async close() {
       await alerts.stop();
       await store.close();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscord, type DiscordAdapter } from '../../../src/adapters/discord/index.js';
 import { escapeMarkdown } from '../../../src/adapters/discord/markdown.js';
 import { commandsPayload } from '../../../src/adapters/discord/registration.js';
-import type { Article } from '../../../src/store/types.js';
+import type { Article } from '../../../src/domain/article.js';
 import { P, computePings } from '../../standins/discord/permissions.js';
 import { startDiscordStandIn, type DiscordStandIn, type InteractionRecord } from '../../standins/discord/index.js';
 import { validateMessage } from '../../standins/discord/validate.js';
@@ -25,7 +25,7 @@ describe('Discord adapter, gateway interactions (real store and commands)', () =
     bot = await realBot();
     config = testConfig(standIn);
     adapter = await startDiscord({ config, dispatcher: bot.dispatcher, logger: quiet });
-    bot.services.ports.set('discord', adapter.port);
+    bot.ports.attach(adapter.port);
     newest = (await bot.store.articles.latest({ limit: 10, offset: 0 })).items;
   });
 

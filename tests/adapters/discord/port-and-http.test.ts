@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscord, type DiscordAdapter } from '../../../src/adapters/discord/index.js';
 import { DiscordAPIError } from 'discord.js';
 import { deliveryNonce, toDeliveryError } from '../../../src/adapters/discord/port.js';
-import { Permanent, RetryLater } from '../../../src/core/outbound.js';
+import { Permanent, RetryLater } from '../../../src/outbound/port.js';
 import { answer } from '../../../src/core/reply.js';
 import { HttpServer } from '../../../src/server/http.js';
 import { P } from '../../standins/discord/permissions.js';
@@ -31,7 +31,7 @@ describe('Discord outbound port and HTTP interactions', () => {
     http = new HttpServer();
     bot = await realBot();
     adapter = await startDiscord({ config: testConfig(standIn, { DISCORD_PUBLIC_KEY: keys.publicHex }), dispatcher: bot.dispatcher, logger: quiet, http });
-    bot.services.ports.set('discord', adapter.port);
+    bot.ports.attach(adapter.port);
     const address = await http.start(0, '127.0.0.1');
     base = `http://127.0.0.1:${address.port}/discord/interactions`;
   });

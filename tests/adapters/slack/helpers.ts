@@ -4,15 +4,15 @@ import { startSlack, type SlackAdapter } from '../../../src/adapters/slack/index
 import { startAlerts, type Alerts } from '../../../src/alerts/index.js';
 import { loadConfig } from '../../../src/config.js';
 import { createDispatcher, type Dispatcher } from '../../../src/core/dispatcher.js';
-import type { OutboundPort, Platform } from '../../../src/core/outbound.js';
 import type { Services } from '../../../src/core/services.js';
 import { logger } from '../../../src/log.js';
 import { HttpServer } from '../../../src/server/http.js';
 import { createDerivedCache } from '../../../src/store/cache.js';
 import { openSqliteStore, type SqliteStore } from '../../../src/store/sqlite/index.js';
-import type { ArticleInput } from '../../../src/store/types.js';
+import type { ArticleInput } from '../../../src/domain/article.js';
 import { createSummarizer } from '../../../src/summarize/summarizer.js';
 import type { SlackStandIn } from '../../standins/slack/index.js';
+import { PortRegistry } from '../../../src/outbound/registry.js';
 
 export const quiet = logger.child({}, { level: 'silent' });
 export const NOW = new Date('2026-11-20T13:00:00Z');
@@ -78,13 +78,13 @@ export async function startTestBot(standIn: SlackStandIn, opts: { socketMode?: b
   const store = openSqliteStore(':memory:', { now: () => NOW });
   const cache = createDerivedCache(300);
   store.articles.onChange(() => cache.clear());
-  const ports = new Map<Platform, OutboundPort>();
+  const ports = new PortRegistry();
   const alertsModule = startAlerts({
     db: store.db, articles: store.articles, ports, logger: quiet, config: { TIMEZONE: 'UTC' },
     summarizer: createSummarizer(), now: () => NOW,
   });
   const services: Services = {
-    articles: store.articles, summarizer: createSummarizer(), cache, actionState: store.actionState, ports, alerts: alertsModule.service,
+    articles: store.articles, summarizer: createSummarizer(), cache, actionState: store.actionState, alerts: alertsModule.service,
   };
   await store.articles.upsertMany(sampleArticles());
   const dispatcher = createDispatcher({ commands: coreCommands(), services, logger: quiet, now: () => NOW });
@@ -99,7 +99,7 @@ export async function startTestBot(standIn: SlackStandIn, opts: { socketMode?: b
   const adapter = await startSlack({
     config, dispatcher, logger: quiet, http, retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 50 }, drainTimeoutMs: 2_000,
   });
-  ports.set('slack', adapter.port);
+  ports.attach(adapter.port);
   const address = await http.start(0, '127.0.0.1');
   const eventsUrl = opts.socketMode ? undefined : `http://127.0.0.1:${address.port}/slack/events`;
   if (eventsUrl) standIn.appUrl = eventsUrl;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERY_EVENT_TYPE } from '../../../src/adapters/slack/port.js';
-import { Permanent, RetryLater, parseMessageRef } from '../../../src/core/outbound.js';
+import { parseMessageRef } from '../../../src/domain/channel.js';
+import { Permanent, RetryLater } from '../../../src/outbound/port.js';
 import { answer } from '../../../src/core/reply.js';
 import { startSlackStandIn, type SlackStandIn } from '../../standins/slack/index.js';
 import { UNLIMITED } from '../../standins/slack/limits.js';

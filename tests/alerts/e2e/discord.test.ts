@@ -7,13 +7,13 @@ import { deliveryNonce } from '../../../src/adapters/discord/port.js';
 import { startAlerts, type Alerts } from '../../../src/alerts/index.js';
 import { loadConfig } from '../../../src/config.js';
 import { createDispatcher } from '../../../src/core/dispatcher.js';
-import type { OutboundPort, Platform } from '../../../src/core/outbound.js';
 import type { Services } from '../../../src/core/services.js';
 import { openSqliteStore, type SqliteStore } from '../../../src/store/sqlite/index.js';
 import { SqliteOutbox } from '../../../src/store/sqlite/outbox.js';
 import { startDiscordStandIn, type DiscordStandIn } from '../../standins/discord/index.js';
 import { quietLogger } from '../harness.js';
 import { systemClock } from '../../../src/domain/clock.js';
+import { PortRegistry } from '../../../src/outbound/registry.js';
 
 /** The alerts pipeline through the real Discord adapter against the strict, rate-limited stand-in. */
 describe('alerts through Discord (stand-in)', () => {
@@ -31,9 +31,9 @@ describe('alerts through Discord (stand-in)', () => {
       DISCORD_TOKEN: standIn.token, DISCORD_APPLICATION_ID: standIn.appId, DISCORD_API_URL: standIn.apiUrl,
       DISCORD_GUILD_ID: standIn.guilds[0].id, DATA_DIR: mkdtempSync(join(tmpdir(), 'newsdesk-alerts-')), LOG_LEVEL: 'silent',
     });
-    const services = { articles: store.articles, ports: new Map() } as unknown as Services;
+    const services = { articles: store.articles } as unknown as Services;
     adapter = await startDiscord({ config, dispatcher: createDispatcher({ commands: [], services, logger: quietLogger, now: systemClock }), logger: quietLogger });
-    const ports = new Map<Platform, OutboundPort>([['discord', adapter.port]]);
+    const ports = new PortRegistry([adapter.port]);
     alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: systemClock });
   });
 

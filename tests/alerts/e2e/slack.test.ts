@@ -6,7 +6,6 @@ import { startSlack, type SlackAdapter } from '../../../src/adapters/slack/index
 import { startAlerts, type Alerts } from '../../../src/alerts/index.js';
 import { loadConfig } from '../../../src/config.js';
 import { createDispatcher } from '../../../src/core/dispatcher.js';
-import type { OutboundPort, Platform } from '../../../src/core/outbound.js';
 import type { Services } from '../../../src/core/services.js';
 import { HttpServer } from '../../../src/server/http.js';
 import { openSqliteStore, type SqliteStore } from '../../../src/store/sqlite/index.js';
@@ -16,6 +15,7 @@ import { startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../
 import { quietLogger } from '../harness.js';
 import { slackLimitsFromRules } from '../limits.js';
 import { systemClock } from '../../../src/domain/clock.js';
+import { PortRegistry } from '../../../src/outbound/registry.js';
 
 /** The alerts pipeline through the real Slack adapter (its own WebClient) against the strict, rate-limited stand-in. */
 describe('alerts through Slack (stand-in)', () => {
@@ -44,12 +44,12 @@ describe('alerts through Slack (stand-in)', () => {
       SLACK_BOT_TOKEN: standIn.botToken, SLACK_SIGNING_SECRET: standIn.signingSecret, SLACK_API_URL: standIn.apiUrl,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'newsdesk-slack-alerts-')), LOG_LEVEL: 'silent',
     });
-    const services = { articles: store.articles, ports: new Map() } as unknown as Services;
+    const services = { articles: store.articles } as unknown as Services;
     adapter = await startSlack({
       config, dispatcher: createDispatcher({ commands: [], services, logger: quietLogger, now: systemClock }), logger: quietLogger, http: new HttpServer(),
       retryConfig: { retries: 0 },
     });
-    const ports = new Map<Platform, OutboundPort>([['slack', adapter.port]]);
+    const ports = new PortRegistry([adapter.port]);
     alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: systemClock });
   });
 

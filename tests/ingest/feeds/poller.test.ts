@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { parseFeedsConfig, type FeedConfig } from '../../../src/ingest/feeds/config.js';
 import { startFeedPoller, type FeedPoller, type FeedPollerOptions } from '../../../src/ingest/feeds/poller.js';
 import { openSqliteStore, type SqliteStore } from '../../../src/store/sqlite/index.js';
-import type { ArticleInput } from '../../../src/store/types.js';
+import type { ArticleInput } from '../../../src/domain/article.js';
 import { rss, startFeedServer, type FeedServer } from './fixtures/feed-server.js';
 import { TEST_CLOCK } from '../../helpers/clock.js';
 

@@ -1,0 +1,92 @@
+import type { Priority } from './article.js';
+import type { ChannelRef, Platform } from './channel.js';
+
+/** Subscriptions: which channel receives which alerts, set up by whom; and the audit trail of changes. */
+/** Quiet hours: local wall-clock times in an IANA time zone. */
+export interface QuietHours {
+  /** 'HH:MM' */
+  from: string;
+  /** 'HH:MM' */
+  to: string;
+  tz: string;
+}
+
+/** Who is acting: an admin from a chat platform, or the system itself (auto-pause). */
+export interface Actor {
+  id: string;
+  name: string;
+  platform: Platform | 'system';
+  workspace: string;
+}
+
+/** Which subscriptions an admin may see and change: those of their own server or workspace. */
+export interface Scope {
+  platform: Platform;
+  workspace: string;
+}
+
+export interface Subscription {
+  /** Short and typeable: `/alerts pause k7m2p`. */
+  id: string;
+  platform: Platform;
+  workspace: string;
+  channel: ChannelRef;
+  channelName: string | null;
+  minPriority: Priority;
+  /** Lower-case section names; empty = every section. */
+  sections: string[];
+  /** Lower-case words or phrases matched on title, dek and topics; empty = no keyword filter. */
+  keywords: string[];
+  /** Discord role id pinged on breaking alerts. */
+  mentionRoleId: string | null;
+  /** Slack `@here` on breaking alerts. */
+  mentionHere: boolean;
+  quiet: QuietHours | null;
+  /** Time zone for times shown in this channel's alerts (quiet hours' tz, else TIMEZONE). */
+  tz: string | null;
+  /** Story updates also arrive as thread replies under the alert. */
+  threads: boolean;
+  paused: boolean;
+  pausedReason: string | null;
+  createdBy: string;
+  createdByName: string;
+  /** ISO 8601 */
+  createdAt: string;
+}
+
+export interface NewSubscription {
+  platform: Platform;
+  workspace: string;
+  channel: ChannelRef;
+  channelName?: string | null;
+  minPriority: Priority;
+  sections?: string[];
+  keywords?: string[];
+  mentionRoleId?: string | null;
+  mentionHere?: boolean;
+  threads?: boolean;
+}
+
+/** Health shown by `/alerts list`, derived from the outbox. */
+export interface SubscriptionHealth {
+  lastSentAt: number | null;
+  sent: number;
+  failed: number;
+  queued: number;
+  lastError: string | null;
+  /** The platform refuses the bot itself (revoked token): every delivery there is held until it is fixed. */
+  platformProblem?: string | null;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actorId: string;
+  actorName: string;
+  platform: string;
+  workspace: string;
+  action: string;
+  subscriptionId: string | null;
+  detail: Record<string, unknown>;
+}
+
