@@ -1,4 +1,4 @@
-import type { Article } from '../store/types.js';
+import type { Article } from '../domain/article.js';
 import { normalizeForCompare } from './clean.js';
 import type { Scored } from './summarizer.js';
 import { isWholeSentence, spacedWords, TLDR_MAX_WORDS } from './tldr-form.js';

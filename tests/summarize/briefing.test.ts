@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Priority } from '../../src/core/reply.js';
+import type { Priority } from '../../src/domain/article.js';
 import { buildBriefing, groupDuplicates } from '../../src/summarize/briefing.js';
 import { createSummarizer } from '../../src/summarize/summarizer.js';
 
