@@ -7,7 +7,6 @@
 import { coreCommands } from '../commands/index.js';
 import type { Invocation } from '../src/core/command.js';
 import { createDispatcher } from '../src/core/dispatcher.js';
-import type { OutboundPort, Platform } from '../src/core/outbound.js';
 import type { Services } from '../src/core/services.js';
 import { logger } from '../src/log.js';
 import { createDerivedCache } from '../src/store/cache.js';
@@ -41,7 +40,6 @@ async function main(): Promise<void> {
   const cache = createDerivedCache(300);
   const services: Services = {
     articles: store.articles, summarizer: createSummarizer(), cache, actionState: store.actionState,
-    ports: new Map<Platform, OutboundPort>(),
   };
   const dispatcher = createDispatcher({ commands: coreCommands(), services, logger: logger.child({}, { level: 'silent' }), now });
   const queries = syntheticQueries(queryCount);
