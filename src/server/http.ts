@@ -16,30 +16,37 @@ interface Route {
 }
 
 export class BodyTooLarge extends Error {}
+/** The client went away before its request was read: nobody to answer, nothing to report above debug. */
+export class ClientGone extends Error {}
 
-/** The raw body (signatures are checked on these exact bytes), refused past `maxBytes`. */
+/**
+ * The raw body (signatures are checked on these exact bytes), refused past `maxBytes`: by the declared length
+ * before anything is read, else as soon as the bytes pass it. Settles when the client aborts, too.
+ */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBytes) {
-      req.resume();
       reject(new BodyTooLarge(`body over ${maxBytes} bytes`));
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        req.removeAllListeners('data');
-        req.resume();
+        req.off('data', onData);
         reject(new BodyTooLarge(`body over ${maxBytes} bytes`));
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', (err) => reject(new ClientGone(err.message)));
+    req.on('close', () => {
+      if (!req.complete) reject(new ClientGone('client closed the connection before sending the whole body'));
+    });
   });
 }
 
@@ -49,9 +56,45 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
+/**
+ * Bounds on what a stranger can hold: headers must arrive within `headersTimeoutMs`, the whole request within
+ * `requestTimeoutMs` (Node's default is 300 s, checked every 30 s), and at most `maxConnections` sockets are
+ * open at once, so half-sent requests can never use every file descriptor (feed polls and outbound calls need them).
+ */
+export interface HttpServerOptions {
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  maxConnections?: number;
+}
+
+export const HTTP_LIMITS = { headersTimeoutMs: 5_000, requestTimeoutMs: 15_000, maxConnections: 1_000 } as const;
+
+/**
+ * An answer sent while the request's body is still arriving (a refusal at the headers, a 413, Bolt's included)
+ * says `connection: close` and closes: the unread rest of the body must not be read as a next request on a
+ * connection advertised as kept alive.
+ */
+function closeWhenAnsweredEarly(req: IncomingMessage, res: ServerResponse): void {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (!hasBody) return;
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+    if (!req.complete) res.shouldKeepAlive = false;
+    return writeHead.apply(this, args);
+  } as ServerResponse['writeHead'];
+  res.on('finish', () => {
+    if (!req.complete) req.socket.destroySoon();
+  });
+}
+
 export class HttpServer {
   private readonly routes: Route[] = [];
   private server: Server | null = null;
+  private readonly limits: Required<HttpServerOptions>;
+
+  constructor(opts: HttpServerOptions = {}) {
+    this.limits = { ...HTTP_LIMITS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
+  }
 
   /** Exact path, or every path under `path` when it ends with `/*`. */
   mount(method: string, path: string, handler: Handler): void {
@@ -71,7 +114,14 @@ export class HttpServer {
   }
 
   async start(port: number, host: string): Promise<AddressInfo> {
-    this.server = createServer((req, res) => {
+    const { headersTimeoutMs, requestTimeoutMs, maxConnections } = this.limits;
+    this.server = createServer({
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: Math.max(requestTimeoutMs, headersTimeoutMs),
+      // How often Node looks for requests past those timeouts (default 30 s, which would make them meaningless).
+      connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
+    }, (req, res) => {
+      closeWhenAnsweredEarly(req, res);
       const route = this.route(req);
       if (!route) {
         sendJson(res, 404, { error: 'not found' });
@@ -80,10 +130,26 @@ export class HttpServer {
       Promise.resolve()
         .then(() => route.handler(req, res))
         .catch((err: unknown) => {
+          if (err instanceof ClientGone) {
+            logger.debug({ path: route.path, reason: err.message }, 'http client went away mid-request');
+            res.destroy();
+            return;
+          }
           logger.error({ err, path: route.path }, 'http handler failed');
           if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
           else res.end();
         });
+    });
+    this.server.maxConnections = maxConnections;
+    // A request timed out or a malformed one: Node answers 408/400 itself; that is the client's doing, not ours.
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      logger.debug({ code: err.code, reason: err.message }, 'http client error');
+      if (socket.writable && !socket.writableEnded) {
+        const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+        socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      } else {
+        socket.destroy();
+      }
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);

@@ -20,12 +20,22 @@ export function publicKeyFromHex(hex: string): KeyObject {
   return createPublicKey({ key: Buffer.concat([ED25519_DER_PREFIX, Buffer.from(hex, 'hex')]), format: 'der', type: 'spki' });
 }
 
+/** What the headers alone can prove: both signature headers present, well-formed, and the timestamp fresh. */
+export function signatureHeadersPlausible(signatureHex: string | undefined, timestamp: string | undefined, nowMs = Date.now()): boolean {
+  if (!signatureHex || !timestamp || !/^[0-9a-f]{128}$/i.test(signatureHex) || !/^\d{1,12}$/.test(timestamp)) return false;
+  return Math.abs(nowMs / 1000 - Number(timestamp)) <= MAX_AGE_SECONDS;
+}
+
 export function verifyDiscordSignature(
   key: KeyObject, signatureHex: string | undefined, timestamp: string | undefined, rawBody: Buffer, nowMs = Date.now(),
 ): boolean {
-  if (!signatureHex || !timestamp || !/^[0-9a-f]{128}$/i.test(signatureHex) || !/^\d{1,12}$/.test(timestamp)) return false;
-  if (Math.abs(nowMs / 1000 - Number(timestamp)) > MAX_AGE_SECONDS) return false;
-  return verify(null, Buffer.concat([Buffer.from(timestamp, 'utf8'), rawBody]), key, Buffer.from(signatureHex, 'hex'));
+  if (!signatureHeadersPlausible(signatureHex, timestamp, nowMs)) return false;
+  return verify(null, Buffer.concat([Buffer.from(timestamp!, 'utf8'), rawBody]), key, Buffer.from(signatureHex!, 'hex'));
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 const optionSchema: z.ZodType<RawOption> = z.lazy(() =>
@@ -98,6 +108,10 @@ export interface HttpInteractionsOptions {
 export function mountHttpInteractions(opts: HttpInteractionsOptions): void {
   const key = publicKeyFromHex(opts.publicKey);
   opts.http.mount('POST', INTERACTIONS_PATH, async (req: IncomingMessage, res: ServerResponse) => {
+    const sig = header(req, 'x-signature-ed25519');
+    const ts = header(req, 'x-signature-timestamp');
+    // Refused at the headers: a request that cannot be Discord's is never waited for.
+    if (!signatureHeadersPlausible(sig, ts)) return sendJson(res, 401, { error: 'invalid request signature' });
     let raw: Buffer;
     try {
       raw = await readBody(req, MAX_BODY_BYTES);
@@ -105,11 +119,7 @@ export function mountHttpInteractions(opts: HttpInteractionsOptions): void {
       if (err instanceof BodyTooLarge) return sendJson(res, 413, { error: 'body too large' });
       throw err;
     }
-    const sig = req.headers['x-signature-ed25519'];
-    const ts = req.headers['x-signature-timestamp'];
-    if (!verifyDiscordSignature(key, typeof sig === 'string' ? sig : undefined, typeof ts === 'string' ? ts : undefined, raw)) {
-      return sendJson(res, 401, { error: 'invalid request signature' });
-    }
+    if (!verifyDiscordSignature(key, sig, ts, raw)) return sendJson(res, 401, { error: 'invalid request signature' });
     let parsed: RawInteraction;
     try {
       parsed = interactionSchema.parse(JSON.parse(raw.toString('utf8')));

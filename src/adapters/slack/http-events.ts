@@ -10,6 +10,8 @@ import { sendJson, type HttpServer } from '../../server/http.js';
  */
 export const SLACK_EVENTS_PATH = '/slack/events';
 const WINDOW_SECONDS = 5 * 60;
+/** Slack's payloads are a few KB; Bolt gets the same limit (its default is 10 MB). */
+export const SLACK_MAX_BODY_BYTES = 1024 * 1024;
 
 export interface MountSlackEventsOptions {
   http: HttpServer;
@@ -23,16 +25,18 @@ export function mountSlackEvents(opts: MountSlackEventsOptions): void {
   const now = opts.now ?? Date.now;
   opts.http.mount('POST', SLACK_EVENTS_PATH, (req, res) => {
     if (opts.isStopped()) {
-      req.resume();
       sendJson(res, 503, { error: 'Newsdesk is restarting' });
       return;
     }
     const header = req.headers['x-slack-request-timestamp'];
     const ts = Number(Array.isArray(header) ? header[0] : header);
     if (!Number.isInteger(ts) || Math.abs(now() / 1000 - ts) > WINDOW_SECONDS || !req.headers['x-slack-signature']) {
-      req.resume();
       opts.logger.warn({ timestamp: header }, 'slack: request refused (missing signature, or timestamp outside 5 minutes)');
-      res.writeHead(401).end();
+      sendJson(res, 401, { error: 'invalid request signature' });
+      return;
+    }
+    if (Number(req.headers['content-length'] ?? 0) > SLACK_MAX_BODY_BYTES) {
+      sendJson(res, 413, { error: 'body too large' });
       return;
     }
     try {

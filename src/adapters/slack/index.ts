@@ -8,7 +8,7 @@ import { SlackAdmins } from './admins.js';
 import { boltLogger } from './bolt-logger.js';
 import { SlackInteractions, type Ack, type Respond, type SlackResponse } from './interactions.js';
 import { SlackPort } from './port.js';
-import { mountSlackEvents } from './http-events.js';
+import { mountSlackEvents, SLACK_MAX_BODY_BYTES } from './http-events.js';
 
 /**
  * The Slack adapter: the real Bolt App, over HTTP on the one shared server (`/slack/events`) or over Socket Mode
@@ -72,7 +72,7 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
   } else {
     if (!config.SLACK_SIGNING_SECRET) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET');
     if (!opts.http) throw new Error('Slack HTTP mode needs the shared HTTP server');
-    receiver = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, logger: slackLogger });
+    receiver = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, logger: slackLogger, bodyLimit: SLACK_MAX_BODY_BYTES });
   }
   // deferInitialization: auth.test runs in init(), where a bad token becomes a start-up error, not a crash.
   const app = new App({ token, receiver, clientOptions, logger: slackLogger, deferInitialization: true });

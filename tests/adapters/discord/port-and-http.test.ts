@@ -5,6 +5,7 @@ import { deliveryNonce, toDeliveryError } from '../../../src/adapters/discord/po
 import { Permanent, RetryLater } from '../../../src/outbound/port.js';
 import { answer } from '../../../src/core/reply.js';
 import { HttpServer } from '../../../src/server/http.js';
+import { rawClient } from '../../helpers/raw-http.js';
 import { P } from '../../standins/discord/permissions.js';
 import { startDiscordStandIn, type DiscordStandIn } from '../../standins/discord/index.js';
 import { escapeMarkdown } from '../../../src/adapters/discord/markdown.js';
@@ -162,5 +163,18 @@ describe('Discord outbound port and HTTP interactions', () => {
       expect((await post(body, signed(ed25519Keys().privateKey, body))).status).toBe(401);
       expect((await post(body, { 'content-type': 'application/json' })).status).toBe(401);
     });
+
+    it('refuses missing or stale signature headers at the headers: 401 while the body is still unsent, then closes', async () => {
+      const port = Number(new URL(base).port);
+      const stale = String(Math.floor(Date.now() / 1000) - 6 * 60);
+      for (const headers of ['', `X-Signature-Ed25519: ${'ab'.repeat(64)}\r\nX-Signature-Timestamp: ${stale}\r\n`]) {
+        const client = await rawClient(port);
+        client.send(`POST /discord/interactions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${headers}Content-Length: 5000\r\n\r\n{"type":`);
+        const text = await client.waitFor(/\r\n\r\n/);
+        expect(text).toMatch(/^HTTP\/1\.1 401/);
+        expect(text.toLowerCase()).toContain('connection: close');
+        await client.closed;
+      }
+    }, 15_000);
   });
 });

@@ -2,6 +2,7 @@ import { verifySlackRequest } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slackSignature, signedHeaders } from '../../standins/slack/signing.js';
 import { startSlackStandIn, type SlackStandIn } from '../../standins/slack/index.js';
+import { rawClient } from '../../helpers/raw-http.js';
 import { startTestBot, type TestBot } from './helpers.js';
 
 /** Slack's documented example (PLATFORMS.md, from Slack's "Verifying requests from Slack"). */
@@ -84,4 +85,26 @@ describe('Slack request signatures', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(standIn.responses.length).toBe(before);
   });
+
+  it('answers a body over the limit with 413 at its headers and closes the connection instead of keeping a dead one', async () => {
+    const url = new URL(standIn.appUrl!);
+    const client = await rawClient(Number(url.port));
+    const headers = signedHeaders(standIn.signingSecret, 'x');
+    client.send(`POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: ${headers['content-type']}\r\n`
+      + `X-Slack-Request-Timestamp: ${headers['x-slack-request-timestamp']}\r\nX-Slack-Signature: ${headers['x-slack-signature']}\r\n`
+      + `Content-Length: ${20 * 1024 * 1024}\r\n\r\ncommand=%2Fnews&text=`);
+    const text = await client.waitFor(/\r\n\r\n/);
+    expect(text).toMatch(/^HTTP\/1\.1 413/);
+    expect(text.toLowerCase()).toContain('connection: close');
+    await client.closed;
+  }, 15_000);
+
+  it('refuses an unsigned request at its headers, without waiting for a body that never comes', async () => {
+    const url = new URL(standIn.appUrl!);
+    const client = await rawClient(Number(url.port));
+    client.send(`POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\ncommand=`);
+    const text = await client.waitFor(/\r\n\r\n/);
+    expect(text).toMatch(/^HTTP\/1\.1 401/);
+    await client.closed;
+  }, 15_000);
 });
