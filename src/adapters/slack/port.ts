@@ -1,6 +1,7 @@
 import { webApi } from '@slack/bolt';
 import { formatMessageRef, parseChannelRef, parseMessageRef, type ChannelRef, type MessageRef } from '../../domain/channel.js';
 import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostOptions } from '../../outbound/port.js';
+import { UserError } from '../../core/errors.js';
 import type { Reply } from '../../core/reply.js';
 import { renderReply } from './render.js';
 
@@ -19,19 +20,35 @@ const PERMANENT_REASONS: Record<string, string> = {
   account_inactive: 'the bot token belongs to a deactivated app or workspace',
   token_revoked: 'the bot token was revoked (app uninstalled?)',
   missing_scope: 'the app lacks a scope: reinstall it from slack-manifest.yml',
+  msg_too_long: 'the message is longer than Slack allows',
+  msg_blocks_too_long: 'the message has more blocks or block text than Slack allows',
+  invalid_blocks: 'Slack refused the message layout',
+  metadata_too_large: 'the message metadata is larger than Slack allows',
+  invalid_arguments: 'Slack refused the message arguments',
   message_not_found: 'the message was deleted',
   cant_update_message: 'the message can no longer be edited',
   restricted_action: 'a workspace setting stops Newsdesk posting there',
   method_not_supported_for_channel_type: 'Newsdesk cannot join this kind of channel: invite it with /invite @Newsdesk',
 };
-/** Refusals of the bot itself (every channel would fail the same way) and of one message's content. */
-const BOT_WIDE = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'missing_scope']);
-const MESSAGE_ONLY = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'no_text', 'invalid_attachments', 'too_many_attachments', 'message_not_found', 'cant_update_message']);
 /**
- * Slack platform errors that may pass with time. All but ratelimited may come after the message was written
- * (Slack documents that fatal_error and internal_error may have partly succeeded), so they leave it in doubt.
+ * Refusals of the bot itself (every channel would fail the same way) and of one message's content. missing_scope
+ * is bot-wide only for the scope every post needs (chat:write); another scope (channels:join for one channel,
+ * say) is that channel's problem, and pauses only its subscription.
  */
-const TRANSIENT = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+const BOT_WIDE = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked']);
+const EVERY_POST_NEEDS = new Set(['chat:write']);
+const MESSAGE_ONLY = new Set([
+  'invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'msg_blocks_too_long', 'no_text', 'invalid_attachments',
+  'too_many_attachments', 'message_not_found', 'cant_update_message', 'metadata_too_large', 'invalid_metadata_format',
+  'invalid_metadata_schema', 'invalid_arguments',
+]);
+/**
+ * Slack platform errors that may pass with time. ratelimited and rate_limited (chat.postMessage's "posted too many
+ * messages") are refusals: nothing was written. The others may come after the message was written (Slack
+ * documents that fatal_error and internal_error may have partly succeeded), so they leave it in doubt.
+ */
+const TRANSIENT = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+const REFUSED_NOT_WRITTEN = new Set(['ratelimited', 'rate_limited']);
 const TRANSIENT_DELAY_MS = 5_000;
 const HISTORY_PAGES = 5;
 
@@ -40,7 +57,8 @@ export function toDeliveryError(err: unknown): Error {
   if (err instanceof webApi.WebAPIRateLimitedError) return new RetryLater(Math.max(err.retryAfter, 1) * 1000, 'Slack rate limit (429)');
   if (err instanceof webApi.WebAPIPlatformError) {
     const code = err.data.error;
-    if (TRANSIENT.has(code)) return new RetryLater(TRANSIENT_DELAY_MS, `Slack: ${code}`, { inDoubt: code !== 'ratelimited' });
+    if (TRANSIENT.has(code)) return new RetryLater(TRANSIENT_DELAY_MS, `Slack: ${code}`, { inDoubt: !REFUSED_NOT_WRITTEN.has(code) });
+    if (code === 'missing_scope') return missingScope(err.data as { needed?: unknown });
     const scope = BOT_WIDE.has(code) ? 'bot' : MESSAGE_ONLY.has(code) ? 'message' : 'channel';
     return new Permanent(code, PERMANENT_REASONS[code] ?? `Slack refused the message (${code})`, scope);
   }
@@ -54,7 +72,64 @@ export function toDeliveryError(err: unknown): Error {
   return new RetryLater(TRANSIENT_DELAY_MS, `network error: ${message}`.slice(0, 200), { inDoubt: true });
 }
 
+/** Slack names the scope it wanted in `needed`; without it, the call was the post itself (chat:write). */
+function missingScope(data: { needed?: unknown }): Permanent {
+  const needed = typeof data.needed === 'string' && data.needed ? data.needed : null;
+  const botWide = needed === null || needed.split(',').some((s) => EVERY_POST_NEEDS.has(s.trim()));
+  const what = needed ? `the ${needed} scope` : 'a scope';
+  return new Permanent('missing_scope', `the app lacks ${what}: reinstall it from slack-manifest.yml`, botWide ? 'bot' : 'channel');
+}
+
 const platformCode = (err: unknown) => (err instanceof webApi.WebAPIPlatformError ? err.data.error : undefined);
+
+/**
+ * Slack answers invalid_blocks when it cannot fetch an image block's URL (a dead or slow image host): the story
+ * still goes out, once, without its image. Any other refusal, or a second one, stands.
+ */
+async function withoutImageOnInvalidBlocks<T>(reply: Reply, call: (reply: Reply) => Promise<T>): Promise<T> {
+  try {
+    return await call(reply);
+  } catch (err) {
+    const imageless = platformCode(err) === 'invalid_blocks' ? withoutImages(reply) : null;
+    if (!imageless) throw err;
+    return call(imageless);
+  }
+}
+
+function withoutImages(reply: Reply): Reply | null {
+  if (!reply.cards?.some((c) => c.imageUrl)) return null;
+  return { ...reply, cards: reply.cards.map(({ imageUrl: _image, ...card }) => card) };
+}
+
+/** What a refused conversations.info means for the admin running /alerts subscribe. */
+const CHECK_REFUSALS: Record<string, string> = {
+  channel_not_found: 'access (the channel is unknown, or private without Newsdesk in it: /invite @Newsdesk)',
+  not_in_channel: 'membership: invite Newsdesk with /invite @Newsdesk',
+  method_not_supported_for_channel_type: 'a channel Newsdesk can join: invite it with /invite @Newsdesk',
+  is_archived: 'an unarchived channel (this one is archived)',
+  team_access_not_granted: 'access to this workspace (Newsdesk is not installed here)',
+  access_denied: 'access: invite Newsdesk with /invite @Newsdesk',
+  invalid_auth: 'a working bot token (Slack refused it: reinstall Newsdesk from slack-manifest.yml)',
+  not_authed: 'a working bot token (none was sent: check SLACK_BOT_TOKEN)',
+  account_inactive: 'a working bot token (the app or workspace is deactivated)',
+  token_revoked: 'a working bot token (it was revoked: reinstall Newsdesk from slack-manifest.yml)',
+};
+
+/** A check that failed: a refusal says what is missing; a failure that passes says when to try again. */
+function checkFailed(err: unknown): ChannelCheck {
+  const code = platformCode(err);
+  if (code === 'missing_scope') {
+    const needed = ((err as webApi.WebAPIPlatformError).data as { needed?: unknown }).needed;
+    const scope = typeof needed === 'string' && needed ? `the ${needed} scope` : 'the channels:read/groups:read scopes';
+    return { ok: false, missing: [`${scope} (reinstall from slack-manifest.yml)`] };
+  }
+  if (code && CHECK_REFUSALS[code]) return { ok: false, missing: [CHECK_REFUSALS[code]] };
+  const mapped = toDeliveryError(err);
+  if (mapped instanceof RetryLater) {
+    throw new UserError(`Slack is not answering right now (${mapped.reason}): try again in ${Math.max(1, Math.ceil(mapped.delayMs / 1000))} s.`);
+  }
+  return { ok: false, missing: [`access (Slack answered ${code ?? (mapped as Permanent).code}: invite Newsdesk with /invite @Newsdesk, or ask a workspace admin)`] };
+}
 
 export class SlackPort implements OutboundPort {
   readonly platform = 'slack' as const;
@@ -78,7 +153,7 @@ export class SlackPort implements OutboundPort {
         ? { metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { delivery_id: options.deliveryId } } }
         : {}),
     };
-    const send = async () => (await this.client.chat.postMessage(args)).ts as string;
+    const send = () => withoutImageOnInvalidBlocks(reply, async (r) => (await this.client.chat.postMessage({ ...args, ...renderReply(r) })).ts as string);
     try {
       return await send();
     } catch (err) {
@@ -101,7 +176,7 @@ export class SlackPort implements OutboundPort {
     const { platform, channel, messageId } = parseMessageRef(message);
     if (platform !== 'slack') throw new Permanent('wrong_platform', `${message} is not a Slack message`);
     try {
-      await this.client.chat.update({ channel, ts: messageId, ...renderReply(reply) });
+      await withoutImageOnInvalidBlocks(reply, (r) => this.client.chat.update({ channel, ts: messageId, ...renderReply(r) }));
     } catch (err) {
       throw toDeliveryError(err);
     }
@@ -122,10 +197,7 @@ export class SlackPort implements OutboundPort {
     try {
       info = ((await this.client.conversations.info({ channel })).channel ?? {}) as typeof info;
     } catch (err) {
-      const code = platformCode(err);
-      if (code === 'channel_not_found') return { ok: false, missing: ['access (the channel is unknown, or private without Newsdesk in it: /invite @Newsdesk)'] };
-      if (code === 'missing_scope') return { ok: false, missing: ['the channels:read/groups:read scopes (reinstall from slack-manifest.yml)'] };
-      throw toDeliveryError(err);
+      return checkFailed(err);
     }
     const name = info.name;
     if (info.is_archived) return { ok: false, missing: ['an unarchived channel (this one is archived)'], name };

@@ -64,12 +64,50 @@ describe('Slack outbound port', () => {
     ['missing_scope', 'C0NEWSROOM', 'missing_scope', 'bot'],
     ['invalid_blocks', 'C0NEWSROOM', 'invalid_blocks', 'message'],
     ['msg_too_long', 'C0NEWSROOM', 'msg_too_long', 'message'],
+    ['msg_blocks_too_long', 'C0NEWSROOM', 'msg_blocks_too_long', 'message'],
+    ['metadata_too_large', 'C0NEWSROOM', 'metadata_too_large', 'message'],
+    ['invalid_metadata_format', 'C0NEWSROOM', 'invalid_metadata_format', 'message'],
+    ['invalid_metadata_schema', 'C0NEWSROOM', 'invalid_metadata_schema', 'message'],
+    ['invalid_arguments', 'C0NEWSROOM', 'invalid_arguments', 'message'],
   ])('maps %s to Permanent (scope: %s)', async (code, channel, injected, scope) => {
     if (injected) standIn.failNext('chat.postMessage', injected);
     const err = await rejection(port().post(`slack:${team}/${channel}`, alert()));
     expect(err).toBeInstanceOf(Permanent);
     expect((err as Permanent).code).toBe(code);
     expect((err as Permanent).scope).toBe(scope);
+  });
+
+  it('rate_limited ("posted too many messages") is a retry, not in doubt, never a refusal of the channel', async () => {
+    standIn.failNext('chat.postMessage', 'rate_limited');
+    const err = await rejection(port().post(`slack:${team}/C0NEWSROOM`, alert()));
+    expect(err).toBeInstanceOf(RetryLater);
+    expect((err as RetryLater).inDoubt).toBe(false);
+  });
+
+  it('invalid_blocks on a story with an image: posted once more without the image; a second refusal fails the message', async () => {
+    const withImage = answer({ visibility: 'channel', cards: [{ title: 'Storm', priority: 'breaking', imageUrl: 'https://img.example/storm.jpg', text: 'Winds.' }] });
+    const before = standIn.callsTo('chat.postMessage').length;
+    standIn.failNext('chat.postMessage', 'invalid_blocks');
+    const ref = await port().post(`slack:${team}/C0NEWSROOM`, withImage);
+    const calls = standIn.callsTo('chat.postMessage').slice(before);
+    expect(calls.map((c) => c.error ?? 'ok')).toEqual(['invalid_blocks', 'ok']);
+    expect(String(calls[0].body.blocks)).toContain('storm.jpg');
+    expect(String(calls[1].body.blocks)).not.toContain('"image"');
+    expect(standIn.messages.find((m) => m.ts === parseMessageRef(ref).messageId)).toBeDefined();
+    standIn.failNext('chat.postMessage', 'invalid_blocks', 2);
+    const err = await rejection(port().post(`slack:${team}/C0NEWSROOM`, withImage));
+    expect(err).toMatchObject({ code: 'invalid_blocks', scope: 'message' });
+  });
+
+  it('checks a channel: a refused or failed conversations.info says what it means, not "something went wrong"', async () => {
+    standIn.failNext('conversations.info', 'not_in_channel');
+    expect((await port().checkChannel!(`slack:${team}/C0NEWSROOM`)).missing.join(' ')).toMatch(/\/invite @Newsdesk/);
+    standIn.failNext('conversations.info', 'invalid_auth');
+    expect((await port().checkChannel!(`slack:${team}/C0NEWSROOM`)).missing.join(' ')).toMatch(/bot token/);
+    standIn.failNext('conversations.info', { status: 429, retryAfter: 7 });
+    await expect(port().checkChannel!(`slack:${team}/C0NEWSROOM`)).rejects.toThrow(/try again in 7 s/);
+    standIn.failNext('conversations.info', 'internal_error');
+    await expect(port().checkChannel!(`slack:${team}/C0NEWSROOM`)).rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/try again in \d+ s/) });
   });
 
   it('turns a 429 into RetryLater with the Retry-After delay, without waiting or retrying itself', async () => {
@@ -138,5 +176,31 @@ describe('Slack outbound port', () => {
     expect(standIn.messages.some((m) => m.metadata?.event_payload.delivery_id === 'd-held')).toBe(false);
     hold.release();
     expect(await posting).toMatch(/G0DESK#/);
+  });
+});
+
+describe('Slack outbound port without channels:join', () => {
+  let standIn: SlackStandIn;
+  let bot: TestBot;
+
+  beforeAll(async () => {
+    standIn = await startSlackStandIn({ scopes: manifestScopes().filter((s) => s !== 'channels:join'), limits: UNLIMITED });
+    bot = await startTestBot(standIn);
+  });
+
+  afterAll(async () => {
+    await bot?.close();
+    await standIn?.close();
+  });
+
+  it('a missing scope for one channel\'s join is that channel\'s problem, named, and other channels still post', async () => {
+    const team = standIn.teams[0].id;
+    const alert = answer({ visibility: 'channel', cards: [{ title: 'Flood', priority: 'breaking' }] });
+    const err = await bot.adapter.port.post(`slack:${team}/C0BREAKING`, alert).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(Permanent);
+    expect(err).toMatchObject({ code: 'missing_scope', scope: 'channel' });
+    expect((err as Permanent).reason).toContain('channels:join');
+    // A healthy channel still posts.
+    await expect(bot.adapter.port.post(`slack:${team}/C0NEWSROOM`, alert)).resolves.toMatch(/#/);
   });
 });
