@@ -2,6 +2,9 @@ import { ConfigError, loadConfig } from './config.js';
 import { logger } from './log.js';
 import { startApp, type App } from './app.js';
 
+/** How long a signal received during start-up waits for start-up to finish and stop cleanly. */
+const START_UP_GRACE_MS = 2_000;
+
 /** Entry point: config → app → signals. The terminal adapter runs when no platform is configured. */
 async function main(): Promise<void> {
   let config;
@@ -22,6 +25,12 @@ async function main(): Promise<void> {
   let stopping: Promise<void> | null = null;
   const shutdown = (code: number) => {
     if (!app) {
+      // Start-up may be waiting on a platform; a signal still stops the process promptly. Start-up that finishes
+      // within the grace period stops cleanly instead (below).
+      if (exitRequested === null) {
+        logger.warn('stopping during start-up');
+        setTimeout(() => process.exit(code), START_UP_GRACE_MS).unref();
+      }
       exitRequested ??= code;
       return;
     }

@@ -9,6 +9,7 @@ import { boltLogger } from './bolt-logger.js';
 import { SlackInteractions, type Ack, type Respond, type SlackResponse } from './interactions.js';
 import { SlackPort } from './port.js';
 import { mountSlackEvents, SLACK_MAX_BODY_BYTES } from './http-events.js';
+import { connectOrKeepTrying, socketAttempts } from './socket-start.js';
 
 /**
  * The Slack adapter: the real Bolt App, over HTTP on the one shared server (`/slack/events`) or over Socket Mode
@@ -65,9 +66,11 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
   };
 
   let receiver: HTTPReceiver | SocketModeReceiver;
+  const stopping = new AbortController();
+  const attempts = socketAttempts(opts.retryConfig, logger, stopping.signal);
   if (socketMode) {
-    // apps.connections.open keeps socket-mode's own patient retries (reconnecting after an outage) unless a test sets them.
-    const socketClientOptions = { ...clientOptions, retryConfig: opts.retryConfig };
+    // apps.connections.open retries with backoff for as long as the bot runs (start-up and reconnections), each failure logged.
+    const socketClientOptions = { ...clientOptions, retryConfig: attempts.retryConfig };
     receiver = new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN!, logger: slackLogger, installerOptions: { clientOptions: socketClientOptions } });
   } else {
     if (!config.SLACK_SIGNING_SECRET) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET');
@@ -116,8 +119,13 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
     client.on('connected', () => { connected = true; });
     client.on('disconnected', () => { connected = false; });
     client.on('reconnecting', () => { connected = false; });
-    await app.start();
-    logger.info('slack: connected over Socket Mode');
+    // A refused app token fails start-up; an outage does not hold it: the bot serves /healthz and its other
+    // adapters while Socket Mode keeps trying, and stop() ends the attempts.
+    if ((await connectOrKeepTrying(app.start(), attempts, logger, stopping.signal)) === 'connected') {
+      logger.info('slack: connected over Socket Mode');
+    } else {
+      logger.warn('slack: started without Socket Mode for now; /readyz reports slack not ready until it connects');
+    }
   } else {
     mountSlackEvents({ http: opts.http!, receiver, isStopped: () => stopped, logger });
     logger.info('slack: taking requests at /slack/events');
@@ -137,6 +145,7 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopping.abort();
       const budget = opts.drainTimeoutMs ?? 10_000;
       await interactions.drain(budget);
       if (receiver instanceof SocketModeReceiver) await closeSocket(receiver, budget);

@@ -51,4 +51,25 @@ describe('Newsdesk on Slack, as a process', () => {
     expect(standIn.socketCloseCodes[0]).not.toBe(1006);
     expect(r.stderr()).not.toContain(standIn.appToken);
   });
+
+  it('Socket Mode while apps.connections.open fails (HTTP 503): logs each failure, serves /healthz, stops on SIGTERM', async () => {
+    standIn.failNext('apps.connections.open', { status: 503 }, 1_000);
+    try {
+      const r = start({ SLACK_APP_TOKEN: standIn.appToken, PORT: '0' });
+      const failures = () => r.stderr().split('\n').filter((l) => /Socket Mode could not connect/.test(l) && /"level":40/.test(l));
+      await waitFor(() => failures().length >= 2 || (r.child.exitCode !== null && Promise.reject(new Error(r.stderr()))), 30_000);
+      expect(failures()[0]).toContain('HTTP 503');
+      const line = /"port":(\d+)[^\n]*HTTP server listening/.exec(r.stderr());
+      expect(line).not.toBeNull();
+      const health = await fetch(`http://127.0.0.1:${line![1]}/healthz`);
+      expect(health.status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${line![1]}/readyz`);
+      expect(await ready.json()).toMatchObject({ status: 'not ready', failed: ['slack'] });
+      r.child.kill('SIGTERM');
+      expect(await r.exited).toBe(0);
+      expect(standIn.socketClients).toBe(0);
+    } finally {
+      standIn.clearFailures();
+    }
+  }, 60_000);
 });

@@ -74,6 +74,8 @@ export interface SlackStandIn {
   postToApp(rawBody: string, headers: Record<string, string>): Promise<{ status: number; body: string }>;
   hold(method: string, match?: (body: Body) => boolean, at?: HoldPoint): Hold;
   failNext(method: string, failure: Failure, times?: number): void;
+  /** Forgets every injected failure not used yet. */
+  clearFailures(): void;
   callsTo(method: string): ApiCall[];
   waitFor<T>(check: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
@@ -197,6 +199,9 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     },
     failNext(method, failure, times = 1) {
       for (let i = 0; i < times; i++) failures.push({ method, failure });
+    },
+    clearFailures() {
+      failures.length = 0;
     },
     callsTo: (method) => calls.filter((c) => c.method === method),
     waitFor: (check, timeoutMs) => waitFor(check, timeoutMs),
