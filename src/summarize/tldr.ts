@@ -1,8 +1,8 @@
 import type { Article } from '../domain/article.js';
 import { normalizeForCompare } from './clean.js';
-import type { Scored } from './summarizer.js';
+import { quotedShare, type Scored, type SummarizerWeights } from './summarizer.js';
 import { isWholeSentence, spacedWords, TLDR_MAX_WORDS } from './tldr-form.js';
-import { words } from './terms.js';
+import { contentTerms, words } from './terms.js';
 
 /**
  * The one-line TL;DR: the best-scored sentence that is a whole sentence standing alone (see tldr-form.ts),
@@ -64,20 +64,58 @@ function clauseCut(text: string, maxWords: number): string | null {
   return null;
 }
 
+/**
+ * How much of what the rest of the piece talks about a sentence holds: for each of its distinct terms, the
+ * number of other sentences that use it, summed; scaled so the best sentence is 1.
+ */
+function termCoverage(scored: Scored[]): Map<number, number> {
+  const sets = scored.map((s) => [...s.vec.keys()]);
+  const df = new Map<string, number>();
+  for (const set of sets) for (const t of set) df.set(t, (df.get(t) ?? 0) + 1);
+  const raw = sets.map((set) => {
+    let n = 0;
+    for (const t of set) n += (df.get(t) ?? 1) - 1;
+    return n;
+  });
+  const max = Math.max(1, ...raw);
+  return new Map(scored.map((s, i) => [s.index, raw[i] / max]));
+}
+
 interface Option {
   text: string;
   score: number;
   index: number;
 }
 
-export function pickTldr(article: ArticleText, scored: Scored[]): string {
+export function pickTldr(article: ArticleText, scored: Scored[], w: Pick<SummarizerWeights, 'tldrCentrality' | 'tldrFullness' | 'tldrCoverage' | 'tldrQuote' | 'tldrLead' | 'tldrTitle' | 'fullWords'>): string {
   const title = normalizeForCompare(article.title ?? '');
   const selectable = scored.filter((s) => s.selectable && normalizeForCompare(s.text) !== title);
   // Each sentence, and the same sentence without a droppable trailing clause, competes for the line.
+  const coverage = w.tldrCoverage ? termCoverage(scored) : new Map<number, number>();
+  // A lead that is as central as anything after it is the news-first line an editor would keep.
+  const lead = selectable[0];
+  const mostCentral = Math.max(1e-9, ...selectable.map((s) => s.centrality));
+  const leadBonus = lead ? w.tldrLead * Math.max(0, (lead.centrality / mostCentral - 0.85) / 0.15) : 0;
+  // The headline is the editor's own one-line framing: the sentence that says most of it is the closest to a TL;DR.
+  const titleTerms = new Set(contentTerms(article.title ?? ''));
+  const titleShare = (s: Scored) => {
+    if (!titleTerms.size) return 0;
+    let hit = 0;
+    for (const t of titleTerms) if (s.vec.has(t)) hit++;
+    return hit / titleTerms.size;
+  };
   const options: Option[] = selectable.flatMap((s) => {
     const own = dropLeadingConjunction(s.text);
     const short = dropTrailingClause(own);
-    const first = { text: own, score: own === s.text ? s.score : s.score * 0.9, index: s.index };
+    const base =
+      s.score +
+      w.tldrCentrality * s.centrality +
+      w.tldrFullness * Math.min(1, s.wordCount / w.fullWords) +
+      w.tldrCoverage * (coverage.get(s.index) ?? 0) -
+      w.tldrQuote * quotedShare(s.text) +
+      (s === lead ? leadBonus : 0) +
+      w.tldrTitle * titleShare(s);
+    const first = { text: own, score: own === s.text ? base : base * 0.9, index: s.index };
     return short ? [first, { text: short, score: first.score * 0.95, index: s.index }] : [first];
   });
   const byScore = options.sort((a, b) => b.score - a.score || a.index - b.index);

@@ -94,3 +94,24 @@ describe('a share widget run into the first paragraph', () => {
     expect(cleanParagraphs('Share this story')).toEqual([]);
   });
 });
+
+describe('feature-style copy is summarized from its centre, wire copy from its lead', () => {
+  // Four paragraphs of three sentences: the lead is scene-setting; the piece keeps returning to the vote.
+  const feature = [
+    'The morning mist had barely lifted over the valley when the first farmers arrived at the village hall. Some had driven for an hour. Most had never been to a council meeting before.',
+    'They came because of the reservoir plan, which would flood four farms and the old mill to supply the growing towns downstream. The water board says the reservoir plan is the only way to meet demand by 2035. Farmers say the reservoir plan ignores cheaper ways to save water.',
+    'Inside, the debate lasted three hours. Councillors heard from engineers, farmers and the water board. Tea ran out before the first vote.',
+    'In the end the council voted against the reservoir plan by nine votes to four, sending the water board back to look at cheaper ways to save water. The board said it would study the vote. The farmers cheered.',
+  ].join('\n\n');
+  const wire = feature.replace(/\n\n/g, ' ');
+
+  it('opens a feature summary on the sentences about the vote, not the mist', () => {
+    const summary = summarizer.summarize({ title: '', dek: '', body: feature }, 3);
+    expect(summary.join(' ')).not.toMatch(/morning mist/);
+    expect(summary.join(' ')).toMatch(/voted against the reservoir plan/);
+  });
+
+  it('keeps the lead when the same words arrive without paragraphing (nothing tells it is a feature)', () => {
+    expect(summarizer.summarize({ title: '', dek: '', body: wire }, 3)[0]).toMatch(/^The morning mist/);
+  });
+});

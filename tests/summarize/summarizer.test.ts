@@ -34,6 +34,19 @@ describe('summarize on the seed article', () => {
     });
   }
 
+  it('picks the three sentences an editor would: the news, who confirmed it, and what is still open', () => {
+    // Written by hand from the article: the visit, its confirmation by the Kremlin, the dates not yet set.
+    const expected = [
+      'Indian Prime Minister Narendra Modi is set to visit Russia for the first time since the Kremlin’s invasion of Ukraine, underscoring the growing ties between the two nations despite India’s close relationship with Washington.',
+      'Preparations are underway for Narendra Modi’s trip to Moscow, with Kremlin spokesperson Yuri Ushakov confirming the plans, according to Russia’s state news agency.',
+      'The exact dates of the visit are yet to be finalized and will be announced by both parties in agreement.',
+    ];
+    for (const article of Object.values(cases)) expect(summarizer.summarize(article, 3)).toEqual(expected);
+    expect(summarizer.tldr(cases['body as the loader gives it'])).toBe(
+      'Indian Prime Minister Narendra Modi is set to visit Russia for the first time since the Kremlin’s invasion of Ukraine.',
+    );
+  });
+
   it('returns sentences in reading order', () => {
     const body = loaderBody(SEED);
     const summary = summarizer.summarize({ title: HEADLINE, dek: '', body }, 5);
