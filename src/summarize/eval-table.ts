@@ -48,7 +48,7 @@ export function formatFileResult(result: FileResult, name = 'file'): string {
   }
   lines.push(
     `TL;DR form violations: ${result.tldrViolations} of ${result.articles}${faults ? ` (${faults})` : ''}`,
-    `time per article (after a warm-up pass): summary median ${result.msMedian.toFixed(3)} ms, p99 ${result.msP99.toFixed(3)} ms; ` +
+    `time per article (fastest of 5 runs, after a warm-up pass): summary median ${result.msMedian.toFixed(3)} ms, p99 ${result.msP99.toFixed(3)} ms; ` +
       `TL;DR median ${result.tldrMsMedian.toFixed(3)} ms, p99 ${result.tldrMsP99.toFixed(3)} ms`,
   );
   return lines.join('\n');
