@@ -73,7 +73,7 @@ export async function runFanoutBench(channelsPerPlatform = CHANNELS_PER_PLATFORM
   const discordAdapter = await startDiscord({ config, dispatcher, logger: quiet });
   const slackAdapter = await startSlack({ config, dispatcher, logger: quiet, http: new HttpServer() });
   const ports = new PortRegistry([discordAdapter.port, slackAdapter.port]);
-  const alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quiet, config: { TIMEZONE: 'UTC' }, concurrency: 32, now: systemClock });
+  const alerts = startAlerts({ store: store, ports, logger: quiet, config: { TIMEZONE: 'UTC' }, concurrency: 32, now: systemClock });
   try {
     const guild = discord.guilds[0];
     const team = slack.teams[0];

@@ -19,7 +19,7 @@ export async function measureStall(articles: number, subscriptions: number | nul
   // No ports: nothing is delivered, only queued; the stall measured is the store's and the fan-out's.
   const alerts = subscriptions === null
     ? null
-    : startAlerts({ db: store.db, articles: store.articles, ports: new PortRegistry(), logger: quiet, config: { TIMEZONE: 'UTC' }, now });
+    : startAlerts({ store: store, ports: new PortRegistry(), logger: quiet, config: { TIMEZONE: 'UTC' }, now });
   const subs = new SqliteSubscriptions(store.db);
   for (let i = 0; i < (subscriptions ?? 0); i++) {
     subs.create({

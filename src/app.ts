@@ -5,7 +5,8 @@ import { createDispatcher, type Dispatcher } from './core/dispatcher.js';
 import type { Services } from './core/services.js';
 import { HttpServer } from './server/http.js';
 import { logger as rootLogger, type Logger } from './log.js';
-import { openSqliteStore, type SqliteArticleStore } from './store/sqlite/index.js';
+import { openStore } from './store/open.js';
+import type { ArticleStore } from './store/types.js';
 import { createDerivedCache } from './store/cache.js';
 import { createSummarizer } from './summarize/summarizer.js';
 import { loadArticleFiles } from './ingest/files.js';
@@ -62,7 +63,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
 
   try {
     // --- store and services ---
-    const store = openSqliteStore(config.databasePath, { now: clock });
+    const store = await openStore({ databasePath: config.databasePath, now: clock });
     stoppers.push(() => store.close());
     const cache = createDerivedCache(config.CACHE_TTL_SECONDS);
     store.articles.onChange(() => cache.clear());
@@ -78,7 +79,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     const terminalPort = config.terminalEnabled ? new TerminalPort() : undefined;
     if (terminalPort) ports.attach(terminalPort);
     const alerts = startAlerts({
-      db: store.db, articles: store.articles, ports, summarizer: services.summarizer, logger, config, now: clock,
+      store, ports, summarizer: services.summarizer, logger, config, now: clock,
     });
     services.alerts = alerts.service;
 
@@ -91,7 +92,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     });
     const http = new HttpServer();
     const readiness: Record<string, ReadinessCheck> = {
-      store: () => store.db.prepare('SELECT 1 AS ok').get() !== undefined,
+      store: () => store.ping(),
     };
 
     // --- platform adapters (each mounts its HTTP routes before the server starts) ---
@@ -120,7 +121,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
 
     const feeds = loadFeedsConfig(config.feedsFile);
     if (feeds.length) {
-      const poller = startFeedPoller({ feeds, store: store.articles, db: store.db, logger, now: () => clock().getTime() });
+      const poller = startFeedPoller({ feeds, store: store.articles, feedState: store.feedState, logger, now: () => clock().getTime() });
       services.feeds = poller;
       stoppers.push(() => poller.stop());
     }
@@ -165,7 +166,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
 /** Past this many written articles, the search indexes are merged once after the load (faster queries). */
 const OPTIMIZE_AFTER_WRITES = 1_000;
 
-async function loadData(config: Config, articles: SqliteArticleStore, logger: Logger): Promise<void> {
+async function loadData(config: Config, articles: ArticleStore, logger: Logger): Promise<void> {
   const tty = Boolean(process.stderr.isTTY);
   const result = await loadArticleFiles(config.articlesDir, articles, {
     onWarning: (file: string, problem: string) => logger.warn({ file }, `skipped ${file}: ${problem}`),
@@ -177,5 +178,5 @@ async function loadData(config: Config, articles: SqliteArticleStore, logger: Lo
       : undefined,
   });
   logger.info({ loaded: result.loaded, warnings: result.warnings.length }, 'articles loaded from data/');
-  if (result.created + result.updated > OPTIMIZE_AFTER_WRITES) articles.optimize();
+  if (result.created + result.updated > OPTIMIZE_AFTER_WRITES) await articles.optimize?.();
 }

@@ -2,9 +2,7 @@ import type { Platform } from '../domain/channel.js';
 import type { OutboundPort } from '../outbound/port.js';
 import type { Reply } from '../core/reply.js';
 import type { Logger } from '../log.js';
-import type { SqliteOutbox } from '../store/sqlite/outbox.js';
-import type { SqliteSubscriptions } from '../store/sqlite/subscriptions.js';
-import type { ArticleStore } from '../store/types.js';
+import type { ArticleStore, OutboxStore, SubscriptionStore } from '../store/types.js';
 import type { Summarizer } from '../summarize/types.js';
 import { Pacer, PLATFORM_RATE_RULES, type Operation, type RateRule } from './pacing.js';
 import { renderAlert, renderFollowUp, renderGroup, type AlertArticle } from './render.js';
@@ -15,8 +13,8 @@ import type { Subscription } from '../domain/subscription.js';
 import type { PortRegistry } from '../outbound/registry.js';
 
 export interface DispatcherOptions {
-  outbox: SqliteOutbox;
-  subscriptions: SqliteSubscriptions;
+  outbox: OutboxStore;
+  subscriptions: SubscriptionStore;
   articles: Pick<ArticleStore, 'get'>;
   /** The running adapters' ports; adapters may appear after start (their rows wait until then). */
   ports: PortRegistry;
@@ -24,7 +22,7 @@ export interface DispatcherOptions {
   logger: Logger;
   timeZone: string;
   /** Auto-pause on a permanent failure (audited by the caller). */
-  pauseSubscription(sub: Subscription, reason: string): void;
+  pauseSubscription(sub: Subscription, reason: string): Promise<void>;
   now?: () => number;
   rules?: readonly RateRule[];
   /** Requests in flight per platform. */
@@ -77,6 +75,9 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   let started = false;
   let stopped = false;
   let scheduled = false;
+  /** A pass is running (it awaits the store): a wake-up during it runs one more pass right after. */
+  let ticking = false;
+  let again = false;
   let timer: NodeJS.Timeout | undefined;
 
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -87,16 +88,39 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   opts.ports.onAttach(() => wake());
 
   function wake(): void {
-    if (stopped || !started || scheduled) return;
+    if (stopped || !started) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    if (scheduled) return;
     scheduled = true;
-    setImmediate(tick);
+    setImmediate(() => void pass());
+  }
+
+  async function pass(): Promise<void> {
+    scheduled = false;
+    ticking = true;
+    try {
+      await tick();
+    } catch (err) {
+      opts.logger.error({ err }, 'alert dispatcher pass failed; retrying shortly');
+      clearTimeout(timer);
+      if (!stopped) timer = setTimeout(wake, 1_000).unref();
+    } finally {
+      ticking = false;
+      if (again) {
+        again = false;
+        wake();
+      }
+    }
   }
 
   /** Platforms whose port is up, reconciled, and not saturated. */
-  function readyPlatforms(): Platform[] {
+  async function readyPlatforms(): Promise<Platform[]> {
     const out: Platform[] = [];
     for (const platform of opts.ports.platforms()) {
-      if (!retries.isReconciled(platform)) retries.reconcile(platform);
+      if (!retries.isReconciled(platform)) await retries.reconcile(platform);
       if ((inFlightPerPlatform.get(platform) ?? 0) >= concurrency) continue;
       if (pacer.platformWaitMs(platform) > 0) continue;
       out.push(platform);
@@ -104,15 +128,14 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     return out;
   }
 
-  function tick(): void {
-    scheduled = false;
+  async function tick(): Promise<void> {
     if (stopped) return;
     const at = now();
     let nextWait = Number.POSITIVE_INFINITY;
-    const platforms = readyPlatforms();
+    const platforms = await readyPlatforms();
     const claims = new Map<Platform, number>();
     let more = false;
-    for (const row of opts.outbox.due(at, platforms, DUE_BATCH)) {
+    for (const row of await opts.outbox.due(at, platforms, DUE_BATCH)) {
       if ((claims.get(row.platform) ?? 0) >= CLAIMS_PER_PASS) {
         more = true;
         continue;
@@ -126,14 +149,14 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
         nextWait = Math.min(nextWait, wait);
         continue;
       }
-      const claimed = op === 'post' ? opts.outbox.claimPost(row.id, at) : opts.outbox.claimEdit(row.id, at);
+      const claimed = op === 'post' ? await opts.outbox.claimPost(row.id, at) : await opts.outbox.claimEdit(row.id, at);
       if (!claimed) continue;
       pacer.record(row.platform, row.channel, op);
       run(row, op, port);
       claims.set(row.platform, (claims.get(row.platform) ?? 0) + 1);
     }
     if (more) {
-      wake();
+      again = true;
       return;
     }
     for (const platform of opts.ports.platforms()) {
@@ -143,7 +166,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     // Rows already due were handled above: sent, paced (their wait counted), or in flight / over the concurrency
     // limit (a finishing request wakes us). Only future due times set the timer, and only on platforms with a
     // port: a platform whose adapter is not up yet is woken by the port's arrival (observePorts), not polled.
-    const nextDue = opts.outbox.nextDueAt(opts.ports.platforms(), at);
+    const nextDue = await opts.outbox.nextDueAt(opts.ports.platforms(), at);
     if (nextDue !== null) nextWait = Math.min(nextWait, nextDue - at);
     clearTimeout(timer);
     if (Number.isFinite(nextWait)) timer = setTimeout(wake, Math.min(Math.max(nextWait, 1), MAX_TIMER_MS)).unref();
@@ -161,39 +184,39 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     inFlight.set(row.id, work);
   }
 
-  function settle(row: Delivery, operation: Operation, retrying: boolean): void {
-    const delivery = opts.outbox.get(row.id) ?? row;
+  async function settle(row: Delivery, operation: Operation, retrying: boolean): Promise<void> {
+    const delivery = (await opts.outbox.get(row.id)) ?? row;
     for (const l of listeners) l({ delivery, operation, state: delivery.state, retrying });
   }
 
   async function post(row: Delivery, port: OutboundPort): Promise<void> {
-    const sub = opts.subscriptions.get(row.subscriptionId);
+    const sub = await opts.subscriptions.get(row.subscriptionId);
     try {
       // Asked before any Skip: a post that may already be live must be found, so that a retraction since then
       // strikes it through (the edit path) instead of the row being skipped with the alert left standing.
       const found = await retries.findIfPosted(row, port);
-      if (found) return finishPost(row, found, await postedVersion(row, sub));
+      if (found) return await finishPost(row, found, await postedVersion(row, sub));
       if (!sub) throw new Skip('subscription removed');
       if (row.kind !== 'test' && sub.paused) throw new Skip(`subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}`);
       const content = await buildPost(row, sub);
       const ref = await withTimeout(port.post(row.channel, content.reply, { deliveryId: row.id }), sendTimeoutMs);
-      finishPost(row, ref, content.version);
+      await finishPost(row, ref, content.version);
     } catch (err) {
       if (err instanceof Skip) {
-        opts.outbox.finish(row.id, 'skipped', err.message, now());
-        settle(row, 'post', false);
+        await opts.outbox.finish(row.id, 'skipped', err.message, now());
+        await settle(row, 'post', false);
         return;
       }
-      retries.failed(row, 'post', err, sub);
+      await retries.failed(row, 'post', err, sub);
     }
   }
 
-  function finishPost(row: Delivery, ref: string, version: number): void {
+  async function finishPost(row: Delivery, ref: string, version: number): Promise<void> {
     const at = now();
-    opts.outbox.markSent(row.id, ref, version, at);
+    await opts.outbox.markSent(row.id, ref, version, at);
     platformProblems.delete(row.platform);
-    if (row.kind === 'digest' || row.kind === 'fold') opts.outbox.markMembersSent(row.id, ref, at);
-    settle(row, 'post', false);
+    if (row.kind === 'digest' || row.kind === 'fold') await opts.outbox.markMembersSent(row.id, ref, at);
+    await settle(row, 'post', false);
   }
 
   /**
@@ -217,7 +240,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       return { reply: renderAlert(sample, sub, { timeZone, test: true, tldr: sample.dek }), version: 1 };
     }
     if (row.kind === 'digest' || row.kind === 'fold') {
-      const members = opts.outbox.members(row.id);
+      const members = await opts.outbox.members(row.id);
       const articles = (await Promise.all(members.map((m) => opts.articles.get(m.articleId!))))
         .filter((a): a is NonNullable<typeof a> => a !== null && a.status !== 'retracted');
       if (articles.length === 0) throw new Skip('nothing left to send (the held stories were retracted)');
@@ -230,12 +253,12 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   }
 
   async function edit(row: Delivery, port: OutboundPort): Promise<void> {
-    const sub = opts.subscriptions.get(row.subscriptionId);
+    const sub = await opts.subscriptions.get(row.subscriptionId);
     try {
       const article = row.articleId ? await opts.articles.get(row.articleId) : null;
       if (!article || !row.messageRef || !sub) {
-        opts.outbox.giveUpEdit(row.id, 'nothing to edit', now());
-        return settle(row, 'edit', false);
+        await opts.outbox.giveUpEdit(row.id, 'nothing to edit', now());
+        return await settle(row, 'edit', false);
       }
       const timeZone = sub.tz ?? opts.timeZone;
       const tldr = tldrOf(article);
@@ -247,13 +270,13 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
         // holds for minutes): the follow-up is recorded in its own write as soon as it is accepted, so a failure
         // or crash after it retries the (idempotent) edit only. A reply that fails ambiguously is still re-sent.
         await withTimeout(port.replyInThread(row.messageRef, reply, { deliveryId: `${row.id}.${article.version}` }), sendTimeoutMs);
-        opts.outbox.markThreaded(row.id, article.version, now());
+        await opts.outbox.markThreaded(row.id, article.version, now());
       }
-      opts.outbox.markEdited(row.id, article.version, null, now());
+      await opts.outbox.markEdited(row.id, article.version, null, now());
       platformProblems.delete(row.platform);
-      settle(row, 'edit', false);
+      await settle(row, 'edit', false);
     } catch (err) {
-      retries.failed(row, 'edit', err, sub);
+      await retries.failed(row, 'edit', err, sub);
     }
   }
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SqliteOutbox } from '../store/sqlite/outbox.js';
-import type { SqliteSubscriptions } from '../store/sqlite/subscriptions.js';
+import type { OutboxStore, StoryStore, SubscriptionStore } from '../store/types.js';
 import type { Article } from '../domain/article.js';
 import type { UpsertResult } from '../store/types.js';
 import { headlineKey } from './dedupe.js';
@@ -27,8 +26,9 @@ let idPool = Buffer.alloc(0);
 let idPoolAt = 0;
 
 export interface FanoutDeps {
-  subscriptions: SqliteSubscriptions;
-  outbox: SqliteOutbox;
+  subscriptions: SubscriptionStore;
+  outbox: OutboxStore;
+  stories: StoryStore;
   /** Recent headlines in memory: near-duplicates are found without reading the table per article. */
   headlines: HeadlineIndex;
   now: () => Date;
@@ -38,90 +38,90 @@ export interface FanoutDeps {
 export type AlertableChange = UpsertResult;
 
 /**
- * The article-change listener. It runs synchronously inside the store's write transaction, so an article and
+ * The article-change listener. It runs inside the store's write transaction, so an article and
  * its outbox rows commit together or not at all: no alert is lost between "stored" and "queued".
  * Returns how many rows became due now (the dispatcher is woken after the commit when > 0).
  */
-export function fanOut(deps: FanoutDeps, change: AlertableChange): number {
+export async function fanOut(deps: FanoutDeps, change: AlertableChange): Promise<number> {
   const { article } = change;
   const now = deps.now();
   const nowMs = now.getTime();
-  let story = deps.outbox.story(article.id);
+  let story = await deps.stories.story(article.id);
 
   if (!story) {
     const quiet = Boolean(change.quiet);
-    const { storyId, reason } = quiet ? { storyId: article.id, reason: null } : resolveStory(deps, article, nowMs);
+    const { storyId, reason } = quiet ? { storyId: article.id, reason: null } : await resolveStory(deps, article, nowMs);
     const titleKey = headlineKey(article.title);
-    deps.outbox.addStory({ articleId: article.id, storyId, canonicalUrl: article.canonicalUrl, titleKey, duplicateReason: reason, quiet, seenAt: nowMs });
+    await deps.stories.addStory({ articleId: article.id, storyId, canonicalUrl: article.canonicalUrl, titleKey, duplicateReason: reason, quiet, seenAt: nowMs });
     deps.headlines.add(article.id, storyId, titleKey, nowMs);
-    story = deps.outbox.story(article.id)!;
+    story = (await deps.stories.story(article.id))!;
     if (quiet) return 0;
     if (change.outcome === 'created') {
-      return article.status === 'retracted' ? 0 : queueForSubscriptions(deps, article, story.storyId, now);
+      return article.status === 'retracted' ? 0 : await queueForSubscriptions(deps, article, story.storyId, now);
     }
   }
   if (change.outcome !== 'updated') return 0;
 
   const rank = article.status === 'retracted' ? 0 : PRIORITY_RANK[article.priority];
-  const edits = deps.outbox.retarget(article.id, article.version, rank, nowMs);
+  const edits = await deps.outbox.retarget(article.id, article.version, rank, nowMs);
   // A story raised in priority may now reach subscriptions it did not before; others only get edits.
   const raised = change.previous && PRIORITY_RANK[article.priority] < PRIORITY_RANK[change.previous.priority];
   if (!raised || story.quiet || article.status === 'retracted') return edits;
-  return edits + queueForSubscriptions(deps, article, story.storyId, now);
+  return edits + await queueForSubscriptions(deps, article, story.storyId, now);
 }
 
-function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId: string, now: Date): number {
+async function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId: string, now: Date): Promise<number> {
   const nowMs = now.getTime();
   const rank = PRIORITY_RANK[article.priority];
   let dueNow = 0;
   const haystack = keywordHaystack(article);
-  for (const sub of deps.subscriptions.active()) {
+  for (const sub of await deps.subscriptions.active()) {
     if (!matchSubscription(article, sub, haystack).matches) continue;
     const base = {
       id: newDeliveryId(), storyId, articleId: article.id, subscriptionId: sub.id, kind: 'alert' as const,
       platform: sub.platform, channel: sub.channel, priorityRank: rank, targetVersion: article.version,
     };
     if (sub.paused) {
-      deps.outbox.insert({ ...base, state: 'skipped', reason: `subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}` }, nowMs);
+      await deps.outbox.insert({ ...base, state: 'skipped', reason: `subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}` }, nowMs);
       continue;
     }
     const quiet = article.priority === 'breaking' ? { quiet: false as const } : quietState(now, sub.quiet);
     if (quiet.quiet) {
-      const digest = openGroup(deps, sub, 'digest', quiet.endsAt.getTime(), `digest:${sub.id}:${quiet.endsAt.getTime()}`, nowMs);
-      deps.outbox.insert({ ...base, state: 'held', foldedInto: digest }, nowMs);
+      const digest = await openGroup(deps, sub, 'digest', quiet.endsAt.getTime(), `digest:${sub.id}:${quiet.endsAt.getTime()}`, nowMs);
+      await deps.outbox.insert({ ...base, state: 'held', foldedInto: digest }, nowMs);
       continue;
     }
-    if (rank === PRIORITY_RANK.routine && deps.outbox.countPendingRoutine(sub.id) >= FOLD_THRESHOLD) {
-      const fold = openGroup(deps, sub, 'fold', nowMs, `fold:${newDeliveryId()}`, nowMs);
-      if (deps.outbox.insert({ ...base, state: 'folded', foldedInto: fold }, nowMs)) dueNow += 1;
+    if (rank === PRIORITY_RANK.routine && (await deps.outbox.countPendingRoutine(sub.id)) >= FOLD_THRESHOLD) {
+      const fold = await openGroup(deps, sub, 'fold', nowMs, `fold:${newDeliveryId()}`, nowMs);
+      if (await deps.outbox.insert({ ...base, state: 'folded', foldedInto: fold }, nowMs)) dueNow += 1;
       continue;
     }
-    if (deps.outbox.insert({ ...base, state: 'pending', dueAt: nowMs }, nowMs)) dueNow += 1;
+    if (await deps.outbox.insert({ ...base, state: 'pending', dueAt: nowMs }, nowMs)) dueNow += 1;
   }
   return dueNow;
 }
 
 /** The subscription's open digest (quiet hours) or fold (pile-up) row, created on first use. */
-function openGroup(deps: FanoutDeps, sub: Subscription, kind: 'digest' | 'fold', dueAt: number, storyId: string, nowMs: number): string {
-  const open = deps.outbox.openGroup(sub.id, kind, kind === 'digest' ? storyId : undefined);
+async function openGroup(deps: FanoutDeps, sub: Subscription, kind: 'digest' | 'fold', dueAt: number, storyId: string, nowMs: number): Promise<string> {
+  const open = await deps.outbox.openGroup(sub.id, kind, kind === 'digest' ? storyId : undefined);
   if (open) return open.id;
   const id = newDeliveryId();
   const group = { id, storyId, articleId: null, subscriptionId: sub.id, kind, platform: sub.platform, channel: sub.channel, priorityRank: PRIORITY_RANK.routine, state: 'pending' as const, targetVersion: 1, dueAt };
-  if (deps.outbox.insert(group, nowMs)) return id;
+  if (await deps.outbox.insert(group, nowMs)) return id;
   // This window's digest already went out (quiet hours changed, releasing it early): a new one under a fresh
   // story id, which openGroup still finds for the rest of the window.
-  if (!deps.outbox.insert({ ...group, storyId: `${storyId}:${id}` }, nowMs)) throw new Error(`could not open a ${kind} for ${sub.id}`);
+  if (!(await deps.outbox.insert({ ...group, storyId: `${storyId}:${id}` }, nowMs))) throw new Error(`could not open a ${kind} for ${sub.id}`);
   return id;
 }
 
 /** The same story from another source: same canonical URL, or a near-identical headline within the window. */
-function resolveStory(deps: FanoutDeps, article: Article, nowMs: number): { storyId: string; reason: string | null } {
+async function resolveStory(deps: FanoutDeps, article: Article, nowMs: number): Promise<{ storyId: string; reason: string | null }> {
   if (article.canonicalUrl) {
-    const byUrl = deps.outbox.storyByUrl(article.canonicalUrl);
+    const byUrl = await deps.stories.storyByUrl(article.canonicalUrl);
     if (byUrl && byUrl !== article.id) return { storyId: byUrl, reason: 'same URL' };
   }
   const key = headlineKey(article.title);
   if (!key) return { storyId: article.id, reason: null };
-  const same = deps.headlines.find(key, article.id, nowMs);
+  const same = await deps.headlines.find(key, article.id, nowMs);
   return same ? { storyId: same, reason: 'near-identical headline' } : { storyId: article.id, reason: null };
 }

@@ -1,4 +1,4 @@
-import type { SqliteOutbox } from '../store/sqlite/outbox.js';
+import type { StoryStore } from '../store/types.js';
 import { SAME_HEADLINE_SIMILARITY, SAME_STORY_WINDOW_MS } from './dedupe.js';
 
 /** Headlines this short are compared exactly: two shared words say little. */
@@ -30,18 +30,18 @@ export class HeadlineIndex {
   private loaded = false;
   private seq = 0;
 
-  constructor(private readonly outbox: SqliteOutbox) {}
+  constructor(private readonly stories: StoryStore) {}
 
   /** The newest story in the window with this headline key (or a near-identical one), other than `self`. */
-  find(key: string, self: string, nowMs: number): string | null {
-    this.prepare(nowMs);
+  async find(key: string, self: string, nowMs: number): Promise<string | null> {
+    await this.prepare(nowMs);
     const words = key.split(' ');
     const candidates = words.length >= FUZZY_MIN_WORDS ? this.fuzzyCandidates(words) : (this.exact.get(key) ?? []);
     const matches = candidates
       .filter((e) => e.storyId !== self && e.seenAt >= nowMs - SAME_STORY_WINDOW_MS)
       .sort((a, b) => b.seenAt - a.seenAt || b.seq - a.seq);
     for (const e of matches) {
-      if (this.outbox.story(e.articleId)) return e.storyId;
+      if (await this.stories.story(e.articleId)) return e.storyId;
       this.drop(e); // written by a transaction that rolled back
     }
     return null;
@@ -65,10 +65,10 @@ export class HeadlineIndex {
     return out;
   }
 
-  private prepare(nowMs: number): void {
+  private async prepare(nowMs: number): Promise<void> {
     if (!this.loaded) {
       this.loaded = true;
-      const rows = this.outbox.storiesSeenSince(nowMs - SAME_STORY_WINDOW_MS);
+      const rows = await this.stories.storiesSeenSince(nowMs - SAME_STORY_WINDOW_MS);
       for (const r of rows) this.insert({ ...r, words: r.key ? r.key.split(' ') : [], seq: this.seq++ });
     }
     // Entries leave once they are older than the window (bounded memory); arrival order is seen order.

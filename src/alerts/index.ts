@@ -1,11 +1,7 @@
-import type { Database } from 'better-sqlite3';
 import type { Invocation, OptionChoice } from '../core/command.js';
 import { parseChannelRef } from '../domain/channel.js';
 import type { Logger } from '../log.js';
-import { SqliteAuditLog } from '../store/sqlite/audit.js';
-import { SqliteOutbox } from '../store/sqlite/outbox.js';
-import { SqliteSubscriptions } from '../store/sqlite/subscriptions.js';
-import type { ArticleStore } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import type { Summarizer } from '../summarize/types.js';
 import { createAlertDispatcher, type AlertDispatcher } from './dispatcher.js';
 import { fanOut } from './fanout.js';
@@ -18,9 +14,8 @@ import type { Clock } from '../domain/clock.js';
 import type { PortRegistry } from '../outbound/registry.js';
 
 export interface StartAlertsOptions {
-  /** The store's SQLite connection (the alerts tables come from its migrations 200–). */
-  db: Database;
-  articles: ArticleStore;
+  /** Articles, subscriptions, stories, outbox and audit log, on whichever backend. */
+  store: Store;
   /** The adapters' ports, attached as each adapter comes up. */
   ports: PortRegistry;
   summarizer?: Pick<Summarizer, 'tldr'>;
@@ -54,34 +49,33 @@ export function scopeOf(invocation: Pick<Invocation, 'platform' | 'workspace'>):
  */
 export function startAlerts(opts: StartAlertsOptions): Alerts {
   const now = opts.now;
-  const subscriptions = new SqliteSubscriptions(opts.db);
-  const outbox = new SqliteOutbox(opts.db);
-  const audit = new SqliteAuditLog(opts.db);
+  const { store } = opts;
+  const { subscriptions, outbox, stories, audit } = store;
   const logger = opts.logger.child({ module: 'alerts' });
 
   const dispatcher = createAlertDispatcher({
-    outbox, subscriptions, articles: opts.articles, ports: opts.ports, summarizer: opts.summarizer, logger,
+    outbox, subscriptions, articles: store.articles, ports: opts.ports, summarizer: opts.summarizer, logger,
     timeZone: opts.config.TIMEZONE, now: () => now().getTime(), rules: opts.rules, concurrency: opts.concurrency,
-    pauseSubscription(sub, reason) {
-      opts.db.transaction(() => {
-        subscriptions.setPaused(sub.id, true, reason);
-        outbox.skipQueued(sub.id, `subscription paused: ${reason}`, now().getTime());
-        audit.append(now(), SYSTEM, { platform: sub.platform, workspace: sub.workspace }, 'auto-pause', sub.id, { reason });
-      })();
+    async pauseSubscription(sub, reason) {
+      await store.transaction(async () => {
+        await subscriptions.setPaused(sub.id, true, reason);
+        await outbox.skipQueued(sub.id, `subscription paused: ${reason}`, now().getTime());
+        await audit.append(now(), SYSTEM, { platform: sub.platform, workspace: sub.workspace }, 'auto-pause', sub.id, { reason });
+      });
       // No platform-neutral way to reach a channel's admins privately: the reason is logged here and shown in
       // /alerts list and /alerts why, where admins look.
       logger.warn({ subscription: sub.id, channel: sub.channel, reason }, 'alert subscription paused after a permanent failure');
     },
   });
 
-  const headlines = new HeadlineIndex(outbox);
-  const unlisten = opts.articles.onChange((change) => {
-    // Runs inside the write transaction; the wake-up is deferred by the dispatcher until after the commit.
-    if (fanOut({ subscriptions, outbox, headlines, now }, change) > 0) dispatcher.wake();
+  const headlines = new HeadlineIndex(stories);
+  const unlisten = store.articles.onChange(async (change) => {
+    // Runs inside the write transaction: the dispatcher is woken once the rows it queued are committed.
+    if ((await fanOut({ subscriptions, outbox, stories, headlines, now }, change)) > 0) store.afterCommit(() => dispatcher.wake());
   });
 
   const service = createAlertsService({
-    db: opts.db, subscriptions, outbox, audit, articles: opts.articles, ports: opts.ports, dispatcher,
+    store, ports: opts.ports, dispatcher,
     timeZone: opts.config.TIMEZONE, now,
   });
   dispatcher.start();

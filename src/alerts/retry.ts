@@ -1,7 +1,7 @@
 import { type Platform } from '../domain/channel.js';
 import { Permanent, RetryLater, type OutboundPort } from '../outbound/port.js';
 import type { Logger } from '../log.js';
-import type { SqliteOutbox } from '../store/sqlite/outbox.js';
+import type { OutboxStore } from '../store/types.js';
 import type { Operation, Pacer } from './pacing.js';
 import type { Delivery } from '../domain/delivery.js';
 import type { Subscription } from '../domain/subscription.js';
@@ -39,7 +39,7 @@ export async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 export interface RetryPolicyOptions {
-  outbox: SqliteOutbox;
+  outbox: OutboxStore;
   logger: Logger;
   pacer: Pacer;
   now: () => number;
@@ -47,22 +47,22 @@ export interface RetryPolicyOptions {
   sendTimeoutMs: number;
   /** Why a platform is held (the bot itself was refused); shared with the dispatcher, which clears it on success. */
   platformProblems: Map<Platform, string>;
-  pauseSubscription(sub: Subscription, reason: string): void;
-  settle(row: Delivery, operation: Operation, retrying: boolean): void;
+  pauseSubscription(sub: Subscription, reason: string): Promise<void>;
+  settle(row: Delivery, operation: Operation, retrying: boolean): Promise<void>;
   sleep(ms: number): Promise<void>;
 }
 
 export interface RetryPolicy {
   /** Records a failed attempt: permanent (fail, pause or hold the platform), or back to the queue with a delay. */
-  failed(row: Delivery, op: Operation, err: unknown, sub: Subscription | null): void;
+  failed(row: Delivery, op: Operation, err: unknown, sub: Subscription | null): Promise<void>;
   /** A digest's or fold's members fail with it: they would otherwise wait for a group that never goes out. */
-  failRow(row: Delivery, reason: string, at: number): void;
+  failRow(row: Delivery, reason: string, at: number): Promise<void>;
   /**
    * For a row in doubt, asks the platform (where its port can) whether the post already went out: its message
    * reference, or null when it did not or the port cannot tell. Throws StillInDoubt when asking failed.
    */
   findIfPosted(row: Delivery, port: OutboundPort): Promise<string | null>;
-  reconcile(platform: Platform): void;
+  reconcile(platform: Platform): Promise<void>;
   isReconciled(platform: Platform): boolean;
 }
 
@@ -70,7 +70,7 @@ export function createRetryPolicy(opts: RetryPolicyOptions): RetryPolicy {
   const { outbox, logger, pacer, now, maxAttempts, platformProblems } = opts;
   const reconciled = new Set<Platform>();
 
-  function failed(row: Delivery, op: Operation, err: unknown, sub: Subscription | null): void {
+  async function failed(row: Delivery, op: Operation, err: unknown, sub: Subscription | null): Promise<void> {
     const at = now();
     // A Permanent refusal of the history check (e.g. missing_scope) is a refusal of the channel: treat it as one.
     if (err instanceof StillInDoubt && err.cause instanceof Permanent) err = err.cause;
@@ -82,17 +82,17 @@ export function createRetryPolicy(opts: RetryPolicyOptions): RetryPolicy {
         platformProblems.set(row.platform, reason);
         pacer.block(row.platform, row.channel, BOT_REFUSED_HOLD_MS, true);
         logger.error({ platform: row.platform, code: err.code }, `${row.platform} refused the bot itself: alert deliveries are held (${err.reason})`);
-        outbox.retry(row.id, at + BOT_REFUSED_HOLD_MS, reason, false, at);
-        return opts.settle(row, op, true);
+        await outbox.retry(row.id, at + BOT_REFUSED_HOLD_MS, reason, false, at);
+        return await opts.settle(row, op, true);
       }
       logger.warn({ delivery: row.id, subscription: row.subscriptionId, code: err.code, scope: err.scope, op }, `alert ${op} failed permanently`);
-      if (op === 'edit') outbox.giveUpEdit(row.id, reason, at);
+      if (op === 'edit') await outbox.giveUpEdit(row.id, reason, at);
       else {
-        failRow(row, reason, at);
+        await failRow(row, reason, at);
         // A refused message (its content) fails alone; a refused channel pauses the subscription.
-        if (err.scope === 'channel' && sub && row.kind !== 'test') opts.pauseSubscription(sub, reason);
+        if (err.scope === 'channel' && sub && row.kind !== 'test') await opts.pauseSubscription(sub, reason);
       }
-      return opts.settle(row, op, false);
+      return await opts.settle(row, op, false);
     }
     let stillInDoubt = false;
     if (err instanceof StillInDoubt) {
@@ -103,10 +103,10 @@ export function createRetryPolicy(opts: RetryPolicyOptions): RetryPolicy {
     const message = retryLater ? retryLater.reason : err instanceof Error ? err.message : String(err);
     if (attempts >= maxAttempts) {
       const reason = `gave up after ${attempts} attempts: ${message}`;
-      if (op === 'edit') outbox.giveUpEdit(row.id, reason, at);
-      else failRow(row, reason, at);
+      if (op === 'edit') await outbox.giveUpEdit(row.id, reason, at);
+      else await failRow(row, reason, at);
       logger.warn({ delivery: row.id, op }, `alert ${op} ${reason}`);
-      return opts.settle(row, op, false);
+      return await opts.settle(row, op, false);
     }
     const delay = retryLater ? retryLater.delayMs : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
     if (retryLater) pacer.block(row.platform, row.channel, delay, /global/i.test(retryLater.reason));
@@ -114,14 +114,14 @@ export function createRetryPolicy(opts: RetryPolicyOptions): RetryPolicy {
     // unexpected error, or a failure the port marks inDoubt (5xx, reset connection, Slack's fatal_error) may come
     // after the message was written, so the next attempt asks the platform (findPosted) or re-sends the same nonce.
     const inDoubt = op === 'post' && (stillInDoubt || !retryLater || retryLater.inDoubt || /time(d)? ?out|abort/i.test(retryLater.reason));
-    outbox.retry(row.id, at + delay, message, inDoubt, at);
+    await outbox.retry(row.id, at + delay, message, inDoubt, at);
     logger.info({ delivery: row.id, op, delayMs: delay, reason: message }, `alert ${op} will be retried`);
-    opts.settle(row, op, true);
+    await opts.settle(row, op, true);
   }
 
-  function failRow(row: Delivery, reason: string, at: number): void {
-    outbox.finish(row.id, 'failed', reason, at);
-    if (row.kind === 'digest' || row.kind === 'fold') outbox.failMembers(row.id, reason, at);
+  async function failRow(row: Delivery, reason: string, at: number): Promise<void> {
+    await outbox.finish(row.id, 'failed', reason, at);
+    if (row.kind === 'digest' || row.kind === 'fold') await outbox.failMembers(row.id, reason, at);
   }
 
   async function findIfPosted(row: Delivery, port: OutboundPort): Promise<string | null> {
@@ -141,14 +141,14 @@ export function createRetryPolicy(opts: RetryPolicyOptions): RetryPolicy {
    * re-post; Discord re-posts with the same enforced nonce, which Discord dedupes. Nothing here waits on the
    * network, so a platform with many rows in doubt is not blocked while they are checked.
    */
-  function reconcile(platform: Platform): void {
+  async function reconcile(platform: Platform): Promise<void> {
     if (reconciled.has(platform)) return;
-    const at = now();
-    const rows = outbox.inDoubt(platform);
-    for (const row of rows) outbox.retry(row.id, at, 'outcome unknown after a restart: checked before any re-post', true, at);
-    const edits = outbox.resumeEdits(at);
-    logger.info({ platform, inDoubt: rows.length, edits }, 'alert outbox reconciled after start');
     reconciled.add(platform);
+    const at = now();
+    const rows = await outbox.inDoubt(platform);
+    for (const row of rows) await outbox.retry(row.id, at, 'outcome unknown after a restart: checked before any re-post', true, at);
+    const edits = await outbox.resumeEdits(at);
+    logger.info({ platform, inDoubt: rows.length, edits }, 'alert outbox reconciled after start');
   }
 
   return { failed, failRow, findIfPosted, reconcile, isReconciled: (p) => reconciled.has(p) };

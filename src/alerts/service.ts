@@ -1,10 +1,6 @@
-import type { Database } from 'better-sqlite3';
 import { UserError } from '../core/errors.js';
 import { parseChannelRef } from '../domain/channel.js';
-import type { SqliteAuditLog } from '../store/sqlite/audit.js';
-import type { SqliteOutbox } from '../store/sqlite/outbox.js';
-import type { SqliteSubscriptions } from '../store/sqlite/subscriptions.js';
-import type { ArticleStore } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import type { AlertDispatcher } from './dispatcher.js';
 import { newDeliveryId } from './fanout.js';
 import type { AlertArticle } from './render.js';
@@ -15,11 +11,7 @@ import { explainDelivery } from './why.js';
 import type { PortRegistry } from '../outbound/registry.js';
 
 export interface ServiceDeps {
-  db: Database;
-  subscriptions: SqliteSubscriptions;
-  outbox: SqliteOutbox;
-  audit: SqliteAuditLog;
-  articles: Pick<ArticleStore, 'get'>;
+  store: Store;
   ports: PortRegistry;
   dispatcher: AlertDispatcher;
   timeZone: string;
@@ -38,22 +30,23 @@ function sampleArticle(at: Date): AlertArticle {
 }
 
 export function createAlertsService(deps: ServiceDeps): AlertsService {
-  const { subscriptions, outbox, audit } = deps;
+  const { store } = deps;
+  const { subscriptions, outbox, audit, stories } = store;
 
-  function mustFind(scope: Scope, id: string): Subscription {
-    const sub = subscriptions.find(scope, id);
+  async function mustFind(scope: Scope, id: string): Promise<Subscription> {
+    const sub = await subscriptions.find(scope, id);
     if (!sub) throw new UserError(`No subscription "${id.slice(0, 20)}" here. /alerts list shows the ids.`);
     return sub;
   }
 
   /** A change and its audit entry commit together: no unaudited change, no audit of a change that failed. */
-  function change(scope: Scope, id: string, actor: Actor, action: string, detail: Record<string, unknown>, apply: (sub: Subscription) => void): Subscription {
-    return deps.db.transaction(() => {
-      const sub = mustFind(scope, id);
-      apply(sub);
-      audit.append(deps.now(), actor, scope, action, sub.id, detail);
-      return subscriptions.get(sub.id)!;
-    })();
+  function change(scope: Scope, id: string, actor: Actor, action: string, detail: Record<string, unknown>, apply: (sub: Subscription) => Promise<unknown>): Promise<Subscription> {
+    return store.transaction(async () => {
+      const sub = await mustFind(scope, id);
+      await apply(sub);
+      await audit.append(deps.now(), actor, scope, action, sub.id, detail);
+      return (await subscriptions.get(sub.id))!;
+    });
   }
 
   return {
@@ -66,19 +59,19 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
         throw new UserError(`I cannot post in ${where}: missing ${check.missing.join(', ') || 'access'}. Fix that and run /alerts subscribe again.`);
       }
       const scope = { platform: input.platform, workspace: input.workspace };
-      return deps.db.transaction(() => {
-        const sub = subscriptions.create({ ...input, channelName: input.channelName ?? check?.name ?? null }, actor, deps.now());
-        audit.append(deps.now(), actor, scope, 'subscribe', sub.id, {
+      return store.transaction(async () => {
+        const sub = await subscriptions.create({ ...input, channelName: input.channelName ?? check?.name ?? null }, actor, deps.now());
+        await audit.append(deps.now(), actor, scope, 'subscribe', sub.id, {
           channel: sub.channel, minPriority: sub.minPriority, sections: sub.sections, keywords: sub.keywords,
           mentionRoleId: sub.mentionRoleId, mentionHere: sub.mentionHere, threads: sub.threads,
         });
         return sub;
-      })();
+      });
     },
 
     async list(scope) {
-      const subs = subscriptions.list(scope);
-      const health = subscriptions.health(subs.map((s) => s.id));
+      const subs = await subscriptions.list(scope);
+      const health = await subscriptions.health(subs.map((s) => s.id));
       return subs.map((s) => ({ ...s, health: { ...health.get(s.id)!, platformProblem: deps.dispatcher.platformProblem(s.platform) } }));
     },
 
@@ -87,37 +80,37 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
     },
 
     async remove(scope, id, actor) {
-      return change(scope, id, actor, 'remove', {}, (sub) => {
-        subscriptions.remove(sub.id, deps.now());
-        outbox.skipQueued(sub.id, 'subscription removed', deps.now().getTime());
+      return change(scope, id, actor, 'remove', {}, async (sub) => {
+        await subscriptions.remove(sub.id, deps.now());
+        await outbox.skipQueued(sub.id, 'subscription removed', deps.now().getTime());
       });
     },
 
     async pause(scope, id, actor) {
-      return change(scope, id, actor, 'pause', {}, (sub) => {
-        subscriptions.setPaused(sub.id, true, `paused by ${actor.name}`);
-        outbox.skipQueued(sub.id, `subscription paused by ${actor.name}`, deps.now().getTime());
+      return change(scope, id, actor, 'pause', {}, async (sub) => {
+        await subscriptions.setPaused(sub.id, true, `paused by ${actor.name}`);
+        await outbox.skipQueued(sub.id, `subscription paused by ${actor.name}`, deps.now().getTime());
       });
     },
 
     async resume(scope, id, actor) {
-      const sub = change(scope, id, actor, 'resume', {}, (s) => subscriptions.setPaused(s.id, false, null));
+      const sub = await change(scope, id, actor, 'resume', {}, (s) => subscriptions.setPaused(s.id, false, null));
       deps.dispatcher.wake();
       return sub;
     },
 
     async setQuiet(scope, id, quiet: QuietHours | null, actor) {
-      const sub = change(scope, id, actor, quiet ? 'quiet' : 'quiet-off', quiet ? { ...quiet } : {}, (s) => {
-        subscriptions.setQuiet(s.id, quiet);
+      const sub = await change(scope, id, actor, quiet ? 'quiet' : 'quiet-off', quiet ? { ...quiet } : {}, async (s) => {
+        await subscriptions.setQuiet(s.id, quiet);
         // What was held under the old window goes out now rather than waiting for a window that changed.
-        outbox.releaseDigests(s.id, deps.now().getTime());
+        await outbox.releaseDigests(s.id, deps.now().getTime());
       });
       deps.dispatcher.wake();
       return sub;
     },
 
     async test(scope, id, actor, waitMs = TEST_WAIT_MS): Promise<TestOutcome> {
-      const sub = mustFind(scope, id);
+      const sub = await mustFind(scope, id);
       const deliveryId = newDeliveryId();
       const at = deps.now();
       const settled = new Promise<TestOutcome>((resolve) => {
@@ -132,34 +125,34 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
           resolve({ state: e.delivery.state, detail: e.delivery.reason ?? e.delivery.lastError ?? '' });
         });
       });
-      deps.db.transaction(() => {
-        outbox.insert({
+      await store.transaction(async () => {
+        await outbox.insert({
           id: deliveryId, storyId: `test:${deliveryId}`, articleId: null, subscriptionId: sub.id, kind: 'test',
           platform: sub.platform, channel: sub.channel, priorityRank: PRIORITY_RANK.breaking, state: 'pending',
           targetVersion: 1, dueAt: at.getTime(), payload: JSON.stringify(sampleArticle(at)),
         }, at.getTime());
-        audit.append(at, actor, scope, 'test', sub.id, {});
-      })();
+        await audit.append(at, actor, scope, 'test', sub.id, {});
+      });
       deps.dispatcher.wake();
       return settled;
     },
 
     async why(scope, channel, articleId) {
-      const article = await deps.articles.get(articleId);
+      const article = await store.articles.get(articleId);
       if (!article) throw new UserError(`No article "${articleId.slice(0, 60)}".`);
-      const all = subscriptions.list(scope);
+      const all = await subscriptions.list(scope);
       const here = all.filter((s) => s.channel === channel);
-      const story = outbox.story(article.id);
-      return (here.length ? here : all).map((sub) => {
-        const row = story ? outbox.forStory(story.storyId, sub.id) : null;
-        return explainDelivery({ article, sub, story, row, group: row?.foldedInto ? outbox.get(row.foldedInto) : null, now: deps.now(), timeZone: sub.tz ?? deps.timeZone });
-      });
+      const story = await stories.story(article.id);
+      return Promise.all((here.length ? here : all).map(async (sub) => {
+        const row = story ? await outbox.forStory(story.storyId, sub.id) : null;
+        const group = row?.foldedInto ? await outbox.get(row.foldedInto) : null;
+        return explainDelivery({ article, sub, story, row, group, now: deps.now(), timeZone: sub.tz ?? deps.timeZone });
+      }));
     },
 
     async suggest(scope, partial) {
       const p = partial.trim().toLowerCase();
-      return subscriptions
-        .list(scope)
+      return (await subscriptions.list(scope))
         .filter((s) => !p || s.id.includes(p) || (s.channelName ?? parseChannelRef(s.channel).channel).toLowerCase().includes(p));
     },
 

@@ -1,4 +1,7 @@
 import type { Article, ArticleInput } from '../domain/article.js';
+import type { Platform } from '../domain/channel.js';
+import type { Delivery, NewDelivery, StoryRecord } from '../domain/delivery.js';
+import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../domain/subscription.js';
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -36,8 +39,11 @@ export interface SearchPage {
   matched?: 'all' | 'any';
 }
 
-/** Called inside the write transaction for every stored change (created or updated). */
-export type ArticleChangeListener = (change: UpsertResult) => void;
+/**
+ * Called inside the write transaction for every stored change (created or updated): what it writes through
+ * the stores commits or rolls back with the article. It may be async; the transaction waits for it.
+ */
+export type ArticleChangeListener = (change: UpsertResult) => void | Promise<void>;
 
 export interface ArticleStore {
   upsert(input: ArticleInput): Promise<UpsertResult>;
@@ -54,7 +60,9 @@ export interface ArticleStore {
   sections(): Promise<string[]>;
   sources(): Promise<string[]>;
   count(): Promise<number>;
-  /** Listeners run synchronously inside the write transaction (the alerts fan-out uses this). */
+  /** After a large import: compact the search index (faster queries). Optional: not every backend needs it. */
+  optimize?(): void | Promise<void>;
+  /** Listeners run inside the write transaction (the alerts fan-out uses this). */
   onChange(listener: ArticleChangeListener): () => void;
   close(): Promise<void>;
 }
@@ -70,4 +78,126 @@ export interface DerivedCache {
   get<T>(key: string): T | undefined;
   set<T>(key: string, value: T): void;
   clear(): void;
+}
+
+/** The alert subscriptions: which channel gets which stories. */
+export interface SubscriptionStore {
+  create(input: NewSubscription, by: { id: string; name: string }, at: Date): Promise<Subscription>;
+  get(id: string): Promise<Subscription | null>;
+  /** A subscription of this scope (server or workspace), or null. */
+  find(scope: Scope, id: string): Promise<Subscription | null>;
+  list(scope: Scope): Promise<Subscription[]>;
+  /** Every subscription not removed (paused ones included: their deliveries are recorded as skipped). */
+  active(): Promise<readonly Subscription[]>;
+  setPaused(id: string, paused: boolean, reason: string | null): Promise<void>;
+  setQuiet(id: string, quiet: QuietHours | null): Promise<void>;
+  remove(id: string, at: Date): Promise<void>;
+  health(ids: string[]): Promise<Map<string, SubscriptionHealth>>;
+}
+
+/** How each article maps onto a story (itself, or a duplicate of an earlier one), for alert dedupe and /alerts why. */
+export interface StoryStore {
+  story(articleId: string): Promise<StoryRecord | null>;
+  addStory(s: { articleId: string; storyId: string; canonicalUrl: string | null; titleKey: string; duplicateReason: string | null; quiet: boolean; seenAt: number }): Promise<void>;
+  storyByUrl(canonicalUrl: string): Promise<string | null>;
+  /** Headlines seen since then, oldest first (the near-duplicate index loads from this). */
+  storiesSeenSince(sinceMs: number): Promise<Array<{ articleId: string; storyId: string; key: string; seenAt: number }>>;
+}
+
+/**
+ * The outbox: one delivery per (story, subscription), never two. Moves between states follow
+ * DELIVERY_TRANSITIONS (src/domain/delivery.ts). Times are epoch ms from the application clock.
+ */
+export interface OutboxStore {
+  /** Inserts unless the (story, subscription) pair already has a row; true when inserted. */
+  insert(d: NewDelivery, now: number): Promise<boolean>;
+  get(id: string): Promise<Delivery | null>;
+  forStory(storyId: string, subscriptionId: string): Promise<Delivery | null>;
+  /** A new version of an article: rows showing it target that version; posted ones become due for an edit. */
+  retarget(articleId: string, version: number, priorityRank: number, now: number): Promise<number>;
+  countPendingRoutine(subscriptionId: string): Promise<number>;
+  openGroup(subscriptionId: string, kind: 'fold' | 'digest', storyId?: string): Promise<Delivery | null>;
+  members(groupId: string): Promise<Delivery[]>;
+  /** Rows with work due now on these platforms: breaking before urgent before routine, oldest first. */
+  due(now: number, platforms: Platform[], limit: number): Promise<Delivery[]>;
+  nextDueAt(platforms: Platform[], after: number): Promise<number | null>;
+  /** pending → sending, committed before the post leaves; false when another sender has it. */
+  claimPost(id: string, now: number): Promise<boolean>;
+  claimEdit(id: string, now: number): Promise<boolean>;
+  markSent(id: string, messageRef: string, version: number, now: number): Promise<void>;
+  markThreaded(id: string, version: number, now: number): Promise<void>;
+  markEdited(id: string, version: number, threadVersion: number | null, now: number): Promise<void>;
+  retry(id: string, dueAt: number, error: string, inDoubt: boolean, now: number): Promise<void>;
+  finish(id: string, state: 'failed' | 'skipped', reason: string, now: number): Promise<void>;
+  giveUpEdit(id: string, reason: string, now: number): Promise<void>;
+  markMembersSent(groupId: string, messageRef: string, now: number): Promise<void>;
+  failMembers(groupId: string, reason: string, now: number): Promise<void>;
+  skipQueued(subscriptionId: string, reason: string, now: number): Promise<number>;
+  releaseDigests(subscriptionId: string, now: number): Promise<void>;
+  /** Rows whose outcome is unknown (a crash mid-post), on one platform. */
+  inDoubt(platform: Platform): Promise<Delivery[]>;
+  resumeEdits(now: number): Promise<number>;
+}
+
+/** Every change an admin (or the system) made to subscriptions. */
+export interface AuditLog {
+  append(at: Date, actor: Actor, scope: Scope, action: string, subscriptionId: string | null, detail?: Record<string, unknown>): Promise<void>;
+  recent(scope: Scope, limit: number): Promise<AuditEntry[]>;
+}
+
+/** Polling state that survives a restart. Times are epoch ms. */
+export interface FeedState {
+  feedId: string;
+  url: string;
+  etag: string | null;
+  lastModified: string | null;
+  firstPollDone: boolean;
+  lastAttemptAt: number | null;
+  lastSuccessAt: number | null;
+  nextPollAt: number | null;
+  consecutiveFailures: number;
+  failingSince: number | null;
+  lastError: string | null;
+}
+
+
+export function freshFeedState(feedId: string, url: string): FeedState {
+  return {
+    feedId, url, etag: null, lastModified: null, firstPollDone: false, lastAttemptAt: null, lastSuccessAt: null,
+    nextPollAt: null, consecutiveFailures: 0, failingSince: null, lastError: null,
+  };
+}
+
+
+export interface FeedStateStore {
+  get(feedId: string): Promise<FeedState | null>;
+  save(s: FeedState): Promise<void>;
+  /** A feed whose URL changed starts over: its items are forgotten. */
+  forgetItems(feedId: string): Promise<void>;
+  /** When this item was first seen in this feed (the date of an undated item), or null. */
+  firstSeen(feedId: string, articleId: string): Promise<number | null>;
+  markSeen(feedId: string, articleIds: string[], now: number): Promise<void>;
+}
+
+/**
+ * Every store over one database, and one way to write several of them atomically. `transaction(fn)`: what
+ * `fn` writes through any of these stores (and what article-change listeners write) commits together or not
+ * at all; calls made outside any transaction commit on their own. SQLite: BEGIN IMMEDIATE on its one
+ * connection behind an in-process async lock. Nested calls join the outer transaction.
+ */
+export interface Store {
+  readonly backend: 'sqlite' | 'postgres';
+  articles: ArticleStore;
+  subscriptions: SubscriptionStore;
+  stories: StoryStore;
+  outbox: OutboxStore;
+  audit: AuditLog;
+  feedState: FeedStateStore;
+  actionState: ActionStateStore;
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs `fn` after the current transaction commits (not if it rolls back); at once outside a transaction. */
+  afterCommit(fn: () => void): void;
+  /** For /readyz: the database answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
 }

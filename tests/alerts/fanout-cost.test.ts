@@ -53,7 +53,7 @@ describe('fan-out cost during a bulk load', () => {
     const counts = countQueries(store);
     // No ports: nothing is delivered, only the fan-out is measured.
     const ports = new PortRegistry();
-    alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: clock.now });
+    alerts = startAlerts({ store: store, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: clock.now });
     const subs = new SqliteSubscriptions(store.db);
     for (let i = 0; i < 20; i++) subs.create({ platform: 'terminal', workspace: '', channel: `terminal:c${i}`, minPriority: 'routine', sections: i % 2 ? ['city'] : [] }, admin, clock.now());
     counts.clear();
@@ -70,6 +70,6 @@ describe('fan-out cost during a bulk load', () => {
     expect(outbox.forStory('a300', late.id)).toBeTruthy();
     // Near-duplicates are still found through the in-memory index, across transactions.
     await store.articles.upsert({ id: 'dup', title: 'Council debates harbour plan for district harbour number 0 today', priority: 'routine', section: 'world' });
-    expect(outbox.story('dup')).toMatchObject({ storyId: 'a0', duplicateReason: 'near-identical headline' });
+    expect(await store.stories.story('dup')).toMatchObject({ storyId: 'a0', duplicateReason: 'near-identical headline' });
   });
 });

@@ -46,7 +46,7 @@ export async function harness(opts: { clock?: TestClock; ports?: OutboundPort[];
   const now = opts.realTime ? () => new Date(Date.now() + offset) : clock.now;
   const store = openSqliteStore(':memory:', { now });
   const alerts = startAlerts({
-    db: store.db, articles: store.articles, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now,
+    store: store, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now,
     summarizer: { tldr: (a) => `TLDR: ${a.dek || a.title}` },
   });
   const events: SettledEvent[] = [];

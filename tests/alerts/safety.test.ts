@@ -74,7 +74,7 @@ describe('exactly once across a restart (unit, with our own ports)', () => {
     await h.alerts.stop();
     const { startAlerts } = await import('../../src/alerts/index.js');
     const { quietLogger } = await import('./harness.js');
-    const restarted = startAlerts({ db: h.store.db, articles: h.store.articles, ports: h.ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: h.now });
+    const restarted = startAlerts({ store: h.store, ports: h.ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: h.now });
     try {
       for (let i = 0; i < 100 && (outbox.forStory('q', s.id)!.state !== 'sent' || outbox.forStory('q', d.id)!.state !== 'sent'); i++) {
         await new Promise((r) => setTimeout(r, 20));

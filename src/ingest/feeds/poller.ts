@@ -1,19 +1,17 @@
-import type { Database } from 'better-sqlite3';
 import type { Logger } from '../../log.js';
-import type { ArticleStore } from '../../store/types.js';
+import { freshFeedState, type ArticleStore, type FeedState, type FeedStateStore } from '../../store/types.js';
 import type { FeedConfig } from './config.js';
 import { fetchFeed, FeedFetchError } from './fetch-feed.js';
 import { parseFeed } from './parse.js';
 import { backoffDelayMs, isLongFailure, successDelayMs } from './schedule.js';
-import { freshFeedState, SqliteFeedState, type FeedState } from '../../store/sqlite/feed-state.js';
 import { feedItemsToArticles } from './to-article.js';
 import type { FeedHealth } from './types.js';
 
 export interface FeedPollerOptions {
   feeds: FeedConfig[];
   store: ArticleStore;
-  /** The store's SQLite connection: polling state lives in its `feed_state` / `feed_items` tables. */
-  db: Database;
+  /** Polling state that survives a restart (validators, first poll done, when items were first seen). */
+  feedState: FeedStateStore;
   logger: Logger;
   fetch?: typeof fetch;
   /** The application clock, in milliseconds since the epoch (src/domain/clock.ts). */
@@ -38,6 +36,8 @@ export interface PollResult {
 }
 
 export interface FeedPoller {
+  /** Resolves once each feed's stored state (validators, schedule, health) has been read. */
+  ready: Promise<void>;
   stop(): Promise<void>;
   health(): FeedHealth[];
   /** Polls one feed (by name or id) now, whatever its schedule; joins a poll already running. */
@@ -60,26 +60,32 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
   const random = opts.random ?? Math.random;
   const doFetch = opts.fetch ?? fetch;
   const settings = { ...DEFAULTS, ...withoutUndefined(opts) };
-  const stateStore = new SqliteFeedState(opts.db);
+  const stateStore = opts.feedState;
   const log = opts.logger.child({ module: 'feeds' });
   const stopController = new AbortController();
   const hostFreeAt = new Map<string, number>();
   const running = new Map<string, Running>();
 
   for (const feed of opts.feeds.filter((f) => f.enabled)) {
-    let state = stateStore.get(feed.id);
-    if (state && state.url !== feed.url) {
-      log.info({ feed: feed.name, from: state.url, to: feed.url }, 'feed URL changed: starting it afresh (first poll is quiet)');
-      stateStore.forgetItems(feed.id);
-      state = null;
-    }
-    const rt: Running = { feed, state: state ?? freshFeedState(feed.id, feed.url), timer: null, inFlight: null, warned: false };
-    running.set(feed.id, rt);
-    // After a restart, keep the schedule the last run set, unless the configured interval is now shorter.
-    const due = Math.min(rt.state.nextPollAt ?? now(), now() + intervalMs(feed));
-    schedule(rt, due);
+    running.set(feed.id, { feed, state: freshFeedState(feed.id, feed.url), timer: null, inFlight: null, warned: false });
   }
-  log.info({ feeds: running.size, disabled: opts.feeds.length - running.size }, 'feed poller started');
+  // The stored state (validators, schedule) is read before the first poll; pollNow waits for it too.
+  const ready = (async () => {
+    for (const rt of running.values()) {
+      const { feed } = rt;
+      let state = await stateStore.get(feed.id);
+      if (state && state.url !== feed.url) {
+        log.info({ feed: feed.name, from: state.url, to: feed.url }, 'feed URL changed: starting it afresh (first poll is quiet)');
+        await stateStore.forgetItems(feed.id);
+        state = null;
+      }
+      if (state) rt.state = state;
+      if (stopController.signal.aborted) return;
+      // After a restart, keep the schedule the last run set, unless the configured interval is now shorter.
+      schedule(rt, Math.min(rt.state.nextPollAt ?? now(), now() + intervalMs(feed)));
+    }
+    log.info({ feeds: running.size, disabled: opts.feeds.length - running.size }, 'feed poller started');
+  })().catch((err) => log.error({ err }, 'feed poller could not read its state; feeds are not polled'));
 
   function schedule(rt: Running, at: number): void {
     if (rt.timer) clearTimeout(rt.timer);
@@ -126,14 +132,17 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
       if (res.status === 'ok') {
         const parsed = await parseFeed(res.body, feed.url, attemptAt);
         ttlMinutes = parsed.ttlMinutes;
-        const seenAt = (id: string) => {
-          const ms = stateStore.firstSeen(feed.id, id);
-          return ms === null ? undefined : new Date(ms).toISOString();
-        };
-        const articles = feedItemsToArticles(feed, parsed.items, seenAt, new Date(attemptAt).toISOString());
+        const nowIso = new Date(attemptAt).toISOString();
+        // Undated items keep the date they were first seen: look those up for this poll's items, then build.
+        const firstSeen = new Map<string, string>();
+        for (const a of feedItemsToArticles(feed, parsed.items, () => undefined, nowIso)) {
+          const ms = await stateStore.firstSeen(feed.id, a.id);
+          if (ms !== null) firstSeen.set(a.id, new Date(ms).toISOString());
+        }
+        const articles = feedItemsToArticles(feed, parsed.items, (id) => firstSeen.get(id), nowIso);
         const outcomes = await opts.store.upsertMany(articles.map((a) => ({ ...a.input, quiet })));
         for (const o of outcomes) result[o.outcome] += 1;
-        stateStore.markSeen(feed.id, articles.map((a) => a.id), attemptAt);
+        await stateStore.markSeen(feed.id, articles.map((a) => a.id), attemptAt);
         result.quiet = quiet;
         state.firstPollDone = true;
         if (quiet) log.info({ feed: feed.name, items: articles.length }, 'first poll of a new feed: items stored without alerts');
@@ -172,7 +181,7 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
   function finish(rt: Running, nextAt: number): void {
     if (stopController.signal.aborted) return;
     schedule(rt, nextAt);
-    stateStore.save(rt.state);
+    stateStore.save(rt.state).catch((err) => log.error({ err, feed: rt.feed.name }, 'could not save feed state'));
   }
 
   function health(): FeedHealth[] {
@@ -195,15 +204,18 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
   }
 
   return {
+    ready,
     health,
-    pollNow(nameOrId) {
+    async pollNow(nameOrId) {
       const rt = [...running.values()].find((r) => r.feed.name === nameOrId || r.feed.id === nameOrId);
-      if (!rt) return Promise.reject(new Error(`no enabled feed named "${nameOrId}"`));
-      if (stopController.signal.aborted) return Promise.resolve({ status: 'stopped', created: 0, updated: 0, unchanged: 0, quiet: false });
+      if (!rt) throw new Error(`no enabled feed named "${nameOrId}"`);
+      await ready;
+      if (stopController.signal.aborted) return { status: 'stopped', created: 0, updated: 0, unchanged: 0, quiet: false };
       return poll(rt);
     },
     async stop() {
       stopController.abort();
+      await ready;
       for (const rt of running.values()) {
         if (rt.timer) clearTimeout(rt.timer);
         rt.timer = null;

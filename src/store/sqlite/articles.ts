@@ -6,6 +6,7 @@ import { keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, type
 import { ArticleSearch } from './article-search.js';
 import { tagsFor } from './fts-query.js';
 import type { Clock } from '../../domain/clock.js';
+import { SqliteTransactions } from './tx.js';
 
 /** Longest a bulk-load transaction may hold the event loop, in ms (a row already started is finished). */
 const CHUNK_BUDGET_MS = 50;
@@ -24,6 +25,8 @@ export interface SqliteArticleStoreOptions {
   chunkSize?: number;
   /** The clock, for defaults (published_at) and for recency in ranking. */
   now: Clock;
+  /** The connection's transactions (one lock per connection); a store of its own when not given. */
+  tx?: SqliteTransactions;
 }
 
 /**
@@ -36,6 +39,7 @@ export class SqliteArticleStore implements ArticleStore {
   private readonly listeners = new Set<ArticleChangeListener>();
   private readonly chunkSize: number;
   private readonly now: () => Date;
+  private readonly tx: SqliteTransactions;
   private readonly search_: ArticleSearch;
   private readonly stmt: Record<'byId' | 'byCanonical' | 'insert' | 'update' | 'archive' | 'lastKeyIn' | 'keyTaken' | 'ftsDelete' | 'ftsInsert' | 'titleDelete' | 'titleInsert', Statement>;
   private listsMemo: { sections?: string[]; sources?: string[] } = {};
@@ -45,6 +49,7 @@ export class SqliteArticleStore implements ArticleStore {
   constructor(private readonly db: Database, opts: SqliteArticleStoreOptions) {
     this.chunkSize = Math.max(1, opts.chunkSize ?? 2000);
     this.now = opts.now;
+    this.tx = opts.tx ?? new SqliteTransactions(db);
     this.search_ = new ArticleSearch(db, this.now);
     const cols = `id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
       updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at`;
@@ -75,7 +80,7 @@ export class SqliteArticleStore implements ArticleStore {
   }
 
   async upsert(input: ArticleInput): Promise<UpsertResult> {
-    const result = this.db.transaction(() => this.write(input))();
+    const result = await this.tx.transaction(() => this.write(input));
     if (++this.writesSinceStatsCheck >= STATS_CHECK_EVERY) {
       this.writesSinceStatsCheck = 0;
       this.search_.refreshStats();
@@ -87,21 +92,28 @@ export class SqliteArticleStore implements ArticleStore {
     const results: UpsertResult[] = [];
     // A transaction ends after chunkSize rows or CHUNK_BUDGET_MS, whichever comes first: the listeners (alerts
     // fan-out) make a row's cost vary, and a bulk load must never hold the event loop (acks wait behind it).
-    const writeChunk = this.db.transaction((from: number) => {
-      const started = performance.now();
-      let i = from;
-      const end = Math.min(inputs.length, from + this.chunkSize);
-      do results.push(this.write(inputs[i++]));
-      while (i < end && performance.now() - started < CHUNK_BUDGET_MS);
-      return i;
-    });
+    const writeChunk = (from: number) =>
+      this.tx.transaction(async () => {
+        const started = performance.now();
+        let i = from;
+        const end = Math.min(inputs.length, from + this.chunkSize);
+        do results.push(await this.write(inputs[i++]));
+        while (i < end && performance.now() - started < CHUNK_BUDGET_MS);
+        return i;
+      });
     const bulk = inputs.length >= BULK_LOAD;
     if (bulk) this.setAutomerge(0);
     try {
       for (let i = 0; i < inputs.length; ) {
         if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
         this.assertOpen();
-        i = writeChunk(i);
+        const before = results.length;
+        try {
+          i = await writeChunk(i);
+        } catch (err) {
+          results.length = before; // the chunk rolled back: none of its rows were stored
+          throw err;
+        }
         onProgress?.(i, inputs.length);
       }
     } finally {
@@ -202,8 +214,8 @@ export class SqliteArticleStore implements ArticleStore {
     if (this.closed || !this.db.open) throw new Error('the article store is closed');
   }
 
-  /** One article, inside the caller's transaction. */
-  private write(input: ArticleInput): UpsertResult {
+  /** One article, inside the caller's transaction; the listeners run (and are awaited) inside it too. */
+  private async write(input: ArticleInput): Promise<UpsertResult> {
     this.assertOpen();
     const now = this.now();
     const next = normalizeInput(input, now);
@@ -253,7 +265,7 @@ export class SqliteArticleStore implements ArticleStore {
     // A listener that throws aborts the transaction: the article and everything the listeners wrote roll back.
     // A feed's first poll is stored but must not alert: the flag travels with the change.
     const change = input.quiet ? { ...result, quiet: true } : result;
-    for (const listener of this.listeners) listener(change);
+    for (const listener of this.listeners) await listener(change);
     return result;
   }
 

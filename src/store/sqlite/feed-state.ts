@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { FeedState } from '../types.js';
 
 /**
  * Polling state that must survive a restart: validators for conditional GET, whether the first (quiet)
@@ -32,20 +33,6 @@ CREATE INDEX feed_items_last_seen ON feed_items(feed_id, last_seen_at);
 /** Items gone from a feed this long are forgotten (an undated item reappearing later is then new-dated). */
 const SEEN_RETENTION_MS = 30 * 24 * 3600_000;
 
-export interface FeedState {
-  feedId: string;
-  url: string;
-  etag: string | null;
-  lastModified: string | null;
-  firstPollDone: boolean;
-  lastAttemptAt: number | null;
-  lastSuccessAt: number | null;
-  nextPollAt: number | null;
-  consecutiveFailures: number;
-  failingSince: number | null;
-  lastError: string | null;
-}
-
 interface Row {
   feed_id: string;
   url: string;
@@ -58,13 +45,6 @@ interface Row {
   consecutive_failures: number;
   failing_since: number | null;
   last_error: string | null;
-}
-
-export function freshFeedState(feedId: string, url: string): FeedState {
-  return {
-    feedId, url, etag: null, lastModified: null, firstPollDone: false, lastAttemptAt: null, lastSuccessAt: null,
-    nextPollAt: null, consecutiveFailures: 0, failingSince: null, lastError: null,
-  };
 }
 
 export class SqliteFeedState {

@@ -4,6 +4,13 @@ import type { Migration } from './migrations.js';
 import { SqliteActionStateStore } from './action-state.js';
 import { SqliteArticleStore } from './articles.js';
 import type { Clock } from '../../domain/clock.js';
+import type { Store } from '../types.js';
+import { SqliteAuditLog } from './audit.js';
+import { SqliteFeedState } from './feed-state.js';
+import { SqliteOutbox } from './outbox.js';
+import { SqliteStories } from './stories.js';
+import { SqliteSubscriptions } from './subscriptions.js';
+import { asyncStore, SqliteTransactions } from './tx.js';
 
 export { openDatabase, runMigrations, type SqliteDatabase } from './db.js';
 export { migrations, type Migration } from './migrations.js';
@@ -19,24 +26,60 @@ export interface OpenSqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-export interface SqliteStore {
-  /** The connection, migrated; other parts (alerts) build their tables on it through migrations. */
+/** Every store on one SQLite connection; `db` is for the store's own tests and tools (never for other parts). */
+export interface SqliteStore extends Store {
+  readonly backend: 'sqlite';
+  /** The connection, migrated. */
   db: SqliteDatabase;
   articles: SqliteArticleStore;
   actionState: SqliteActionStateStore;
-  close(): Promise<void>;
 }
 
 /** Opens the file (or `:memory:`), applies every migration, and builds the stores over one connection. */
 export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): SqliteStore {
   const db = openDatabase(path, { migrations: opts.migrations, busyTimeoutMs: opts.busyTimeoutMs });
-  const articles = new SqliteArticleStore(db, { chunkSize: opts.chunkSize, now: opts.now });
+  const tx = new SqliteTransactions(db);
+  const articles = new SqliteArticleStore(db, { chunkSize: opts.chunkSize, now: opts.now, tx });
   const actionState = new SqliteActionStateStore(db, { now: () => opts.now().getTime() });
+  // Built on first use: a store opened with a subset of the migrations (tests, tools) may lack their tables.
+  const lazy = <T>(make: () => T) => {
+    let made: T | undefined;
+    return () => (made ??= make());
+  };
+  const subscriptions = lazy(() => asyncStore(new SqliteSubscriptions(db), tx, ['create', 'setPaused', 'setQuiet', 'remove']));
+  const stories = lazy(() => asyncStore(new SqliteStories(db), tx, ['addStory']));
+  const outbox = lazy(() => asyncStore(new SqliteOutbox(db), tx, [
+    'insert', 'retarget', 'claimPost', 'claimEdit', 'markSent', 'markThreaded', 'markEdited', 'retry', 'finish', 'giveUpEdit',
+    'markMembersSent', 'failMembers', 'skipQueued', 'releaseDigests', 'resumeEdits',
+  ]));
+  const audit = lazy(() => asyncStore(new SqliteAuditLog(db), tx, ['append']));
+  const feedState = lazy(() => asyncStore(new SqliteFeedState(db), tx, ['save', 'forgetItems', 'markSeen']));
   let closed = false;
   return {
+    backend: 'sqlite',
     db,
     articles,
     actionState,
+    get subscriptions() {
+      return subscriptions();
+    },
+    get stories() {
+      return stories();
+    },
+    get outbox() {
+      return outbox();
+    },
+    get audit() {
+      return audit();
+    },
+    get feedState() {
+      return feedState();
+    },
+    transaction: (fn) => tx.transaction(fn),
+    afterCommit: (fn) => tx.afterCommit(fn),
+    async ping() {
+      return db.open && db.prepare('SELECT 1 AS ok').get() !== undefined;
+    },
     async close() {
       if (closed) return;
       closed = true;

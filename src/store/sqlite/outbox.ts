@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Platform } from '../../domain/channel.js';
-import type { Delivery, DeliveryKind, DeliveryState, StoryRecord } from '../../domain/delivery.js';
+import { MEMBER_STATES, QUEUED_STATES, statesBefore, type Delivery, type DeliveryKind, type DeliveryState, type NewDelivery } from '../../domain/delivery.js';
 
 /**
  * The outbox: one row per (story, subscription), never two. A row carries its own state machine and the
@@ -80,10 +80,16 @@ function fromRow(r: Row): Delivery {
   };
 }
 
-export type NewDelivery = Pick<Delivery, 'id' | 'storyId' | 'articleId' | 'subscriptionId' | 'kind' | 'platform' | 'channel' | 'priorityRank' | 'state' | 'targetVersion'> &
-  Partial<Pick<Delivery, 'reason' | 'foldedInto' | 'dueAt' | 'payload'>>;
+/** `'a','b'` for a SQL `state IN (…)` guard, from the states of src/domain/delivery.ts. */
+function states(list: readonly DeliveryState[]): string {
+  return list.map((st) => `'${st}'`).join(',');
+}
+const CLAIMABLE = states(statesBefore('sending'));
+const QUEUED = states(QUEUED_STATES.filter((st) => statesBefore('skipped').includes(st)));
+const MEMBERS_SENDABLE = states(MEMBER_STATES.filter((st) => statesBefore('sent').includes(st)));
+const MEMBERS_FAILABLE = states(MEMBER_STATES.filter((st) => statesBefore('failed').includes(st)));
 
-/** Synchronous on purpose: the fan-out writes rows inside the article's write transaction. */
+/** Synchronous SQL; the Store wraps it as the async OutboxStore (src/store/types.ts). */
 export class SqliteOutbox {
   private readonly statements = new Map<string, Statement>();
 
@@ -94,38 +100,6 @@ export class SqliteOutbox {
     let s = this.statements.get(sql);
     if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
     return s;
-  }
-
-  // --- stories ---
-  story(articleId: string): StoryRecord | null {
-    const r = this.stmt('SELECT * FROM alert_stories WHERE article_id = ?').get(articleId) as
-      | { article_id: string; story_id: string; duplicate_reason: string | null; quiet: number; seen_at: number }
-      | undefined;
-    if (!r) return null;
-    return {
-      articleId: r.article_id, storyId: r.story_id, duplicateOf: r.story_id === r.article_id ? null : r.story_id,
-      duplicateReason: r.duplicate_reason, quiet: r.quiet === 1, seenAt: r.seen_at,
-    };
-  }
-
-  addStory(s: { articleId: string; storyId: string; canonicalUrl: string | null; titleKey: string; duplicateReason: string | null; quiet: boolean; seenAt: number }): void {
-    this.stmt(
-        `INSERT OR IGNORE INTO alert_stories (article_id, story_id, canonical_url, title_key, duplicate_reason, quiet, seen_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(s.articleId, s.storyId, s.canonicalUrl, s.titleKey, s.duplicateReason, s.quiet ? 1 : 0, s.seenAt);
-  }
-
-  storyByUrl(canonicalUrl: string): string | null {
-    const r = this.stmt('SELECT story_id FROM alert_stories WHERE canonical_url = ? LIMIT 1').get(canonicalUrl) as
-      | { story_id: string } | undefined;
-    return r?.story_id ?? null;
-  }
-
-  /** Headlines seen since then, oldest first: loads the fan-out's in-memory near-duplicate index once. */
-  storiesSeenSince(sinceMs: number): Array<{ articleId: string; storyId: string; key: string; seenAt: number }> {
-    return this.stmt('SELECT article_id AS articleId, story_id AS storyId, title_key AS key, seen_at AS seenAt FROM alert_stories WHERE seen_at >= ? ORDER BY seen_at, rowid')
-      .all(sinceMs) as Array<{ articleId: string; storyId: string; key: string; seenAt: number }>;
   }
 
   // --- rows ---
@@ -207,7 +181,7 @@ export class SqliteOutbox {
 
   /** Committed before the post goes out: after a crash, 'sending' means "outcome unknown, reconcile". */
   claimPost(id: string, now: number): boolean {
-    return this.stmt(`UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, updated_at = ? WHERE id = ? AND state = 'pending' AND due_at IS NOT NULL`)
+    return this.stmt(`UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, updated_at = ? WHERE id = ? AND state IN (${CLAIMABLE}) AND due_at IS NOT NULL`)
       .run(now, id).changes === 1;
   }
 
@@ -263,18 +237,18 @@ export class SqliteOutbox {
   }
 
   markMembersSent(groupId: string, messageRef: string, now: number): void {
-    this.stmt(`UPDATE alert_outbox SET state = 'sent', message_ref = ?, sent_at = ?, delivered_version = target_version, updated_at = ? WHERE folded_into = ? AND state IN ('held','folded')`)
+    this.stmt(`UPDATE alert_outbox SET state = 'sent', message_ref = ?, sent_at = ?, delivered_version = target_version, updated_at = ? WHERE folded_into = ? AND state IN (${MEMBERS_SENDABLE})`)
       .run(messageRef, now, now, groupId);
   }
 
   failMembers(groupId: string, reason: string, now: number): void {
-    this.stmt(`UPDATE alert_outbox SET state = 'failed', reason = ?, last_error = ?, updated_at = ? WHERE folded_into = ? AND state IN ('held','folded')`)
+    this.stmt(`UPDATE alert_outbox SET state = 'failed', reason = ?, last_error = ?, updated_at = ? WHERE folded_into = ? AND state IN (${MEMBERS_FAILABLE})`)
       .run(reason, reason, now, groupId);
   }
 
   /** Pausing or removing a subscription: what was waiting will not go out. */
   skipQueued(subscriptionId: string, reason: string, now: number): number {
-    return this.stmt(`UPDATE alert_outbox SET state = 'skipped', reason = ?, due_at = NULL, updated_at = ? WHERE subscription_id = ? AND state IN ('pending','held','folded')`)
+    return this.stmt(`UPDATE alert_outbox SET state = 'skipped', reason = ?, due_at = NULL, updated_at = ? WHERE subscription_id = ? AND state IN (${QUEUED})`)
       .run(reason, now, subscriptionId).changes;
   }
 

@@ -36,7 +36,7 @@ export async function realBot(): Promise<RealBot> {
   const now = TEST_CLOCK;
   const { store, services, ports } = await realServices({ now });
   const alerts = startAlerts({
-    db: store.db, articles: store.articles, ports, summarizer: services.summarizer, logger: quiet,
+    store: store, ports, summarizer: services.summarizer, logger: quiet,
     config: { TIMEZONE: 'UTC' }, now,
   });
   services.alerts = alerts.service;

@@ -80,7 +80,7 @@ export async function startTestBot(standIn: SlackStandIn, opts: { socketMode?: b
   store.articles.onChange(() => cache.clear());
   const ports = new PortRegistry();
   const alertsModule = startAlerts({
-    db: store.db, articles: store.articles, ports, logger: quiet, config: { TIMEZONE: 'UTC' },
+    store: store, ports, logger: quiet, config: { TIMEZONE: 'UTC' },
     summarizer: createSummarizer(), now: () => NOW,
   });
   const services: Services = {

@@ -34,7 +34,7 @@ describe('alerts through Discord (stand-in)', () => {
     const services = { articles: store.articles } as unknown as Services;
     adapter = await startDiscord({ config, dispatcher: createDispatcher({ commands: [], services, logger: quietLogger, now: systemClock }), logger: quietLogger });
     const ports = new PortRegistry([adapter.port]);
-    alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: systemClock });
+    alerts = startAlerts({ store: store, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: systemClock });
   });
 
   afterAll(async () => {

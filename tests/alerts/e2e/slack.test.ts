@@ -50,7 +50,7 @@ describe('alerts through Slack (stand-in)', () => {
       retryConfig: { retries: 0 },
     });
     const ports = new PortRegistry([adapter.port]);
-    alerts = startAlerts({ db: store.db, articles: store.articles, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: systemClock });
+    alerts = startAlerts({ store: store, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: systemClock });
   });
 
   afterAll(async () => {

@@ -79,7 +79,7 @@ function start(feeds: FeedConfig[], over: Partial<Omit<FeedPollerOptions, 'store
   const { sqlite = openStore(), ...rest } = over;
   const inputs = recordInputs(sqlite);
   const poller = startFeedPoller({
-    feeds, store: sqlite.articles, db: sqlite.db, logger, now: () => clock.now, random: () => 0.5, hostGapMs: 0, ...rest,
+    feeds, store: sqlite.articles, feedState: sqlite.feedState, logger, now: () => clock.now, random: () => 0.5, hostGapMs: 0, ...rest,
   });
   pollers.push(poller);
   return { poller, store: sqlite.articles, inputs, clock, lines };
@@ -222,6 +222,7 @@ describe('feed poller', () => {
 
     server.routes.set('/restart.xml', { etag: '"r2"', body: rss([{ guid: 'x', title: 'X' }, { guid: 'y', title: 'New after restart' }]) });
     const two = start([feed], { sqlite: openStore('restart.db') });
+    await two.poller.ready;
     expect(two.poller.health()[0]).toMatchObject({ status: 'ok', lastSuccess: new Date(T0).toISOString() });
     expect(await two.store.count()).toBe(1);
     expect(await two.poller.pollNow(feed.name)).toMatchObject({ status: 'ok', created: 1, quiet: false });
