@@ -43,6 +43,8 @@ export type AlertableChange = UpsertResult;
  * Returns how many rows became due now (the dispatcher is woken after the commit when > 0).
  */
 export async function fanOut(deps: FanoutDeps, change: AlertableChange): Promise<number> {
+  // A metadata-only change (same version) is not news: no story, no alert, no edit.
+  if (change.outcome === 'unchanged') return 0;
   const { article } = change;
   const now = deps.now();
   const nowMs = now.getTime();

@@ -12,6 +12,11 @@ export interface UpsertResult {
   previous?: Article;
   /** Stored without alerting (a feed's first poll): copied from ArticleInput.quiet. */
   quiet?: boolean;
+  /**
+   * With 'unchanged': same content, same version, but the stored row changed (a moved section, a fixed date).
+   * Listeners hear of it (caches clear); it is not a new version, so nothing alerts.
+   */
+  metadataChanged?: boolean;
 }
 
 export interface ArticleFilter {
@@ -40,7 +45,7 @@ export interface SearchPage {
 }
 
 /**
- * Called inside the write transaction for every stored change (created or updated): what it writes through
+ * Called inside the write transaction for every stored change (created, updated, or metadata only): what it writes through
  * the stores commits or rolls back with the article. It may be async; the transaction waits for it.
  */
 export type ArticleChangeListener = (change: UpsertResult) => void | Promise<void>;

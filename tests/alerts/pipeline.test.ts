@@ -183,6 +183,24 @@ describe('the same story twice', () => {
     expect(h.outbox.forStory('quake', sub.id)).toBeFalsy();
   });
 
+  it('a story moved into a subscribed section (same text, no new version) neither alerts nor edits', async () => {
+    const port = new RecordingPort('terminal');
+    h = await harness({ ports: [port], realTime: true });
+    const business = await h.subscribe({ channel: 'terminal:business', sections: ['business'] });
+    await h.subscribe({ channel: 'terminal:world', sections: ['world'] });
+    await h.store.articles.upsert(breaking());
+    await h.settled(1);
+    const moved = await h.store.articles.upsert(breaking({ section: 'business' }));
+    expect(moved).toMatchObject({ outcome: 'unchanged', metadataChanged: true });
+    await h.store.articles.upsert({ id: 'fresh', title: 'Bridge collapses on the ring road', priority: 'breaking', section: 'business' });
+    await h.settled(1);
+    expect(port.posts().map((p) => `${p.target} ${p.reply.cards[0].title}`)).toEqual([
+      'terminal:world Earthquake Strikes Ostravia Capital', 'terminal:business Bridge collapses on the ring road',
+    ]);
+    expect(port.sent.filter((s) => s.op !== 'post')).toEqual([]);
+    expect(h.outbox.forStory('quake', business.id)).toBeFalsy();
+  });
+
   it('alerts once for a near-identical headline from another source within the window', async () => {
     const port = new RecordingPort('terminal');
     h = await harness({ ports: [port], realTime: true });

@@ -105,6 +105,16 @@ describe('onChange', () => {
     expect(store.db.prepare('SELECT count(*) AS n FROM side').get()).toEqual({ n: 2 });
   });
 
+  it('hears a metadata-only change (moved section) as unchanged with metadataChanged, and not an identical re-write', async () => {
+    await store.articles.upsert(story);
+    const seen: UpsertResult[] = [];
+    store.articles.onChange((change) => void seen.push(change));
+    const moved = await store.articles.upsert({ ...story, section: 'Business' });
+    await store.articles.upsert({ ...story, section: 'Business' });
+    expect(moved).toMatchObject({ outcome: 'unchanged', metadataChanged: true, article: { version: 1, section: 'business' } });
+    expect(seen.map((s) => [s.outcome, s.metadataChanged, s.article.section])).toEqual([['unchanged', true, 'business']]);
+  });
+
   it('a listener that throws rolls the article, its version and the listener writes back', async () => {
     await store.articles.upsert(story);
     store.db.exec('CREATE TABLE side (x TEXT)');

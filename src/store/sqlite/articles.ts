@@ -238,7 +238,8 @@ export class SqliteArticleStore implements ArticleStore {
         this.stmt.update.run({ ...toParams(article, next.publishedMs, existingRow.version_stored_at), key, seq: existingRow.seq });
         this.reindex(key, next, existingRow.pub_key);
         this.listsMemo = {};
-        return { article, outcome: 'unchanged' };
+        // Not a version, but a stored change: listeners (the query cache) must hear of it.
+        return this.notify({ article, outcome: 'unchanged', metadataChanged: true }, input.quiet);
       }
       return { article: previous, outcome: 'unchanged' };
     }
@@ -262,9 +263,13 @@ export class SqliteArticleStore implements ArticleStore {
     this.listsMemo = {};
 
     const result: UpsertResult = previous ? { article, outcome: 'updated', previous } : { article, outcome: 'created' };
-    // A listener that throws aborts the transaction: the article and everything the listeners wrote roll back.
+    return this.notify(result, input.quiet);
+  }
+
+  /** A listener that throws aborts the transaction: the article and everything the listeners wrote roll back. */
+  private async notify(result: UpsertResult, quiet: boolean | undefined): Promise<UpsertResult> {
     // A feed's first poll is stored but must not alert: the flag travels with the change.
-    const change = input.quiet ? { ...result, quiet: true } : result;
+    const change = quiet ? { ...result, quiet: true } : result;
     for (const listener of this.listeners) await listener(change);
     return result;
   }
