@@ -11,7 +11,8 @@ import { resolveArticle } from './resolve-article.js';
 import { resolveSince, sectionOption, sectionSchema, sinceOption, sinceSchema } from './shared-options.js';
 
 const BRIEFING_DEFAULT_SINCE = '24h';
-const BRIEFING_CANDIDATES = 300;
+/** With nothing in the period, the most recent stories stand in (a page is enough: they are only a fallback). */
+const FALLBACK_CANDIDATES = 100;
 const RUNNERS_UP = 3;
 
 const schema = z.object({
@@ -117,16 +118,24 @@ async function briefing(ctx: CommandContext, input: SummaryInput): Promise<Reply
   const now = ctx.now();
   const sinceText = input.since ?? BRIEFING_DEFAULT_SINCE;
   const since = resolveSince(sinceText, now);
-  let page = await store.latest({ section: input.section, since, limit: BRIEFING_CANDIDATES, offset: 0 });
+  // Every story of the period competes (not a search page), each with its sources and near-duplicates.
+  let candidates: Array<Article & { sourceCount?: number; duplicateIds?: string[] }> = (
+    await store.periodStories({ since, until: now, section: input.section })
+  ).map((s) => ({
+    ...s.article,
+    sourceCount: s.sourceCount,
+    duplicateIds: s.duplicateIds,
+  }));
   let note = `Top stories since ${sinceText}${input.section ? ` in ${input.section}` : ''}`;
-  if (page.items.length === 0) {
-    page = await store.latest({ section: input.section, limit: BRIEFING_CANDIDATES, offset: 0 });
+  if (candidates.length === 0) {
+    const page = await store.latest({ section: input.section, limit: FALLBACK_CANDIDATES, offset: 0 });
     if (page.items.length === 0) {
       throw new UserError(input.section ? `No stories in ${input.section} yet.` : 'No stories in the store yet.');
     }
+    candidates = page.items;
     note = `Nothing new since ${sinceText}${input.section ? ` in ${input.section}` : ''}; here are the most recent stories`;
   }
-  const sections = buildBriefing(page.items, ctx.services.summarizer, { now });
+  const sections = buildBriefing(candidates, ctx.services.summarizer, { now });
   return answer({
     visibility: 'channel',
     shareable: true,

@@ -44,6 +44,23 @@ export interface SearchPage {
   matched?: 'all' | 'any';
 }
 
+/** The period a briefing covers: publication time in [since, until), optionally one section. */
+export interface PeriodStories {
+  since: Date;
+  until?: Date;
+  section?: string;
+}
+
+/** One story of a period, as briefings rank it. */
+export interface PeriodStory {
+  /** The article shown for the story: its best-placed member (highest priority, then newest). */
+  article: Article;
+  /** The other stored articles of the story: the same canonical link, or a near-identical headline within 6 h. */
+  duplicateIds: string[];
+  /** Distinct sources carrying the story, the shown article's included. */
+  sourceCount: number;
+}
+
 /**
  * Called inside the write transaction for every stored change (created, updated, or metadata only): what it writes through
  * the stores commits or rolls back with the article. It may be async; the transaction waits for it.
@@ -58,6 +75,8 @@ export interface ArticleStore {
   getByUrl(url: string): Promise<Article | null>;
   /** Newest first. */
   latest(filter: ArticleFilter & { limit: number; offset: number }): Promise<SearchPage>;
+  /** Every story of the period (not a page): the briefing's candidates, each with its sources and near-duplicates. */
+  periodStories(period: PeriodStories): Promise<PeriodStory[]>;
   /** Ranked by bm25 blended with recency; filters applied inside the ranked subquery. */
   search(query: SearchQuery): Promise<SearchPage>;
   /** Headline suggestions for autocomplete: prefix-matching titles, newest first. */

@@ -4,7 +4,8 @@ import { contentTerms } from './terms.js';
 import type { Summarizer } from './types.js';
 
 /**
- * A briefing: the top stories of a period, near-duplicates merged, grouped by section.
+ * A briefing: the top stories of a period, near-duplicates merged, grouped by section. A story ranks by priority,
+ * age, how many sources carry it and how often it was filed; sections are balanced by volume.
  * Work is O(n log n) in the number of candidates: duplicates are found through canonical-URL equality and
  * MinHash buckets over headline terms (only stories sharing a bucket are compared), and TL;DRs are
  * computed only for the handful of stories shown.
@@ -32,7 +33,12 @@ export interface BriefingOptions {
 }
 
 type BriefingArticle = Pick<Article, 'id' | 'title' | 'dek' | 'body' | 'section' | 'priority' | 'publishedAt'> &
-  Partial<Pick<Article, 'url' | 'canonicalUrl'>>;
+  Partial<Pick<Article, 'url' | 'canonicalUrl' | 'source'>> & {
+    /** Distinct sources carrying the story (the store's count; 1 when unknown). */
+    sourceCount?: number;
+    /** Articles the store already folded into this story. */
+    duplicateIds?: string[];
+  };
 
 const PRIORITY_WEIGHT: Record<Priority, number> = { breaking: 2, urgent: 1, routine: 0 };
 /** A story loses one priority level of standing every 12 hours. */
@@ -43,10 +49,42 @@ const DUPLICATE_JACCARD = 0.6;
 /** A bucket larger than this is a common-term bucket, not a story; comparing inside it would be n². */
 const MAX_BUCKET_COMPARE = 40;
 
-export function storyScore(a: Pick<Article, 'priority' | 'publishedAt'>, now: Date): number {
+/** Each doubling of the sources carrying a story is worth this many priority levels. */
+const PER_SOURCE_DOUBLING = 0.5;
+/** Each doubling of its near-duplicates (the same source re-filing, syndicated copies) is worth less. */
+const PER_DUPLICATE_DOUBLING = 0.25;
+/** A near-identical headline is the same story only within this window (same link: any time). */
+const DUPLICATE_WINDOW_MS = 6 * 3_600_000;
+/**
+ * Balance between sections: a section's stories lose standing by the log of how far its share of the period's
+ * stories exceeds an even share, so a section that files ten times as much does not fill the briefing by volume.
+ */
+const SECTION_VOLUME_WEIGHT = 0.5;
+
+export interface StoryWeight {
+  priority: Priority;
+  publishedAt: string;
+  sourceCount?: number;
+  duplicates?: number;
+}
+
+/** Priority, age, how many sources carry the story and how often it was filed. */
+export function storyScore(a: StoryWeight, now: Date): number {
   const t = Date.parse(a.publishedAt);
   const ageHours = Number.isFinite(t) ? Math.max(0, (now.getTime() - t) / 3_600_000) : 10_000;
-  return PRIORITY_WEIGHT[a.priority] - ageHours / HOURS_PER_LEVEL;
+  return (
+    PRIORITY_WEIGHT[a.priority] -
+    ageHours / HOURS_PER_LEVEL +
+    PER_SOURCE_DOUBLING * Math.log2(Math.max(1, a.sourceCount ?? 1)) +
+    PER_DUPLICATE_DOUBLING * Math.log2(1 + (a.duplicates ?? 0))
+  );
+}
+
+/** Per-section penalty from its share of the stories: 0 at or below an even share. */
+export function sectionVolumePenalty(counts: Map<string, number>): Map<string, number> {
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const even = total / Math.max(1, counts.size);
+  return new Map([...counts].map(([name, n]) => [name, SECTION_VOLUME_WEIGHT * Math.max(0, Math.log2(n / even))]));
 }
 
 function hash32(s: string, seed: number): number {
@@ -101,7 +139,13 @@ function unionFind(n: number) {
 }
 
 /** Groups of near-duplicate stories; `ranked` must be best first. Returns root index → member indices. */
-export function groupDuplicates(ranked: Array<Pick<BriefingArticle, 'title' | 'url' | 'canonicalUrl'>>): Map<number, number[]> {
+export function groupDuplicates(
+  ranked: Array<Pick<BriefingArticle, 'title' | 'url' | 'canonicalUrl'> & { publishedAt?: string }>,
+): Map<number, number[]> {
+  const times = ranked.map((a) => (a.publishedAt ? Date.parse(a.publishedAt) : NaN));
+  // Headlines alike are the same story only when filed close together ("Storm hits coast" recurs every winter).
+  const close = (i: number, j: number) =>
+    !Number.isFinite(times[i]) || !Number.isFinite(times[j]) || Math.abs(times[i] - times[j]) <= DUPLICATE_WINDOW_MS;
   const uf = unionFind(ranked.length);
   const byUrl = new Map<string, number>();
   const buckets = new Map<string, number[]>();
@@ -117,7 +161,7 @@ export function groupDuplicates(ranked: Array<Pick<BriefingArticle, 'title' | 'u
     for (const band of minhashBands(terms[i])) {
       const members = buckets.get(band) ?? [];
       for (const j of members) {
-        if (uf.find(j) !== uf.find(i) && jaccard(terms[i], terms[j]) >= DUPLICATE_JACCARD) uf.union(j, i);
+        if (uf.find(j) !== uf.find(i) && close(i, j) && jaccard(terms[i], terms[j]) >= DUPLICATE_JACCARD) uf.union(j, i);
       }
       if (members.length < MAX_BUCKET_COMPARE) members.push(i);
       buckets.set(band, members);
@@ -140,8 +184,14 @@ export function buildBriefing(
 ): BriefingSection[] {
   const maxSections = opts.maxSections ?? 5;
   const perSection = opts.perSection ?? 3;
+  const sectionOf = (a: BriefingArticle) => (a.section || 'general').toLowerCase();
+  const counts = new Map<string, number>();
+  for (const a of articles) counts.set(sectionOf(a), (counts.get(sectionOf(a)) ?? 0) + 1);
+  const volume = sectionVolumePenalty(counts);
+  const scoreOf = (a: BriefingArticle) =>
+    storyScore({ ...a, duplicates: a.duplicateIds?.length ?? 0 }, opts.now) - (volume.get(sectionOf(a)) ?? 0);
   const ranked = articles
-    .map((a) => ({ a, score: storyScore(a, opts.now) }))
+    .map((a) => ({ a, score: scoreOf(a) }))
     .sort((x, y) => y.score - x.score || (x.a.id < y.a.id ? -1 : x.a.id > y.a.id ? 1 : 0))
     .map((x) => x.a);
 
@@ -150,7 +200,7 @@ export function buildBriefing(
   // Roots come in rank order (a root is the best-ranked member), so sections fill best-first.
   for (const [root, members] of [...groups].sort((x, y) => x[0] - y[0])) {
     const lead = ranked[root];
-    const name = (lead.section || 'general').toLowerCase();
+    const name = sectionOf(lead);
     let section = sections.get(name);
     if (!section) {
       if (sections.size >= maxSections) continue;
@@ -163,7 +213,10 @@ export function buildBriefing(
       title: lead.title,
       url: lead.url ?? null,
       tldr: summarizer.tldr(lead),
-      mergedIds: members.filter((i) => i !== root).map((i) => ranked[i].id),
+      mergedIds: [
+        ...(lead.duplicateIds ?? []),
+        ...members.filter((i) => i !== root).flatMap((i) => [ranked[i].id, ...(ranked[i].duplicateIds ?? [])]),
+      ],
       priority: lead.priority,
     });
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Priority } from '../../src/domain/article.js';
-import { buildBriefing, groupDuplicates } from '../../src/summarize/briefing.js';
+import { buildBriefing, groupDuplicates, storyScore } from '../../src/summarize/briefing.js';
 import { createSummarizer } from '../../src/summarize/summarizer.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
@@ -87,5 +87,47 @@ describe('groupDuplicates', () => {
       { title: 'Storm hits markets as oil jumps', url: 'https://x/2', canonicalUrl: null },
     ]);
     expect(groups.size).toBe(2);
+  });
+});
+
+describe('storyScore and section balance', () => {
+  it('ranks a story carried by more sources higher, near-duplicates counting for less than sources', () => {
+    const base = { priority: 'routine' as const, publishedAt: hoursAgo(2) };
+    const one = storyScore(base, NOW);
+    const fourSources = storyScore({ ...base, sourceCount: 4 }, NOW);
+    const threeCopies = storyScore({ ...base, duplicates: 3 }, NOW);
+    expect(fourSources).toBeGreaterThan(threeCopies);
+    expect(threeCopies).toBeGreaterThan(one);
+    // Four sources (two doublings) are worth one priority level; the story 12 h older with them ties.
+    expect(storyScore({ ...base, publishedAt: hoursAgo(14), sourceCount: 4 }, NOW)).toBeCloseTo(one, 9);
+  });
+
+  it('a section that files far more stories does not fill the briefing by volume alone', () => {
+    const sport = Array.from({ length: 12 }, (_, i) => art(`s${i}`, `Match report ${i} from ground ${i * 3}`, 'sport', 1 + i * 0.01));
+    const sections = buildBriefing(
+      [...sport, art('w', 'Flood warning for the lower valley', 'world', 2), art('b', 'Grain prices fall', 'business', 2.5)],
+      summarizer,
+      { now: NOW, maxSections: 2 },
+    );
+    expect(sections.map((s) => s.section)).toEqual(['world', 'business']);
+  });
+
+  it('the same headline far apart in time is two stories; with the same link it is one', () => {
+    const title = 'Storm warning for the coast';
+    expect(groupDuplicates([
+      { title, url: 'https://x/1', canonicalUrl: null, publishedAt: hoursAgo(1) },
+      { title, url: 'https://x/2', canonicalUrl: null, publishedAt: hoursAgo(30) },
+    ]).size).toBe(2);
+    expect(groupDuplicates([
+      { title, url: 'https://x/1', canonicalUrl: null, publishedAt: hoursAgo(1) },
+      { title, url: 'https://x/2', canonicalUrl: null, publishedAt: hoursAgo(4) },
+    ]).size).toBe(1);
+  });
+
+  it('folds the store\'s duplicates into the item and counts its sources', () => {
+    const lead = { ...art('x', 'Ferry service resumes', 'local', 3), sourceCount: 3, duplicateIds: ['y', 'z'] };
+    const other = art('o', 'Library opens late', 'local', 1);
+    const [local] = buildBriefing([other, lead], summarizer, { now: NOW });
+    expect(local.items.map((i) => [i.id, i.mergedIds])).toEqual([['x', ['y', 'z']], ['o', []]]);
   });
 });

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Article, ArticleInput } from '../../domain/article.js';
-import type { ArticleChangeListener, ArticleFilter, ArticleStore, SearchPage, SearchQuery, UpsertResult } from '../types.js';
+import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, UpsertResult } from '../types.js';
+import { periodStories } from './period-stories.js';
 import { canonicalUrl } from '../canonical.js';
 import { keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, type ArticleRow, type NormalizedArticle } from './article-rows.js';
 import { ArticleSearch } from './article-search.js';
@@ -156,6 +157,10 @@ export class SqliteArticleStore implements ArticleStore {
 
   async latest(filter: ArticleFilter & { limit: number; offset: number }): Promise<SearchPage> {
     return this.search_.latest(filter);
+  }
+
+  async periodStories(period: PeriodStories): Promise<PeriodStory[]> {
+    return periodStories(this.db, period);
   }
 
   async search(query: SearchQuery): Promise<SearchPage> {

@@ -1,0 +1,38 @@
+import type { Database } from 'better-sqlite3';
+import { groupDuplicates } from '../../summarize/briefing.js';
+import type { PeriodStories, PeriodStory } from '../types.js';
+import { keyFloor, rowToArticle, type ArticleRow } from './article-rows.js';
+import { PRIORITY_RANK } from '../../domain/article.js';
+
+/**
+ * Every story of a period, for briefings: all articles published in it (not a search page), folded into
+ * stories. Until the stories of issue 11 exist, a story is derived here from the articles: the same canonical
+ * link, or a near-identical headline within 6 hours. Grouping runs over the whole period whatever the section
+ * asked for, so a section briefing and the all-sections one agree about the same story; then the section filters.
+ */
+export function periodStories(db: Database, filter: PeriodStories): PeriodStory[] {
+  const params: unknown[] = [keyFloor(filter.since.getTime())];
+  let range = 'pub_key >= ?';
+  if (filter.until && !Number.isNaN(filter.until.getTime())) {
+    range += ' AND pub_key < ?';
+    params.push(keyFloor(filter.until.getTime()));
+  }
+  const rows = db.prepare(`SELECT * FROM articles WHERE ${range} ORDER BY pub_key DESC`).all(...params) as ArticleRow[];
+  // Best placed first (priority, then newest), so each group's root is the article to show for the story.
+  const articles = rows
+    .map(rowToArticle)
+    .sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || b.publishedAt.localeCompare(a.publishedAt));
+  const section = filter.section?.trim().toLowerCase();
+  const stories: PeriodStory[] = [];
+  for (const [root, members] of groupDuplicates(articles)) {
+    const lead = articles[root];
+    if (section && lead.section.toLowerCase() !== section) continue;
+    const sources = new Set(members.map((i) => articles[i].source.trim().toLowerCase() || `(no source) ${articles[i].id}`));
+    stories.push({
+      article: lead,
+      duplicateIds: members.filter((i) => i !== root).map((i) => articles[i].id),
+      sourceCount: sources.size,
+    });
+  }
+  return stories;
+}
