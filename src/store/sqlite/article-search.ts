@@ -3,19 +3,23 @@ import type { ArticleFilter, SearchPage, SearchQuery } from '../types.js';
 import { keyFloor, KEYS_PER_MS, rowToArticle, type ArticleRow } from './article-rows.js';
 import { headlineMatch, prefixMatch, searchTerms, textMatch, withFilters } from './fts-query.js';
 import { partialPlan, type Word } from './partial-match.js';
+import { loadNewsrank } from './native/newsrank.js';
 import { TermStats } from './term-stats.js';
 
 /** Headline beats dek beats body; the tags column (filter tokens) never scores. */
-const BM25 = 'bm25(articles_fts, 10.0, 4.0, 1.0, 0.0)';
 /** Recency multiplies relevance by up to 1 + WEIGHT, halving every HALF_LIFE_DAYS. */
 const RECENCY_WEIGHT = 1;
 const HALF_LIFE_DAYS = 7;
 const DAY_MS = 86_400_000;
 /**
- * The newest window (days) first, then everything: scoring every match of a common word is what costs,
- * and the recent window usually settles the page (see `settled`).
+ * The newest windows (days) first, then everything: scoring every match of a common word is what costs,
+ * and a recent window usually settles the page (see `settled`). With FTS5's bm25() each window pays a pass over
+ * every word's whole doclist again (it counts documents), so it gets one window; newsrank gets several.
  */
-const WINDOWS_DAYS = [30];
+const WINDOWS_DAYS_BM25 = [30];
+const WINDOWS_DAYS_NEWSRANK = [7, 30];
+/** Column weights, title, dek, body, tags. */
+const WEIGHTS = '10.0, 4.0, 1.0, 0.0';
 /** A window's best relevance estimates the corpus's only from a sample this many times the page. */
 const SAMPLE_FACTOR = 4;
 /** Candidates (times the page) ranked before the ubiquitous words are checked on them. */
@@ -28,7 +32,9 @@ interface Scored { seq: number; rel: number; blended: number; n: number; best: n
 
 /**
  * The read side. Ranking (see README "Search ranking"):
- * 1. Every word must match (AND). Score = bm25 (headline 10, dek 4, body 1) × (1 + 2^(−age / 7 days)).
+ * 1. Every word must match (AND). Score = bm25 (headline 10, dek 4, body 1) × (1 + 2^(−age / 7 days)). bm25 is
+ *    computed by newsrank (native/newsrank.c), FTS5's bm25 with each word's idf handed in from term-stats.ts
+ *    instead of counted over the word's whole doclist on every query; without a C compiler, by FTS5's bm25().
  *    A word found in more than half of all stories has bm25 idf 0 (FTS5 clamps it to 1e-6): it only narrows
  *    the matches, so it is checked on the ranked candidates instead of being scored (scoring it would cost a
  *    pass over its whole doclist). A query of such words only: headline matches among the newest matches,
@@ -41,9 +47,12 @@ interface Scored { seq: number; rel: number; blended: number; n: number; best: n
 export class ArticleSearch {
   private readonly stats: TermStats;
   private readonly statements = new Map<string, Statement>();
+  /** newsrank (native/newsrank.c: bm25 with the idf handed in) is loaded; else FTS5's bm25() ranks. */
+  private readonly native: boolean;
 
   constructor(private readonly db: Database, private readonly now: () => Date) {
     this.stats = new TermStats(db);
+    this.native = loadNewsrank(db);
   }
 
   /** Keeps the word statistics in step with the store's size (cheap when nothing changed). */
@@ -68,7 +77,7 @@ export class ArticleSearch {
     const { limit, offset } = paging(query);
     const need = offset + limit + 1;
     const tokens = this.stats.tokenize(terms);
-    const words: Word[] = terms.map((text, i) => ({ text, ubiquitous: this.stats.ubiquitous(tokens[i]) }));
+    const words: Word[] = terms.map((text, i) => ({ text, tokens: tokens[i], ubiquitous: this.stats.ubiquitous(tokens[i]) }));
 
     let seqs = this.rankAll(words, query, need);
     let matched: 'all' | 'any' = 'all';
@@ -107,7 +116,7 @@ export class ArticleSearch {
 
   /** The top `need` stories (publication keys) having every word, best first. */
   private rankAll(words: Word[], filters: Filters, need: number): number[] {
-    const scored = words.filter((w) => !w.ubiquitous).map((w) => w.text);
+    const scored = words.filter((w) => !w.ubiquitous);
     const common = words.filter((w) => w.ubiquitous).map((w) => w.text);
     if (scored.length === 0) return this.commonOnly(common, filters, need);
     return this.ranked(scored, common, filters, need);
@@ -130,7 +139,8 @@ export class ArticleSearch {
   }
 
   private wordDocs(word: Word): number {
-    return word.ubiquitous ? this.articleCount() : this.stats.docCount(textMatch([word.text], 'all'), 10_000);
+    const total = this.articleCount();
+    return word.ubiquitous ? total : this.stats.docEstimate(word.tokens, textMatch([word.text], 'all'), total);
   }
 
   private articleCount(): number {
@@ -143,26 +153,38 @@ export class ArticleSearch {
    * in it times the boost at the window's edge (older articles get at most that boost), measured over enough
    * matches for that best to be representative. Otherwise the window widens, up to everything since `since`.
    */
-  private ranked(scored: string[], common: string[], filters: Filters, need: number): number[] {
+  private ranked(scored: Word[], common: string[], filters: Filters, need: number): number[] {
     const sinceKey = sinceFloor(filters);
-    const match = withFilters(textMatch(scored, 'all'), filters);
+    const match = withFilters(textMatch(scored.map((w) => w.text), 'all'), filters);
     const commonMatch = common.length > 0 ? textMatch(common, 'all') : null;
+    const idfs = this.native ? this.idfs(scored) : null;
     const now = this.now().getTime();
     let kept: Scored[] = [];
-    for (const days of [...WINDOWS_DAYS, Infinity]) {
+    for (const days of [...(this.native ? WINDOWS_DAYS_NEWSRANK : WINDOWS_DAYS_BM25), Infinity]) {
       const edge = days === Infinity ? 0 : keyFloor(now - days * DAY_MS);
       const lo = Math.max(sinceKey, edge);
       const last = lo === sinceKey;
-      kept = this.scoreWindow({ match, commonMatch, lo, now, need, last });
+      kept = this.scoreWindow({ match, commonMatch, idfs, lo, now, need, last });
       if (last || settled(kept, need, recencyBoost(days * DAY_MS))) break;
     }
     return kept.slice(0, need).map((r) => r.seq);
   }
 
+  /** bm25's idf for each word, FTS5's formula: ln((N − n + 0.5) / (n + 0.5)), and 1e-6 where that is ≤ 0. */
+  private idfs(words: Word[]): number[] {
+    const total = this.articleCount();
+    return words.map((w) => {
+      const docs = this.stats.docEstimate(w.tokens, textMatch([w.text], 'all'), total);
+      const idf = Math.log((total - docs + 0.5) / (docs + 0.5));
+      return idf > 0 ? idf : 1e-6;
+    });
+  }
+
   /** One window's best candidates, those lacking a ubiquitous word dropped (checked on candidates only). */
-  private scoreWindow(p: { match: string; commonMatch: string | null; lo: number; now: number; need: number; last: boolean }): Scored[] {
-    const stmt = this.scoreStatement(p.last, p.commonMatch !== null);
+  private scoreWindow(p: { match: string; commonMatch: string | null; idfs: number[] | null; lo: number; now: number; need: number; last: boolean }): Scored[] {
+    const stmt = this.scoreStatement(p.last, p.commonMatch !== null, p.idfs?.length ?? null);
     const params: Record<string, unknown> = { match: p.match, lo: p.lo, now: p.now };
+    p.idfs?.forEach((idf, i) => (params[`idf${i}`] = idf));
     if (p.commonMatch === null) return stmt.all({ ...params, cand: p.need }) as Scored[];
     params.common = p.commonMatch;
     let cand = p.need * CANDIDATE_FACTOR;
@@ -181,11 +203,14 @@ export class ArticleSearch {
    * Windows other than the last also return the window's match count and best relevance (for `settled`); the
    * last needs neither, and computing them would hold every match in a sorter.
    */
-  private scoreStatement(last: boolean, withCommon: boolean): Statement {
-    return this.prepared(`score:${last}:${withCommon}`, () => {
+  private scoreStatement(last: boolean, withCommon: boolean, idfCount: number | null): Statement {
+    return this.prepared(`score:${last}:${withCommon}:${idfCount}`, () => {
+      const rank = idfCount === null
+        ? `bm25(articles_fts, ${WEIGHTS})`
+        : `newsrank(articles_fts, ${WEIGHTS}, ${Array.from({ length: idfCount }, (_, i) => `@idf${i}`).join(', ')})`;
       const blend = `rel * (1.0 + ${RECENCY_WEIGHT} * exp(-0.6931471805599453 * max(0.0, @now - rowid / ${KEYS_PER_MS}.0) / ${HALF_LIFE_DAYS * DAY_MS}.0))`;
       const scored = `SELECT rowid AS seq, rel, ${blend} AS blended
-        FROM (SELECT rowid, -${BM25} AS rel FROM articles_fts WHERE articles_fts MATCH @match AND rowid >= @lo)`;
+        FROM (SELECT rowid, -${rank} AS rel FROM articles_fts WHERE articles_fts MATCH @match AND rowid >= @lo)`;
       const stats = last ? '0 AS n, 0 AS best' : 'count(*) OVER () AS n, max(rel) OVER () AS best';
       const top = `SELECT seq, rel, blended, ${stats} FROM (${scored}) ORDER BY blended DESC, seq DESC LIMIT @cand`;
       if (!withCommon) return `SELECT *, 1 AS ok FROM (${top})`;

@@ -11,6 +11,8 @@
  */
 export interface Word {
   text: string;
+  /** The index terms the word becomes (porter-stemmed; "e-mail" gives two). */
+  tokens: string[];
   /** In more than half of all stories (term-stats.ts): narrows the matches, adds nothing to the score. */
   ubiquitous: boolean;
 }

@@ -9,12 +9,17 @@ import type { Database, Statement } from 'better-sqlite3';
  *   Known from a sample (SAMPLE_SIZE stories spread evenly over the store), refreshed when the store has grown or
  *   shrunk by a quarter; a word counts as ubiquitous from UBIQUITOUS_SHARE of the sample up (above a half, so a
  *   word near the line keeps its tiny idf: at a true share of 0.45 it is only ln(0.55 / 0.45) = 0.2).
- * - `docCount(term, cap)`: matching stories, counted up to `cap`: enough to order words by rarity.
+ * - `docCount(match, cap)`: matching stories, counted up to `cap`: enough to order words by rarity.
+ * - `docEstimate(tokens, match, n)`: a word's document count for its idf: counted exactly below a cap (0.6% of
+ *   the store, at least 500), above it the sample's share times the store's size (±10% for a word in 1% of
+ *   stories: its idf moves by 0.1, against idfs of 2–12).
  *
  * Words become index terms through a temporary FTS5 table with the same tokenizer as articles_fts (porter,
  * unicode61, remove_diacritics 2), so "Governments" is looked up as "govern", exactly as the index holds it.
  */
-const SAMPLE_SIZE = 400;
+const SAMPLE_SIZE = 1_000;
+/** Terms in at least this many sampled stories are kept (a share of 0.3%), with their share. */
+const SAMPLE_MIN_DOCS = 3;
 const UBIQUITOUS_SHARE = 0.55;
 /** Below this many stories every word is scored: bm25 over a small store is cheap. */
 const MIN_ARTICLES = 1_000;
@@ -59,6 +64,15 @@ export class TermStats {
     return row !== undefined && row.share >= UBIQUITOUS_SHARE;
   }
 
+  /** A word's document count: exact below the cap, else from the sample (see above). */
+  docEstimate(tokens: string[], match: string, n: number): number {
+    const cap = Math.max(500, Math.ceil(n * 0.006));
+    const share = tokens.length === 1 ? (this.lookup.get(tokens[0]) as { share: number } | undefined)?.share : undefined;
+    if (share !== undefined && share * n >= cap) return share * n;
+    const counted = this.docCount(match, cap);
+    return counted >= cap && share !== undefined ? Math.max(cap, share * n) : counted;
+  }
+
   /** How many stories match the FTS5 expression, counting no further than `cap`. */
   docCount(match: string, cap: number): number {
     return (this.countMatches.get(match, cap) as { n: number }).n;
@@ -82,7 +96,7 @@ export class TermStats {
     this.resample(size);
   }
 
-  /** Stories spread evenly by arrival number (missing numbers are skipped), tokenized like the index; every term in ≥ 40% of them is kept. */
+  /** Stories spread evenly by arrival number (missing numbers are skipped), tokenized like the index. */
   private resample(size: number): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM search_term_stats').run();
@@ -102,7 +116,7 @@ export class TermStats {
               `INSERT INTO search_term_stats (term, share)
                SELECT term, doc * 1.0 / ? FROM temp.search_probe_rows WHERE doc >= ?`,
             )
-            .run(rows.length, Math.ceil(rows.length * 0.4));
+            .run(rows.length, SAMPLE_MIN_DOCS);
         }
         this.probeClear.run();
       }
