@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ArticleFilter, SearchPage, SearchQuery } from '../types.js';
-import { keyFloor, KEYS_PER_MS, rowToArticle, type ArticleRow } from './article-rows.js';
+import { keyFloor, keyMs, KEYS_PER_MS, rowToArticle, type ArticleRow } from './article-rows.js';
 import { headlineMatch, prefixMatch, searchTerms, textMatch, withFilters } from './fts-query.js';
 import { partialPlan, type Word } from './partial-match.js';
 import { loadNewsrank } from './native/newsrank.js';
@@ -12,12 +12,13 @@ const RECENCY_WEIGHT = 1;
 const HALF_LIFE_DAYS = 7;
 const DAY_MS = 86_400_000;
 /**
- * The newest windows (days) first, then everything: scoring every match of a common word is what costs,
- * and a recent window usually settles the page (see `settled`). With FTS5's bm25() each window pays a pass over
- * every word's whole doclist again (it counts documents), so it gets one window; newsrank gets several.
+ * Windows: the newest K matches first, then every match. Scoring every match of a common word is what costs,
+ * and the newest few hundred usually settle the page (see `settled`). Windows are counted in matches, newest
+ * first (FTS5 walks a doclist backwards cheaply; a rowid range made it read far more). With FTS5's bm25() each
+ * window pays a pass over every word's whole doclist again (it counts documents), so it gets one window.
  */
-const WINDOWS_DAYS_BM25 = [30];
-const WINDOWS_DAYS_NEWSRANK = [7, 30];
+const WINDOWS_BM25 = [2_000];
+const WINDOWS_NEWSRANK = [250, 2_000];
 /** Column weights, title, dek, body, tags. */
 const WEIGHTS = '10.0, 4.0, 1.0, 0.0';
 /** A window's best relevance estimates the corpus's only from a sample this many times the page. */
@@ -25,10 +26,10 @@ const SAMPLE_FACTOR = 4;
 /** Candidates (times the page) ranked before the ubiquitous words are checked on them. */
 const CANDIDATE_FACTOR = 4;
 /** A query of ubiquitous words only looks for headline matches among this many newest matches. */
-const COMMON_ONLY_RECENT = 1_000;
+const COMMON_ONLY_RECENT = 50;
 
 type Filters = Pick<SearchQuery, 'section' | 'source' | 'since'>;
-interface Scored { seq: number; rel: number; blended: number; n: number; best: number; ok: number }
+interface Scored { seq: number; rel: number; blended: number; n: number; best: number; oldest: number; ok: number }
 
 /**
  * The read side. Ranking (see README "Search ranking"):
@@ -37,7 +38,7 @@ interface Scored { seq: number; rel: number; blended: number; n: number; best: n
  *    instead of counted over the word's whole doclist on every query; without a C compiler, by FTS5's bm25().
  *    A word found in more than half of all stories has bm25 idf 0 (FTS5 clamps it to 1e-6): it only narrows
  *    the matches, so it is checked on the ranked candidates instead of being scored (scoring it would cost a
- *    pass over its whole doclist). A query of such words only: headline matches among the newest matches,
+ *    pass over its whole doclist). A query of such words only: headline matches among the 50 newest matches,
  *    newest first, then the other matches, newest first.
  * 2. When no story has every word: stories with the most of the words first, among equal counts the rarer
  *    words first (summed idf), each group ranked as in 1 (partial-match.ts).
@@ -157,33 +158,26 @@ export class ArticleSearch {
     const sinceKey = sinceFloor(filters);
     const match = withFilters(textMatch(scored.map((w) => w.text), 'all'), filters);
     const commonMatch = common.length > 0 ? textMatch(common, 'all') : null;
-    const idfs = this.native ? this.idfs(scored) : null;
+    const total = this.articleCount();
+    const docs = scored.map((w) => this.stats.docEstimate(w.tokens, textMatch([w.text], 'all'), total));
+    const idfs = this.native ? docs.map((n) => bm25Idf(total, n)) : null;
     const now = this.now().getTime();
     let kept: Scored[] = [];
-    for (const days of [...(this.native ? WINDOWS_DAYS_NEWSRANK : WINDOWS_DAYS_BM25), Infinity]) {
-      const edge = days === Infinity ? 0 : keyFloor(now - days * DAY_MS);
-      const lo = Math.max(sinceKey, edge);
-      const last = lo === sinceKey;
-      kept = this.scoreWindow({ match, commonMatch, idfs, lo, now, need, last });
-      if (last || settled(kept, need, recencyBoost(days * DAY_MS))) break;
+    for (const window of [...(this.native ? WINDOWS_NEWSRANK : WINDOWS_BM25), Infinity]) {
+      // Fewer matches than the window (all words together have at most the rarest one's): score them all.
+      if (window !== Infinity && Math.min(...docs) <= window) continue;
+      kept = this.scoreWindow({ match, commonMatch, idfs, lo: sinceKey, window, now, need });
+      if (window === Infinity || settled(kept, need, window, now)) break;
     }
     return kept.slice(0, need).map((r) => r.seq);
   }
 
-  /** bm25's idf for each word, FTS5's formula: ln((N − n + 0.5) / (n + 0.5)), and 1e-6 where that is ≤ 0. */
-  private idfs(words: Word[]): number[] {
-    const total = this.articleCount();
-    return words.map((w) => {
-      const docs = this.stats.docEstimate(w.tokens, textMatch([w.text], 'all'), total);
-      const idf = Math.log((total - docs + 0.5) / (docs + 0.5));
-      return idf > 0 ? idf : 1e-6;
-    });
-  }
-
   /** One window's best candidates, those lacking a ubiquitous word dropped (checked on candidates only). */
-  private scoreWindow(p: { match: string; commonMatch: string | null; idfs: number[] | null; lo: number; now: number; need: number; last: boolean }): Scored[] {
-    const stmt = this.scoreStatement(p.last, p.commonMatch !== null, p.idfs?.length ?? null);
-    const params: Record<string, unknown> = { match: p.match, lo: p.lo, now: p.now };
+  private scoreWindow(p: { match: string; commonMatch: string | null; idfs: number[] | null; lo: number; window: number; now: number; need: number }): Scored[] {
+    const stmt = this.scoreStatement(p.window === Infinity, p.lo > 0, p.commonMatch !== null, p.idfs?.length ?? null);
+    const params: Record<string, unknown> = { match: p.match, now: p.now };
+    if (p.lo > 0) params.lo = p.lo;
+    if (p.window !== Infinity) params.k = p.window;
     p.idfs?.forEach((idf, i) => (params[`idf${i}`] = idf));
     if (p.commonMatch === null) return stmt.all({ ...params, cand: p.need }) as Scored[];
     params.common = p.commonMatch;
@@ -200,18 +194,19 @@ export class ArticleSearch {
   /**
    * rel: bm25 as a positive number (bigger is better); blended: rel × (1 + WEIGHT · 2^(−age / half-life)),
    * computed from the rowid (a publication time) inside the ranked subquery, so ORDER BY … LIMIT gives the page.
-   * Windows other than the last also return the window's match count and best relevance (for `settled`); the
-   * last needs neither, and computing them would hold every match in a sorter.
+   * A window (the newest @k matches) also returns its size, best relevance and oldest key (for `settled`); the
+   * last (every match) needs none of them, and computing them would hold every match in a sorter.
    */
-  private scoreStatement(last: boolean, withCommon: boolean, idfCount: number | null): Statement {
-    return this.prepared(`score:${last}:${withCommon}:${idfCount}`, () => {
+  private scoreStatement(last: boolean, since: boolean, withCommon: boolean, idfCount: number | null): Statement {
+    return this.prepared(`score:${last}:${since}:${withCommon}:${idfCount}`, () => {
       const rank = idfCount === null
         ? `bm25(articles_fts, ${WEIGHTS})`
         : `newsrank(articles_fts, ${WEIGHTS}, ${Array.from({ length: idfCount }, (_, i) => `@idf${i}`).join(', ')})`;
       const blend = `rel * (1.0 + ${RECENCY_WEIGHT} * exp(-0.6931471805599453 * max(0.0, @now - rowid / ${KEYS_PER_MS}.0) / ${HALF_LIFE_DAYS * DAY_MS}.0))`;
-      const scored = `SELECT rowid AS seq, rel, ${blend} AS blended
-        FROM (SELECT rowid, -${rank} AS rel FROM articles_fts WHERE articles_fts MATCH @match AND rowid >= @lo)`;
-      const stats = last ? '0 AS n, 0 AS best' : 'count(*) OVER () AS n, max(rel) OVER () AS best';
+      const matches = `SELECT rowid, -${rank} AS rel FROM articles_fts WHERE articles_fts MATCH @match${since ? ' AND rowid >= @lo' : ''}`;
+      const window = last ? matches : `${matches} ORDER BY rowid DESC LIMIT @k`;
+      const scored = `SELECT rowid AS seq, rel, ${blend} AS blended FROM (${window})`;
+      const stats = last ? '0 AS n, 0 AS best, 0 AS oldest' : 'count(*) OVER () AS n, max(rel) OVER () AS best, min(seq) OVER () AS oldest';
       const top = `SELECT seq, rel, blended, ${stats} FROM (${scored}) ORDER BY blended DESC, seq DESC LIMIT @cand`;
       if (!withCommon) return `SELECT *, 1 AS ok FROM (${top})`;
       return `SELECT c.*, EXISTS (SELECT 1 FROM articles_fts AS u WHERE u.articles_fts MATCH @common AND u.rowid = c.seq) AS ok
@@ -220,25 +215,24 @@ export class ArticleSearch {
   }
 
   /**
-   * Every word is in most stories, so bm25 cannot tell them apart: headline matches among the newest
-   * COMMON_ONLY_RECENT matches first, newest first, then the other matches, newest first.
+   * Every word is in most stories, so bm25 cannot tell them apart: among the newest COMMON_ONLY_RECENT matches
+   * (or the page, if longer), those with every word in the headline first; newest first within each group.
    */
   private commonOnly(words: string[], filters: Filters, need: number): number[] {
     const lo = sinceFloor(filters);
-    const newest = this.prepared('newest', () =>
-      'SELECT rowid AS seq FROM articles_fts WHERE articles_fts MATCH @match AND rowid >= @lo ORDER BY rowid DESC LIMIT @n');
-    const recent = (newest.all({ match: withFilters(textMatch(words, 'all'), filters), lo, n: Math.max(need, COMMON_ONLY_RECENT) }) as Array<{ seq: number }>).map((r) => r.seq);
-    if (recent.length === 0) return [];
-    const floor = recent[recent.length - 1];
-    const heads = (newest.all({ match: withFilters(headlineMatch(words), filters), lo: floor, n: need }) as Array<{ seq: number }>).map((r) => r.seq);
-    const inHeads = new Set(heads);
-    return [...heads, ...recent.filter((s) => !inHeads.has(s))].slice(0, need);
+    const stmt = this.prepared(`common:${lo > 0}`, () =>
+      `SELECT seq, EXISTS (SELECT 1 FROM articles_fts AS h WHERE h.articles_fts MATCH @head AND h.rowid = c.seq) AS head
+       FROM (SELECT rowid AS seq FROM articles_fts WHERE articles_fts MATCH @match${lo > 0 ? ' AND rowid >= @lo' : ''}
+             ORDER BY rowid DESC LIMIT @n) AS c`);
+    const params: Record<string, unknown> = { match: withFilters(textMatch(words, 'all'), filters), head: headlineMatch(words), n: Math.max(need, COMMON_ONLY_RECENT) };
+    if (lo > 0) params.lo = lo;
+    const rows = stmt.all(params) as Array<{ seq: number; head: number }>;
+    return [...rows.filter((r) => r.head), ...rows.filter((r) => !r.head)].slice(0, need).map((r) => r.seq);
   }
 
   private bySeq(seqs: number[]): ArticleRow[] {
     if (seqs.length === 0) return [];
-    const rows = this.db
-      .prepare(`SELECT * FROM articles WHERE pub_key IN (${seqs.map(() => '?').join(',')})`)
+    const rows = this.prepared(`bySeq:${seqs.length}`, () => `SELECT * FROM articles WHERE pub_key IN (${seqs.map(() => '?').join(',')})`)
       .all(...seqs) as ArticleRow[];
     const bySeq = new Map(rows.map((r) => [r.pub_key, r]));
     return seqs.map((s) => bySeq.get(s)).filter((r): r is ArticleRow => r !== undefined);
@@ -254,9 +248,23 @@ export class ArticleSearch {
   }
 }
 
-function settled(rows: Array<{ blended: number; n: number; best: number }>, need: number, edgeBoost: number): boolean {
+/** bm25's idf, as FTS5 computes it: ln((N − n + 0.5) / (n + 0.5)), and 1e-6 where that is ≤ 0. */
+function bm25Idf(total: number, docs: number): number {
+  const idf = Math.log((total - docs + 0.5) / (docs + 0.5));
+  return idf > 0 ? idf : 1e-6;
+}
+
+/**
+ * A window settles the page when it held every match, or when its need-th blended score beats the best
+ * relevance seen in it times the boost at its oldest match's age (an older story gets at most that boost),
+ * over enough matches for that best to stand for the rest.
+ */
+function settled(rows: Scored[], need: number, window: number, now: number): boolean {
+  // Nothing kept: the window may have been full of stories lacking a ubiquitous word; look further.
+  if (rows.length === 0) return false;
+  if (rows[0].n < window) return true;
   if (rows.length < need || rows[0].n < SAMPLE_FACTOR * need) return false;
-  return rows[need - 1].blended >= rows[0].best * edgeBoost;
+  return rows[need - 1].blended >= rows[0].best * recencyBoost(now - keyMs(rows[0].oldest));
 }
 
 function recencyBoost(ageMs: number): number {

@@ -24,6 +24,7 @@ const UBIQUITOUS_SHARE = 0.55;
 /** Below this many stories every word is scored: bm25 over a small store is cheap. */
 const MIN_ARTICLES = 1_000;
 const REFRESH_RATIO = 1.25;
+const TOKEN_MEMO_SIZE = 20_000;
 
 export class TermStats {
   private readonly probeInsert: Statement;
@@ -32,6 +33,7 @@ export class TermStats {
   private readonly lookup: Statement;
   private readonly countMatches: Statement;
   private checkedAt = -1;
+  private readonly tokenMemo = new Map<string, string[]>();
 
   constructor(private readonly db: Database) {
     db.exec(`
@@ -48,13 +50,19 @@ export class TermStats {
 
   /** Each text's index terms, in order (one user word may give several: "e-mail" is "e", "mail"). */
   tokenize(texts: string[]): string[][] {
-    const out = texts.map((): string[] => []);
-    this.db.transaction(() => {
-      texts.forEach((t, i) => this.probeInsert.run(i + 1, t));
-      for (const r of this.probeTerms.all() as Array<{ doc: number; term: string }>) out[r.doc - 1].push(r.term);
-      this.probeClear.run();
-    })();
-    return out;
+    const missing = [...new Set(texts.filter((t) => !this.tokenMemo.has(t)))];
+    if (missing.length > 0) {
+      const out = missing.map((): string[] => []);
+      this.db.transaction(() => {
+        missing.forEach((t, i) => this.probeInsert.run(i + 1, t));
+        for (const r of this.probeTerms.all() as Array<{ doc: number; term: string }>) out[r.doc - 1].push(r.term);
+        this.probeClear.run();
+      })();
+      // The tokenizer is fixed, so a word's terms never change; the memo is only bounded.
+      if (this.tokenMemo.size + missing.length > TOKEN_MEMO_SIZE) this.tokenMemo.clear();
+      missing.forEach((t, i) => this.tokenMemo.set(t, out[i]));
+    }
+    return texts.map((t) => this.tokenMemo.get(t)!);
   }
 
   /** True when the (single-token) word is in more than half of the stories, per the last sample. */
