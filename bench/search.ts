@@ -42,7 +42,7 @@ interface Pcts { p50Ms: number; p99Ms: number }
 
 export interface NewsdeskFigures {
   /** /news through createDispatcher → commands/news.ts → store (cache cleared before each query). */
-  dispatcher: Pcts & { withResults: number };
+  dispatcher: Pcts & { withResults: number; cpu: Pcts };
   /** store.search alone, the same queries: the figure comparable with an in-memory index. */
   storeSearch: Pcts;
   suggest: Pcts;
@@ -144,6 +144,7 @@ export function formatTable(r: SearchBenchResult): string {
     ['build / ingest', `${(r.ingest.ms / 1000).toFixed(1)} s (${r.ingest.articlesPerSecond}/s)`, ...r.peers.map((p) => `${(p.buildMs / 1000).toFixed(1)} s (${Math.round(r.articles / (p.buildMs / 1000))}/s)`)],
     ['/news p50 (dispatcher)', `${n.dispatcher.p50Ms} ms`, ...r.peers.map((p) => `${p.p50Ms} ms (search only; ${ratio(p.p50Ms, n.dispatcher.p50Ms)})`)],
     ['/news p99 (dispatcher)', `${n.dispatcher.p99Ms} ms`, ...r.peers.map((p) => `${p.p99Ms} ms (${ratio(p.p99Ms, n.dispatcher.p99Ms)})`)],
+    ['/news CPU time p50 / p99', `${n.dispatcher.cpu.p50Ms} / ${n.dispatcher.cpu.p99Ms} ms`, ...r.peers.map(() => '')],
     ['store.search p50 / p99', `${n.storeSearch.p50Ms} / ${n.storeSearch.p99Ms} ms`, ...r.peers.map(() => '')],
     ['suggest p50 / p99', `${n.suggest.p50Ms} / ${n.suggest.p99Ms} ms`, ...r.peers.map(() => '')],
     ['push one article p50 / p99', `${n.push.p50Ms} / ${n.push.p99Ms} ms (${n.push.foundAfter}/${n.push.checked} found at once)`, ...r.peers.map(() => '')],
