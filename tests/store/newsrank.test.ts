@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArticleInput } from '../../src/store/types.js';
+import type { ArticleInput } from '../../src/domain/article.js';
 import { daysAgo, NOW, tempStore } from './helpers.js';
 
 /**
