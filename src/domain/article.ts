@@ -6,6 +6,29 @@ export const PRIORITY_RANK: Record<Priority, number> = { breaking: 0, urgent: 1,
 
 export type ArticleStatus = 'published' | 'corrected' | 'retracted';
 
+/**
+ * Where an article came in: the newsroom's own push API or its data/ files, or one polled feed. Stored apart
+ * from the free-text `source`. An article is changed only by its own origin; the same link from another
+ * origin is the same story (alert dedupe) but never overwrites it.
+ */
+export type Origin = 'push' | 'files' | `feed:${string}`;
+
+export function isNewsroomOrigin(origin: Origin | null | undefined): boolean {
+  return origin === 'push' || origin === 'files';
+}
+
+export function feedOrigin(feedId: string): Origin {
+  return `feed:${feedId}`;
+}
+
+/** Names the owner in words an editor reads: "the push API", "data/ files", "feed wire-a". */
+export function describeOrigin(origin: Origin | null): string {
+  if (origin === 'push') return 'the push API';
+  if (origin === 'files') return 'data/ files';
+  if (origin?.startsWith('feed:')) return `feed ${origin.slice(5)}`;
+  return 'an earlier version of Newsdesk (origin unknown)';
+}
+
 export interface RelatedLink {
   title: string;
   url?: string;
@@ -35,6 +58,8 @@ export interface Article {
   contentHash: string;
   /** When this row was first stored here. */
   ingestedAt: string;
+  /** Who may change it; null for a row stored before origins existed (a newsroom origin may adopt it). */
+  origin: Origin | null;
 }
 
 /** What a source hands the store (files, feeds, HTTP push all produce this). */
@@ -58,6 +83,8 @@ export interface ArticleInput {
   related?: RelatedLink[];
   /** Fallback id when neither an id nor a URL is given (e.g. the file name). */
   fallbackId?: string;
+  /** Where it came in (default: push). Decides who may change it, and its hash-derived id. */
+  origin?: Origin;
   /** Store and index it, but raise no alert (first poll of a new feed); handed on to change listeners. */
   quiet?: boolean;
 }

@@ -72,7 +72,7 @@ export async function readArticleFile(path: string): Promise<{ articles: Article
     const info = await stat(path);
     if (info.size > 5_000_000) return { problem: `too large (${info.size} bytes; at most 5 MB)` };
     const text = await readFile(path, 'utf8');
-    return { articles: parseArticleFile(path, text) };
+    return { articles: parseArticleFile(path, text).map((a) => ({ ...a, origin: 'files' as const })) };
   } catch (err) {
     if (err instanceof ArticleFileError) return { problem: err.message };
     const code = (err as NodeJS.ErrnoException).code;

@@ -6,6 +6,8 @@ import { BodyTooLarge, readBody, sendJson, type HttpServer } from '../server/htt
 import type { ArticleInput } from '../domain/article.js';
 import type { ArticleStore, UpsertResult } from '../store/types.js';
 import { articleJsonSchema, articleJsonToInput } from './article-schema.js';
+import { describeOrigin } from '../domain/article.js';
+import { OriginConflict } from '../store/types.js';
 
 /**
  * `POST /v1/articles`: newsroom systems (the CMS, a wire bridge) push one article or an array.
@@ -80,9 +82,27 @@ async function handlePush(req: IncomingMessage, res: ServerResponse, expected: B
     return;
   }
   const articles = isArray ? (parsed.data as z.infer<typeof arrayPayload>) : [parsed.data as z.infer<typeof articleJsonSchema>];
-  const inputs: ArticleInput[] = articles.map((a) => articleJsonToInput(a));
+  const inputs: ArticleInput[] = articles.map((a) => ({ ...articleJsonToInput(a), origin: 'push' as const }));
+  // An id another origin owns (a feed's item, a data/ file) is refused before anything is written.
+  const taken: Array<{ id: string; owner: string }> = [];
+  for (const input of inputs) {
+    if (!input.id) continue;
+    const existing = await store.get(input.id.trim());
+    if (existing && existing.origin !== null && existing.origin !== 'push') taken.push({ id: existing.id, owner: describeOrigin(existing.origin) });
+  }
+  if (taken.length) {
+    sendJson(res, 409, { error: `article id already used by another source: ${taken.slice(0, 5).map((t) => `${t.id} (${t.owner})`).join(', ')}; choose another id`, conflicts: taken.slice(0, MAX_ISSUES) });
+    return;
+  }
   // upsertMany commits in chunks that yield to the event loop, so one large push never stalls other requests.
-  const results: UpsertResult[] = inputs.length === 1 ? [await store.upsert(inputs[0])] : await store.upsertMany(inputs);
+  let results: UpsertResult[];
+  try {
+    results = inputs.length === 1 ? [await store.upsert(inputs[0])] : await store.upsertMany(inputs);
+  } catch (err) {
+    if (!(err instanceof OriginConflict)) throw err;
+    sendJson(res, 409, { error: `article id already used by another source: ${err.id} (${describeOrigin(err.owner)}); choose another id` });
+    return;
+  }
   const changed = results.filter((r) => r.outcome !== 'unchanged').length;
   log.info({ articles: results.length, changed }, 'articles pushed');
   sendJson(res, changed > 0 ? 201 : 200, {

@@ -52,13 +52,16 @@ export function cleanId(raw: string): string {
 /**
  * The article id: the source's id, else a hash of the canonical URL, else the fallback (e.g. the file name),
  * else a hash of what the article says (title, source, date) so the same story twice is still one row.
+ * A hash includes the origin, so two origins never derive the same id; data/ files keep the unprefixed hash
+ * they always had, so a store made before origins existed does not get every URL-only file twice on restart.
  */
-export function articleId(input: Pick<ArticleInput, 'id' | 'url' | 'fallbackId' | 'title' | 'source' | 'publishedAt'>): string {
+export function articleId(input: Pick<ArticleInput, 'id' | 'url' | 'fallbackId' | 'title' | 'source' | 'publishedAt' | 'origin'>): string {
   if (input.id?.trim()) return cleanId(input.id);
+  const salt = input.origin === 'files' ? '' : `${input.origin ?? 'push'}\n`;
   const canonical = canonicalUrl(input.url);
-  if (canonical) return shortHash(canonical);
+  if (canonical) return shortHash(salt + canonical);
   if (input.fallbackId?.trim()) return cleanId(input.fallbackId);
-  return shortHash(JSON.stringify([normalizeWhitespace(input.title), input.source ?? '', input.publishedAt ?? '']));
+  return shortHash(salt + JSON.stringify([normalizeWhitespace(input.title), input.source ?? '', input.publishedAt ?? '']));
 }
 
 export function normalizeWhitespace(text: string | null | undefined): string {

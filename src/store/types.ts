@@ -1,4 +1,4 @@
-import type { Article, ArticleInput } from '../domain/article.js';
+import { describeOrigin, type Article, type ArticleInput, type Origin } from '../domain/article.js';
 import type { Platform } from '../domain/channel.js';
 import type { Delivery, NewDelivery, StoryRecord } from '../domain/delivery.js';
 import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../domain/subscription.js';
@@ -224,4 +224,12 @@ export interface Store {
   /** For /readyz: the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** An article id owned by another origin: refused, never overwritten (push answers 409 naming the owner). */
+export class OriginConflict extends Error {
+  constructor(public readonly id: string, public readonly owner: Origin | null) {
+    super(`article ${id} belongs to ${describeOrigin(owner)}`);
+    this.name = 'OriginConflict';
+  }
 }

@@ -58,15 +58,29 @@ describe('SqliteArticleStore upsert', () => {
     expect((await store.articles.search({ text: 'budget', section: 'politics', limit: 5, offset: 0 })).items).toHaveLength(0);
   });
 
-  it('dedupes by canonical URL: the same story from a tracking link updates the first row', async () => {
+  it('one origin, one link: a tracking link updates the first row; an explicit other id is another article', async () => {
     const first = await store.articles.upsert({ url: 'http://News.example/a/story/?utm_source=x', title: 'One' });
     const second = await store.articles.upsert({ url: 'https://news.example/a/story#top', title: 'One, updated' });
     expect(second.outcome).toBe('updated');
     expect(second.article.id).toBe(first.article.id);
     const viaOtherId = await store.articles.upsert({ id: 'wire-9', url: 'https://news.example/a/story/', title: 'One, again' });
-    expect(viaOtherId.article.id).toBe(first.article.id);
-    expect(await store.articles.count()).toBe(1);
+    expect(viaOtherId).toMatchObject({ outcome: 'created', article: { id: 'wire-9' } });
+    expect((await store.articles.get(first.article.id))?.title).toBe('One, updated');
+    expect(await store.articles.count()).toBe(2);
     expect((await store.articles.getByUrl('https://news.example/a/story?utm_medium=y'))?.title).toBe('One, again');
+  });
+
+  it('a link from another origin never rewrites the article: it is stored apart, and an owned id is refused', async () => {
+    const pushed = await store.articles.upsert({ id: 'cms-1', origin: 'push', url: 'https://news.example/dam', title: 'Dam fails: evacuate now', priority: 'breaking' });
+    const fed = await store.articles.upsert({ origin: 'feed:wire', id: 'wire:77', url: 'https://news.example/dam?utm_source=rss', title: 'HOAX: all clear, return home', priority: 'routine' });
+    expect(fed).toMatchObject({ outcome: 'created', article: { id: 'wire:77', origin: 'feed:wire' } });
+    expect(await store.articles.get('cms-1')).toMatchObject({ title: 'Dam fails: evacuate now', priority: 'breaking', version: 1, origin: 'push' });
+    await expect(store.articles.upsert({ origin: 'feed:wire', id: 'cms-1', title: 'Taken over' })).rejects.toThrow('article cms-1 belongs to the push API');
+    expect((await store.articles.get('cms-1'))?.title).toBe(pushed.article.title);
+    // Hash-derived ids include the origin: the same URL from two origins gives two ids.
+    const a = await store.articles.upsert({ origin: 'feed:one', url: 'https://news.example/shared', title: 'Shared' });
+    const b = await store.articles.upsert({ origin: 'feed:two', url: 'https://news.example/shared', title: 'Shared' });
+    expect(a.article.id).not.toBe(b.article.id);
   });
 
   it('a corrected publication time re-keys the row: since, newest-first and the indexes follow it', async () => {

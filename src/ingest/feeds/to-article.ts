@@ -3,6 +3,7 @@ import type { ArticleInput } from '../../domain/article.js';
 import type { FeedConfig } from './config.js';
 import { applyRules } from './rules.js';
 import type { FeedItem } from './types.js';
+import { feedOrigin } from '../../domain/article.js';
 
 /** Article ids are autocomplete values on Discord: ≤ 100 characters, no spaces or '#'. */
 const MAX_ID_LENGTH = 100;
@@ -72,6 +73,7 @@ export function feedItemsToArticles(
       id,
       input: {
         id,
+        origin: feedOrigin(feed.id),
         url: item.link,
         title: ruled.title,
         dek: clipAtWord(item.summary, MAX_DEK),

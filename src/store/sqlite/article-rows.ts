@@ -25,6 +25,7 @@ export interface ArticleRow {
   version: number;
   content_hash: string;
   ingested_at: string;
+  origin: string | null;
   /** When the current version was written (history's stored_at for it). */
   version_stored_at: string;
   /** Publication-time key; the FTS rowid. */
@@ -69,6 +70,7 @@ export function normalizeInput(input: ArticleInput, now: Date): NormalizedArticl
   const status = STATUSES.includes(input.status as ArticleStatus) ? (input.status as ArticleStatus) : 'published';
   return {
     id: articleId(input),
+    origin: input.origin ?? 'push',
     url: input.url?.trim() || null,
     canonicalUrl: canonicalUrl(input.url),
     title,
@@ -126,6 +128,7 @@ export function rowToArticle(row: ArticleRow): Article {
     version: row.version,
     contentHash: row.content_hash,
     ingestedAt: row.ingested_at,
+    origin: (row.origin ?? null) as Article['origin'],
   };
 }
 

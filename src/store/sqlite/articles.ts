@@ -8,6 +8,8 @@ import { ArticleSearch } from './article-search.js';
 import { tagsFor } from './fts-query.js';
 import type { Clock } from '../../domain/clock.js';
 import { SqliteTransactions } from './tx.js';
+import { isNewsroomOrigin, type Origin } from '../../domain/article.js';
+import { OriginConflict } from '../types.js';
 
 /** Longest a bulk-load transaction may hold the event loop, in ms (a row already started is finished). */
 const CHUNK_BUDGET_MS = 50;
@@ -53,11 +55,13 @@ export class SqliteArticleStore implements ArticleStore {
     this.tx = opts.tx ?? new SqliteTransactions(db);
     this.search_ = new ArticleSearch(db, this.now);
     const cols = `id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
-      updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at`;
+      updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, origin`;
     const params = cols.split(',').map((c) => `@${c.trim()}`).join(', ');
     this.stmt = {
       byId: db.prepare('SELECT * FROM articles WHERE id = ?'),
-      byCanonical: db.prepare('SELECT * FROM articles WHERE canonical_url = ? ORDER BY pub_key DESC LIMIT 1'),
+      // One link, several origins: the newsroom's own article first, then the newest.
+      byCanonical: db.prepare(`SELECT * FROM articles WHERE canonical_url = ?
+        ORDER BY (origin IS NULL OR origin IN ('push','files')) DESC, pub_key DESC LIMIT 1`),
       insert: db.prepare(`INSERT INTO articles (pub_key, ${cols}) VALUES (@key, ${params})`),
       update: db.prepare(
         `UPDATE articles SET pub_key = @key, ${cols.split(',').map((c) => `${c.trim()} = @${c.trim()}`).join(', ')} WHERE seq = @seq`,
@@ -224,8 +228,12 @@ export class SqliteArticleStore implements ArticleStore {
     this.assertOpen();
     const now = this.now();
     const next = normalizeInput(input, now);
-    const existingRow = (this.stmt.byId.get(next.id) ??
-      (next.canonicalUrl ? this.stmt.byCanonical.get(next.canonicalUrl) : undefined)) as ArticleRow | undefined;
+    // By id only: the same link from another origin is another article (the same story, for alerts).
+    const existingRow = this.stmt.byId.get(next.id) as ArticleRow | undefined;
+    if (existingRow && existingRow.origin !== next.origin) {
+      // A row from before origins existed is adopted by the newsroom's own origins; nobody else changes it.
+      if (!(existingRow.origin === null && isNewsroomOrigin(next.origin))) throw new OriginConflict(next.id, existingRow.origin as Origin | null);
+    }
     const previous = existingRow ? rowToArticle(existingRow) : undefined;
     if (previous && !toIsoOrNull(input.publishedAt)) {
       // An undated source (an edited inbox file) must not move the story's date on every save.
@@ -311,7 +319,7 @@ function toParams(a: Article, publishedMs: number, versionStoredAt: string): Rec
     section: a.section, topics: JSON.stringify(a.topics), source: a.source, author: a.author,
     published_at: a.publishedAt, published_ms: publishedMs, updated_at: a.updatedAt, priority: a.priority,
     status: a.status, image_url: a.imageUrl, related: JSON.stringify(a.related), version: a.version,
-    content_hash: a.contentHash, ingested_at: a.ingestedAt, version_stored_at: versionStoredAt,
+    content_hash: a.contentHash, ingested_at: a.ingestedAt, version_stored_at: versionStoredAt, origin: a.origin,
   };
 }
 
