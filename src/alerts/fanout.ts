@@ -6,7 +6,7 @@ import { headlineKey } from './dedupe.js';
 import type { HeadlineIndex } from './headline-index.js';
 import { keywordHaystack, matchSubscription } from './match.js';
 import { quietState } from './quiet-hours.js';
-import { PRIORITY_RANK } from '../domain/article.js';
+import { isNewsroomOrigin, PRIORITY_RANK } from '../domain/article.js';
 import { type Subscription } from '../domain/subscription.js';
 
 /** Routine alerts waiting for one subscription beyond this many are folded into one "N more stories" message. */
@@ -54,15 +54,20 @@ export async function fanOut(deps: FanoutDeps, change: AlertableChange): Promise
     const quiet = Boolean(change.quiet);
     const { storyId, reason } = quiet ? { storyId: article.id, reason: null } : await resolveStory(deps, article, nowMs);
     const titleKey = headlineKey(article.title);
-    await deps.stories.addStory({ articleId: article.id, storyId, canonicalUrl: article.canonicalUrl, titleKey, duplicateReason: reason, quiet, seenAt: nowMs });
-    deps.headlines.add(article.id, storyId, titleKey, nowMs);
+    await deps.stories.addStory({ articleId: article.id, storyId, origin: article.origin, canonicalUrl: article.canonicalUrl, titleKey, duplicateReason: reason, quiet, seenAt: nowMs });
+    deps.headlines.add(article.id, storyId, titleKey, nowMs, article.origin);
     story = (await deps.stories.story(article.id))!;
+    if (storyId === article.id) await deps.stories.setShown(storyId, article.id);
     if (quiet) return 0;
-    if (change.outcome === 'created') {
-      return article.status === 'retracted' ? 0 : await queueForSubscriptions(deps, article, story.storyId, now);
-    }
+    const edits = storyId !== article.id ? await takeOver(deps, article, storyId, nowMs) : 0;
+    // A subscription the story's first article did not match may match this member: it gets its own row.
+    if (change.outcome === 'created') return edits + (article.status === 'retracted' ? 0 : await queueForSubscriptions(deps, article, storyId, now));
   }
   if (change.outcome !== 'updated') return 0;
+  if (story.storyId !== article.id) {
+    // A member that is not the story's first article: its update shows only if its text is (or now takes over) the story's.
+    if ((await deps.stories.shown(story.storyId)) !== article.id) return takeOver(deps, article, story.storyId, nowMs);
+  }
 
   const rank = article.status === 'retracted' ? 0 : PRIORITY_RANK[article.priority];
   const edits = await deps.outbox.retarget(article.id, article.version, rank, nowMs);
@@ -70,6 +75,17 @@ export async function fanOut(deps: FanoutDeps, change: AlertableChange): Promise
   const raised = change.previous && PRIORITY_RANK[article.priority] < PRIORITY_RANK[change.previous.priority];
   if (!raised || story.quiet || article.status === 'retracted') return edits;
   return edits + await queueForSubscriptions(deps, article, story.storyId, now);
+}
+
+/**
+ * Which member's text a story's alerts show: among the newsroom's own origins (push, files) the latest version
+ * wins, and a newsroom member wins over feeds; among feeds the first keeps the text. A member joining a story
+ * whose alert is out edits it only when the text shown changes: no edit storms from feeds repeating a link.
+ */
+async function takeOver(deps: FanoutDeps, article: Article, storyId: string, nowMs: number): Promise<number> {
+  if (!isNewsroomOrigin(article.origin) || article.status === 'retracted') return 0;
+  await deps.stories.setShown(storyId, article.id);
+  return deps.outbox.reassign(storyId, article.id, article.version, PRIORITY_RANK[article.priority], nowMs);
 }
 
 async function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId: string, now: Date): Promise<number> {
@@ -119,11 +135,11 @@ async function openGroup(deps: FanoutDeps, sub: Subscription, kind: 'digest' | '
 /** The same story from another source: same canonical URL, or a near-identical headline within the window. */
 async function resolveStory(deps: FanoutDeps, article: Article, nowMs: number): Promise<{ storyId: string; reason: string | null }> {
   if (article.canonicalUrl) {
-    const byUrl = await deps.stories.storyByUrl(article.canonicalUrl);
+    const byUrl = await deps.stories.storyByUrl(article.canonicalUrl, article.origin);
     if (byUrl && byUrl !== article.id) return { storyId: byUrl, reason: 'same URL' };
   }
   const key = headlineKey(article.title);
   if (!key) return { storyId: article.id, reason: null };
-  const same = await deps.headlines.find(key, article.id, nowMs);
+  const same = await deps.headlines.find(key, article.id, nowMs, article.origin);
   return same ? { storyId: same, reason: 'near-identical headline' } : { storyId: article.id, reason: null };
 }

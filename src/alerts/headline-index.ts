@@ -1,3 +1,4 @@
+import type { Origin } from '../domain/article.js';
 import type { StoryStore } from '../store/types.js';
 import { SAME_HEADLINE_SIMILARITY, SAME_STORY_WINDOW_MS } from './dedupe.js';
 
@@ -6,6 +7,8 @@ export const FUZZY_MIN_WORDS = 3;
 
 interface Entry {
   articleId: string;
+  /** Within one origin, distinct articles are distinct stories: an entry never matches its own origin. */
+  origin: Origin | null;
   storyId: string;
   key: string;
   words: string[];
@@ -33,12 +36,12 @@ export class HeadlineIndex {
   constructor(private readonly stories: StoryStore) {}
 
   /** The newest story in the window with this headline key (or a near-identical one), other than `self`. */
-  async find(key: string, self: string, nowMs: number): Promise<string | null> {
+  async find(key: string, self: string, nowMs: number, origin: Origin | null): Promise<string | null> {
     await this.prepare(nowMs);
     const words = key.split(' ');
     const candidates = words.length >= FUZZY_MIN_WORDS ? this.fuzzyCandidates(words) : (this.exact.get(key) ?? []);
     const matches = candidates
-      .filter((e) => e.storyId !== self && e.seenAt >= nowMs - SAME_STORY_WINDOW_MS)
+      .filter((e) => e.storyId !== self && e.origin !== origin && e.seenAt >= nowMs - SAME_STORY_WINDOW_MS)
       .sort((a, b) => b.seenAt - a.seenAt || b.seq - a.seq);
     for (const e of matches) {
       if (await this.stories.story(e.articleId)) return e.storyId;
@@ -47,9 +50,9 @@ export class HeadlineIndex {
     return null;
   }
 
-  add(articleId: string, storyId: string, key: string, seenAt: number): void {
+  add(articleId: string, storyId: string, key: string, seenAt: number, origin: Origin | null): void {
     if (!this.loaded) return; // the first find() loads it from the table, this row included
-    this.insert({ articleId, storyId, key, words: key ? key.split(' ') : [], seenAt, seq: this.seq++ });
+    this.insert({ articleId, origin, storyId, key, words: key ? key.split(' ') : [], seenAt, seq: this.seq++ });
   }
 
   private fuzzyCandidates(words: string[]): Entry[] {

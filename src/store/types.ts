@@ -119,13 +119,34 @@ export interface SubscriptionStore {
   health(ids: string[]): Promise<Map<string, SubscriptionHealth>>;
 }
 
-/** How each article maps onto a story (itself, or a duplicate of an earlier one), for alert dedupe and /alerts why. */
+export interface NewStoryMember {
+  articleId: string;
+  storyId: string;
+  origin: Origin | null;
+  canonicalUrl: string | null;
+  titleKey: string;
+  duplicateReason: string | null;
+  quiet: boolean;
+  seenAt: number;
+}
+
+/**
+ * Stories: articles about one event across origins (the same canonical link, or a near-identical headline
+ * within the window), their members, and which member's text the alert shows. Within one origin, distinct
+ * articles are distinct stories. Alert dedupe, /alerts why and briefings read them.
+ */
 export interface StoryStore {
   story(articleId: string): Promise<StoryRecord | null>;
-  addStory(s: { articleId: string; storyId: string; canonicalUrl: string | null; titleKey: string; duplicateReason: string | null; quiet: boolean; seenAt: number }): Promise<void>;
-  storyByUrl(canonicalUrl: string): Promise<string | null>;
+  addStory(s: NewStoryMember): Promise<void>;
+  /** The story of the first article with this link from an origin other than `otherThan`. */
+  storyByUrl(canonicalUrl: string, otherThan: Origin | null): Promise<string | null>;
   /** Headlines seen since then, oldest first (the near-duplicate index loads from this). */
-  storiesSeenSince(sinceMs: number): Promise<Array<{ articleId: string; storyId: string; key: string; seenAt: number }>>;
+  storiesSeenSince(sinceMs: number): Promise<Array<{ articleId: string; storyId: string; key: string; seenAt: number; origin: Origin | null }>>;
+  /** Every article of the story, in the order they arrived. */
+  members(storyId: string): Promise<Array<{ articleId: string; origin: Origin | null; duplicateReason: string | null }>>;
+  /** The member whose text the story's alerts show. */
+  shown(storyId: string): Promise<string | null>;
+  setShown(storyId: string, articleId: string): Promise<void>;
 }
 
 /**
@@ -139,6 +160,8 @@ export interface OutboxStore {
   forStory(storyId: string, subscriptionId: string): Promise<Delivery | null>;
   /** A new version of an article: rows showing it target that version; posted ones become due for an edit. */
   retarget(articleId: string, version: number, priorityRank: number, now: number): Promise<number>;
+  /** Another member's text takes over the story's alerts: its rows render that article; posted ones get an edit. */
+  reassign(storyId: string, articleId: string, version: number, priorityRank: number, now: number): Promise<number>;
   countPendingRoutine(subscriptionId: string): Promise<number>;
   openGroup(subscriptionId: string, kind: 'fold' | 'digest', storyId?: string): Promise<Delivery | null>;
   members(groupId: string): Promise<Delivery[]>;

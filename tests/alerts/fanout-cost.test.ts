@@ -69,7 +69,7 @@ describe('fan-out cost during a bulk load', () => {
     const outbox = new SqliteOutbox(store.db);
     expect(outbox.forStory('a300', late.id)).toBeTruthy();
     // Near-duplicates are still found through the in-memory index, across transactions.
-    await store.articles.upsert({ id: 'dup', title: 'Council debates harbour plan for district harbour number 0 today', priority: 'routine', section: 'world' });
+    await store.articles.upsert({ id: 'dup', origin: 'feed:other', title: 'Council debates harbour plan for district harbour number 0 today', priority: 'routine', section: 'world' });
     expect(await store.stories.story('dup')).toMatchObject({ storyId: 'a0', duplicateReason: 'near-identical headline' });
   });
 });

@@ -153,19 +153,20 @@ describe('story updates', () => {
 });
 
 describe('the same story twice', () => {
-  it('alerts once for the same canonical URL from another source: the store makes it a new version, so the alert is edited', async () => {
+  it('feed first, then the newsroom pushes the same link: one alert, edited to the newsroom\'s text, and /alerts why finds the CMS id', async () => {
     const port = new RecordingPort('terminal');
     h = await harness({ ports: [port], realTime: true });
     const sub = await h.subscribe({ channel: 'terminal:desk' });
-    await h.store.articles.upsert(breaking({ source: 'Wire A' }));
+    await h.store.articles.upsert(breaking({ id: 'wire-a:quake', origin: 'feed:wire-a', source: 'Wire A' }));
     await h.settled(1);
-    // The real store finds the article by canonical URL (https, no utm_*, no trailing slash): same story, version 2.
-    const second = await h.store.articles.upsert(breaking({ id: 'quake-b', source: 'Wire B', url: 'http://news.example/quake/?utm_source=x', title: 'Quake hits Ostravia' }));
-    expect(second).toMatchObject({ outcome: 'updated', article: { id: 'quake', version: 2 } });
+    // Same canonical URL (https, no utm_*, no trailing slash) from the push API: its own article, the same story.
+    const pushed = await h.store.articles.upsert(breaking({ id: 'cms-quake', origin: 'push', source: 'Desk', url: 'http://news.example/quake/?utm_source=x', title: 'Quake hits Ostravia' }));
+    expect(pushed).toMatchObject({ outcome: 'created', article: { id: 'cms-quake', version: 1 } });
+    expect((await h.store.articles.get('wire-a:quake'))?.title).toBe('Earthquake Strikes Ostravia Capital');
     await h.settled(1);
     expect(port.posts()).toHaveLength(1);
     expect(port.sent.filter((s) => s.op === 'edit').map((e) => e.reply.cards[0].title)).toEqual(['Quake hits Ostravia']);
-    const [line] = await h.alerts.service.why({ platform: 'terminal', workspace: '' }, 'terminal:desk', 'quake');
+    const [line] = await h.alerts.service.why({ platform: 'terminal', workspace: '' }, 'terminal:desk', 'cms-quake');
     expect(line.subscription.id).toBe(sub.id);
     expect(line.explanation).toMatch(/^sent at \d\d:\d\d/);
   });
@@ -205,10 +206,10 @@ describe('the same story twice', () => {
     const port = new RecordingPort('terminal');
     h = await harness({ ports: [port], realTime: true });
     await h.subscribe({ channel: 'terminal:desk' });
-    await h.store.articles.upsert({ id: 'a', url: 'https://a.example/1', title: 'Indian PM Modi Will Soon Visit Moscow, Russian Media Say', priority: 'breaking', source: 'A' });
+    await h.store.articles.upsert({ id: 'a', origin: 'feed:a', url: 'https://a.example/1', title: 'Indian PM Modi Will Soon Visit Moscow, Russian Media Say', priority: 'breaking', source: 'A' });
     await h.settled(1);
-    await h.store.articles.upsert({ id: 'b', url: 'https://b.example/2', title: 'Russian media say Indian PM Modi will soon visit Moscow', priority: 'breaking', source: 'B' });
-    await h.store.articles.upsert({ id: 'c', url: 'https://c.example/3', title: 'Modi to visit Washington next month', priority: 'breaking', source: 'C' });
+    await h.store.articles.upsert({ id: 'b', origin: 'feed:b', url: 'https://b.example/2', title: 'Russian media say Indian PM Modi will soon visit Moscow', priority: 'breaking', source: 'B' });
+    await h.store.articles.upsert({ id: 'c', origin: 'feed:c', url: 'https://c.example/3', title: 'Modi to visit Washington next month', priority: 'breaking', source: 'C' });
     await h.settled(1);
     expect(port.posts().map((p) => p.reply.cards[0].title)).toEqual([
       'Indian PM Modi Will Soon Visit Moscow, Russian Media Say', 'Modi to visit Washington next month',

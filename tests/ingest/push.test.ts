@@ -141,3 +141,18 @@ describe('POST /v1/articles: storing', () => {
     expect(again.status).toBe(200);
   });
 });
+
+describe('POST /v1/articles: origins', () => {
+  it('a feed storing the link first does not capture the push: the CMS id is created, and an id a feed owns is refused with 409', async () => {
+    await store.upsert({ id: 'wire:5', origin: 'feed:wire', url: 'https://news.example/fire', title: 'Fire at the docks (wire)' });
+    const res = await push({ id: 'cms-fire', url: 'https://news.example/fire?utm_source=cms', title: 'Fire at the docks', priority: 'breaking' });
+    expect(res.status).toBe(201);
+    expect((await json(res)).results).toEqual([{ id: 'cms-fire', version: 1, outcome: 'created' }]);
+    expect((await store.get('wire:5'))?.title).toBe('Fire at the docks (wire)');
+
+    const taken = await push({ id: 'wire:5', title: 'Overwrite the wire item' });
+    expect(taken.status).toBe(409);
+    expect((await json(taken)).error).toMatch(/wire:5 \(feed wire\)/);
+    expect((await store.get('wire:5'))?.title).toBe('Fire at the docks (wire)');
+  });
+});

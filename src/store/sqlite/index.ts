@@ -47,9 +47,9 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
     return () => (made ??= make());
   };
   const subscriptions = lazy(() => asyncStore(new SqliteSubscriptions(db), tx, ['create', 'setPaused', 'setQuiet', 'remove']));
-  const stories = lazy(() => asyncStore(new SqliteStories(db), tx, ['addStory']));
+  const stories = lazy(() => asyncStore(new SqliteStories(db), tx, ['addStory', 'setShown']));
   const outbox = lazy(() => asyncStore(new SqliteOutbox(db), tx, [
-    'insert', 'retarget', 'claimPost', 'claimEdit', 'markSent', 'markThreaded', 'markEdited', 'retry', 'finish', 'giveUpEdit',
+    'insert', 'retarget', 'reassign', 'claimPost', 'claimEdit', 'markSent', 'markThreaded', 'markEdited', 'retry', 'finish', 'giveUpEdit',
     'markMembersSent', 'failMembers', 'skipQueued', 'releaseDigests', 'resumeEdits',
   ]));
   const audit = lazy(() => asyncStore(new SqliteAuditLog(db), tx, ['append']));

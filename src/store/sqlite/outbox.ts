@@ -139,6 +139,17 @@ export class SqliteOutbox {
       .run(version, now, priorityRank, now, articleId, version).changes;
   }
 
+  reassign(storyId: string, articleId: string, version: number, priorityRank: number, now: number): number {
+    return this.stmt(
+        `UPDATE alert_outbox SET article_id = ?, target_version = ?, updated_at = ?,
+           delivered_version = CASE WHEN state = 'sent' THEN 0 ELSE delivered_version END,
+           priority_rank = CASE WHEN state IN ('pending','sent') THEN MIN(priority_rank, ?) ELSE priority_rank END,
+           due_at = CASE WHEN state = 'sent' AND folded_into IS NULL AND message_ref IS NOT NULL THEN ? ELSE due_at END
+         WHERE story_id = ? AND kind = 'alert' AND article_id IS NOT ?`,
+      )
+      .run(articleId, version, now, priorityRank, now, storyId, articleId).changes;
+  }
+
   countPendingRoutine(subscriptionId: string): number {
     return (this.stmt(`SELECT COUNT(*) AS n FROM alert_outbox WHERE subscription_id = ? AND state = 'pending' AND kind = 'alert' AND priority_rank = 2`)
       .get(subscriptionId) as { n: number }).n;

@@ -1,5 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { Origin } from '../../domain/article.js';
 import type { StoryRecord } from '../../domain/delivery.js';
+import type { NewStoryMember } from '../types.js';
 
 /**
  * How each article mapped onto a story (itself, or a duplicate of another), in `alert_stories` (migration
@@ -27,23 +29,37 @@ export class SqliteStories {
     };
   }
 
-  addStory(s: { articleId: string; storyId: string; canonicalUrl: string | null; titleKey: string; duplicateReason: string | null; quiet: boolean; seenAt: number }): void {
+  addStory(s: NewStoryMember): void {
     this.stmt(
-        `INSERT OR IGNORE INTO alert_stories (article_id, story_id, canonical_url, title_key, duplicate_reason, quiet, seen_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO alert_stories (article_id, story_id, canonical_url, title_key, duplicate_reason, quiet, seen_at, origin)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(s.articleId, s.storyId, s.canonicalUrl, s.titleKey, s.duplicateReason, s.quiet ? 1 : 0, s.seenAt);
+      .run(s.articleId, s.storyId, s.canonicalUrl, s.titleKey, s.duplicateReason, s.quiet ? 1 : 0, s.seenAt, s.origin);
   }
 
-  storyByUrl(canonicalUrl: string): string | null {
-    const r = this.stmt('SELECT story_id FROM alert_stories WHERE canonical_url = ? LIMIT 1').get(canonicalUrl) as
+  storyByUrl(canonicalUrl: string, otherThan: Origin | null): string | null {
+    const r = this.stmt('SELECT story_id FROM alert_stories WHERE canonical_url = ? AND origin IS NOT ? ORDER BY seen_at, rowid LIMIT 1').get(canonicalUrl, otherThan) as
       | { story_id: string } | undefined;
     return r?.story_id ?? null;
   }
 
   /** Headlines seen since then, oldest first: loads the fan-out's in-memory near-duplicate index once. */
-  storiesSeenSince(sinceMs: number): Array<{ articleId: string; storyId: string; key: string; seenAt: number }> {
-    return this.stmt('SELECT article_id AS articleId, story_id AS storyId, title_key AS key, seen_at AS seenAt FROM alert_stories WHERE seen_at >= ? ORDER BY seen_at, rowid')
-      .all(sinceMs) as Array<{ articleId: string; storyId: string; key: string; seenAt: number }>;
+  storiesSeenSince(sinceMs: number): Array<{ articleId: string; storyId: string; key: string; seenAt: number; origin: Origin | null }> {
+    return this.stmt('SELECT article_id AS articleId, story_id AS storyId, title_key AS key, seen_at AS seenAt, origin FROM alert_stories WHERE seen_at >= ? ORDER BY seen_at, rowid')
+      .all(sinceMs) as Array<{ articleId: string; storyId: string; key: string; seenAt: number; origin: Origin | null }>;
+  }
+
+  members(storyId: string): Array<{ articleId: string; origin: Origin | null; duplicateReason: string | null }> {
+    return this.stmt('SELECT article_id AS articleId, origin, duplicate_reason AS duplicateReason FROM alert_stories WHERE story_id = ? ORDER BY seen_at, rowid')
+      .all(storyId) as Array<{ articleId: string; origin: Origin | null; duplicateReason: string | null }>;
+  }
+
+  shown(storyId: string): string | null {
+    const r = this.stmt('SELECT article_id FROM story_shown WHERE story_id = ?').get(storyId) as { article_id: string } | undefined;
+    return r?.article_id ?? null;
+  }
+
+  setShown(storyId: string, articleId: string): void {
+    this.stmt('INSERT INTO story_shown (story_id, article_id) VALUES (?, ?) ON CONFLICT (story_id) DO UPDATE SET article_id = excluded.article_id').run(storyId, articleId);
   }
 }
