@@ -65,4 +65,18 @@ describe('periodStories: every story of a period, for briefings', () => {
     expect(await store.articles.periodStories({ since, section: 'local' })).toEqual([]);
     expect((await store.articles.periodStories({ since, section: 'Business' })).map((s) => s.article.id)).toEqual(['lead']);
   });
+
+  it('reads the stories the alerts pipeline recorded: members with unlike headlines and links still count as one story', async () => {
+    await store.articles.upsert({ id: 'desk-1', origin: 'push', source: 'Desk', title: 'Harbour cranes halted by strike', publishedAt: hoursAgo(2) });
+    await store.articles.upsert({ id: 'wire:9', origin: 'feed:wire', source: 'Wire', title: 'Dock workers walk out at dawn', publishedAt: hoursAgo(3) });
+    await store.articles.upsert({ id: 'other', origin: 'push', source: 'Desk', title: 'Museum reopens its west wing', publishedAt: hoursAgo(4) });
+    const member = { canonicalUrl: null, titleKey: '', quiet: false, seenAt: NOW.getTime() };
+    await store.stories.addStory({ ...member, articleId: 'desk-1', storyId: 'desk-1', origin: 'push', duplicateReason: null });
+    await store.stories.addStory({ ...member, articleId: 'wire:9', storyId: 'desk-1', origin: 'feed:wire', duplicateReason: 'same URL' });
+    const stories = await store.articles.periodStories({ since: new Date(NOW.getTime() - 24 * 3_600_000) });
+    expect(stories.map((s) => [s.article.id, s.duplicateIds, s.sourceCount])).toEqual([
+      ['desk-1', ['wire:9'], 2],
+      ['other', [], 1],
+    ]);
+  });
 });

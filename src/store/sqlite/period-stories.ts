@@ -6,9 +6,11 @@ import { PRIORITY_RANK } from '../../domain/article.js';
 
 /**
  * Every story of a period, for briefings: all articles published in it (not a search page), folded into
- * stories. Until the stories of issue 11 exist, a story is derived here from the articles: the same canonical
- * link, or a near-identical headline within 6 hours. Grouping runs over the whole period whatever the section
- * asked for, so a section briefing and the all-sections one agree about the same story; then the section filters.
+ * stories: the stories the alerts pipeline recorded (alert_stories: same link across origins, near-identical
+ * headline within 6 h), joined with what the articles themselves show (groupDuplicates: the same rule, for
+ * articles stored before the pipeline ran or without it). Grouping runs over the whole period whatever the
+ * section asked for, so a section briefing and the all-sections one agree about the same story; then the
+ * section filters.
  */
 export function periodStories(db: Database, filter: PeriodStories): PeriodStory[] {
   const params: unknown[] = [keyFloor(filter.since.getTime())];
@@ -24,7 +26,7 @@ export function periodStories(db: Database, filter: PeriodStories): PeriodStory[
     .sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || b.publishedAt.localeCompare(a.publishedAt));
   const section = filter.section?.trim().toLowerCase();
   const stories: PeriodStory[] = [];
-  for (const [root, members] of groupDuplicates(articles)) {
+  for (const [root, members] of mergeRecordedStories(db, articles, groupDuplicates(articles))) {
     const lead = articles[root];
     if (section && lead.section.toLowerCase() !== section) continue;
     const sources = new Set(members.map((i) => articles[i].source.trim().toLowerCase() || `(no source) ${articles[i].id}`));
@@ -35,4 +37,38 @@ export function periodStories(db: Database, filter: PeriodStories): PeriodStory[
     });
   }
   return stories;
+}
+
+/** Joins groups whose articles the alerts pipeline recorded as one story; each group keeps its best-placed root. */
+function mergeRecordedStories(db: Database, articles: Array<{ id: string }>, groups: Map<number, number[]>): Map<number, number[]> {
+  const hasStories = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alert_stories'").get();
+  if (!hasStories || groups.size < 2) return groups;
+  const storyOf = db.prepare('SELECT story_id AS s FROM alert_stories WHERE article_id = ?');
+  const groupOfStory = new Map<string, number>();
+  const parent = new Map<number, number>([...groups.keys()].map((root) => [root, root]));
+  const find = (r: number): number => {
+    let x = r;
+    while (parent.get(x) !== x) x = parent.get(x)!;
+    parent.set(r, x);
+    return x;
+  };
+  for (const [root, members] of groups) {
+    for (const i of members) {
+      const story = (storyOf.get(articles[i].id) as { s: string } | undefined)?.s;
+      if (!story) continue;
+      const other = groupOfStory.get(story);
+      if (other === undefined) groupOfStory.set(story, root);
+      else {
+        const [a, b] = [find(other), find(root)];
+        // The lower index is the better-placed article (priority, then newest): it leads the merged story.
+        if (a !== b) parent.set(Math.max(a, b), Math.min(a, b));
+      }
+    }
+  }
+  const merged = new Map<number, number[]>();
+  for (const [root, members] of groups) {
+    const top = find(root);
+    merged.set(top, [...(merged.get(top) ?? []), ...members]);
+  }
+  return new Map([...merged].sort((a, b) => a[0] - b[0]));
 }
