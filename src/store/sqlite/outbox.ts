@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Platform } from '../../domain/channel.js';
 import { MEMBER_STATES, QUEUED_STATES, statesBefore, type Delivery, type DeliveryKind, type DeliveryState, type NewDelivery } from '../../domain/delivery.js';
+import { preparedOnce } from './statements.js';
 
 /**
  * The outbox: one row per (story, subscription), never two. A row carries its own state machine and the
@@ -91,15 +92,10 @@ const MEMBERS_FAILABLE = states(MEMBER_STATES.filter((st) => statesBefore('faile
 
 /** Synchronous SQL; the Store wraps it as the async OutboxStore (src/store/types.ts). */
 export class SqliteOutbox {
-  private readonly statements = new Map<string, Statement>();
+  private readonly stmt: (sql: string) => Statement;
 
-  constructor(private readonly db: Database) {}
-
-  /** Prepared once per connection: the fan-out runs these for every (article, subscription) of a bulk load. */
-  private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
-    return s;
+  constructor(db: Database) {
+    this.stmt = preparedOnce(db);
   }
 
   // --- rows ---

@@ -2,20 +2,17 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Origin } from '../../domain/article.js';
 import type { StoryRecord } from '../../domain/delivery.js';
 import type { NewStoryMember } from '../types.js';
+import { preparedOnce } from './statements.js';
 
 /**
  * How each article mapped onto a story (itself, or a duplicate of another), in `alert_stories` (migration
  * 201): alert dedupe and /alerts why read it. Synchronous; the Store wraps it as the async StoryStore.
  */
 export class SqliteStories {
-  private readonly statements = new Map<string, Statement>();
+  private readonly stmt: (sql: string) => Statement;
 
-  constructor(private readonly db: Database) {}
-
-  private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
-    return s;
+  constructor(db: Database) {
+    this.stmt = preparedOnce(db);
   }
 
   story(articleId: string): StoryRecord | null {
