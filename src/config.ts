@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -10,7 +11,8 @@ const idList = z.string().optional().transform((v) => (v ?? '').split(',').map((
 const url = z.url().optional();
 
 export const configSchema = z.object({
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: warnings and errors on a terminal, info elsewhere (src/log.ts). */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   DATA_DIR: z.string().default('data'),
   DATABASE_PATH: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -56,6 +58,27 @@ export interface Config extends RawConfig {
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * `.env` (in the working directory, or the file NEWSDESK_ENV_FILE names) read into process.env at start: a
+ * variable already in the environment wins over the file. NEWSDESK_ENV_FILE=none reads no file (tests and the
+ * processes they spawn set it). Answers the file read, or null.
+ */
+export function loadEnvFile(env: NodeJS.ProcessEnv = process.env): string | null {
+  const named = env.NEWSDESK_ENV_FILE;
+  if (named === 'none' || named === '') return null;
+  const path = named ?? '.env';
+  if (!existsSync(path)) {
+    if (named) throw new ConfigError(`Invalid configuration:\n  NEWSDESK_ENV_FILE: no file at ${named}`);
+    return null;
+  }
+  try {
+    process.loadEnvFile(path);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  ${path}: ${(err as Error).message}`);
+  }
+  return path;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings in .env files mean "not set".

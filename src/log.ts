@@ -1,10 +1,13 @@
 import pino from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * One logger. Logs go to stderr so the terminal adapter's answers on stdout stay clean.
  * Secrets are redacted by key wherever they appear in a logged object, and scrubbed from error text:
  * library errors carry request URLs (Discord interaction tokens live in webhook paths) and messages.
- * The level starts at info; main.ts applies LOG_LEVEL once the configuration is validated.
+ * On a terminal (stderr is a TTY) the lines are short and readable (pino-pretty) and only warnings and errors
+ * show unless LOG_LEVEL says otherwise; anywhere else (a pipe, a file, a service manager) they are JSON, one per line.
+ * main.ts applies LOG_LEVEL once the configuration is validated.
  */
 const SECRET_KEYS = [
   'token', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'INGEST_TOKEN',
@@ -31,11 +34,33 @@ function scrubValue(value: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubValue(v, depth + 1)]));
 }
 
-/** The logger, writing to `destination` (stderr by default; tests pass a stream). */
-export function createLogger(destination: pino.DestinationStream = pino.destination({ fd: 2, sync: true })) {
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The level when LOG_LEVEL is not set: a person at a terminal sees warnings and errors; a log collector gets info. */
+export function defaultLogLevel(tty: boolean): LogLevel {
+  return tty ? 'warn' : 'info';
+}
+
+/** Readable lines for a person: time, level and message, then the fields on the same line. */
+function prettyStream(destination: NodeJS.WritableStream | number): pino.DestinationStream {
+  return pretty({ destination, sync: true, colorize: destination === 2, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true });
+}
+
+/**
+ * The logger, writing to `destination` (stderr by default; tests pass a stream), as JSON lines or, with
+ * `pretty`, as readable ones (the default when stderr is a TTY).
+ */
+export function createLogger(
+  destination?: pino.DestinationStream,
+  opts: { pretty?: boolean } = {},
+) {
+  const readable = opts.pretty ?? (destination === undefined && Boolean(process.stderr.isTTY));
+  const out = readable
+    ? prettyStream((destination as NodeJS.WritableStream | undefined) ?? 2)
+    : destination ?? pino.destination({ fd: 2, sync: true });
   return pino(
   {
-    level: 'info',
+    level: defaultLogLevel(readable),
     redact: {
       paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), 'headers.authorization', '*.headers.authorization'],
       censor: '[redacted]',
@@ -49,7 +74,7 @@ export function createLogger(destination: pino.DestinationStream = pino.destinat
     },
     base: undefined,
   },
-  destination,
+  out,
   );
 }
 

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from './config.js';
-import { logger } from './log.js';
+import { ConfigError, loadConfig, loadEnvFile } from './config.js';
+import { defaultLogLevel, logger } from './log.js';
 import { startApp, type App } from './app.js';
 
 /** How long a signal received during start-up waits for start-up to finish and stop cleanly. */
@@ -9,6 +9,7 @@ const START_UP_GRACE_MS = 2_000;
 async function main(): Promise<void> {
   let config;
   try {
+    loadEnvFile();
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  logger.level = config.LOG_LEVEL;
+  logger.level = config.LOG_LEVEL ?? defaultLogLevel(Boolean(process.stderr.isTTY));
 
   let app: App | null = null;
   let exitRequested: number | null = null;

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, loadEnvFile } from '../src/config.js';
+import { defaultLogLevel } from '../src/log.js';
 
 describe('config', () => {
   it('defaults to the terminal on an embedded SQLite store under data/', () => {
@@ -38,5 +42,28 @@ describe('config', () => {
 
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DISCORD_TOKEN: '', PORT: '' }).discordEnabled).toBe(false);
+  });
+
+  it('loads the .env file into the environment, the environment winning; NEWSDESK_ENV_FILE=none reads nothing', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'newsdesk-env-')), '.env');
+    writeFileSync(file, 'NEWSDESK_TEST_FROM_FILE=file\nNEWSDESK_TEST_BOTH=file\n');
+    process.env.NEWSDESK_TEST_BOTH = 'env';
+    try {
+      expect(loadEnvFile({ NEWSDESK_ENV_FILE: 'none' })).toBeNull();
+      expect(process.env.NEWSDESK_TEST_FROM_FILE).toBeUndefined();
+      expect(loadEnvFile({ NEWSDESK_ENV_FILE: file })).toBe(file);
+      expect(process.env.NEWSDESK_TEST_FROM_FILE).toBe('file');
+      expect(process.env.NEWSDESK_TEST_BOTH).toBe('env');
+      expect(() => loadEnvFile({ NEWSDESK_ENV_FILE: `${file}.missing` })).toThrow(/NEWSDESK_ENV_FILE/);
+    } finally {
+      delete process.env.NEWSDESK_TEST_FROM_FILE;
+      delete process.env.NEWSDESK_TEST_BOTH;
+    }
+  });
+
+  it('without LOG_LEVEL: warnings and errors on a terminal, info elsewhere', () => {
+    expect(loadConfig({}).LOG_LEVEL).toBeUndefined();
+    expect(defaultLogLevel(true)).toBe('warn');
+    expect(defaultLogLevel(false)).toBe('info');
   });
 });

@@ -36,4 +36,19 @@ describe('logger', () => {
   it('leaves ordinary text alone', () => {
     expect(scrubSecrets('GET /api/v10/channels/123/messages')).toBe('GET /api/v10/channels/123/messages');
   });
+
+  it('writes short readable lines for a person at a terminal, and still redacts', () => {
+    const lines: string[] = [];
+    const stream = new Writable({ write(chunk, _enc, done) { lines.push(chunk.toString()); done(); } });
+    const readable = createLogger(stream as never, { pretty: true });
+    expect(readable.level).toBe('warn');
+    readable.info('not shown by default');
+    readable.warn({ feed: 'wire', token: 'abc' }, 'feed failing');
+    const text = lines.join('');
+    expect(text).not.toMatch(/^\{/m);
+    expect(text).toMatch(/WARN.*feed failing/);
+    expect(text).not.toContain('not shown');
+    expect(text).not.toContain('abc');
+    expect(text.trim().split('\n')).toHaveLength(1);
+  });
 });

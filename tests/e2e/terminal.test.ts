@@ -1,4 +1,5 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startNewsdesk, tempDataDir } from '../helpers/process.js';
@@ -61,4 +62,19 @@ describe('npm start (terminal adapter, embedded SQLite) as a real process', () =
     expect(app.stderr()).toMatch(/TERMINAL_CHANNEL/);
     expect(app.stderr()).not.toMatch(/at .*\.ts:\d+/); // no stack trace
   });
+
+  it('reads the .env file at start (here the one NEWSDESK_ENV_FILE names), and the environment wins over it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'newsdesk-env-'));
+    const envFile = join(dir, '.env');
+    writeFileSync(envFile, 'LOG_LEVEL=verbose\nTERMINAL_CHANNEL=bad name!\n');
+    const fromFile = startNewsdesk({ DATA_DIR: tempDataDir(), NEWSDESK_ENV_FILE: envFile, LOG_LEVEL: '' });
+    fromFile.child.stdin.end();
+    expect(await fromFile.exited).toBe(2);
+    expect(fromFile.stderr()).toMatch(/TERMINAL_CHANNEL/);
+    // The environment's values win: with both set there, the file's bad values are never used.
+    const envWins = startNewsdesk({ DATA_DIR: tempDataDir(), NEWSDESK_ENV_FILE: envFile, LOG_LEVEL: 'warn', TERMINAL_CHANNEL: 'desk' });
+    envWins.child.stdin.end('/help\n');
+    expect(await envWins.exited).toBe(0);
+    expect(envWins.stdout()).toMatch(/news/);
+  }, 120_000);
 });

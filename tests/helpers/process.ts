@@ -56,10 +56,11 @@ export function startNewsdesk(env: Record<string, string>): Running {
 /**
  * What a spawned bot inherits from the test run: PATH and HOME, and the clock shift CI applies
  * (`faketime` works through LD_PRELOAD and FAKETIME*), so the child and the stand-ins read the same date.
- * Nothing else: no tokens, no DATABASE_URL, no .env settings leak into the bot under test.
+ * Nothing else: no tokens, no DATABASE_URL, no .env settings leak into the bot under test (nor is .env read).
  */
 export function passThroughEnv(): Record<string, string> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+  // NEWSDESK_ENV_FILE=none: the bot under test never reads a developer's .env.
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NEWSDESK_ENV_FILE: 'none' };
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && (key === 'LD_PRELOAD' || key === 'TZ' || key.startsWith('FAKETIME') || key === 'DONT_FAKE_MONOTONIC')) env[key] = value;
   }

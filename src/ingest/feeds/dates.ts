@@ -4,9 +4,30 @@
  * caller falls back to when the item was first seen.
  */
 
-const MONTHS: Record<string, number> = {
-  jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, sept: 8, oct: 9, nov: 10, dec: 11,
-};
+/**
+ * Month names as feeds write them: English (RFC 822), and the abbreviations and names of the languages whose
+ * feeds localise RFC 822 dates ("Seg, 24 Set 2018 19:42:40 -0300"): Portuguese, Spanish, French, German, Italian,
+ * Dutch. Accents are removed before the lookup.
+ */
+const MONTH_NAMES: Array<[number, string[]]> = [
+  [0, ['jan', 'january', 'janeiro', 'ene', 'enero', 'janv', 'janvier', 'januar', 'jänner', 'gen', 'gennaio', 'januari']],
+  [1, ['feb', 'february', 'fev', 'fevereiro', 'febrero', 'fevr', 'fevrier', 'februar', 'febbraio', 'februari']],
+  [2, ['mar', 'march', 'marco', 'marzo', 'mars', 'marz', 'maart', 'mrt']],
+  [3, ['apr', 'april', 'abr', 'abril', 'avr', 'avril', 'aprile']],
+  [4, ['may', 'mai', 'maio', 'mayo', 'mag', 'maggio', 'mei']],
+  [5, ['jun', 'june', 'junho', 'junio', 'juin', 'juni', 'giu', 'giugno']],
+  [6, ['jul', 'july', 'julho', 'julio', 'juil', 'juillet', 'juli', 'lug', 'luglio']],
+  [7, ['aug', 'august', 'ago', 'agosto', 'aout', 'aou']],
+  [8, ['sep', 'sept', 'september', 'set', 'setembro', 'septiembre', 'setiembre', 'septembre', 'settembre']],
+  [9, ['oct', 'october', 'out', 'outubro', 'octubre', 'octobre', 'okt', 'oktober', 'ott', 'ottobre']],
+  [10, ['nov', 'november', 'novembro', 'noviembre', 'novembre']],
+  [11, ['dec', 'december', 'dez', 'dezembro', 'dic', 'diciembre', 'decembre', 'dezember', 'dicembre']],
+];
+const MONTHS = new Map(MONTH_NAMES.flatMap(([month, names]) => names.map((n) => [n, month] as const)));
+
+function monthNumber(name: string): number | undefined {
+  return MONTHS.get(name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase());
+}
 
 /** US zone names as RFC 822 defines them, and the military letters feeds still emit. */
 const ZONES: Record<string, number> = {
@@ -14,8 +35,9 @@ const ZONES: Record<string, number> = {
   BST: 60, CET: 60, CEST: 120,
 };
 
+// Day and month names in any Latin-script language (accented letters included): the day name is skipped.
 const RFC822 =
-  /^(?:[A-Za-z]{3,9},?\s*)?(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{2,4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*([+-]\d{4}|[A-Za-z]{1,5})?$/;
+  /^(?:[\p{L}]{2,12}\.?,?\s*)?(\d{1,2})\.?\s+([\p{L}]{3,12})\.?\s+(\d{2,4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*([+-]\d{4}|[A-Za-z]{1,5})?$/u;
 
 const ISO8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 
@@ -37,7 +59,7 @@ function parseRfc822(text: string): number | null {
   const m = RFC822.exec(text);
   if (!m) return null;
   const [, day, monthName, yearText, hh = '0', mm = '0', ss = '0', zone = 'GMT'] = m;
-  const month = MONTHS[monthName.toLowerCase()];
+  const month = monthNumber(monthName);
   if (month === undefined) return null;
   let year = Number(yearText);
   if (yearText.length === 2) year += year < 70 ? 2000 : 1900;

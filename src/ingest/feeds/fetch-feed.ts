@@ -68,7 +68,7 @@ export async function fetchFeed(req: FetchFeedRequest): Promise<FetchFeedResult>
       throw new FeedFetchError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, retryAfter(res.headers.get('retry-after')));
     }
     const bytes = await readCapped(res, req.maxBytes, () => abort(`response larger than ${formatBytes(req.maxBytes)}`));
-    return { status: 'ok', body: decode(bytes, res.headers.get('content-type')), ...validators };
+    return { status: 'ok', body: decodeFeedBytes(bytes, res.headers.get('content-type')), ...validators };
   } catch (err) {
     if (err instanceof FeedFetchError) throw err;
     if (reason) throw new FeedFetchError(reason);
@@ -105,17 +105,36 @@ async function readCapped(res: Response, maxBytes: number, onTooLarge: () => voi
   return Buffer.concat(chunks);
 }
 
-/** Charset from the Content-Type, else from the XML declaration, else UTF-8. */
-function decode(bytes: Uint8Array, contentType: string | null): string {
+/**
+ * Charset from the Content-Type, else from the XML declaration; with neither, strict UTF-8 if the bytes are
+ * valid UTF-8, else windows-1252 (what servers that name no charset almost always send, and what browsers assume).
+ */
+export function decodeFeedBytes(bytes: Uint8Array, contentType: string | null): string {
   const fromHeader = /charset="?([\w-]+)"?/i.exec(contentType ?? '')?.[1];
   const head = Buffer.from(bytes.subarray(0, 200)).toString('latin1');
   const fromDeclaration = /^\s*<\?xml[^>]*encoding=["']([\w-]+)["']/i.exec(head)?.[1];
-  const charset = fromHeader ?? fromDeclaration ?? 'utf-8';
-  try {
-    return new TextDecoder(charset).decode(bytes);
-  } catch {
-    return new TextDecoder('utf-8').decode(bytes);
+  const named = fromHeader ?? fromDeclaration;
+  if (named) {
+    // WHATWG reads latin1 / iso-8859-1 / us-ascii labels as windows-1252 too.
+    if (/^(windows-1252|cp1252|x-cp1252|latin1|iso-8859-1|iso8859-1|l1|us-ascii|ascii)$/i.test(named)) return windows1252(bytes);
+    try {
+      return new TextDecoder(named).decode(bytes);
+    } catch {
+      // An unknown label: fall through to the guess.
+    }
   }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return windows1252(bytes);
+  }
+}
+
+/** windows-1252's 0x80–0x9F (Node 20's TextDecoder reads them as C1 controls, like ISO-8859-1). */
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+function windows1252(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('latin1').replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
 }
 
 function maxAge(cacheControl: string | null): number | null {
