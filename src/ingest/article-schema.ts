@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ArticleInput } from '../domain/article.js';
+import { cleanedString } from './clean-text.js';
 
 /**
  * One schema for `data/*.json` files and `POST /v1/articles` bodies (snake_case, as editors write JSON).
@@ -15,13 +16,14 @@ export const articleJsonSchema = z
   .object({
     id: z.string().trim().min(1).max(100).regex(/^[^\s#]+$/, 'no spaces or #').optional(),
     url: z.url({ protocol: /^https?$/ }).optional().nullable(),
-    title: z.string().trim().min(1, 'a headline is required').max(500),
-    dek: z.string().max(2000).optional(),
-    body: z.string().max(200_000).optional(),
+    // Control characters and bidirectional overrides are removed before the checks (src/ingest/clean-text.ts).
+    title: z.preprocess(cleanedString, z.string().trim().min(1, 'a headline is required').max(500)),
+    dek: z.preprocess(cleanedString, z.string().max(2000).optional()),
+    body: z.preprocess(cleanedString, z.string().max(200_000).optional()),
     section: z.string().trim().max(60).optional(),
     topics: z.array(z.string().trim().min(1).max(60)).max(30).optional(),
     source: z.string().trim().max(120).optional(),
-    author: z.string().trim().max(200).optional(),
+    author: z.preprocess(cleanedString, z.string().trim().max(200).optional()),
     published_at: isoDate.optional(),
     updated_at: isoDate.optional(),
     priority: z.enum(['breaking', 'urgent', 'routine']).optional(),

@@ -156,3 +156,13 @@ describe('POST /v1/articles: origins', () => {
     expect((await store.get('wire:5'))?.title).toBe('Fire at the docks (wire)');
   });
 });
+
+describe('POST /v1/articles: text cleaning', () => {
+  it('strips NUL, other controls and bidirectional overrides from title, dek and body; a title of only those is refused', async () => {
+    const res = await push({ id: 'cms-clean', title: 'Dam\u0000 breach \u202Eexe.gnp', dek: 'Up\u2067stream', body: 'Move\u0008 to high ground.\u202C' });
+    expect(res.status).toBe(201);
+    const stored = await store.get('cms-clean');
+    expect(stored).toMatchObject({ title: 'Dam breach exe.gnp', dek: 'Upstream', body: 'Move to high ground.' });
+    expect((await push({ id: 'cms-empty', title: '\u0000\u202E' })).status).toBe(400);
+  });
+});

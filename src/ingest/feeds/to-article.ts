@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ArticleInput } from '../../domain/article.js';
 import type { FeedConfig } from './config.js';
+import { stripUnsafeText } from '../clean-text.js';
 import { applyRules } from './rules.js';
 import type { FeedItem } from './types.js';
 import { feedOrigin } from '../../domain/article.js';
@@ -58,7 +59,8 @@ export function feedItemsToArticles(
   now: string,
 ): FeedArticle[] {
   const out = new Map<string, FeedArticle>();
-  for (const item of items) {
+  for (const raw of items) {
+    const item = cleanItem(raw);
     const key = itemKey(item);
     const title = (item.title || firstWords(item.content || item.summary)).slice(0, MAX_TITLE);
     if (!key || !title) continue;
@@ -90,6 +92,18 @@ export function feedItemsToArticles(
     });
   }
   return [...out.values()];
+}
+
+/** Control characters and bidirectional overrides never reach the store (src/ingest/clean-text.ts). */
+function cleanItem(item: FeedItem): FeedItem {
+  return {
+    ...item,
+    title: stripUnsafeText(item.title).trim(),
+    summary: stripUnsafeText(item.summary),
+    content: stripUnsafeText(item.content),
+    author: stripUnsafeText(item.author),
+    categories: item.categories.map(stripUnsafeText).filter((c) => c.trim()),
+  };
 }
 
 /** Title-less items (JSON Feed allows them) get their opening words as a headline. */

@@ -109,6 +109,13 @@ describe('items → articles', () => {
     expect(articleIdFor('wire', 'g'.repeat(200))).toMatch(/^wire:[0-9a-f]{16}$/);
   });
 
+  it('strips control characters and bidirectional overrides from titles, teasers, bodies and authors', () => {
+    const [a] = feedItemsToArticles(feed, [item({
+      guid: 'c1', title: 'Invoice\u0000 \u202Efdp.exe', summary: 'Tea\u2066ser\u2069', content: 'Bo\u0007dy\u202A text\u202C', author: 'A\u0000nne',
+    })], none, '2026-01-01T00:00:00.000Z');
+    expect(a.input).toMatchObject({ title: 'Invoice fdp.exe', dek: 'Teaser', body: 'Body text', author: 'Anne' });
+  });
+
   it('the same page by link keeps one id whatever the scheme, fragment, utm_* or trailing slash', () => {
     const a = feedItemsToArticles(feed, [item({ link: 'http://wire.example.com/a/?utm_source=x#top' })], none, '2026-01-01T00:00:00.000Z');
     const b = feedItemsToArticles(feed, [item({ link: 'https://wire.example.com/a' })], none, '2026-01-01T00:00:00.000Z');
