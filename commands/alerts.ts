@@ -10,6 +10,10 @@ import { formatClockMinutes, isValidTimeZone, parseClock } from '../src/alerts/q
 import type { Actor } from '../src/domain/subscription.js';
 import type { AlertsService } from '../src/core/alerts-service.js';
 
+/** Feeds per page of /alerts sources: one card's worth of fields on every platform. */
+const SOURCES_PAGE_SIZE = 15;
+const MAX_SOURCES_PAGE = 1000;
+
 const priorityChoices = [
   { name: 'breaking only', value: 'breaking' },
   { name: 'urgent and breaking', value: 'urgent' },
@@ -73,13 +77,23 @@ export const alerts = defineCommand({
       options: { article: { kind: 'string', description: 'Article id, link or headline words', rest: true, autocomplete: 'articles', maxLength: 500 } },
       schema: z.object({ article: z.string().trim().min(1).max(500) }),
     },
-    sources: { description: 'Health of the polled feeds', options: {}, schema: z.object({}) },
+    sources: {
+      description: 'Health of the polled feeds, a page at a time',
+      options: { page: { kind: 'integer', description: 'Page of feeds', minValue: 1, maxValue: MAX_SOURCES_PAGE, example: '2' } },
+      schema: z.object({ page: z.coerce.number().int().min(1).max(MAX_SOURCES_PAGE).default(1) }),
+    },
   },
   examples: [
     '/alerts subscribe #breaking min_priority:urgent sections:world,politics mention:here',
     '/alerts quiet k7m2p from:22:00 to:07:00 tz:Europe/London',
     '/alerts why 000_3374571737b0a5b7',
   ],
+  // The only button /alerts shows: the next page of /alerts sources (`alerts:sources:<page>`).
+  async onAction(ctx, action) {
+    const page = /^alerts:sources:(\d{1,4})$/.exec(action);
+    if (!page) throw new UserError('This button has expired. Run /alerts sources again.');
+    return sourcesPage(ctx, Math.min(Number(page[1]), MAX_SOURCES_PAGE));
+  },
   run: (ctx, input) => {
     const service = ctx.services.alerts;
     if (!service) throw new UserError('Alerts are not running on this bot.');
@@ -172,12 +186,32 @@ const handlers: Record<string, Handler> = {
     });
   },
 
-  async sources(ctx) {
-    const feeds = ctx.services.feeds;
-    if (!feeds) return done('Feed polling is not running on this bot (no feeds configured).');
-    return answer({ cards: [describeFeeds(feeds.health())] });
+  async sources(ctx, _service, _actor, input) {
+    return sourcesPage(ctx, input.page ?? 1);
   },
 };
+
+/** One page of feed health; a More button (and the page: option) reaches every feed. */
+async function sourcesPage(ctx: CommandContext, page: number): Promise<Reply> {
+  const feeds = ctx.services.feeds;
+  if (!feeds) return done('Feed polling is not running on this bot (no feeds configured).');
+  const all = feeds.health();
+  const pages = Math.max(1, Math.ceil(all.length / SOURCES_PAGE_SIZE));
+  if (page > pages) return done(`There are only ${pages} page${pages === 1 ? '' : 's'} of feeds (${all.length} feeds).`);
+  const first = (page - 1) * SOURCES_PAGE_SIZE;
+  const shown = all.slice(first, first + SOURCES_PAGE_SIZE);
+  const card = describeFeeds(shown);
+  if (all.length === 0) return answer({ cards: [card] });
+  const reply = answer({
+    cards: [{
+      ...card,
+      title: pages === 1 ? `Feeds (${all.length})` : `Feeds ${first + 1}–${first + shown.length} of ${all.length}`,
+      footer: page < pages ? `Page ${page} of ${pages}: More, or /alerts sources page:${page + 1}` : pages > 1 ? `Page ${page} of ${pages}` : undefined,
+    }],
+  });
+  if (page < pages) reply.buttons = [{ label: 'More', action: `alerts:sources:${page + 1}`, style: 'secondary' }];
+  return reply;
+}
 
 function channelLabel(sub: { channel: string; channelName: string | null }): string {
   return `#${sub.channelName ?? sub.channel.split('/').pop()!.replace(/^terminal:/, '')}`;

@@ -13,12 +13,12 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function setup() {
+async function setup(feeds: object[] = [{ name: 'Wire A', url: 'https://a.example/rss', ok: false, lastError: '503 from origin', nested: { x: 1 } }]) {
   const port = new RecordingPort('terminal');
   h = await harness({ ports: [port], realTime: true });
   const services = {
     articles: h.store.articles, ports: h.ports, alerts: h.alerts.service,
-    feeds: { health: () => [{ name: 'Wire A', url: 'https://a.example/rss', ok: false, lastError: '503 from origin', nested: { x: 1 } }] },
+    feeds: { health: () => feeds },
   } as unknown as Services;
   const dispatcher = createDispatcher({ commands: [alerts], services, logger: quietLogger, now: h.now, autocompleteSources: h.alerts.autocompleteSources });
   const run = (text: string, isAdmin = true, channel = 'terminal:newsroom'): Promise<Reply> =>
@@ -99,5 +99,21 @@ describe('/alerts through the real dispatcher', () => {
     );
     expect(choices).toEqual([{ name: `${id} · #desk · breaking+`, value: id }]);
     expect(said(await run('sources'))).toContain('Wire A: url: https://a.example/rss · ok: false · lastError: 503 from origin');
+  });
+
+  it('/alerts sources pages through every feed: a More button and page:, never a dead "and N more"', async () => {
+    const feeds = Array.from({ length: 35 }, (_, i) => ({ name: `Feed ${String(i + 1).padStart(2, '0')}`, url: `https://f${i + 1}.example/rss`, ok: true }));
+    const { run, dispatcher, said } = await setup(feeds);
+    const seen = new Set<string>();
+    let reply = await run('sources');
+    for (let pages = 0; pages < 10; pages++) {
+      for (const name of said(reply).match(/Feed \d\d/g) ?? []) seen.add(name);
+      const more = reply.buttons?.find((b) => b.label === 'More');
+      if (!more) break;
+      reply = await dispatcher.action({ platform: 'terminal', user: { id: 'U1', name: 'Ada', isAdmin: true }, workspace: '', channel: 'terminal:newsroom' } as never, more.action);
+    }
+    expect(seen.size).toBe(35);
+    expect(said(await run('sources page:3'))).toContain('Feed 35');
+    expect(said(await run('sources page:3'))).not.toContain('more');
   });
 });
