@@ -60,6 +60,8 @@ interface InboundDeps {
   socket: SocketModeServer;
   responses: ResponsePost[];
   appUrl(): string | undefined;
+  /** A response_url was handed out now: its 30 minutes start. */
+  issueResponseUrl(id: string): void;
 }
 
 export class Inbound {
@@ -72,6 +74,7 @@ export class Inbound {
     const user = this.deps.world.user(o.user ?? 'U0READER') ?? { id: o.user ?? 'U0READER', name: 'someone' };
     const channel = this.deps.world.channel(o.channel ?? team.channels[0].id) ?? { id: o.channel!, name: 'unknown' };
     const id = `r${++this.counter}-${randomBytes(3).toString('hex')}`;
+    this.deps.issueResponseUrl(id);
     return { team, user, channel, id, responseUrl: `${this.deps.baseUrl}/respond/${id}` };
   }
 

@@ -15,6 +15,9 @@ import { buildTeams, World, type PostedMessage, type StandInTeam, type TeamSpec 
  * signed slash commands and button clicks to the app. Every call is recorded. Reusable by the alerts tests and the
  * benchmark (`teams: [{ channels: 100 }, …]` builds many channels).
  */
+/** Slack: "You can use a response_url five times within 30 minutes" of the interaction. */
+export const RESPONSE_URL_LIMITS = { uses: 5, windowMs: 30 * 60_000 } as const;
+
 export interface ApiCall {
   method: string;
   body: Body;
@@ -91,6 +94,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const scopes = new Set(opts.scopes ?? DEFAULT_SCOPES);
   const calls: ApiCall[] = [];
   const responses: ResponsePost[] = [];
+  const responseUrlUses = new Map<string, { first: number; count: number }>();
   const failures: Array<{ method: string; failure: Failure }> = [];
   const holds: Array<{ method: string; match?: (b: Body) => boolean; at: HoldPoint; arrive: (c: ApiCall) => void; released: Promise<'process' | 'drop'> }> = [];
   const socket = new SocketModeServer('A0NEWSDESK');
@@ -165,6 +169,19 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   }
 
   function respondUrl(id: string, raw: string, res: ServerResponse): void {
+    // Slack: a response_url takes at most 5 posts, within 30 minutes of the interaction (a URL this stand-in did
+    // not hand out, as some tests write, starts its 30 minutes at its first use).
+    const use = responseUrlUses.get(id) ?? { first: Date.now(), count: 0 };
+    responseUrlUses.set(id, use);
+    if (Date.now() - use.first > RESPONSE_URL_LIMITS.windowMs) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('expired_url');
+      return;
+    }
+    if (use.count >= RESPONSE_URL_LIMITS.uses) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('used_url');
+      return;
+    }
+    use.count += 1;
     let body: Body = {};
     try {
       body = JSON.parse(raw) as Body;
@@ -180,7 +197,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const inbound = new Inbound({ baseUrl, signingSecret, world, socket, responses, appUrl: () => standIn.appUrl });
+  const inbound = new Inbound({
+    baseUrl, signingSecret, world, socket, responses, appUrl: () => standIn.appUrl,
+    issueResponseUrl: (id) => responseUrlUses.set(id, { first: Date.now(), count: 0 }),
+  });
 
   const standIn: SlackStandIn = {
     apiUrl: `${baseUrl}/api/`, baseUrl, botToken, appToken, signingSecret, botUserId: 'U0NEWSDESK',

@@ -2,6 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 
+
+/** Slack: an app acknowledges a Socket Mode envelope within 3 seconds. */
+export const SOCKET_ACK_WINDOW_MS = 3_000;
 /**
  * Socket Mode, as Slack runs it: `apps.connections.open` hands out a ws:// URL; the server says `hello`, then sends
  * envelopes (`slash_commands`, `interactive`, `events_api`); the app acks each with `{envelope_id, payload}`.
@@ -58,8 +61,11 @@ export class SocketModeServer {
     this.waiting.delete(msg.envelope_id);
   }
 
-  /** Sends one envelope to the first connected client; resolves with its ack (or rejects after `timeoutMs`). */
-  send(type: 'slash_commands' | 'interactive' | 'events_api', payload: unknown, timeoutMs = 5_000): Promise<SocketAck> {
+  /**
+   * Sends one envelope to the first connected client; resolves with its ack, or rejects when none came within
+   * Slack's window (an ack later than that is not an ack: Slack has shown the user an error already).
+   */
+  send(type: 'slash_commands' | 'interactive' | 'events_api', payload: unknown, timeoutMs = SOCKET_ACK_WINDOW_MS): Promise<SocketAck> {
     const ws = [...this.sockets][0];
     if (!ws) return Promise.reject(new Error('no Socket Mode client is connected'));
     const envelopeId = `env-${++this.envelopeCounter}`;

@@ -1,4 +1,5 @@
 import { webApi } from '@slack/bolt';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackStandIn, type SlackStandIn } from './index.js';
 import { SLACK_LIMITS, minimumFanoutMs, type SlackLimits } from './limits.js';
@@ -75,4 +76,38 @@ describe('Slack stand-in', () => {
     expect(minimumFanoutMs([50])).toBe(0);
     expect(minimumFanoutMs([350, 10])).toBe(60_000);
   });
+
+  it('takes five posts on a response_url, then answers 404 used_url (Slack: five times within 30 minutes)', async () => {
+    const url = `${standIn.baseUrl}/respond/five-uses`;
+    const statuses: Array<[number, string]> = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `answer ${i}` }) });
+      statuses.push([res.status, await res.text()]);
+    }
+    expect(statuses.slice(0, 5).every(([status]) => status === 200)).toBe(true);
+    expect(statuses[5]).toEqual([404, 'used_url']);
+  });
+
+  it('does not take a Socket Mode ack later than 3 seconds (Slack\'s window)', async () => {
+    const apps = new webApi.WebClient(standIn.appToken, { slackApiUrl: standIn.apiUrl, retryConfig: { retries: 0 } });
+    const { url } = await apps.apps.connections.open({});
+    const ws = new WebSocket(url!);
+    try {
+      const envelopes: Array<{ envelope_id: string }> = [];
+      ws.on('message', (data) => {
+        const msg = JSON.parse(String(data)) as { type: string; envelope_id?: string };
+        if (msg.envelope_id) envelopes.push(msg as { envelope_id: string });
+      });
+      await standIn.waitFor(() => standIn.socketClients === 1);
+      const late = standIn.slashCommand({ command: '/news', via: 'socket' }).then(() => 'acked', (err: Error) => err.message);
+      const envelope = await standIn.waitFor(() => envelopes[0]);
+      // An ack 4 s after the envelope: Slack has given up on it by then.
+      await new Promise((r) => setTimeout(r, 4_000));
+      ws.send(JSON.stringify({ envelope_id: envelope.envelope_id }));
+      expect(await late).toMatch(/no ack/);
+    } finally {
+      ws.close();
+      await standIn.waitFor(() => standIn.socketClients === 0);
+    }
+  }, 20_000);
 });
