@@ -4,9 +4,10 @@ import { formatTable, runSearchBench } from './search.js';
 import { runSummarySpeedBench } from './summary-speed.js';
 import { runFanoutBench } from './fanout.js';
 import { runHostileHtmlBench } from './hostile-html.js';
+import { runSlowClientsBench } from './slow-clients.js';
 
 /**
- * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html] [--no-peer]`
+ * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients] [--no-peer]`
  * Every server it talks to is a local stand-in on 127.0.0.1; every loop is bounded.
  */
 function flag(name: string): string | undefined {
@@ -17,7 +18,7 @@ function flag(name: string): string | undefined {
 async function main(): Promise<void> {
   const articles = Number(flag('--articles') ?? 100_000);
   if (!Number.isInteger(articles) || articles < 100) throw new Error('--articles takes a whole number ≥ 100');
-  const only = new Set((flag('--only') ?? 'search,summary,fanout,hostile-html').split(','));
+  const only = new Set((flag('--only') ?? 'search,summary,fanout,hostile-html,slow-clients').split(','));
   const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -42,6 +43,12 @@ async function main(): Promise<void> {
     const r = await runHostileHtmlBench();
     console.table(r);
     results.hostileHtml = r;
+  }
+  if (only.has('slow-clients')) {
+    log('\n== Slow and hostile HTTP clients (half-sent bodies, unfinished headers) ==');
+    const r = await runSlowClientsBench();
+    console.table([r]);
+    results.slowClients = r;
   }
   results.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   process.stdout.write(`\npeak RSS of this process: ${results.peakRssMb} MB\n`);

@@ -34,6 +34,25 @@ describe('slow and hostile HTTP clients', () => {
     expect(client.socket.destroyed).toBe(true);
   }, 15_000);
 
+  it('drops half-sent requests while other requests keep arriving', async () => {
+    const port = await start({ headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 });
+    const headers = await rawClient(port);
+    headers.send('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    const body = await rawClient(port);
+    body.send('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhalf');
+    let closed = false;
+    const both = Promise.all([headers.closed, body.closed]).then(() => { closed = true; });
+    let answered = 0;
+    while (!closed) {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (res.status === 200) answered += 1;
+      await res.text();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await both;
+    expect(answered).toBeGreaterThan(0);
+  }, 15_000);
+
   it('bounds the connections held by half-sent bodies, and /healthz answers again once they time out', async () => {
     const port = await start({ headersTimeoutMs: 300, requestTimeoutMs: 600, maxConnections: 4 });
     const slow = await Promise.all(Array.from({ length: 4 }, () => rawClient(port)));
