@@ -80,6 +80,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     if (terminalPort) ports.attach(terminalPort);
     const alerts = startAlerts({
       store, ports, summarizer: services.summarizer, logger, config, now: clock,
+      ceilings: config.SLACK_POSTS_PER_MINUTE ? { slack: config.SLACK_POSTS_PER_MINUTE } : undefined,
     });
     services.alerts = alerts.service;
 

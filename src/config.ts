@@ -38,6 +38,7 @@ export const configSchema = z.object({
   SLACK_COMMAND_SUMMARY: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'a slash command like /summary').default('/summary'),
   SLACK_COMMAND_ALERTS: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'a slash command like /alerts').default('/alerts'),
   SLACK_COMMAND_HELP: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'a slash command like /help').default('/newshelp'),
+  SLACK_POSTS_PER_MINUTE: z.coerce.number().int().min(1, 'at least 1').max(100_000).optional(),
 
   INGEST_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   FEEDS_FILE: z.string().optional(),

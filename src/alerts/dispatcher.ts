@@ -2,9 +2,9 @@ import type { Platform } from '../domain/channel.js';
 import type { OutboundPort } from '../outbound/port.js';
 import type { Reply } from '../core/reply.js';
 import type { Logger } from '../log.js';
-import type { ArticleStore, OutboxStore, SubscriptionStore } from '../store/types.js';
+import type { ArticleStore, OutboxStore, PacingStateStore, SubscriptionStore } from '../store/types.js';
 import type { Summarizer } from '../summarize/types.js';
-import { Pacer, PLATFORM_RATE_RULES, type Operation, type RateRule } from './pacing.js';
+import { Pacer, type Operation } from './pacing.js';
 import { renderAlert, renderFollowUp, renderGroup, type AlertArticle } from './render.js';
 import { createRetryPolicy, Skip, withTimeout } from './retry.js';
 import { createTldrCache } from './tldr.js';
@@ -24,7 +24,10 @@ export interface DispatcherOptions {
   /** Auto-pause on a permanent failure (audited by the caller). */
   pauseSubscription(sub: Subscription, reason: string): Promise<void>;
   now?: () => number;
-  rules?: readonly RateRule[];
+  /** Where learned rate ceilings persist (Slack workspaces); without it they are learned again after a restart. */
+  pacingState?: PacingStateStore;
+  /** Configured posts-per-minute ceilings per platform, overriding anything learned. */
+  ceilings?: Partial<Record<Platform, number>>;
   /** Requests in flight per platform. */
   concurrency?: number;
   /** A send that has not answered by then is treated as "outcome unknown" and retried after asking the platform. */
@@ -53,7 +56,11 @@ export interface AlertDispatcher {
   readonly pacer: Pacer;
 }
 
-const DUE_BATCH = 500;
+/**
+ * Due rows read per pass: a few first (the first requests of a fan-out leave without reading hundreds of rows), and
+ * a larger window only when those few could not go (paced), to find rows that can.
+ */
+const DUE_BATCHES = [16, 500];
 /**
  * Claims per platform per pass before yielding to the event loop: the first requests leave while the rest are
  * prepared, instead of after every request of a large fan-out has been built; each platform gets its share.
@@ -63,7 +70,10 @@ const MAX_TIMER_MS = 30_000;
 
 export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher {
   const now = opts.now ?? Date.now;
-  const pacer = new Pacer(opts.rules ?? PLATFORM_RATE_RULES, now);
+  const pacer = new Pacer({
+    clock: now, store: opts.pacingState, configured: opts.ceilings,
+    onError: (err) => opts.logger.warn({ err }, 'alert pacing state could not be read or stored'),
+  });
   const concurrency = opts.concurrency ?? 16;
   const sendTimeoutMs = opts.sendTimeoutMs ?? 30_000;
   const maxAttempts = opts.maxAttempts ?? 10;
@@ -85,10 +95,22 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     outbox: opts.outbox, logger: opts.logger, pacer, now, maxAttempts, sendTimeoutMs, platformProblems,
     pauseSubscription: opts.pauseSubscription, settle, sleep,
   });
-  opts.ports.onAttach(() => wake());
+  let paced = false;
+  const attached = (port: OutboundPort): void => {
+    // Each port states its platform's rate rules, and reports route buckets as the platform sends them.
+    pacer.setRules(port.platform, port.rateRules);
+    port.onBucketReport?.((report) => pacer.report(port.platform, report));
+    wake();
+  };
+  opts.ports.onAttach(attached);
+  for (const platform of opts.ports.platforms()) attached(opts.ports.get(platform)!);
+  void pacer.ready.then(() => {
+    paced = true;
+    wake();
+  });
 
   function wake(): void {
-    if (stopped || !started) return;
+    if (stopped || !started || !paced) return;
     if (ticking) {
       again = true;
       return;
@@ -116,52 +138,59 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     }
   }
 
-  /** Platforms whose port is up, reconciled, and not saturated. */
-  async function readyPlatforms(): Promise<Platform[]> {
-    const out: Platform[] = [];
+  /**
+   * Platforms whose port is up, reconciled, and not saturated; and how long until the first held one may send.
+   * The wait is read once: read again later it may have run out, and a tick that sets no timer stalls the queue.
+   */
+  async function readyPlatforms(): Promise<{ ready: Platform[]; heldMs: number }> {
+    const ready: Platform[] = [];
+    let heldMs = Number.POSITIVE_INFINITY;
     for (const platform of opts.ports.platforms()) {
       if (!retries.isReconciled(platform)) await retries.reconcile(platform);
       if ((inFlightPerPlatform.get(platform) ?? 0) >= concurrency) continue;
-      if (pacer.platformWaitMs(platform) > 0) continue;
-      out.push(platform);
+      const wait = pacer.platformWaitMs(platform);
+      if (wait > 0) heldMs = Math.min(heldMs, wait);
+      else ready.push(platform);
     }
-    return out;
+    return { ready, heldMs };
   }
 
   async function tick(): Promise<void> {
     if (stopped) return;
     const at = now();
-    let nextWait = Number.POSITIVE_INFINITY;
-    const platforms = await readyPlatforms();
+    const { ready: platforms, heldMs } = await readyPlatforms();
+    let nextWait = heldMs;
     const claims = new Map<Platform, number>();
     let more = false;
-    for (const row of await opts.outbox.due(at, platforms, DUE_BATCH)) {
-      if ((claims.get(row.platform) ?? 0) >= CLAIMS_PER_PASS) {
-        more = true;
-        continue;
+    const visit = async (rows: Delivery[]): Promise<void> => {
+      for (const row of rows) {
+        if ((claims.get(row.platform) ?? 0) >= CLAIMS_PER_PASS) {
+          more = true;
+          continue;
+        }
+        if (inFlight.has(row.id)) continue;
+        const port = opts.ports.get(row.platform)!;
+        if ((inFlightPerPlatform.get(row.platform) ?? 0) >= concurrency) continue;
+        const op: Operation = row.state === 'sent' ? 'edit' : 'post';
+        const wait = pacer.waitMs(row.platform, row.channel, op, { refused: row.attempts > 0 });
+        if (wait > 0) {
+          nextWait = Math.min(nextWait, wait);
+          continue;
+        }
+        const claimed = op === 'post' ? await opts.outbox.claimPost(row.id, at) : await opts.outbox.claimEdit(row.id, at);
+        if (!claimed) continue;
+        pacer.record(row.platform, row.channel, op);
+        run(row, op, port);
+        claims.set(row.platform, (claims.get(row.platform) ?? 0) + 1);
       }
-      if (inFlight.has(row.id)) continue;
-      const port = opts.ports.get(row.platform)!;
-      if ((inFlightPerPlatform.get(row.platform) ?? 0) >= concurrency) continue;
-      const op: Operation = row.state === 'sent' ? 'edit' : 'post';
-      const wait = pacer.waitMs(row.platform, row.channel, op);
-      if (wait > 0) {
-        nextWait = Math.min(nextWait, wait);
-        continue;
-      }
-      const claimed = op === 'post' ? await opts.outbox.claimPost(row.id, at) : await opts.outbox.claimEdit(row.id, at);
-      if (!claimed) continue;
-      pacer.record(row.platform, row.channel, op);
-      run(row, op, port);
-      claims.set(row.platform, (claims.get(row.platform) ?? 0) + 1);
-    }
+    };
+    const [few, many] = DUE_BATCHES;
+    const first = await opts.outbox.due(at, platforms, few);
+    await visit(first);
+    if (claims.size === 0 && first.length === few) await visit((await opts.outbox.due(at, platforms, many)).slice(few));
     if (more) {
       again = true;
       return;
-    }
-    for (const platform of opts.ports.platforms()) {
-      const w = pacer.platformWaitMs(platform);
-      if (w > 0) nextWait = Math.min(nextWait, w);
     }
     // Rows already due were handled above: sent, paced (their wait counted), or in flight / over the concurrency
     // limit (a finishing request wakes us). Only future due times set the timer, and only on platforms with a
@@ -177,6 +206,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     const work = (op === 'post' ? post(row, port) : edit(row, port))
       .catch((err) => opts.logger.error({ err, delivery: row.id }, 'alert delivery bookkeeping failed'))
       .finally(() => {
+        pacer.settled(row.platform, row.channel, op);
         inFlight.delete(row.id);
         inFlightPerPlatform.set(row.platform, (inFlightPerPlatform.get(row.platform) ?? 1) - 1);
         wake();
@@ -269,7 +299,8 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
         // Nothing dedupes a re-sent follow-up on Slack (the delivery id is only metadata there; Discord's nonce
         // holds for minutes): the follow-up is recorded in its own write as soon as it is accepted, so a failure
         // or crash after it retries the (idempotent) edit only. A reply that fails ambiguously is still re-sent.
-        await withTimeout(port.replyInThread(row.messageRef, reply, { deliveryId: `${row.id}.${article.version}` }), sendTimeoutMs);
+        await withTimeout(port.replyInThread(row.messageRef, reply, { deliveryId: `${row.id}.${article.version}` }), sendTimeoutMs)
+          .finally(() => pacer.settled(row.platform, row.channel, 'post'));
         await opts.outbox.markThreaded(row.id, article.version, now());
       }
       await opts.outbox.markEdited(row.id, article.version, null, now());

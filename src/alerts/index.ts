@@ -1,12 +1,11 @@
 import type { Invocation, OptionChoice } from '../core/command.js';
-import { parseChannelRef } from '../domain/channel.js';
+import { parseChannelRef, type Platform } from '../domain/channel.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
 import type { Summarizer } from '../summarize/types.js';
 import { createAlertDispatcher, type AlertDispatcher } from './dispatcher.js';
 import { fanOut } from './fanout.js';
 import { HeadlineIndex } from './headline-index.js';
-import type { RateRule } from './pacing.js';
 import { createAlertsService } from './service.js';
 import type { Actor, Scope } from '../domain/subscription.js';
 import type { AlertsService } from '../core/alerts-service.js';
@@ -23,8 +22,8 @@ export interface StartAlertsOptions {
   config: { TIMEZONE: string };
   /** The application clock (src/domain/clock.ts). */
   now: Clock;
-  /** Pacing rules (default: the platforms' documented limits). */
-  rules?: readonly RateRule[];
+  /** Configured posts-per-minute ceilings per platform (SLACK_POSTS_PER_MINUTE), overriding anything learned. */
+  ceilings?: Partial<Record<Platform, number>>;
   concurrency?: number;
 }
 
@@ -55,7 +54,8 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
 
   const dispatcher = createAlertDispatcher({
     outbox, subscriptions, articles: store.articles, ports: opts.ports, summarizer: opts.summarizer, logger,
-    timeZone: opts.config.TIMEZONE, now: () => now().getTime(), rules: opts.rules, concurrency: opts.concurrency,
+    timeZone: opts.config.TIMEZONE, now: () => now().getTime(), concurrency: opts.concurrency,
+    pacingState: store.pacingState, ceilings: opts.ceilings,
     async pauseSubscription(sub, reason) {
       await store.transaction(async () => {
         await subscriptions.setPaused(sub.id, true, reason);

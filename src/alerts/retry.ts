@@ -109,7 +109,8 @@ export function createRetryPolicy(opts: RetryPolicyOptions): RetryPolicy {
       return await opts.settle(row, op, false);
     }
     const delay = retryLater ? retryLater.delayMs : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
-    if (retryLater) pacer.block(row.platform, row.channel, delay, /global/i.test(retryLater.reason));
+    if (retryLater?.rateLimit) pacer.limited(row.platform, row.channel, op, delay, retryLater.rateLimit);
+    else if (retryLater) pacer.block(row.platform, row.channel, delay, false);
     // A RetryLater is proof nothing was posted only when it is a refusal (429, ratelimited): a timeout, an
     // unexpected error, or a failure the port marks inDoubt (5xx, reset connection, Slack's fatal_error) may come
     // after the message was written, so the next attempt asks the platform (findPosted) or re-sends the same nonce.

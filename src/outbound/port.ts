@@ -1,5 +1,6 @@
 import type { Reply } from '../core/reply.js';
 import type { ChannelRef, MessageRef, Platform } from '../domain/channel.js';
+import type { BucketReport, PlatformRateRules, RateLimitScope } from './rate-limits.js';
 
 /**
  * The outbound port every adapter implements, so the alerts dispatcher can deliver anywhere. Owned by
@@ -15,11 +16,14 @@ export class RetryLater extends Error {
    * before posting again, the sender must check whether it went out. False for a refusal such as a 429.
    */
   public readonly inDoubt: boolean;
+  /** Set when the platform refused with a rate limit (429): what was limited, so the pacer can wait where it must. */
+  public readonly rateLimit?: RateLimitScope;
 
-  constructor(public readonly delayMs: number, public readonly reason: string, options: { inDoubt?: boolean } = {}) {
+  constructor(public readonly delayMs: number, public readonly reason: string, options: { inDoubt?: boolean; rateLimit?: RateLimitScope } = {}) {
     super(`retry in ${delayMs} ms: ${reason}`);
     this.name = 'RetryLater';
     this.inDoubt = options.inDoubt ?? false;
+    if (options.rateLimit) this.rateLimit = options.rateLimit;
   }
 }
 
@@ -52,6 +56,10 @@ export interface ChannelCheck {
 
 export interface OutboundPort {
   readonly platform: Platform;
+  /** The platform's documented rate limits, stated by the adapter that knows them (none: unpaced, e.g. the terminal). */
+  readonly rateRules?: PlatformRateRules;
+  /** Route buckets as the platform reports them with its answers (Discord's X-RateLimit-* headers). */
+  onBucketReport?(listener: (report: BucketReport) => void): () => void;
   post(channel: ChannelRef, reply: Reply, options?: PostOptions): Promise<MessageRef>;
   edit(message: MessageRef, reply: Reply): Promise<void>;
   replyInThread(message: MessageRef, reply: Reply, options?: PostOptions): Promise<MessageRef>;

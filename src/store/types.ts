@@ -241,6 +241,8 @@ export interface Store {
   audit: AuditLog;
   feedState: FeedStateStore;
   actionState: ActionStateStore;
+  /** What the alerts pacer learned about limits the platforms do not publish. */
+  pacingState: PacingStateStore;
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Runs `fn` after the current transaction commits (not if it rolls back); at once outside a transaction. */
   afterCommit(fn: () => void): void;
@@ -255,4 +257,21 @@ export class OriginConflict extends Error {
     super(`article ${id} belongs to ${describeOrigin(owner)}`);
     this.name = 'OriginConflict';
   }
+}
+
+/** A posting ceiling the alerts pacer learned for one workspace (Slack does not publish it). */
+export interface LearnedCeilingRow {
+  platform: string;
+  workspace: string;
+  perMinute: number;
+  learnedAt: Date;
+}
+
+/**
+ * What the alerts pacer learned about limits the platforms keep to themselves, kept across restarts so a restart
+ * (or the instance taking over the sending) starts from it instead of learning again.
+ */
+export interface PacingStateStore {
+  loadCeilings(): Promise<LearnedCeilingRow[]>;
+  saveCeiling(row: LearnedCeilingRow): Promise<void>;
 }

@@ -18,11 +18,13 @@ const story = (i: number) => ({ id: `s${i}`, title: TITLES[i - 1], priority: 'br
 
 describe('the dispatcher loop', () => {
   it('does not spin while due rows are paced: the clock stands still, so the loop sleeps until the pacing wait', async () => {
-    const port = new RecordingPort('discord');
+    // The port states its limit, as the adapters do: 5 messages per 5 s per channel.
+    const rateRules = { rules: [{ id: 'test:channel', ops: ['post' as const], scope: 'channel' as const, limit: 5, windowMs: 5000 }] };
+    const port = new RecordingPort('discord', { rateRules });
     h = await harness({ clock: new TestClock(), ports: [port] });
     await h.subscribe({ platform: 'discord', workspace: 'g', channel: 'discord:g/1' });
     for (let i = 1; i <= 6; i++) await h.store.articles.upsert(story(i));
-    await h.settled(5); // Discord allows 5 messages per 5 s per channel; the clock does not move, so the 6th waits
+    await h.settled(5); // 5 messages per 5 s per channel; the clock does not move, so the 6th waits
     const due = vi.spyOn(SqliteOutbox.prototype, 'due');
     await idle(150);
     // Before the fix the paced row made the next wait 0 and a 1 ms timer polled the outbox ~100 times here.

@@ -1,5 +1,6 @@
 import { channelOfMessage, parseChannelRef, formatMessageRef, type ChannelRef, type MessageRef, type Platform } from '../../src/domain/channel.js';
 import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostOptions } from '../../src/outbound/port.js';
+import type { PlatformRateRules } from '../../src/outbound/rate-limits.js';
 import type { Reply } from '../../src/core/reply.js';
 
 export interface Sent {
@@ -20,8 +21,14 @@ export class RecordingPort implements OutboundPort {
   private readonly byDelivery = new Map<string, MessageRef>();
   findPosted?: (channel: ChannelRef, deliveryId: string, sinceMs: number) => Promise<MessageRef | null>;
   missing: string[] = [];
+  /** Rate rules the test states for this port (none: unpaced). */
+  readonly rateRules?: PlatformRateRules;
 
-  constructor(readonly platform: Platform, private readonly opts: { dedupeByDeliveryId?: boolean; withHistory?: boolean } = {}) {
+  constructor(
+    readonly platform: Platform,
+    private readonly opts: { dedupeByDeliveryId?: boolean; withHistory?: boolean; rateRules?: PlatformRateRules } = {},
+  ) {
+    this.rateRules = opts.rateRules;
     if (opts.withHistory) {
       this.findPosted = async (_channel, deliveryId) => this.byDelivery.get(deliveryId) ?? null;
     }

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import {
-  DiscordAPIError, HTTPError, PermissionFlagsBits, RateLimitError, Routes,
+  DiscordAPIError, HTTPError, PermissionFlagsBits, RateLimitError, RESTEvents, Routes,
   type Client, type GuildBasedChannel, type REST,
 } from 'discord.js';
 import { formatMessageRef, parseChannelRef, parseMessageRef, type ChannelRef, type MessageRef } from '../../domain/channel.js';
 import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostOptions } from '../../outbound/port.js';
+import type { BucketReport } from '../../outbound/rate-limits.js';
 import type { Reply } from '../../core/reply.js';
 import { cut } from './markdown.js';
+import { bucketReport } from './rate-headers.js';
+import { DISCORD_RATE_RULES } from './rate-rules.js';
 import { renderReply } from './render.js';
 
 /**
@@ -34,10 +37,11 @@ export function deliveryNonce(deliveryId: string): string {
 export function toDeliveryError(err: unknown): Error {
   if (err instanceof Permanent || err instanceof RetryLater) return err;
   if (err instanceof RateLimitError) {
-    return new RetryLater(Math.max(err.retryAfter, 1), `rate limited on ${err.route}${err.global ? ' (global)' : ''}`);
+    const rateLimit = err.global ? 'global' : err.scope === 'shared' ? 'shared' : 'bucket';
+    return new RetryLater(Math.max(err.retryAfter, 1), `rate limited on ${err.route}${err.global ? ' (global)' : ''}`, { rateLimit });
   }
   if (err instanceof DiscordAPIError) {
-    if (err.status === 429) return new RetryLater(SERVER_ERROR_DELAY_MS, 'rate limited');
+    if (err.status === 429) return new RetryLater(SERVER_ERROR_DELAY_MS, 'rate limited', { rateLimit: 'bucket' });
     // A 5xx may come after the message was written: in doubt (the re-post carries the same enforced nonce).
     if (err.status >= 500) return new RetryLater(SERVER_ERROR_DELAY_MS, `Discord ${err.status}`, { inDoubt: true });
     if (err.status === 401) return new Permanent('401', 'the bot token was refused (revoked or wrong)', 'bot');
@@ -57,8 +61,19 @@ export function toDeliveryError(err: unknown): Error {
 
 export class DiscordPort implements OutboundPort {
   readonly platform = 'discord' as const;
+  readonly rateRules = DISCORD_RATE_RULES;
 
   constructor(private readonly rest: REST, private readonly client: Client) {}
+
+  /** Every answer's X-RateLimit-* headers for the routes alerts use (the REST client emits each response). */
+  onBucketReport(listener: (report: BucketReport) => void): () => void {
+    const onResponse = (request: { method: string; path: string }, response: { headers: Headers }) => {
+      const report = bucketReport(request.method, request.path, response.headers);
+      if (report) listener(report);
+    };
+    this.rest.on(RESTEvents.Response, onResponse);
+    return () => void this.rest.off(RESTEvents.Response, onResponse);
+  }
 
   private channelId(ref: ChannelRef): string {
     const parsed = parseChannelRef(ref);

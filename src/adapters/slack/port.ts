@@ -3,6 +3,7 @@ import { formatMessageRef, parseChannelRef, parseMessageRef, type ChannelRef, ty
 import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostOptions } from '../../outbound/port.js';
 import { UserError } from '../../core/errors.js';
 import type { Reply } from '../../core/reply.js';
+import { SLACK_RATE_RULES } from './rate-rules.js';
 import { renderReply } from './render.js';
 
 /**
@@ -54,10 +55,15 @@ const HISTORY_PAGES = 5;
 
 export function toDeliveryError(err: unknown): Error {
   if (err instanceof Permanent || err instanceof RetryLater) return err;
-  if (err instanceof webApi.WebAPIRateLimitedError) return new RetryLater(Math.max(err.retryAfter, 1) * 1000, 'Slack rate limit (429)');
+  // Slack's 429 names no bucket: the pacer decides what was hit (src/alerts/pacing.ts).
+  if (err instanceof webApi.WebAPIRateLimitedError) {
+    return new RetryLater(Math.max(err.retryAfter, 1) * 1000, 'Slack rate limit (429)', { rateLimit: 'unattributed' });
+  }
   if (err instanceof webApi.WebAPIPlatformError) {
     const code = err.data.error;
-    if (TRANSIENT.has(code)) return new RetryLater(TRANSIENT_DELAY_MS, `Slack: ${code}`, { inDoubt: !REFUSED_NOT_WRITTEN.has(code) });
+    // Refusals (nothing written) are rate limits Slack does not attribute: the pacer decides what was hit.
+    if (REFUSED_NOT_WRITTEN.has(code)) return new RetryLater(TRANSIENT_DELAY_MS, `Slack: ${code}`, { rateLimit: 'unattributed' });
+    if (TRANSIENT.has(code)) return new RetryLater(TRANSIENT_DELAY_MS, `Slack: ${code}`, { inDoubt: true });
     if (code === 'missing_scope') return missingScope(err.data as { needed?: unknown });
     const scope = BOT_WIDE.has(code) ? 'bot' : MESSAGE_ONLY.has(code) ? 'message' : 'channel';
     return new Permanent(code, PERMANENT_REASONS[code] ?? `Slack refused the message (${code})`, scope);
@@ -133,6 +139,7 @@ function checkFailed(err: unknown): ChannelCheck {
 
 export class SlackPort implements OutboundPort {
   readonly platform = 'slack' as const;
+  readonly rateRules = SLACK_RATE_RULES;
 
   constructor(private readonly client: webApi.WebClient) {}
 

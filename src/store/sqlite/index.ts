@@ -2,6 +2,7 @@ import type { SqliteDatabase } from './db.js';
 import { openDatabase } from './db.js';
 import type { Migration } from './migrations.js';
 import { SqliteActionStateStore } from './action-state.js';
+import { SqlitePacingState } from './pacing-state.js';
 import { SqliteArticleStore } from './articles.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Store } from '../types.js';
@@ -33,6 +34,7 @@ export interface SqliteStore extends Store {
   db: SqliteDatabase;
   articles: SqliteArticleStore;
   actionState: SqliteActionStateStore;
+  pacingState: SqlitePacingState;
 }
 
 /** Opens the file (or `:memory:`), applies every migration, and builds the stores over one connection. */
@@ -41,6 +43,7 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
   const tx = new SqliteTransactions(db);
   const articles = new SqliteArticleStore(db, { chunkSize: opts.chunkSize, now: opts.now, tx });
   const actionState = new SqliteActionStateStore(db, { now: () => opts.now().getTime() });
+  const pacingState = new SqlitePacingState(db);
   // Built on first use: a store opened with a subset of the migrations (tests, tools) may lack their tables.
   const lazy = <T>(make: () => T) => {
     let made: T | undefined;
@@ -60,6 +63,7 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
     db,
     articles,
     actionState,
+    pacingState,
     get subscriptions() {
       return subscriptions();
     },

@@ -3,6 +3,7 @@ import { logger } from '../../log.js';
 import { FEED_STATE_SCHEMA } from './feed-state.js';
 import { AUDIT_SCHEMA } from './audit.js';
 import { OUTBOX_PENDING_INDEX, OUTBOX_SCHEMA } from './outbox.js';
+import { PACING_STATE_SCHEMA } from './pacing-state.js';
 import { SUBSCRIPTIONS_SCHEMA } from './subscriptions.js';
 
 /**
@@ -142,4 +143,6 @@ export const migrations: Migration[] = [
       }
     },
   },
+  // Alerts pacing: ceilings learned per workspace (src/store/sqlite/pacing-state.ts).
+  { id: '210-pacing-state', up: (db) => db.exec(PACING_STATE_SCHEMA) },
 ];

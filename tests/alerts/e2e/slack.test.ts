@@ -12,8 +12,8 @@ import { openSqliteStore, type SqliteStore } from '../../../src/store/sqlite/ind
 import { SqliteOutbox } from '../../../src/store/sqlite/outbox.js';
 import { SqliteSubscriptions } from '../../../src/store/sqlite/subscriptions.js';
 import { startSlackStandIn, type PostedMessage, type SlackStandIn } from '../../standins/slack/index.js';
+import { SLACK_LIMITS } from '../../standins/slack/limits.js';
 import { quietLogger } from '../harness.js';
-import { slackLimitsFromRules } from '../limits.js';
 import { systemClock } from '../../../src/domain/clock.js';
 import { PortRegistry } from '../../../src/outbound/registry.js';
 
@@ -36,7 +36,7 @@ describe('alerts through Slack (stand-in)', () => {
         { id: 'C0NEWSROOM', name: 'newsroom' }, { id: 'C0LOUD', name: 'loud' }, { id: 'C0BREAKING', name: 'breaking', isMember: false },
         { id: 'C0BUSY', name: 'busy' },
       ] }],
-      limits: slackLimitsFromRules(),
+      limits: SLACK_LIMITS,
     });
     store = openSqliteStore(':memory:', { now: systemClock });
     outbox = new SqliteOutbox(store.db);

@@ -1,8 +1,12 @@
 /**
- * The Slack stand-in's rate limits, in one place: the stand-in enforces them (429 + Retry-After) and a benchmark's
- * "minimum the limits allow" is computed from the same numbers. Values follow Slack's published tiers:
- * chat.postMessage about 1 message per second per channel with short bursts, a workspace-wide ceiling of several
- * hundred messages per minute, chat.update Tier 3 (~50 per minute per workspace).
+ * The Slack stand-in's rate limits, stated here by the stand-in itself from Slack's documentation
+ * (docs.slack.dev/apis/web-api/rate-limits), never from Newsdesk's code: the stand-in enforces them (429 +
+ * Retry-After in whole seconds) and a benchmark's "minimum the limits allow" is computed from the same numbers.
+ * - chat.postMessage: "one message per second per channel", short bursts allowed (3 here).
+ * - A workspace-wide posting limit Slack does not publish ("several hundred per minute"): 300/min with bursts of 50
+ *   by default. Tests and the benchmark give the stand-in their own (`limits.postPerWorkspace`); Newsdesk is never
+ *   told, it has to learn it.
+ * - chat.update, conversations.history/info/join: Tier 3, "50+ per minute", sporadic bursts (10 here).
  */
 export interface BucketLimit {
   /** Sustained rate. */

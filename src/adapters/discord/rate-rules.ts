@@ -1,0 +1,17 @@
+import type { PlatformRateRules } from '../../outbound/rate-limits.js';
+
+/**
+ * Discord's rate limits as its documentation states them (docs.discord.com/developers/topics/rate-limits):
+ * - 50 requests per second per bot across routes (the global limit; interaction callbacks are exempt).
+ * - Per-route buckets "should not be hard coded": every answer reports its bucket (X-RateLimit-Bucket, -Limit,
+ *   -Remaining, -Reset-After; -Scope and -Global with a 429) and the pacer follows those reports. Until a channel's
+ *   first answer it assumes the commonly seen 5 messages per 5 s, and lets nothing more through.
+ * Thread replies are posts (a message in the thread's channel).
+ */
+export const DISCORD_RATE_RULES: PlatformRateRules = {
+  rules: [
+    { id: 'discord:global', ops: ['post', 'edit'], scope: 'bot', limit: 50, windowMs: 1000 },
+    { id: 'discord:channel-messages', ops: ['post'], scope: 'channel', limit: 5, windowMs: 5000, reported: true },
+    { id: 'discord:channel-edits', ops: ['edit'], scope: 'channel', limit: 5, windowMs: 5000, reported: true },
+  ],
+};
