@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { resolveArticle } from './resolve-article.js';
-import { defineCommand, type CommandContext, type OptionMap } from '../src/core/command.js';
+import { defineCommand, type CommandContext, type OptionMap, type SubcommandInput, type SubcommandMap } from '../src/core/command.js';
+import { assertNever } from '../src/core/assert-never.js';
 import { UserError } from '../src/core/errors.js';
 import { answer, type Reply } from '../src/core/reply.js';
 import { clip } from '../src/core/text.js';
@@ -37,52 +38,55 @@ const subscribeOptions: OptionMap = {
   threads: { kind: 'boolean', description: 'Post story updates as thread replies too', example: 'yes' },
 };
 
+const subcommands = {
+  subscribe: {
+    description: 'Send alerts to a channel',
+    options: subscribeOptions,
+    schema: z.object({
+      channel: z.string().optional(),
+      min_priority: z.enum(['breaking', 'urgent', 'routine']).default('breaking'),
+      sections: listSchema.optional(),
+      keywords: listSchema.optional(),
+      mention: z.string().trim().max(40).optional(),
+      threads: yesNo.optional(),
+    }),
+  },
+  list: { description: "This server's or workspace's alert subscriptions and their health", options: {}, schema: z.object({}) },
+  remove: { description: 'Stop and delete a subscription', options: { id: idOption('to remove') }, schema: z.object({ id: idSchema }) },
+  pause: { description: 'Stop alerts for a while', options: { id: idOption('to pause') }, schema: z.object({ id: idSchema }) },
+  resume: { description: 'Start a paused subscription again', options: { id: idOption('to resume') }, schema: z.object({ id: idSchema }) },
+  quiet: {
+    description: 'Quiet hours: only breaking alerts; the rest arrive as one message when they end',
+    options: {
+      id: idOption('to set quiet hours for'),
+      from: { kind: 'string', description: 'Start, local time', example: '22:00', maxLength: 5 },
+      to: { kind: 'string', description: 'End, local time', example: '07:00', maxLength: 5 },
+      tz: { kind: 'string', description: 'IANA time zone', example: 'Europe/London', maxLength: 64 },
+      off: { kind: 'boolean', description: 'Turn quiet hours off', example: 'yes' },
+    },
+    schema: z.object({ id: z.string().trim().min(1).max(30), from: clockSchema.optional(), to: clockSchema.optional(), tz: z.string().trim().max(64).optional(), off: yesNo.optional() }),
+  },
+  test: { description: 'Post a sample alert marked TEST', options: { id: idOption('to test') }, schema: z.object({ id: idSchema.optional() }) },
+  why: {
+    description: 'Why an article was or was not alerted in this channel',
+    options: { article: { kind: 'string', description: 'Article id, link or headline words', rest: true, autocomplete: 'articles', maxLength: 500 } },
+    schema: z.object({ article: z.string().trim().min(1).max(500) }),
+  },
+  sources: {
+    description: 'Health of the polled feeds, a page at a time',
+    options: { page: { kind: 'integer', description: 'Page of feeds', minValue: 1, maxValue: MAX_SOURCES_PAGE, example: '2' } },
+    schema: z.object({ page: z.coerce.number().int().min(1).max(MAX_SOURCES_PAGE).default(1) }),
+  },
+} satisfies SubcommandMap;
+
+type AlertsInput = SubcommandInput<typeof subcommands>;
+type InputOf<K extends AlertsInput['subcommand']> = Extract<AlertsInput, { subcommand: K }>;
+
 export const alerts = defineCommand({
   name: 'alerts',
   description: 'Breaking-news alerts for channels (admins only)',
   permission: 'admin',
-  options: {},
-  schema: z.object({}),
-  subcommands: {
-    subscribe: {
-      description: 'Send alerts to a channel',
-      options: subscribeOptions,
-      schema: z.object({
-        channel: z.string().optional(),
-        min_priority: z.enum(['breaking', 'urgent', 'routine']).default('breaking'),
-        sections: listSchema.optional(),
-        keywords: listSchema.optional(),
-        mention: z.string().trim().max(40).optional(),
-        threads: yesNo.optional(),
-      }),
-    },
-    list: { description: "This server's or workspace's alert subscriptions and their health", options: {}, schema: z.object({}) },
-    remove: { description: 'Stop and delete a subscription', options: { id: idOption('to remove') }, schema: z.object({ id: idSchema }) },
-    pause: { description: 'Stop alerts for a while', options: { id: idOption('to pause') }, schema: z.object({ id: idSchema }) },
-    resume: { description: 'Start a paused subscription again', options: { id: idOption('to resume') }, schema: z.object({ id: idSchema }) },
-    quiet: {
-      description: 'Quiet hours: only breaking alerts; the rest arrive as one message when they end',
-      options: {
-        id: idOption('to set quiet hours for'),
-        from: { kind: 'string', description: 'Start, local time', example: '22:00', maxLength: 5 },
-        to: { kind: 'string', description: 'End, local time', example: '07:00', maxLength: 5 },
-        tz: { kind: 'string', description: 'IANA time zone', example: 'Europe/London', maxLength: 64 },
-        off: { kind: 'boolean', description: 'Turn quiet hours off', example: 'yes' },
-      },
-      schema: z.object({ id: z.string().trim().min(1).max(30), from: clockSchema.optional(), to: clockSchema.optional(), tz: z.string().trim().max(64).optional(), off: yesNo.optional() }),
-    },
-    test: { description: 'Post a sample alert marked TEST', options: { id: idOption('to test') }, schema: z.object({ id: idSchema.optional() }) },
-    why: {
-      description: 'Why an article was or was not alerted in this channel',
-      options: { article: { kind: 'string', description: 'Article id, link or headline words', rest: true, autocomplete: 'articles', maxLength: 500 } },
-      schema: z.object({ article: z.string().trim().min(1).max(500) }),
-    },
-    sources: {
-      description: 'Health of the polled feeds, a page at a time',
-      options: { page: { kind: 'integer', description: 'Page of feeds', minValue: 1, maxValue: MAX_SOURCES_PAGE, example: '2' } },
-      schema: z.object({ page: z.coerce.number().int().min(1).max(MAX_SOURCES_PAGE).default(1) }),
-    },
-  },
+  subcommands,
   examples: [
     '/alerts subscribe #breaking min_priority:urgent sections:world,politics mention:here',
     '/alerts quiet k7m2p from:22:00 to:07:00 tz:Europe/London',
@@ -98,17 +102,29 @@ export const alerts = defineCommand({
     const service = ctx.services.alerts;
     if (!service) throw new UserError('Alerts are not running on this bot.');
     const actor: Actor = { id: ctx.invocation.user.id, name: ctx.invocation.user.name, platform: ctx.invocation.platform, workspace: ctx.invocation.workspace };
-    const run = handlers[input.subcommand ?? ""];
-    if (!run) throw new UserError('Unknown subcommand.');
-    return run(ctx, service, actor, input as never);
+    switch (input.subcommand) {
+      case 'subscribe': return handlers.subscribe(ctx, service, actor, input);
+      case 'list': return handlers.list(ctx, service, actor, input);
+      case 'remove': return handlers.remove(ctx, service, actor, input);
+      case 'pause': return handlers.pause(ctx, service, actor, input);
+      case 'resume': return handlers.resume(ctx, service, actor, input);
+      case 'quiet': return handlers.quiet(ctx, service, actor, input);
+      case 'test': return handlers.test(ctx, service, actor, input);
+      case 'why': return handlers.why(ctx, service, actor, input);
+      case 'sources': return handlers.sources(ctx, service, actor, input);
+      default: return assertNever(input);
+    }
   },
 });
 
-type Handler = (ctx: CommandContext, service: AlertsService, actor: Actor, input: Record<string, any>) => Promise<Reply>;
+/** One handler per subcommand, each given that subcommand's parsed input. */
+type Handlers = {
+  [K in AlertsInput['subcommand']]: (ctx: CommandContext, service: AlertsService, actor: Actor, input: InputOf<K>) => Promise<Reply>;
+};
 
 const done = (text: string) => answer({ text });
 
-const handlers: Record<string, Handler> = {
+const handlers: Handlers = {
   async subscribe(ctx, service, actor, input) {
     const inv = ctx.invocation;
     const channel = input.channel ?? inv.channel;

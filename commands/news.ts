@@ -43,7 +43,7 @@ export const news = defineCommand({
   },
   schema,
   examples: ['/news', '/news modi', '/news query:"prime minister" since:7d section:world page:2'],
-  run: (ctx, input) => newsPage(ctx, input as NewsInput),
+  run: (ctx, input) => newsPage(ctx, input),
   async onAction(ctx, action) {
     const state = await decodePageState(ctx, action);
     if (!state) throw new UserError('This button has expired. Run /news again.');

@@ -50,10 +50,7 @@ export const summary = defineCommand({
   },
   schema,
   examples: ['/summary modi moscow visit', '/summary 000_3374571737b0a5b7 length:short', '/summary since:7d section:world'],
-  run: (ctx, input) => {
-    const i = input as SummaryInput;
-    return i.article ? articleSummary(ctx, i.article, i.length) : briefing(ctx, i);
-  },
+  run: (ctx, input) => (input.article ? articleSummary(ctx, input.article, input.length) : briefing(ctx, input)),
 });
 
 async function articleSummary(ctx: CommandContext, ref: string, length: SummaryLength): Promise<Reply> {

@@ -14,6 +14,8 @@ import type { Clock } from '../domain/clock.js';
 export interface Prepared {
   command: CommandDefinition;
   input: CommandInput;
+  /** The command's run, bound to the validated input. */
+  run(ctx: CommandContext): Promise<Reply>;
   invocation: Invocation;
   visibility: 'ephemeral' | 'channel';
   mayBeSlow: boolean;
@@ -73,7 +75,6 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return errorReply(`Only admins can use ${typedName(invocation, command.name)}. Ask a server or workspace admin.`);
     }
     let options: OptionMap = command.options;
-    let schema: z.ZodType = command.schema;
     let subcommand: string | undefined;
     let raw: Record<string, unknown>;
 
@@ -91,7 +92,6 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         );
       }
       options = sub.options;
-      schema = sub.schema;
       raw = invocation.options ? { ...invocation.options } : fromText(text, options);
     } else {
       raw = invocation.options ? { ...invocation.options } : fromText(invocation.text ?? '', options);
@@ -114,12 +114,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       );
     }
 
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) return errorReply(describeOptionError(parsed.error, options));
-    const input = { ...(parsed.data as Record<string, unknown>), ...(subcommand ? { subcommand } : {}) };
+    const validated = command.validate(raw, subcommand);
+    if (!validated.success) return errorReply(describeOptionError(validated.error, options));
     return {
       command,
-      input,
+      input: validated.input,
+      run: validated.run,
       invocation,
       visibility: command.permission === 'admin' ? 'ephemeral' : 'channel',
       mayBeSlow: Boolean(command.mayBeSlow),
@@ -141,7 +141,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   async function execute(prepared: Prepared): Promise<Reply> {
     return guarded(prepared.invocation, `/${prepared.command.name}`, () =>
-      prepared.command.run(context(prepared.invocation), prepared.input),
+      prepared.run(context(prepared.invocation)),
     );
   }
 

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { defineCommand, type Invocation } from '../../src/core/command.js';
+import { assertNever } from '../../src/core/assert-never.js';
 import { createDispatcher } from '../../src/core/dispatcher.js';
 import { UserError } from '../../src/core/errors.js';
 import { answer } from '../../src/core/reply.js';
@@ -27,6 +28,11 @@ const echo = defineCommand({
     section: z.string().optional(),
   }),
   async run(_ctx, input) {
+    // Typed from the schema, no casts (checked by `npm run typecheck`).
+    expectTypeOf(input.count).toEqualTypeOf<number | undefined>();
+    expectTypeOf(input.mode).toEqualTypeOf<'a' | 'b' | undefined>();
+    // @ts-expect-error an option the schema does not declare
+    void input.nope;
     if (input.words === 'nothing') throw new UserError('Nothing found for that.');
     if (input.words === 'boom') throw new Error('database exploded at /secret/path');
     return answer({ text: JSON.stringify(input) });
@@ -40,13 +46,21 @@ const admin = defineCommand({
   name: 'admin',
   description: 'Admin things',
   permission: 'admin',
-  options: {},
-  schema: z.object({}),
   subcommands: {
     add: { description: 'Add', options: { name: { kind: 'string', description: 'Name', rest: true } }, schema: z.object({ name: z.string() }) },
     list: { description: 'List', options: {}, schema: z.object({}) },
   },
   async run(_ctx, input) {
+    // Each subcommand's input narrows by `subcommand`; a new subcommand without its case fails the typecheck.
+    switch (input.subcommand) {
+      case 'add':
+        expectTypeOf(input.name).toEqualTypeOf<string>();
+        break;
+      case 'list':
+        break;
+      default:
+        assertNever(input);
+    }
     return answer({ text: JSON.stringify(input) });
   },
 });
