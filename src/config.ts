@@ -34,10 +34,6 @@ export const configSchema = z.object({
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: url,
   SLACK_ADMIN_USER_IDS: idList,
-  SLACK_COMMAND_NEWS: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'a slash command like /news').default('/news'),
-  SLACK_COMMAND_SUMMARY: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'a slash command like /summary').default('/summary'),
-  SLACK_COMMAND_ALERTS: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'a slash command like /alerts').default('/alerts'),
-  SLACK_COMMAND_HELP: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'a slash command like /help').default('/newshelp'),
   SLACK_POSTS_PER_MINUTE: z.coerce.number().int().min(1, 'at least 1').max(100_000).optional(),
 
   INGEST_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
@@ -46,6 +42,10 @@ export const configSchema = z.object({
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
+
+/** SLACK_COMMAND_<NAME>=/slash renames the core command <name> on Slack; one variable per renamed command, none to declare. */
+const SLACK_RENAME = /^SLACK_COMMAND_([A-Z0-9_]+)$/;
+const slashCommand = z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'a slash command like /news');
 
 export interface Config extends RawConfig {
   databasePath: string;
@@ -56,6 +56,8 @@ export interface Config extends RawConfig {
   slackEnabled: boolean;
   slackSocketMode: boolean;
   terminalEnabled: boolean;
+  /** Core command name → the slash command Slack users type instead (from SLACK_COMMAND_<NAME>). */
+  slackCommandRenames: Record<string, string>;
 }
 
 export class ConfigError extends Error {}
@@ -85,10 +87,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings in .env files mean "not set".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = configSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  const lines = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+  const slackCommandRenames: Record<string, string> = {};
+  for (const [key, value] of Object.entries(cleaned)) {
+    const name = SLACK_RENAME.exec(key)?.[1];
+    if (!name) continue;
+    const slash = slashCommand.safeParse(value);
+    if (slash.success) slackCommandRenames[name.toLowerCase()] = slash.data;
+    else lines.push(`  ${key}: ${slash.error.issues[0].message}`);
   }
+  if (!parsed.success || lines.length) throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   const c = parsed.data;
   const discordEnabled = Boolean(c.DISCORD_TOKEN);
   if (discordEnabled && !c.DISCORD_APPLICATION_ID) {
@@ -111,5 +119,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slackEnabled,
     slackSocketMode,
     terminalEnabled: c.TERMINAL || (!discordEnabled && !slackEnabled),
+    slackCommandRenames,
   };
 }

@@ -10,6 +10,7 @@ import { SlackInteractions, type Ack, type Respond, type SlackResponse } from '.
 import { SlackPort } from './port.js';
 import { mountSlackEvents, SLACK_MAX_BODY_BYTES } from './http-events.js';
 import { connectOrKeepTrying, socketAttempts } from './socket-start.js';
+import { slackCommandNames } from './command-names.js';
 
 /**
  * The Slack adapter: the real Bolt App, over HTTP on the one shared server (`/slack/events`) or over Socket Mode
@@ -39,16 +40,6 @@ export interface StartSlackOptions {
 
 const DEFAULT_RETRIES: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 10_000 };
 const INTERACTIVE_TIMEOUT_MS = 10_000;
-
-/** The configured slash command names → core command names. */
-export function slackCommandNames(config: Config): Map<string, string> {
-  return new Map([
-    [config.SLACK_COMMAND_NEWS, 'news'],
-    [config.SLACK_COMMAND_SUMMARY, 'summary'],
-    [config.SLACK_COMMAND_ALERTS, 'alerts'],
-    [config.SLACK_COMMAND_HELP, 'help'],
-  ]);
-}
 
 export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter> {
   const { config, dispatcher } = opts;
@@ -82,7 +73,7 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
   await app.init();
 
   const admins = new SlackAdmins(app.client, config.SLACK_ADMIN_USER_IDS, logger);
-  const interactions = new SlackInteractions({ dispatcher, admins, commandNames: slackCommandNames(config), logger });
+  const interactions = new SlackInteractions({ dispatcher, admins, commandNames: slackCommandNames(config, dispatcher.commands), logger });
   const wrapAck = (ack: (body?: RespondArguments) => Promise<void>): Ack => (body?: SlackResponse) => ack(body as RespondArguments);
   const wrapRespond = (respond: (body: RespondArguments) => Promise<unknown>): Respond => (body) => respond(body as RespondArguments);
 
