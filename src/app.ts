@@ -63,7 +63,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
 
   try {
     // --- store and services ---
-    const store = await openStore({ databasePath: config.databasePath, now: clock });
+    const store = await openStore({ databasePath: config.databasePath, databaseUrl: config.DATABASE_URL, databaseSchema: config.DATABASE_SCHEMA, now: clock });
     stoppers.push(() => store.close());
     const cache = createDerivedCache(config.CACHE_TTL_SECONDS);
     store.articles.onChange(() => cache.clear());

@@ -15,6 +15,9 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   DATA_DIR: z.string().default('data'),
   DATABASE_PATH: z.string().optional(),
+  // The message never echoes the value: it may hold a password.
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'a postgres://… connection string').optional(),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case schema name').default('public'),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HOST: z.string().default('127.0.0.1'),
   TERMINAL: flag,

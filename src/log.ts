@@ -12,6 +12,7 @@ import pretty from 'pino-pretty';
 const SECRET_KEYS = [
   'token', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'INGEST_TOKEN',
   'signingSecret', 'appToken', 'botToken', 'authorization', 'Authorization', 'password',
+  'DATABASE_URL', 'databaseUrl', 'connectionString',
 ];
 
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
@@ -21,6 +22,8 @@ const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/\bx(?:ox[abeprs]|app)-[A-Za-z0-9-]+/g, '[redacted]'],
   // A bot token in an Authorization header echoed into a message
   [/\b(Bot|Bearer)\s+[A-Za-z0-9._-]{20,}/g, '$1 [redacted]'],
+  // A PostgreSQL connection string (DATABASE_URL may hold a password)
+  [/\bpostgres(?:ql)?:\/\/[^\s'"]+/gi, '[redacted]'],
 ];
 
 export function scrubSecrets(text: string): string {

@@ -1,0 +1,222 @@
+import type { Article, ArticleInput } from '../../domain/article.js';
+import type { Clock } from '../../domain/clock.js';
+import type { ArticleChangeListener, ArticleFilter, ArticleStore, SearchPage, SearchQuery, UpsertResult } from '../types.js';
+import { canonicalUrl } from '../canonical.js';
+import { keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, type ArticleRow, type NormalizedArticle } from '../sqlite/article-rows.js';
+import { lockKey, type PgDb } from './db.js';
+import { PgArticleSearch } from './article-search.js';
+
+const CHUNK_BUDGET_MS = 50;
+const COLS = ['id', 'url', 'canonical_url', 'title', 'dek', 'body', 'section', 'topics', 'source', 'author', 'published_at', 'published_ms',
+  'updated_at', 'priority', 'status', 'image_url', 'related', 'version', 'content_hash', 'ingested_at', 'version_stored_at'] as const;
+const ROW_COLS = `seq, ${COLS.join(', ')}, pub_key`;
+
+/**
+ * Articles in PostgreSQL, mirroring SqliteArticleStore: one current row each, superseded versions in
+ * article_versions, the weighted tsvector kept by the row itself (a generated column). Writes to articles take a
+ * transaction-scoped advisory lock (key includes the schema): publication keys are allocated from the rows, and
+ * two instances must not hand out the same one. Change listeners run inside the writing transaction.
+ */
+export class PgArticleStore implements ArticleStore {
+  private readonly listeners = new Set<ArticleChangeListener>();
+  private readonly chunkSize: number;
+  private readonly search_: PgArticleSearch;
+  private readonly writeLock: [number, number];
+  private closed = false;
+
+  constructor(private readonly db: PgDb, private readonly opts: { now: Clock; chunkSize?: number }) {
+    this.chunkSize = Math.max(1, opts.chunkSize ?? 500);
+    this.search_ = new PgArticleSearch(db, opts.now);
+    this.writeLock = [lockKey('newsdesk:articles'), lockKey(`newsdesk:articles:${db.schema}`)];
+  }
+
+  upsert(input: ArticleInput): Promise<UpsertResult> {
+    return this.db.transaction(() => this.write(input));
+  }
+
+  async upsertMany(inputs: ArticleInput[], onProgress?: (done: number, total: number) => void): Promise<UpsertResult[]> {
+    const results: UpsertResult[] = [];
+    for (let i = 0; i < inputs.length; ) {
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      this.assertOpen();
+      const before = results.length;
+      try {
+        i = await this.db.transaction(async () => {
+          const started = performance.now();
+          let j = i;
+          const end = Math.min(inputs.length, i + this.chunkSize);
+          do results.push(await this.write(inputs[j++]));
+          while (j < end && performance.now() - started < CHUNK_BUDGET_MS * 4);
+          return j;
+        });
+      } catch (err) {
+        results.length = before;
+        throw err;
+      }
+      onProgress?.(i, inputs.length);
+    }
+    return results;
+  }
+
+  async optimize(): Promise<void> {
+    await this.db.query('ANALYZE articles');
+  }
+
+  async get(id: string): Promise<Article | null> {
+    const row = await this.db.one<ArticleRow>(`SELECT ${ROW_COLS} FROM articles WHERE id = $1`, [id]);
+    return row ? rowToArticle(row) : null;
+  }
+
+  async getByUrl(url: string): Promise<Article | null> {
+    const canonical = canonicalUrl(url);
+    if (!canonical) return null;
+    const row = await this.byCanonical(canonical);
+    return row ? rowToArticle(row) : null;
+  }
+
+  latest(filter: ArticleFilter & { limit: number; offset: number }): Promise<SearchPage> {
+    return this.search_.latest(filter);
+  }
+
+  search(query: SearchQuery): Promise<SearchPage> {
+    return this.search_.search(query);
+  }
+
+  suggest(prefix: string, limit: number): Promise<Array<{ id: string; title: string }>> {
+    return this.search_.suggest(prefix, limit);
+  }
+
+  async sections(): Promise<string[]> {
+    return (await this.db.rows<{ v: string }>('SELECT DISTINCT section AS v FROM articles ORDER BY 1')).map((r) => r.v);
+  }
+
+  async sources(): Promise<string[]> {
+    return (await this.db.rows<{ v: string }>('SELECT DISTINCT source AS v FROM articles ORDER BY 1')).map((r) => r.v);
+  }
+
+  async count(): Promise<number> {
+    return (await this.db.one<{ n: number }>('SELECT count(*) AS n FROM articles'))!.n;
+  }
+
+  /** Every stored version of an article, oldest first (the current one last). */
+  async history(id: string): Promise<Array<Pick<Article, 'version' | 'title' | 'dek' | 'body' | 'priority' | 'status' | 'contentHash'> & { storedAt: string }>> {
+    const rows = await this.db.rows<Record<string, string & number>>(
+      `SELECT version, title, dek, body, priority, status, content_hash, stored_at FROM article_versions WHERE article_id = $1
+       UNION ALL SELECT version, title, dek, body, priority, status, content_hash, version_stored_at FROM articles WHERE id = $1
+       ORDER BY version`,
+      [id],
+    );
+    return rows.map((r) => ({
+      version: r.version, title: r.title, dek: r.dek, body: r.body, priority: r.priority, status: r.status,
+      contentHash: r.content_hash, storedAt: r.stored_at,
+    }));
+  }
+
+  onChange(listener: ArticleChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the article store is closed');
+  }
+
+  private async byCanonical(canonical: string): Promise<ArticleRow | undefined> {
+    return this.db.one<ArticleRow>(`SELECT ${ROW_COLS} FROM articles WHERE canonical_url = $1 ORDER BY pub_key DESC LIMIT 1`, [canonical]);
+  }
+
+  private async write(input: ArticleInput): Promise<UpsertResult> {
+    this.assertOpen();
+    await this.db.query('SELECT pg_advisory_xact_lock($1, $2)', this.writeLock);
+    const now = this.opts.now();
+    const next = normalizeInput(input, now);
+    const existingRow = (await this.db.one<ArticleRow>(`SELECT ${ROW_COLS} FROM articles WHERE id = $1`, [next.id])) ??
+      (next.canonicalUrl ? await this.byCanonical(next.canonicalUrl) : undefined);
+    const previous = existingRow ? rowToArticle(existingRow) : undefined;
+    if (previous && !toIsoOrNull(input.publishedAt)) {
+      next.publishedAt = previous.publishedAt;
+      next.publishedMs = Date.parse(previous.publishedAt);
+    }
+
+    if (existingRow && previous && previous.contentHash === next.contentHash) {
+      if (!sameMetadata(previous, next)) {
+        const article: Article = {
+          ...stripNormalized(next), id: previous.id, updatedAt: previous.updatedAt, version: previous.version, ingestedAt: previous.ingestedAt,
+        };
+        const key = await this.keyFor(next.publishedMs, existingRow);
+        await this.update(article, next.publishedMs, existingRow.version_stored_at, key, existingRow.seq);
+        return { article, outcome: 'unchanged' };
+      }
+      return { article: previous, outcome: 'unchanged' };
+    }
+
+    const article: Article = {
+      ...stripNormalized(next),
+      id: previous?.id ?? next.id,
+      updatedAt: next.updatedAt ?? (previous ? now.toISOString() : next.publishedAt),
+      version: (previous?.version ?? 0) + 1,
+      ingestedAt: previous?.ingestedAt ?? now.toISOString(),
+    };
+    const key = await this.keyFor(next.publishedMs, existingRow);
+    if (existingRow) {
+      await this.db.query(
+        `INSERT INTO article_versions (article_id, version, title, dek, body, priority, status, content_hash, updated_at, stored_at)
+         SELECT id, version, title, dek, body, priority, status, content_hash, updated_at, version_stored_at FROM articles WHERE seq = $1
+         ON CONFLICT (article_id, version) DO UPDATE SET title = excluded.title, dek = excluded.dek, body = excluded.body,
+           priority = excluded.priority, status = excluded.status, content_hash = excluded.content_hash,
+           updated_at = excluded.updated_at, stored_at = excluded.stored_at`,
+        [existingRow.seq],
+      );
+      await this.update(article, next.publishedMs, now.toISOString(), key, existingRow.seq);
+    } else {
+      const values = toValues(article, next.publishedMs, now.toISOString());
+      await this.db.query(
+        `INSERT INTO articles (pub_key, ${COLS.join(', ')}) VALUES ($1, ${COLS.map((_, i) => `$${i + 2}`).join(', ')})`,
+        [key, ...values],
+      );
+    }
+    const result: UpsertResult = previous ? { article, outcome: 'updated', previous } : { article, outcome: 'created' };
+    const change = input.quiet ? { ...result, quiet: true } : result;
+    for (const listener of this.listeners) await listener(change);
+    return result;
+  }
+
+  private async update(article: Article, publishedMs: number, versionStoredAt: string, key: number, seq: number): Promise<void> {
+    const values = toValues(article, publishedMs, versionStoredAt);
+    await this.db.query(
+      `UPDATE articles SET pub_key = $1, ${COLS.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE seq = $${COLS.length + 2}`,
+      [key, ...values, seq],
+    );
+  }
+
+  /** As on SQLite: kept while the publication time is unchanged, else the first free slot of the new time. */
+  private async keyFor(publishedMs: number, existing?: ArticleRow): Promise<number> {
+    const floor = keyFloor(publishedMs);
+    if (existing && existing.pub_key >= floor && existing.pub_key < floor + KEYS_PER_MS) return existing.pub_key;
+    const last = (await this.db.one<{ k: number | null }>('SELECT max(pub_key) AS k FROM articles WHERE pub_key BETWEEN $1 AND $2', [floor, floor + KEYS_PER_MS - 1]))!.k;
+    let key = last === null ? floor : last + 1;
+    while (await this.db.one('SELECT 1 FROM articles WHERE pub_key = $1', [key])) key++;
+    return key;
+  }
+}
+
+function stripNormalized(n: NormalizedArticle): Omit<Article, 'version' | 'ingestedAt' | 'updatedAt'> {
+  const { publishedMs: _ms, updatedAt: _u, ...rest } = n;
+  return rest;
+}
+
+function toValues(a: Article, publishedMs: number, versionStoredAt: string): unknown[] {
+  return [
+    a.id, a.url, a.canonicalUrl, a.title, a.dek, a.body, a.section, JSON.stringify(a.topics), a.source, a.author,
+    a.publishedAt, publishedMs, a.updatedAt, a.priority, a.status, a.imageUrl, JSON.stringify(a.related), a.version,
+    a.contentHash, a.ingestedAt, versionStoredAt,
+  ];
+}
+
+function toIsoOrNull(value: string | undefined): string | null {
+  return value && !Number.isNaN(Date.parse(value)) ? value : null;
+}

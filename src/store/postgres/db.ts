@@ -1,0 +1,146 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+
+/** Schema names go into SQL as identifiers (search_path, lock keys): plain lower-case names only. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function checkSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`PostgreSQL schema name must match ${SCHEMA_NAME} (got ${JSON.stringify(schema.slice(0, 70))})`);
+  return schema;
+}
+
+/** int8 (counts, epoch ms, pub keys) as numbers: every value we store fits in a double exactly (< 2^53). */
+const types = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+};
+
+/**
+ * Never lets the connection string (and its password) reach a log, an error or /readyz: error messages from
+ * pg name hosts and users at most, but whatever we rethrow goes through this too.
+ */
+export function redact(message: string, url?: string): string {
+  let out = message;
+  if (url) out = out.split(url).join('<DATABASE_URL>');
+  return out.replace(/postgres(?:ql)?:\/\/[^\s'"]+/gi, '<DATABASE_URL>');
+}
+
+export interface Queryable {
+  query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+interface TxContext {
+  client: pg.PoolClient;
+  open: boolean;
+  afterCommit: Array<() => void>;
+}
+
+/**
+ * One pool per store. Inside `transaction(fn)` AsyncLocalStorage holds the checked-out client, so every
+ * store's query made by `fn` (and what it awaits: the article change listeners) joins that transaction;
+ * outside, a query takes any pooled connection and commits on its own. Nested calls join the outer one.
+ */
+export class PgDb implements Queryable {
+  readonly pool: pg.Pool;
+  private readonly context = new AsyncLocalStorage<TxContext>();
+  private ended = false;
+
+  constructor(private readonly url: string, readonly schema: string, opts: { max?: number } = {}) {
+    checkSchemaName(schema);
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: opts.max ?? 10,
+      types,
+      // Every connection sees this store's schema only (tests: one schema per file).
+      options: `-c search_path=${schema}`,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle client losing its connection (a server restart) must not crash the process; the next query reconnects.
+    this.pool.on('error', () => {});
+  }
+
+  inside(): boolean {
+    return this.context.getStore()?.open === true;
+  }
+
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    const ctx = this.context.getStore();
+    const on: Queryable = ctx?.open ? ctx.client : this.pool;
+    try {
+      return await on.query<R>(sql, params);
+    } catch (err) {
+      throw this.clean(err);
+    }
+  }
+
+  async rows<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return (await this.query<R>(sql, params)).rows;
+  }
+
+  async one<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R | undefined> {
+    return (await this.query<R>(sql, params)).rows[0];
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.inside()) return fn();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw this.clean(err);
+    }
+    const ctx: TxContext = { client, open: true, afterCommit: [] };
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      let result: T;
+      try {
+        result = await this.context.run(ctx, fn);
+        await client.query('COMMIT');
+      } catch (err) {
+        ctx.open = false;
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+        throw this.clean(err);
+      }
+      ctx.open = false;
+      for (const after of ctx.afterCommit) after();
+      return result;
+    } finally {
+      ctx.open = false;
+      client.release(broken);
+    }
+  }
+
+  afterCommit(fn: () => void): void {
+    const ctx = this.context.getStore();
+    if (ctx?.open) ctx.afterCommit.push(fn);
+    else fn();
+  }
+
+  async end(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    await this.pool.end();
+  }
+
+  private clean(err: unknown): unknown {
+    if (err instanceof Error && /postgres(ql)?:\/\//i.test(err.message + (err.stack ?? ''))) {
+      const e = new Error(redact(err.message, this.url));
+      (e as Error & { code?: unknown }).code = (err as Error & { code?: unknown }).code;
+      return e;
+    }
+    return err;
+  }
+}
+
+/** A 31-bit lock key from text (FNV-1a), for pg_advisory_lock(int, int) pairs that include the schema. */
+export function lockKey(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h & 0x7fffffff;
+}

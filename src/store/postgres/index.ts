@@ -1,0 +1,74 @@
+import type { Clock } from '../../domain/clock.js';
+import type { Store } from '../types.js';
+import { PgArticleStore } from './articles.js';
+import { PgDb, redact } from './db.js';
+import { pgMigrations, runPgMigrations, type PgMigration } from './migrations.js';
+import { PgOutbox } from './outbox.js';
+import { PgActionStateStore, PgAuditLog, PgFeedState, PgStories, PgSubscriptions } from './small-stores.js';
+
+export { PgDb, redact } from './db.js';
+export { pgMigrations, runPgMigrations, type PgMigration } from './migrations.js';
+export { PgArticleStore } from './articles.js';
+
+export interface OpenPostgresStoreOptions {
+  /** The application clock: publication defaults, recency in ranking, due times (never the database's now()). */
+  now: Clock;
+  /** Where the tables live (default `public`); tests give each file its own. */
+  schema?: string;
+  migrations?: readonly PgMigration[];
+  poolSize?: number;
+  chunkSize?: number;
+}
+
+export interface PostgresStore extends Store {
+  readonly backend: 'postgres';
+  readonly schema: string;
+  /** The pool, for the store's own tests and tools (never for other parts). */
+  db: PgDb;
+  articles: PgArticleStore;
+}
+
+/**
+ * Connects, applies the missing migrations under an advisory lock, and builds every store over one pool.
+ * Errors never carry the connection string.
+ */
+export async function openPostgresStore(url: string, opts: OpenPostgresStoreOptions): Promise<PostgresStore> {
+  const schema = opts.schema ?? 'public';
+  const db = new PgDb(url, schema, { max: opts.poolSize });
+  try {
+    await runPgMigrations(db, opts.migrations ?? pgMigrations);
+  } catch (err) {
+    await db.end().catch(() => {});
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new Error(`PostgreSQL: ${redact(msg, url)}`);
+  }
+  const articles = new PgArticleStore(db, { now: opts.now, chunkSize: opts.chunkSize });
+  let closed = false;
+  return {
+    backend: 'postgres',
+    schema,
+    db,
+    articles,
+    subscriptions: new PgSubscriptions(db),
+    stories: new PgStories(db),
+    outbox: new PgOutbox(db),
+    audit: new PgAuditLog(db),
+    feedState: new PgFeedState(db),
+    actionState: new PgActionStateStore(db, { now: () => opts.now().getTime() }),
+    transaction: (fn) => db.transaction(fn),
+    afterCommit: (fn) => db.afterCommit(fn),
+    async ping() {
+      try {
+        return (await db.one<{ ok: number }>('SELECT 1 AS ok'))?.ok === 1;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await articles.close();
+      await db.end();
+    },
+  };
+}

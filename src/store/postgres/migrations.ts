@@ -1,0 +1,262 @@
+import type pg from 'pg';
+import { lockKey, type PgDb } from './db.js';
+
+/**
+ * Every PostgreSQL schema change, in order; the ids match the SQLite migrations (src/store/sqlite/migrations.ts)
+ * so one list of ids describes both backends. Never edit a shipped migration: append. Migrations only add.
+ */
+export interface PgMigration {
+  id: string;
+  sql: string;
+}
+
+export const pgMigrations: PgMigration[] = [
+  {
+    id: '100-articles',
+    sql: `
+      -- Porter-like stemming without a stop-word list (FTS5's porter tokenizer drops no words either).
+      CREATE TEXT SEARCH DICTIONARY newsdesk_stem (TEMPLATE = snowball, language = english);
+      CREATE TEXT SEARCH CONFIGURATION newsdesk_english (COPY = english);
+      ALTER TEXT SEARCH CONFIGURATION newsdesk_english
+        ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH newsdesk_stem;
+
+      -- pub_key: publication time (ms x 1024 plus a slot), as on SQLite: newest-first and since: are key ranges.
+      CREATE TABLE articles (
+        seq BIGSERIAL PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        url TEXT,
+        canonical_url TEXT,
+        title TEXT NOT NULL,
+        dek TEXT NOT NULL DEFAULT '',
+        body TEXT NOT NULL DEFAULT '',
+        section TEXT NOT NULL,
+        topics TEXT NOT NULL DEFAULT '[]',
+        source TEXT NOT NULL,
+        author TEXT NOT NULL DEFAULT '',
+        published_at TEXT NOT NULL,
+        published_ms BIGINT NOT NULL,
+        updated_at TEXT NOT NULL,
+        priority TEXT NOT NULL CHECK (priority IN ('breaking','urgent','routine')),
+        status TEXT NOT NULL CHECK (status IN ('published','corrected','retracted')),
+        image_url TEXT,
+        related TEXT NOT NULL DEFAULT '[]',
+        version INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        ingested_at TEXT NOT NULL,
+        version_stored_at TEXT NOT NULL,
+        pub_key BIGINT NOT NULL UNIQUE,
+        -- Headline A, dek B, body C (ranked 10 : 4 : 1 like SQLite's bm25 weights).
+        tsv TSVECTOR GENERATED ALWAYS AS (
+          setweight(to_tsvector('newsdesk_english', title), 'A') ||
+          setweight(to_tsvector('newsdesk_english', dek), 'B') ||
+          setweight(to_tsvector('newsdesk_english', body), 'C')) STORED,
+        -- Unstemmed headline words, for autocomplete prefixes.
+        title_words TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple', title)) STORED
+      );
+      CREATE INDEX articles_canonical_url ON articles(canonical_url) WHERE canonical_url IS NOT NULL;
+      CREATE INDEX articles_section_key ON articles(lower(section), pub_key);
+      CREATE INDEX articles_source_key ON articles(lower(source), pub_key);
+      CREATE INDEX articles_tsv ON articles USING GIN (tsv);
+      CREATE INDEX articles_title_words ON articles USING GIN (title_words);
+
+      CREATE TABLE article_versions (
+        article_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        dek TEXT NOT NULL,
+        body TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        status TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        stored_at TEXT NOT NULL,
+        PRIMARY KEY (article_id, version)
+      );`,
+  },
+  {
+    id: '110-action-state',
+    sql: `
+      CREATE TABLE action_state (key TEXT PRIMARY KEY, state TEXT NOT NULL, expires_ms BIGINT NOT NULL);
+      CREATE INDEX action_state_expires ON action_state(expires_ms);`,
+  },
+  {
+    id: '200-alert-subscriptions',
+    sql: `
+      CREATE TABLE alert_subscriptions (
+        id TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        workspace TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        channel_name TEXT,
+        min_priority TEXT NOT NULL CHECK (min_priority IN ('breaking','urgent','routine')),
+        sections TEXT NOT NULL DEFAULT '[]',
+        keywords TEXT NOT NULL DEFAULT '[]',
+        mention_role_id TEXT,
+        mention_here INTEGER NOT NULL DEFAULT 0,
+        quiet_from TEXT,
+        quiet_to TEXT,
+        tz TEXT,
+        threads INTEGER NOT NULL DEFAULT 0,
+        paused INTEGER NOT NULL DEFAULT 0,
+        paused_reason TEXT,
+        created_by TEXT NOT NULL,
+        created_by_name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        removed_at TEXT
+      );
+      CREATE INDEX alert_subscriptions_scope ON alert_subscriptions(platform, workspace) WHERE removed_at IS NULL;`,
+  },
+  {
+    id: '201-alert-outbox',
+    sql: `
+      CREATE TABLE alert_stories (
+        article_id TEXT PRIMARY KEY,
+        story_id TEXT NOT NULL,
+        canonical_url TEXT,
+        title_key TEXT NOT NULL,
+        duplicate_reason TEXT,
+        quiet INTEGER NOT NULL DEFAULT 0,
+        seen_at BIGINT NOT NULL,
+        seq BIGSERIAL NOT NULL
+      );
+      CREATE INDEX alert_stories_url ON alert_stories(canonical_url) WHERE canonical_url IS NOT NULL;
+      CREATE INDEX alert_stories_seen ON alert_stories(seen_at, seq);
+
+      CREATE TABLE alert_outbox (
+        id TEXT PRIMARY KEY,
+        story_id TEXT NOT NULL,
+        article_id TEXT,
+        subscription_id TEXT NOT NULL REFERENCES alert_subscriptions(id),
+        kind TEXT NOT NULL CHECK (kind IN ('alert','digest','fold','test')),
+        platform TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        priority_rank INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending','sending','sent','held','folded','skipped','failed')),
+        reason TEXT,
+        folded_into TEXT,
+        message_ref TEXT,
+        sent_at BIGINT,
+        delivered_version INTEGER,
+        target_version INTEGER NOT NULL DEFAULT 1,
+        thread_version INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        in_doubt INTEGER NOT NULL DEFAULT 0,
+        due_at BIGINT,
+        last_error TEXT,
+        payload TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        UNIQUE (story_id, subscription_id)
+      );
+      CREATE INDEX alert_outbox_due ON alert_outbox(priority_rank, due_at) WHERE due_at IS NOT NULL;
+      CREATE INDEX alert_outbox_article ON alert_outbox(article_id) WHERE article_id IS NOT NULL;
+      CREATE INDEX alert_outbox_subscription ON alert_outbox(subscription_id, state);
+      CREATE INDEX alert_outbox_folded ON alert_outbox(folded_into) WHERE folded_into IS NOT NULL;
+      CREATE INDEX alert_outbox_sending ON alert_outbox(platform) WHERE state = 'sending';`,
+  },
+  {
+    id: '202-alert-audit',
+    sql: `
+      CREATE TABLE alert_audit (
+        id BIGSERIAL PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        workspace TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subscription_id TEXT,
+        detail TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX alert_audit_scope ON alert_audit(platform, workspace, id);
+      CREATE FUNCTION alert_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'alert_audit is append-only'; END $$;
+      CREATE TRIGGER alert_audit_no_update BEFORE UPDATE OR DELETE ON alert_audit
+        FOR EACH ROW EXECUTE FUNCTION alert_audit_append_only();
+      CREATE TRIGGER alert_audit_no_truncate BEFORE TRUNCATE ON alert_audit
+        FOR EACH STATEMENT EXECUTE FUNCTION alert_audit_append_only();`,
+  },
+  {
+    id: '203-alert-outbox-pending',
+    sql: `CREATE INDEX alert_outbox_pending ON alert_outbox(subscription_id, kind, priority_rank, created_at) WHERE state = 'pending';`,
+  },
+  {
+    id: '300-feeds',
+    sql: `
+      CREATE TABLE feed_state (
+        feed_id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        first_poll_done INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at BIGINT,
+        last_success_at BIGINT,
+        next_poll_at BIGINT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        failing_since BIGINT,
+        last_error TEXT
+      );
+      CREATE TABLE feed_items (
+        feed_id TEXT NOT NULL,
+        article_id TEXT NOT NULL,
+        first_seen_at BIGINT NOT NULL,
+        last_seen_at BIGINT NOT NULL,
+        PRIMARY KEY (feed_id, article_id)
+      );
+      CREATE INDEX feed_items_last_seen ON feed_items(feed_id, last_seen_at);`,
+  },
+  {
+    // SQLite keeps word statistics for its ranking here; PostgreSQL's ranking does not need them, but the table
+    // exists on both so one migration list (and store:copy) describes both backends.
+    id: '120-search-term-stats',
+    sql: `
+      CREATE TABLE search_term_stats (term TEXT PRIMARY KEY, share DOUBLE PRECISION NOT NULL);
+      CREATE TABLE search_stats_meta (key TEXT PRIMARY KEY, value NUMERIC NOT NULL);`,
+  },
+];
+
+/**
+ * Applies the missing migrations under a session advisory lock whose key includes the schema name (instances
+ * starting together take turns; parallel test schemas do not wait on each other). Refuses, in one line, a
+ * schema that has migrations this code does not know (a newer release migrated it).
+ */
+export async function runPgMigrations(db: PgDb, list: readonly PgMigration[] = pgMigrations): Promise<string[]> {
+  const client: pg.PoolClient = await db.pool.connect();
+  const key = lockKey(`newsdesk:migrate:${db.schema}`);
+  let broken = false;
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${db.schema}`).catch(async (err: Error & { code?: string }) => {
+      // Two instances creating the schema at once: one wins, the other finds it.
+      if (err.code !== '23505' && err.code !== '42P06') throw err;
+    });
+    await client.query('SELECT pg_advisory_lock($1, $2)', [lockKey('newsdesk:migrate'), key]);
+    try {
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
+      const done = new Set((await client.query<{ id: string }>('SELECT id FROM schema_migrations')).rows.map((r) => r.id));
+      const known = new Set(list.map((m) => m.id));
+      const unknown = [...done].filter((id) => !known.has(id)).sort();
+      if (unknown.length > 0) {
+        throw new Error(`the database schema "${db.schema}" is newer than this Newsdesk (unknown migrations: ${unknown.join(', ')}); run a newer release`);
+      }
+      const applied: string[] = [];
+      for (const m of list) {
+        if (done.has(m.id)) continue;
+        try {
+          await client.query('BEGIN');
+          await client.query(m.sql);
+          await client.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)', [m.id, new Date().toISOString()]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => (broken = true));
+          throw new Error(`migration ${m.id} failed: ${(err as Error).message}`, { cause: err });
+        }
+        applied.push(m.id);
+      }
+      return applied;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1, $2)', [lockKey('newsdesk:migrate'), key]).catch(() => (broken = true));
+    }
+  } finally {
+    client.release(broken);
+  }
+}

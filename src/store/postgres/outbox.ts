@@ -1,0 +1,201 @@
+import type { Platform } from '../../domain/channel.js';
+import { MEMBER_STATES, QUEUED_STATES, statesBefore, type Delivery, type DeliveryKind, type DeliveryState, type NewDelivery } from '../../domain/delivery.js';
+import type { OutboxStore } from '../types.js';
+import type { PgDb } from './db.js';
+
+interface Row {
+  id: string; story_id: string; article_id: string | null; subscription_id: string; kind: string; platform: string;
+  channel: string; priority_rank: number; state: string; reason: string | null; folded_into: string | null;
+  message_ref: string | null; sent_at: number | null; delivered_version: number | null; target_version: number;
+  thread_version: number | null; attempts: number; in_doubt: number; due_at: number | null; last_error: string | null;
+  payload: string | null; created_at: number; updated_at: number;
+}
+
+function fromRow(r: Row): Delivery {
+  return {
+    id: r.id, storyId: r.story_id, articleId: r.article_id, subscriptionId: r.subscription_id,
+    kind: r.kind as DeliveryKind, platform: r.platform as Platform, channel: r.channel, priorityRank: r.priority_rank,
+    state: r.state as DeliveryState, reason: r.reason, foldedInto: r.folded_into, messageRef: r.message_ref,
+    sentAt: r.sent_at, deliveredVersion: r.delivered_version, targetVersion: r.target_version,
+    threadVersion: r.thread_version, attempts: r.attempts, inDoubt: r.in_doubt === 1, dueAt: r.due_at, lastError: r.last_error,
+    payload: r.payload, createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+/** State guards from the domain's transition table (src/domain/delivery.ts), as on SQLite. */
+function states(list: readonly DeliveryState[]): string {
+  return list.map((st) => `'${st}'`).join(',');
+}
+const CLAIMABLE = states(statesBefore('sending'));
+const QUEUED = states(QUEUED_STATES.filter((st) => statesBefore('skipped').includes(st)));
+const MEMBERS_SENDABLE = states(MEMBER_STATES.filter((st) => statesBefore('sent').includes(st)));
+const MEMBERS_FAILABLE = states(MEMBER_STATES.filter((st) => statesBefore('failed').includes(st)));
+
+/** The outbox on PostgreSQL: the SQL of src/store/sqlite/outbox.ts, one statement per call. */
+export class PgOutbox implements OutboxStore {
+  constructor(private readonly db: PgDb) {}
+
+  private async changes(sql: string, params: unknown[]): Promise<number> {
+    return (await this.db.query(sql, params)).rowCount ?? 0;
+  }
+
+  private async list(sql: string, params: unknown[]): Promise<Delivery[]> {
+    return (await this.db.rows<Row>(sql, params)).map(fromRow);
+  }
+
+  async insert(d: NewDelivery, now: number): Promise<boolean> {
+    return (await this.changes(
+      `INSERT INTO alert_outbox (id, story_id, article_id, subscription_id, kind, platform, channel, priority_rank,
+         state, reason, folded_into, target_version, due_at, payload, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) ON CONFLICT DO NOTHING`,
+      [d.id, d.storyId, d.articleId, d.subscriptionId, d.kind, d.platform, d.channel, d.priorityRank, d.state,
+        d.reason ?? null, d.foldedInto ?? null, d.targetVersion, d.dueAt ?? null, d.payload ?? null, now],
+    )) === 1;
+  }
+
+  async get(id: string): Promise<Delivery | null> {
+    return (await this.list('SELECT * FROM alert_outbox WHERE id = $1', [id]))[0] ?? null;
+  }
+
+  async forStory(storyId: string, subscriptionId: string): Promise<Delivery | null> {
+    return (await this.list('SELECT * FROM alert_outbox WHERE story_id = $1 AND subscription_id = $2', [storyId, subscriptionId]))[0] ?? null;
+  }
+
+  retarget(articleId: string, version: number, priorityRank: number, now: number): Promise<number> {
+    return this.changes(
+      `UPDATE alert_outbox SET target_version = $1::int, updated_at = $2::bigint,
+         priority_rank = CASE WHEN state IN ('pending','sent') THEN LEAST(priority_rank, $3::int) ELSE priority_rank END,
+         due_at = CASE WHEN state = 'sent' AND folded_into IS NULL AND message_ref IS NOT NULL THEN $2::bigint ELSE due_at END
+       WHERE article_id = $4 AND kind = 'alert' AND target_version < $1::int`,
+      [version, now, priorityRank, articleId],
+    );
+  }
+
+  async countPendingRoutine(subscriptionId: string): Promise<number> {
+    return (await this.db.one<{ n: number }>(
+      `SELECT count(*) AS n FROM alert_outbox WHERE subscription_id = $1 AND state = 'pending' AND kind = 'alert' AND priority_rank = 2`,
+      [subscriptionId],
+    ))!.n;
+  }
+
+  async openGroup(subscriptionId: string, kind: 'fold' | 'digest', storyId?: string): Promise<Delivery | null> {
+    const rows = storyId
+      ? await this.list(
+        `SELECT * FROM alert_outbox WHERE subscription_id = $1 AND kind = $2 AND state = 'pending'
+           AND (story_id = $3::text OR left(story_id, length($3::text) + 1) = $3::text || ':') ORDER BY created_at DESC LIMIT 1`,
+        [subscriptionId, kind, storyId])
+      : await this.list(`SELECT * FROM alert_outbox WHERE subscription_id = $1 AND kind = $2 AND state = 'pending' ORDER BY created_at DESC LIMIT 1`, [subscriptionId, kind]);
+    return rows[0] ?? null;
+  }
+
+  members(groupId: string): Promise<Delivery[]> {
+    return this.list('SELECT * FROM alert_outbox WHERE folded_into = $1 ORDER BY priority_rank, created_at', [groupId]);
+  }
+
+  async due(now: number, platforms: Platform[], limit: number): Promise<Delivery[]> {
+    if (platforms.length === 0) return [];
+    return this.list(
+      `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= $1 AND platform = ANY($2::text[])
+       ORDER BY priority_rank, due_at LIMIT $3`,
+      [now, platforms, limit],
+    );
+  }
+
+  async nextDueAt(platforms: Platform[], after: number): Promise<number | null> {
+    if (platforms.length === 0) return null;
+    return (await this.db.one<{ t: number | null }>('SELECT min(due_at) AS t FROM alert_outbox WHERE due_at > $1 AND platform = ANY($2::text[])', [after, platforms]))!.t;
+  }
+
+  async claimPost(id: string, now: number): Promise<boolean> {
+    return (await this.changes(
+      `UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, updated_at = $1
+       WHERE id = $2 AND state IN (${CLAIMABLE}) AND due_at IS NOT NULL`, [now, id])) === 1;
+  }
+
+  async claimEdit(id: string, now: number): Promise<boolean> {
+    return (await this.changes(
+      `UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, updated_at = $1 WHERE id = $2 AND state = 'sent' AND due_at IS NOT NULL`,
+      [now, id])) === 1;
+  }
+
+  async markSent(id: string, messageRef: string, version: number, now: number): Promise<void> {
+    await this.db.query(
+      `UPDATE alert_outbox SET state = 'sent', message_ref = $1::text, sent_at = $2::bigint, delivered_version = $3::int, thread_version = $3::int,
+         attempts = 0, in_doubt = 0, last_error = NULL, updated_at = $2::bigint,
+         due_at = CASE WHEN target_version > $3::int AND kind = 'alert' THEN $2::bigint ELSE NULL END
+       WHERE id = $4`,
+      [messageRef, now, version, id],
+    );
+  }
+
+  async markThreaded(id: string, version: number, now: number): Promise<void> {
+    await this.db.query('UPDATE alert_outbox SET thread_version = GREATEST(COALESCE(thread_version, 0), $1), updated_at = $2 WHERE id = $3', [version, now, id]);
+  }
+
+  async markEdited(id: string, version: number, threadVersion: number | null, now: number): Promise<void> {
+    await this.db.query(
+      `UPDATE alert_outbox SET delivered_version = $1::int, thread_version = COALESCE($2::int, thread_version), attempts = 0,
+         last_error = NULL, updated_at = $3::bigint, due_at = CASE WHEN target_version > $1::int THEN $3::bigint ELSE NULL END
+       WHERE id = $4`,
+      [version, threadVersion, now, id],
+    );
+  }
+
+  async retry(id: string, dueAt: number, error: string, inDoubt: boolean, now: number): Promise<void> {
+    await this.db.query(
+      `UPDATE alert_outbox SET state = CASE WHEN state = 'sending' THEN 'pending' ELSE state END, due_at = $1, last_error = $2,
+         in_doubt = $3, updated_at = $4 WHERE id = $5`,
+      [dueAt, error, inDoubt ? 1 : 0, now, id],
+    );
+  }
+
+  async finish(id: string, state: 'failed' | 'skipped', reason: string, now: number): Promise<void> {
+    await this.db.query(
+      `UPDATE alert_outbox SET state = $1::text, reason = $2::text, due_at = NULL,
+         last_error = CASE WHEN $1::text = 'failed' THEN $2::text ELSE last_error END, updated_at = $3 WHERE id = $4`,
+      [state, reason, now, id],
+    );
+  }
+
+  async giveUpEdit(id: string, reason: string, now: number): Promise<void> {
+    await this.db.query('UPDATE alert_outbox SET delivered_version = target_version, due_at = NULL, last_error = $1, updated_at = $2 WHERE id = $3', [reason, now, id]);
+  }
+
+  async markMembersSent(groupId: string, messageRef: string, now: number): Promise<void> {
+    await this.db.query(
+      `UPDATE alert_outbox SET state = 'sent', message_ref = $1::text, sent_at = $2::bigint, delivered_version = target_version, updated_at = $2::bigint
+       WHERE folded_into = $3 AND state IN (${MEMBERS_SENDABLE})`,
+      [messageRef, now, groupId],
+    );
+  }
+
+  async failMembers(groupId: string, reason: string, now: number): Promise<void> {
+    await this.db.query(
+      `UPDATE alert_outbox SET state = 'failed', reason = $1::text, last_error = $1::text, updated_at = $2 WHERE folded_into = $3 AND state IN (${MEMBERS_FAILABLE})`,
+      [reason, now, groupId],
+    );
+  }
+
+  skipQueued(subscriptionId: string, reason: string, now: number): Promise<number> {
+    return this.changes(
+      `UPDATE alert_outbox SET state = 'skipped', reason = $1, due_at = NULL, updated_at = $2 WHERE subscription_id = $3 AND state IN (${QUEUED})`,
+      [reason, now, subscriptionId],
+    );
+  }
+
+  async releaseDigests(subscriptionId: string, now: number): Promise<void> {
+    await this.db.query(`UPDATE alert_outbox SET due_at = $1 WHERE subscription_id = $2 AND kind = 'digest' AND state = 'pending'`, [now, subscriptionId]);
+  }
+
+  inDoubt(platform: Platform): Promise<Delivery[]> {
+    return this.list(`SELECT * FROM alert_outbox WHERE state = 'sending' AND platform = $1`, [platform]);
+  }
+
+  resumeEdits(now: number): Promise<number> {
+    return this.changes(
+      `UPDATE alert_outbox SET due_at = $1 WHERE state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL
+         AND target_version > delivered_version`,
+      [now],
+    );
+  }
+}

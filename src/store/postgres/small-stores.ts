@@ -1,0 +1,240 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Platform } from '../../domain/channel.js';
+import type { Priority } from '../../domain/article.js';
+import type { StoryRecord } from '../../domain/delivery.js';
+import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../../domain/subscription.js';
+import type { ActionStateStore, AuditLog, FeedState, FeedStateStore, StoryStore, SubscriptionStore } from '../types.js';
+import type { PgDb } from './db.js';
+
+const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+const ID_LENGTH = 5;
+
+interface SubRow {
+  id: string; platform: string; workspace: string; channel: string; channel_name: string | null;
+  min_priority: string; sections: string; keywords: string; mention_role_id: string | null; mention_here: number;
+  quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; paused: number;
+  paused_reason: string | null; created_by: string; created_by_name: string; created_at: string;
+}
+
+function subFromRow(r: SubRow): Subscription {
+  return {
+    id: r.id, platform: r.platform as Platform, workspace: r.workspace, channel: r.channel, channelName: r.channel_name,
+    minPriority: r.min_priority as Priority, sections: JSON.parse(r.sections) as string[], keywords: JSON.parse(r.keywords) as string[],
+    mentionRoleId: r.mention_role_id, mentionHere: r.mention_here === 1,
+    quiet: r.quiet_from && r.quiet_to ? { from: r.quiet_from, to: r.quiet_to, tz: r.tz ?? 'UTC' } : null,
+    tz: r.tz, threads: r.threads === 1, paused: r.paused === 1, pausedReason: r.paused_reason,
+    createdBy: r.created_by, createdByName: r.created_by_name, createdAt: r.created_at,
+  };
+}
+
+/** Alert subscriptions (src/store/sqlite/subscriptions.ts). No in-process cache: other instances change them too. */
+export class PgSubscriptions implements SubscriptionStore {
+  constructor(private readonly db: PgDb) {}
+
+  async create(input: NewSubscription, by: { id: string; name: string }, at: Date): Promise<Subscription> {
+    for (;;) {
+      let id = '';
+      for (let i = 0; i < ID_LENGTH; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+      const inserted = await this.db.query(
+        `INSERT INTO alert_subscriptions (id, platform, workspace, channel, channel_name, min_priority, sections,
+           keywords, mention_role_id, mention_here, threads, created_by, created_by_name, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING`,
+        [id, input.platform, input.workspace, input.channel, input.channelName ?? null, input.minPriority,
+          JSON.stringify(input.sections ?? []), JSON.stringify(input.keywords ?? []), input.mentionRoleId ?? null,
+          input.mentionHere ? 1 : 0, input.threads ? 1 : 0, by.id, by.name, at.toISOString()],
+      );
+      if (inserted.rowCount === 1) return (await this.get(id))!;
+    }
+  }
+
+  async get(id: string): Promise<Subscription | null> {
+    const r = await this.db.one<SubRow>('SELECT * FROM alert_subscriptions WHERE id = $1', [id]);
+    return r ? subFromRow(r) : null;
+  }
+
+  async find(scope: Scope, id: string): Promise<Subscription | null> {
+    const r = await this.db.one<SubRow>(
+      'SELECT * FROM alert_subscriptions WHERE id = $1 AND platform = $2 AND workspace = $3 AND removed_at IS NULL',
+      [id.trim().toLowerCase(), scope.platform, scope.workspace]);
+    return r ? subFromRow(r) : null;
+  }
+
+  async list(scope: Scope): Promise<Subscription[]> {
+    return (await this.db.rows<SubRow>(
+      'SELECT * FROM alert_subscriptions WHERE platform = $1 AND workspace = $2 AND removed_at IS NULL ORDER BY created_at, id',
+      [scope.platform, scope.workspace])).map(subFromRow);
+  }
+
+  async active(): Promise<readonly Subscription[]> {
+    return (await this.db.rows<SubRow>('SELECT * FROM alert_subscriptions WHERE removed_at IS NULL ORDER BY created_at, id')).map(subFromRow);
+  }
+
+  async setPaused(id: string, paused: boolean, reason: string | null): Promise<void> {
+    await this.db.query('UPDATE alert_subscriptions SET paused = $1, paused_reason = $2 WHERE id = $3', [paused ? 1 : 0, paused ? reason : null, id]);
+  }
+
+  async setQuiet(id: string, quiet: QuietHours | null): Promise<void> {
+    await this.db.query('UPDATE alert_subscriptions SET quiet_from = $1, quiet_to = $2, tz = COALESCE($3, tz) WHERE id = $4',
+      [quiet?.from ?? null, quiet?.to ?? null, quiet?.tz ?? null, id]);
+  }
+
+  async remove(id: string, at: Date): Promise<void> {
+    await this.db.query('UPDATE alert_subscriptions SET removed_at = $1 WHERE id = $2', [at.toISOString(), id]);
+  }
+
+  async health(ids: string[]): Promise<Map<string, SubscriptionHealth>> {
+    const out = new Map<string, SubscriptionHealth>();
+    if (ids.length === 0) return out;
+    const rows = await this.db.rows<{ id: string; last_sent_at: number | null; sent: number; failed: number; queued: number }>(
+      `SELECT subscription_id AS id, max(sent_at) FILTER (WHERE state = 'sent') AS last_sent_at,
+         count(*) FILTER (WHERE state = 'sent') AS sent, count(*) FILTER (WHERE state = 'failed') AS failed,
+         count(*) FILTER (WHERE state IN ('pending','sending','held','folded')) AS queued
+       FROM alert_outbox WHERE subscription_id = ANY($1::text[]) AND kind != 'test' GROUP BY subscription_id`,
+      [ids]);
+    const lastErrors = await this.db.rows<{ id: string; last_error: string }>(
+      `SELECT DISTINCT ON (subscription_id) subscription_id AS id, last_error FROM alert_outbox
+       WHERE subscription_id = ANY($1::text[]) AND last_error IS NOT NULL ORDER BY subscription_id, updated_at DESC`,
+      [ids]);
+    const errorOf = new Map(lastErrors.map((r) => [r.id, r.last_error]));
+    for (const id of ids) out.set(id, { lastSentAt: null, sent: 0, failed: 0, queued: 0, lastError: errorOf.get(id) ?? null });
+    for (const r of rows) {
+      out.set(r.id, { lastSentAt: r.last_sent_at, sent: r.sent, failed: r.failed, queued: r.queued, lastError: errorOf.get(r.id) ?? null });
+    }
+    return out;
+  }
+}
+
+export class PgStories implements StoryStore {
+  constructor(private readonly db: PgDb) {}
+
+  async story(articleId: string): Promise<StoryRecord | null> {
+    const r = await this.db.one<{ article_id: string; story_id: string; duplicate_reason: string | null; quiet: number; seen_at: number }>(
+      'SELECT * FROM alert_stories WHERE article_id = $1', [articleId]);
+    if (!r) return null;
+    return {
+      articleId: r.article_id, storyId: r.story_id, duplicateOf: r.story_id === r.article_id ? null : r.story_id,
+      duplicateReason: r.duplicate_reason, quiet: r.quiet === 1, seenAt: r.seen_at,
+    };
+  }
+
+  async addStory(s: { articleId: string; storyId: string; canonicalUrl: string | null; titleKey: string; duplicateReason: string | null; quiet: boolean; seenAt: number }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO alert_stories (article_id, story_id, canonical_url, title_key, duplicate_reason, quiet, seen_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [s.articleId, s.storyId, s.canonicalUrl, s.titleKey, s.duplicateReason, s.quiet ? 1 : 0, s.seenAt]);
+  }
+
+  async storyByUrl(canonicalUrl: string): Promise<string | null> {
+    return (await this.db.one<{ story_id: string }>('SELECT story_id FROM alert_stories WHERE canonical_url = $1 LIMIT 1', [canonicalUrl]))?.story_id ?? null;
+  }
+
+  storiesSeenSince(sinceMs: number): Promise<Array<{ articleId: string; storyId: string; key: string; seenAt: number }>> {
+    return this.db.rows(
+      `SELECT article_id AS "articleId", story_id AS "storyId", title_key AS key, seen_at AS "seenAt" FROM alert_stories
+       WHERE seen_at >= $1 ORDER BY seen_at, seq`, [sinceMs]);
+  }
+}
+
+export class PgAuditLog implements AuditLog {
+  constructor(private readonly db: PgDb) {}
+
+  async append(at: Date, actor: Actor, scope: Scope, action: string, subscriptionId: string | null, detail: Record<string, unknown> = {}): Promise<void> {
+    await this.db.query(
+      `INSERT INTO alert_audit (at, actor_id, actor_name, platform, workspace, action, subscription_id, detail)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [at.toISOString(), actor.id, actor.name, scope.platform, scope.workspace, action, subscriptionId, JSON.stringify(detail)]);
+  }
+
+  async recent(scope: Scope, limit: number): Promise<AuditEntry[]> {
+    const rows = await this.db.rows<{ id: number; at: string; actor_id: string; actor_name: string; platform: string; workspace: string; action: string; subscription_id: string | null; detail: string }>(
+      'SELECT * FROM alert_audit WHERE platform = $1 AND workspace = $2 ORDER BY id DESC LIMIT $3', [scope.platform, scope.workspace, limit]);
+    return rows.map((r) => ({
+      id: r.id, at: r.at, actorId: r.actor_id, actorName: r.actor_name, platform: r.platform, workspace: r.workspace,
+      action: r.action, subscriptionId: r.subscription_id, detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }));
+  }
+}
+
+const SEEN_RETENTION_MS = 30 * 24 * 3600_000;
+
+export class PgFeedState implements FeedStateStore {
+  constructor(private readonly db: PgDb) {}
+
+  async get(feedId: string): Promise<FeedState | null> {
+    const r = await this.db.one<{ feed_id: string; url: string; etag: string | null; last_modified: string | null; first_poll_done: number;
+      last_attempt_at: number | null; last_success_at: number | null; next_poll_at: number | null; consecutive_failures: number;
+      failing_since: number | null; last_error: string | null }>('SELECT * FROM feed_state WHERE feed_id = $1', [feedId]);
+    if (!r) return null;
+    return {
+      feedId: r.feed_id, url: r.url, etag: r.etag, lastModified: r.last_modified, firstPollDone: r.first_poll_done === 1,
+      lastAttemptAt: r.last_attempt_at, lastSuccessAt: r.last_success_at, nextPollAt: r.next_poll_at,
+      consecutiveFailures: r.consecutive_failures, failingSince: r.failing_since, lastError: r.last_error,
+    };
+  }
+
+  async save(s: FeedState): Promise<void> {
+    await this.db.query(
+      `INSERT INTO feed_state (feed_id, url, etag, last_modified, first_poll_done, last_attempt_at, last_success_at,
+         next_poll_at, consecutive_failures, failing_since, last_error)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (feed_id) DO UPDATE SET url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
+         first_poll_done = excluded.first_poll_done, last_attempt_at = excluded.last_attempt_at,
+         last_success_at = excluded.last_success_at, next_poll_at = excluded.next_poll_at,
+         consecutive_failures = excluded.consecutive_failures, failing_since = excluded.failing_since, last_error = excluded.last_error`,
+      [s.feedId, s.url, s.etag, s.lastModified, s.firstPollDone ? 1 : 0, s.lastAttemptAt, s.lastSuccessAt, s.nextPollAt,
+        s.consecutiveFailures, s.failingSince, s.lastError]);
+  }
+
+  async forgetItems(feedId: string): Promise<void> {
+    await this.db.query('DELETE FROM feed_items WHERE feed_id = $1', [feedId]);
+  }
+
+  async firstSeen(feedId: string, articleId: string): Promise<number | null> {
+    return (await this.db.one<{ first_seen_at: number }>('SELECT first_seen_at FROM feed_items WHERE feed_id = $1 AND article_id = $2', [feedId, articleId]))?.first_seen_at ?? null;
+  }
+
+  /** This poll's items and the pruning of those long gone, in one transaction. */
+  async markSeen(feedId: string, articleIds: string[], now: number): Promise<void> {
+    await this.db.transaction(async () => {
+      if (articleIds.length > 0) {
+        await this.db.query(
+          `INSERT INTO feed_items (feed_id, article_id, first_seen_at, last_seen_at)
+           SELECT $1, a, $3, $3 FROM unnest($2::text[]) AS a
+           ON CONFLICT (feed_id, article_id) DO UPDATE SET last_seen_at = excluded.last_seen_at`,
+          [feedId, [...new Set(articleIds)], now]);
+      }
+      await this.db.query('DELETE FROM feed_items WHERE feed_id = $1 AND last_seen_at < $2', [feedId, now - SEEN_RETENTION_MS]);
+    });
+  }
+}
+
+const WEEK_MS = 7 * 86_400_000;
+const SWEEP_EVERY = 100;
+const MAX_STATE_BYTES = 16_384;
+
+export class PgActionStateStore implements ActionStateStore {
+  private puts = 0;
+
+  constructor(private readonly db: PgDb, private readonly opts: { ttlMs?: number; now: () => number }) {}
+
+  async put(state: unknown): Promise<string> {
+    const json = JSON.stringify(state ?? null);
+    if (Buffer.byteLength(json) > MAX_STATE_BYTES) throw new Error(`action state too large (${json.length} characters)`);
+    const now = this.opts.now();
+    if (++this.puts % SWEEP_EVERY === 0) await this.db.query('DELETE FROM action_state WHERE expires_ms <= $1', [now]);
+    const key = randomBytes(9).toString('base64url');
+    await this.db.query('INSERT INTO action_state (key, state, expires_ms) VALUES ($1, $2, $3)', [key, json, now + (this.opts.ttlMs ?? WEEK_MS)]);
+    return key;
+  }
+
+  async get(key: string): Promise<unknown | null> {
+    if (typeof key !== 'string' || key.length === 0 || key.length > 64) return null;
+    const row = await this.db.one<{ state: string }>('SELECT state FROM action_state WHERE key = $1 AND expires_ms > $2', [key, this.opts.now()]);
+    if (!row) return null;
+    try {
+      return JSON.parse(row.state);
+    } catch {
+      return null;
+    }
+  }
+}
