@@ -149,7 +149,8 @@ export class PgArticleStore implements ArticleStore {
         };
         const key = await this.keyFor(next.publishedMs, existingRow);
         await this.update(article, next.publishedMs, existingRow.version_stored_at, key, existingRow.seq);
-        return { article, outcome: 'unchanged' };
+        // Not a version, but a stored change: listeners (the query cache) must hear of it.
+        return this.notify({ article, outcome: 'unchanged', metadataChanged: true }, input.quiet);
       }
       return { article: previous, outcome: 'unchanged' };
     }
@@ -180,7 +181,12 @@ export class PgArticleStore implements ArticleStore {
       );
     }
     const result: UpsertResult = previous ? { article, outcome: 'updated', previous } : { article, outcome: 'created' };
-    const change = input.quiet ? { ...result, quiet: true } : result;
+    return this.notify(result, input.quiet);
+  }
+
+  /** A listener that throws aborts the transaction: the article and everything the listeners wrote roll back. */
+  private async notify(result: UpsertResult, quiet: boolean | undefined): Promise<UpsertResult> {
+    const change = quiet ? { ...result, quiet: true } : result;
     for (const listener of this.listeners) await listener(change);
     return result;
   }

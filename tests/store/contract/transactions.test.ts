@@ -50,6 +50,17 @@ eachBackend(import.meta.filename, 'Store.transaction', (backend) => {
     expect(await auditActions()).toEqual(['saw ok']);
   });
 
+  it('listeners hear created, updated and metadata-only changes (not an identical rewrite)', async () => {
+    const heard: string[] = [];
+    const off = store.articles.onChange((c) => void heard.push(`${c.article.id}:${c.outcome}${c.metadataChanged ? ':meta' : ''}${c.quiet ? ':quiet' : ''}`));
+    await store.articles.upsert({ id: 'l1', title: 'Listen', section: 'world', quiet: true });
+    await store.articles.upsert({ id: 'l1', title: 'Listen', section: 'world' });
+    await store.articles.upsert({ id: 'l1', title: 'Listen', section: 'sport' });
+    await store.articles.upsert({ id: 'l1', title: 'Listen again', section: 'sport' });
+    off();
+    expect(heard).toEqual(['l1:created:quiet', 'l1:unchanged:meta', 'l1:updated']);
+  });
+
   it('a listener failing in the middle of a bulk load rolls back that chunk only', async () => {
     const off = store.articles.onChange(async (change) => {
       if (change.article.id === 'b-5') throw new Error('stop at 5');
