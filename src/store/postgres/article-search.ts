@@ -124,7 +124,7 @@ export class PgArticleSearch {
         `SELECT count(*) AS n FROM (SELECT 1 FROM articles WHERE tsv @@ plainto_tsquery('${CONFIG}', $1) LIMIT 10000) x`, [t]);
       docs.set(t, r!.n);
     }
-    const words: Word[] = terms.map((text) => ({ text, ubiquitous: false }));
+    const words: Word[] = terms.map((text) => ({ text, tokens: [text.toLowerCase()], ubiquitous: false }));
     const plan = partialPlan(words, (w) => docs.get(w.text) ?? 0, total);
     const seen = new Set<number>();
     const out: number[] = [];

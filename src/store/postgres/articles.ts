@@ -1,6 +1,8 @@
 import type { Article, ArticleInput } from '../../domain/article.js';
 import type { Clock } from '../../domain/clock.js';
-import type { ArticleChangeListener, ArticleFilter, ArticleStore, SearchPage, SearchQuery, UpsertResult } from '../types.js';
+import { PRIORITY_RANK } from '../../domain/article.js';
+import { groupDuplicates } from '../../summarize/briefing.js';
+import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, UpsertResult } from '../types.js';
 import { canonicalUrl } from '../canonical.js';
 import { keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, type ArticleRow, type NormalizedArticle } from '../sqlite/article-rows.js';
 import { lockKey, type PgDb } from './db.js';
@@ -76,6 +78,29 @@ export class PgArticleStore implements ArticleStore {
 
   latest(filter: ArticleFilter & { limit: number; offset: number }): Promise<SearchPage> {
     return this.search_.latest(filter);
+  }
+
+  /** As src/store/sqlite/period-stories.ts: every article of the period, grouped into stories before the section filter. */
+  async periodStories(filter: PeriodStories): Promise<PeriodStory[]> {
+    const params: unknown[] = [keyFloor(filter.since.getTime())];
+    let range = 'pub_key >= $1';
+    if (filter.until && !Number.isNaN(filter.until.getTime())) {
+      params.push(keyFloor(filter.until.getTime()));
+      range += ' AND pub_key < $2';
+    }
+    const rows = await this.db.rows<ArticleRow>(`SELECT ${ROW_COLS} FROM articles WHERE ${range} ORDER BY pub_key DESC`, params);
+    const articles = rows
+      .map(rowToArticle)
+      .sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || b.publishedAt.localeCompare(a.publishedAt));
+    const section = filter.section?.trim().toLowerCase();
+    const stories: PeriodStory[] = [];
+    for (const [root, members] of groupDuplicates(articles)) {
+      const lead = articles[root];
+      if (section && lead.section.toLowerCase() !== section) continue;
+      const sources = new Set(members.map((i) => articles[i].source.trim().toLowerCase() || `(no source) ${articles[i].id}`));
+      stories.push({ article: lead, duplicateIds: members.filter((i) => i !== root).map((i) => articles[i].id), sourceCount: sources.size });
+    }
+    return stories;
   }
 
   search(query: SearchQuery): Promise<SearchPage> {

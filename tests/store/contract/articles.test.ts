@@ -104,6 +104,21 @@ eachBackend(import.meta.filename, 'ArticleStore: upsert and versions', (backend)
     expect(await store.articles.sources()).toEqual(['Wire A', 'Wire B']);
   });
 
+  it('periodStories: every article of the period, near-identical headlines folded into one story with its sources', async () => {
+    const h = (n: number) => new Date(NOW.getTime() - n * 3_600_000).toISOString();
+    await store.articles.upsertMany([
+      { id: 'p1', title: 'Harbour bridge closes for repairs', source: 'Harbour Times', section: 'local', publishedAt: h(2), priority: 'urgent' },
+      { id: 'p2', title: 'Harbour bridge closes for repairs', source: 'City Wire', section: 'local', publishedAt: h(1) },
+      { id: 'p3', title: 'Quarry reopens after a year', source: 'City Wire', section: 'business', publishedAt: h(3) },
+      { id: 'old', title: 'Ferry timetable changes', source: 'City Wire', section: 'local', publishedAt: h(30) },
+    ]);
+    const since = new Date(NOW.getTime() - 24 * 3_600_000);
+    const stories = await store.articles.periodStories({ since });
+    expect(stories.map((s) => [s.article.id, s.duplicateIds, s.sourceCount])).toEqual([['p1', ['p2'], 2], ['p3', [], 1]]);
+    expect((await store.articles.periodStories({ since, section: 'Business' })).map((s) => s.article.id)).toEqual(['p3']);
+    expect(await store.articles.periodStories({ since, until: new Date(NOW.getTime() - 2.5 * 3_600_000) })).toHaveLength(1);
+  });
+
   it('refuses an article without a headline', async () => {
     await expect(store.articles.upsert({ title: '   ' })).rejects.toThrow(/headline/);
   });
