@@ -16,7 +16,7 @@ const WINDOWS_DAYS = [30];
 const SAMPLE_FACTOR = 4;
 const CONFIG = 'newsdesk_english';
 const ROW_COLS = `seq, id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
-  updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, pub_key`;
+  updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, pub_key, origin`;
 
 type Filters = Pick<SearchQuery, 'section' | 'source' | 'since'>;
 interface Scored { seq: number; rel: number; blended: number; n: number; best: number }

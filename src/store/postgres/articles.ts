@@ -1,7 +1,8 @@
 import type { Article, ArticleInput } from '../../domain/article.js';
 import type { Clock } from '../../domain/clock.js';
-import { PRIORITY_RANK } from '../../domain/article.js';
+import { isNewsroomOrigin, PRIORITY_RANK, type Origin } from '../../domain/article.js';
 import { groupDuplicates } from '../../summarize/briefing.js';
+import { OriginConflict } from '../types.js';
 import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, UpsertResult } from '../types.js';
 import { canonicalUrl } from '../canonical.js';
 import { keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, type ArticleRow, type NormalizedArticle } from '../sqlite/article-rows.js';
@@ -10,7 +11,7 @@ import { PgArticleSearch } from './article-search.js';
 
 const CHUNK_BUDGET_MS = 50;
 const COLS = ['id', 'url', 'canonical_url', 'title', 'dek', 'body', 'section', 'topics', 'source', 'author', 'published_at', 'published_ms',
-  'updated_at', 'priority', 'status', 'image_url', 'related', 'version', 'content_hash', 'ingested_at', 'version_stored_at'] as const;
+  'updated_at', 'priority', 'status', 'image_url', 'related', 'version', 'content_hash', 'ingested_at', 'version_stored_at', 'origin'] as const;
 const ROW_COLS = `seq, ${COLS.join(', ')}, pub_key`;
 
 /**
@@ -94,7 +95,13 @@ export class PgArticleStore implements ArticleStore {
       .sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || b.publishedAt.localeCompare(a.publishedAt));
     const section = filter.section?.trim().toLowerCase();
     const stories: PeriodStory[] = [];
-    for (const [root, members] of groupDuplicates(articles)) {
+    const groups = groupDuplicates(articles);
+    const storyOf = new Map<string, string>();
+    if (groups.size >= 2) {
+      const recorded = await this.db.rows<{ a: string; s: string }>('SELECT article_id AS a, story_id AS s FROM alert_stories WHERE article_id = ANY($1::text[])', [articles.map((a) => a.id)]);
+      for (const r of recorded) storyOf.set(r.a, r.s);
+    }
+    for (const [root, members] of mergeRecordedStories(articles, groups, storyOf)) {
       const lead = articles[root];
       if (section && lead.section.toLowerCase() !== section) continue;
       const sources = new Set(members.map((i) => articles[i].source.trim().toLowerCase() || `(no source) ${articles[i].id}`));
@@ -151,7 +158,9 @@ export class PgArticleStore implements ArticleStore {
   }
 
   private async byCanonical(canonical: string): Promise<ArticleRow | undefined> {
-    return this.db.one<ArticleRow>(`SELECT ${ROW_COLS} FROM articles WHERE canonical_url = $1 ORDER BY pub_key DESC LIMIT 1`, [canonical]);
+    // One link, several origins: the newsroom's own article first, then the newest.
+    return this.db.one<ArticleRow>(`SELECT ${ROW_COLS} FROM articles WHERE canonical_url = $1
+      ORDER BY (origin IS NULL OR origin IN ('push','files')) DESC, pub_key DESC LIMIT 1`, [canonical]);
   }
 
   private async write(input: ArticleInput): Promise<UpsertResult> {
@@ -159,8 +168,12 @@ export class PgArticleStore implements ArticleStore {
     await this.db.query('SELECT pg_advisory_xact_lock($1, $2)', this.writeLock);
     const now = this.opts.now();
     const next = normalizeInput(input, now);
-    const existingRow = (await this.db.one<ArticleRow>(`SELECT ${ROW_COLS} FROM articles WHERE id = $1`, [next.id])) ??
-      (next.canonicalUrl ? await this.byCanonical(next.canonicalUrl) : undefined);
+    // By id only: the same link from another origin is another article (the same story, for alerts).
+    const existingRow = await this.db.one<ArticleRow>(`SELECT ${ROW_COLS} FROM articles WHERE id = $1`, [next.id]);
+    if (existingRow && existingRow.origin !== next.origin) {
+      // A row from before origins existed is adopted by the newsroom's own origins; nobody else changes it.
+      if (!(existingRow.origin === null && isNewsroomOrigin(next.origin))) throw new OriginConflict(next.id, existingRow.origin as Origin | null);
+    }
     const previous = existingRow ? rowToArticle(existingRow) : undefined;
     if (previous && !toIsoOrNull(input.publishedAt)) {
       next.publishedAt = previous.publishedAt;
@@ -244,10 +257,44 @@ function toValues(a: Article, publishedMs: number, versionStoredAt: string): unk
   return [
     a.id, a.url, a.canonicalUrl, a.title, a.dek, a.body, a.section, JSON.stringify(a.topics), a.source, a.author,
     a.publishedAt, publishedMs, a.updatedAt, a.priority, a.status, a.imageUrl, JSON.stringify(a.related), a.version,
-    a.contentHash, a.ingestedAt, versionStoredAt,
+    a.contentHash, a.ingestedAt, versionStoredAt, a.origin,
   ];
 }
 
 function toIsoOrNull(value: string | undefined): string | null {
   return value && !Number.isNaN(Date.parse(value)) ? value : null;
+}
+
+/**
+ * As on SQLite (src/store/sqlite/period-stories.ts): joins groups whose articles the alerts pipeline recorded
+ * as one story; each group keeps its best-placed root (the lower index).
+ */
+function mergeRecordedStories(articles: Array<{ id: string }>, groups: Map<number, number[]>, storyOf: Map<string, string>): Map<number, number[]> {
+  if (storyOf.size === 0 || groups.size < 2) return groups;
+  const groupOfStory = new Map<string, number>();
+  const parent = new Map<number, number>([...groups.keys()].map((root) => [root, root]));
+  const find = (r: number): number => {
+    let x = r;
+    while (parent.get(x) !== x) x = parent.get(x)!;
+    parent.set(r, x);
+    return x;
+  };
+  for (const [root, members] of groups) {
+    for (const i of members) {
+      const story = storyOf.get(articles[i].id);
+      if (!story) continue;
+      const other = groupOfStory.get(story);
+      if (other === undefined) groupOfStory.set(story, root);
+      else {
+        const [a, b] = [find(other), find(root)];
+        if (a !== b) parent.set(Math.max(a, b), Math.min(a, b));
+      }
+    }
+  }
+  const merged = new Map<number, number[]>();
+  for (const [root, members] of groups) {
+    const top = find(root);
+    merged.set(top, [...(merged.get(top) ?? []), ...members]);
+  }
+  return new Map([...merged].sort((a, b) => a[0] - b[0]));
 }

@@ -213,6 +213,19 @@ export const pgMigrations: PgMigration[] = [
       CREATE TABLE search_term_stats (term TEXT PRIMARY KEY, share DOUBLE PRECISION NOT NULL);
       CREATE TABLE search_stats_meta (key TEXT PRIMARY KEY, value NUMERIC NOT NULL);`,
   },
+  {
+    // As SQLite's 140: every article gets the origin that may change it (push | files | feed:<id>); stories learn
+    // each member's origin, and which member's text their alerts show.
+    id: '140-article-origin',
+    sql: `
+      ALTER TABLE articles ADD COLUMN origin TEXT;
+      UPDATE articles SET origin = 'feed:' || split_part(id, ':', 1)
+        WHERE position(':' in id) > 1 AND split_part(id, ':', 1) IN (SELECT feed_id FROM feed_state);
+      CREATE INDEX articles_origin ON articles(origin);
+      ALTER TABLE alert_stories ADD COLUMN origin TEXT;
+      UPDATE alert_stories SET origin = (SELECT origin FROM articles WHERE articles.id = alert_stories.article_id);
+      CREATE TABLE story_shown (story_id TEXT PRIMARY KEY, article_id TEXT NOT NULL);`,
+  },
 ];
 
 /**

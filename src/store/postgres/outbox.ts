@@ -71,6 +71,17 @@ export class PgOutbox implements OutboxStore {
     );
   }
 
+  reassign(storyId: string, articleId: string, version: number, priorityRank: number, now: number): Promise<number> {
+    return this.changes(
+      `UPDATE alert_outbox SET article_id = $1::text, target_version = $2::int, updated_at = $3::bigint,
+         delivered_version = CASE WHEN state = 'sent' THEN 0 ELSE delivered_version END,
+         priority_rank = CASE WHEN state IN ('pending','sent') THEN LEAST(priority_rank, $4::int) ELSE priority_rank END,
+         due_at = CASE WHEN state = 'sent' AND folded_into IS NULL AND message_ref IS NOT NULL THEN $3::bigint ELSE due_at END
+       WHERE story_id = $5 AND kind = 'alert' AND article_id IS DISTINCT FROM $1::text`,
+      [articleId, version, now, priorityRank, storyId],
+    );
+  }
+
   async countPendingRoutine(subscriptionId: string): Promise<number> {
     return (await this.db.one<{ n: number }>(
       `SELECT count(*) AS n FROM alert_outbox WHERE subscription_id = $1 AND state = 'pending' AND kind = 'alert' AND priority_rank = 2`,

@@ -1,9 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Platform } from '../../domain/channel.js';
-import type { Priority } from '../../domain/article.js';
+import type { Origin, Priority } from '../../domain/article.js';
 import type { StoryRecord } from '../../domain/delivery.js';
 import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../../domain/subscription.js';
-import type { ActionStateStore, AuditLog, FeedState, FeedStateStore, StoryStore, SubscriptionStore } from '../types.js';
+import type { ActionStateStore, AuditLog, FeedState, FeedStateStore, NewStoryMember, StoryStore, SubscriptionStore } from '../types.js';
 import type { PgDb } from './db.js';
 
 const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
@@ -117,21 +117,36 @@ export class PgStories implements StoryStore {
     };
   }
 
-  async addStory(s: { articleId: string; storyId: string; canonicalUrl: string | null; titleKey: string; duplicateReason: string | null; quiet: boolean; seenAt: number }): Promise<void> {
+  async addStory(s: NewStoryMember): Promise<void> {
     await this.db.query(
-      `INSERT INTO alert_stories (article_id, story_id, canonical_url, title_key, duplicate_reason, quiet, seen_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-      [s.articleId, s.storyId, s.canonicalUrl, s.titleKey, s.duplicateReason, s.quiet ? 1 : 0, s.seenAt]);
+      `INSERT INTO alert_stories (article_id, story_id, canonical_url, title_key, duplicate_reason, quiet, seen_at, origin)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+      [s.articleId, s.storyId, s.canonicalUrl, s.titleKey, s.duplicateReason, s.quiet ? 1 : 0, s.seenAt, s.origin]);
   }
 
-  async storyByUrl(canonicalUrl: string): Promise<string | null> {
-    return (await this.db.one<{ story_id: string }>('SELECT story_id FROM alert_stories WHERE canonical_url = $1 LIMIT 1', [canonicalUrl]))?.story_id ?? null;
+  async storyByUrl(canonicalUrl: string, otherThan: Origin | null): Promise<string | null> {
+    return (await this.db.one<{ story_id: string }>(
+      'SELECT story_id FROM alert_stories WHERE canonical_url = $1 AND origin IS DISTINCT FROM $2::text ORDER BY seen_at, seq LIMIT 1',
+      [canonicalUrl, otherThan]))?.story_id ?? null;
   }
 
-  storiesSeenSince(sinceMs: number): Promise<Array<{ articleId: string; storyId: string; key: string; seenAt: number }>> {
+  storiesSeenSince(sinceMs: number): Promise<Array<{ articleId: string; storyId: string; key: string; seenAt: number; origin: Origin | null }>> {
     return this.db.rows(
-      `SELECT article_id AS "articleId", story_id AS "storyId", title_key AS key, seen_at AS "seenAt" FROM alert_stories
+      `SELECT article_id AS "articleId", story_id AS "storyId", title_key AS key, seen_at AS "seenAt", origin FROM alert_stories
        WHERE seen_at >= $1 ORDER BY seen_at, seq`, [sinceMs]);
+  }
+
+  members(storyId: string): Promise<Array<{ articleId: string; origin: Origin | null; duplicateReason: string | null }>> {
+    return this.db.rows(
+      'SELECT article_id AS "articleId", origin, duplicate_reason AS "duplicateReason" FROM alert_stories WHERE story_id = $1 ORDER BY seen_at, seq', [storyId]);
+  }
+
+  async shown(storyId: string): Promise<string | null> {
+    return (await this.db.one<{ article_id: string }>('SELECT article_id FROM story_shown WHERE story_id = $1', [storyId]))?.article_id ?? null;
+  }
+
+  async setShown(storyId: string, articleId: string): Promise<void> {
+    await this.db.query('INSERT INTO story_shown (story_id, article_id) VALUES ($1, $2) ON CONFLICT (story_id) DO UPDATE SET article_id = excluded.article_id', [storyId, articleId]);
   }
 }
 

@@ -165,16 +165,16 @@ eachBackend(import.meta.filename, 'alert stores', (backend) => {
   it('stories: first writer wins, looked up by article and by URL, listed by the clock’s seen times', async () => {
     await store.stories.addStory({ articleId: 'a1', storyId: 'a1', canonicalUrl: 'https://x.example/a', titleKey: 'flood river', duplicateReason: null, quiet: false, seenAt: T });
     await store.stories.addStory({ articleId: 'a2', storyId: 'a1', canonicalUrl: null, titleKey: 'flood river rises', duplicateReason: 'near-duplicate headline', quiet: true, seenAt: T + 10 });
-    await store.stories.addStory({ articleId: 'a1', storyId: 'zzz', canonicalUrl: null, titleKey: 'other', duplicateReason: null, quiet: false, seenAt: T + 20 });
-    await store.stories.addStory({ articleId: 'a3', storyId: 'a3', canonicalUrl: null, titleKey: 'same time', duplicateReason: null, quiet: false, seenAt: T + 10 });
+    await store.stories.addStory({ articleId: 'a1', storyId: 'zzz', canonicalUrl: null, titleKey: 'other', duplicateReason: null, quiet: false, seenAt: T + 20, origin: 'push' });
+    await store.stories.addStory({ articleId: 'a3', storyId: 'a3', canonicalUrl: null, titleKey: 'same time', duplicateReason: null, quiet: false, seenAt: T + 10, origin: 'push' });
     expect(await store.stories.story('a1')).toEqual({ articleId: 'a1', storyId: 'a1', duplicateOf: null, duplicateReason: null, quiet: false, seenAt: T });
     expect(await store.stories.story('a2')).toEqual({ articleId: 'a2', storyId: 'a1', duplicateOf: 'a1', duplicateReason: 'near-duplicate headline', quiet: true, seenAt: T + 10 });
     expect(await store.stories.story('none')).toBeNull();
-    expect(await store.stories.storyByUrl('https://x.example/a')).toBe('a1');
-    expect(await store.stories.storyByUrl('https://x.example/b')).toBeNull();
+    expect(await store.stories.storyByUrl('https://x.example/a', null)).toBe('a1');
+    expect(await store.stories.storyByUrl('https://x.example/b', null)).toBeNull();
     expect(await store.stories.storiesSeenSince(T + 1)).toEqual([
-      { articleId: 'a2', storyId: 'a1', key: 'flood river rises', seenAt: T + 10 },
-      { articleId: 'a3', storyId: 'a3', key: 'same time', seenAt: T + 10 },
+      { articleId: 'a2', storyId: 'a1', key: 'flood river rises', seenAt: T + 10, origin: 'push' },
+      { articleId: 'a3', storyId: 'a3', key: 'same time', seenAt: T + 10, origin: 'push' },
     ]);
   });
 

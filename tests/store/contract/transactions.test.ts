@@ -24,7 +24,7 @@ eachBackend(import.meta.filename, 'Store.transaction', (backend) => {
       await store.audit.append(NOW, actor, scope, 'two', null);
       await store.articles.upsert({ id: 'a2', title: 'Rolled back' });
       await store.feedState.markSeen('f', ['a2'], NOW.getTime());
-      await store.stories.addStory({ articleId: 'a2', storyId: 'a2', canonicalUrl: null, titleKey: 'k', duplicateReason: null, quiet: false, seenAt: 1 });
+      await store.stories.addStory({ articleId: 'a2', storyId: 'a2', canonicalUrl: null, titleKey: 'k', duplicateReason: null, quiet: false, seenAt: 1, origin: 'push' });
       throw new Error('boom');
     })).rejects.toThrow('boom');
     expect(await auditActions()).toEqual(['one']);
