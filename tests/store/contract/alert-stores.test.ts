@@ -163,8 +163,8 @@ eachBackend(import.meta.filename, 'alert stores', (backend) => {
   });
 
   it('stories: first writer wins, looked up by article and by URL, listed by the clock’s seen times', async () => {
-    await store.stories.addStory({ articleId: 'a1', storyId: 'a1', canonicalUrl: 'https://x.example/a', titleKey: 'flood river', duplicateReason: null, quiet: false, seenAt: T });
-    await store.stories.addStory({ articleId: 'a2', storyId: 'a1', canonicalUrl: null, titleKey: 'flood river rises', duplicateReason: 'near-duplicate headline', quiet: true, seenAt: T + 10 });
+    await store.stories.addStory({ articleId: 'a1', storyId: 'a1', canonicalUrl: 'https://x.example/a', titleKey: 'flood river', duplicateReason: null, quiet: false, seenAt: T, origin: 'push' });
+    await store.stories.addStory({ articleId: 'a2', storyId: 'a1', canonicalUrl: null, titleKey: 'flood river rises', duplicateReason: 'near-duplicate headline', quiet: true, seenAt: T + 10, origin: 'push' });
     await store.stories.addStory({ articleId: 'a1', storyId: 'zzz', canonicalUrl: null, titleKey: 'other', duplicateReason: null, quiet: false, seenAt: T + 20, origin: 'push' });
     await store.stories.addStory({ articleId: 'a3', storyId: 'a3', canonicalUrl: null, titleKey: 'same time', duplicateReason: null, quiet: false, seenAt: T + 10, origin: 'push' });
     expect(await store.stories.story('a1')).toEqual({ articleId: 'a1', storyId: 'a1', duplicateOf: null, duplicateReason: null, quiet: false, seenAt: T });
