@@ -4,7 +4,7 @@ import { PgArticleStore } from './articles.js';
 import { PgDb, redact } from './db.js';
 import { pgMigrations, runPgMigrations, type PgMigration } from './migrations.js';
 import { PgOutbox } from './outbox.js';
-import { PgActionStateStore, PgAuditLog, PgFeedState, PgStories, PgSubscriptions } from './small-stores.js';
+import { PgPacingState, PgActionStateStore, PgAuditLog, PgFeedState, PgStories, PgSubscriptions } from './small-stores.js';
 
 export { PgDb, redact } from './db.js';
 export { pgMigrations, runPgMigrations, type PgMigration } from './migrations.js';
@@ -55,6 +55,7 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
     audit: new PgAuditLog(db),
     feedState: new PgFeedState(db),
     actionState: new PgActionStateStore(db, { now: () => opts.now().getTime() }),
+    pacingState: new PgPacingState(db),
     transaction: (fn) => db.transaction(fn),
     afterCommit: (fn) => db.afterCommit(fn),
     async ping() {

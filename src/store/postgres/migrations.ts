@@ -226,6 +226,17 @@ export const pgMigrations: PgMigration[] = [
       UPDATE alert_stories SET origin = (SELECT origin FROM articles WHERE articles.id = alert_stories.article_id);
       CREATE TABLE story_shown (story_id TEXT PRIMARY KEY, article_id TEXT NOT NULL);`,
   },
+  {
+    id: '210-pacing-state',
+    sql: `
+      CREATE TABLE pacing_ceilings (
+        platform TEXT NOT NULL,
+        workspace TEXT NOT NULL,
+        per_minute DOUBLE PRECISION NOT NULL CHECK (per_minute > 0),
+        learned_ms BIGINT NOT NULL,
+        PRIMARY KEY (platform, workspace)
+      );`,
+  },
 ];
 
 /**

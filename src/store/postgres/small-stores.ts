@@ -3,7 +3,7 @@ import type { Platform } from '../../domain/channel.js';
 import type { Origin, Priority } from '../../domain/article.js';
 import type { StoryRecord } from '../../domain/delivery.js';
 import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../../domain/subscription.js';
-import type { ActionStateStore, AuditLog, FeedState, FeedStateStore, NewStoryMember, StoryStore, SubscriptionStore } from '../types.js';
+import type { LearnedCeilingRow, PacingStateStore, ActionStateStore, AuditLog, FeedState, FeedStateStore, NewStoryMember, StoryStore, SubscriptionStore } from '../types.js';
 import type { PgDb } from './db.js';
 
 const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
@@ -251,5 +251,22 @@ export class PgActionStateStore implements ActionStateStore {
     } catch {
       return null;
     }
+  }
+}
+
+/** Posting ceilings learned per workspace (src/store/sqlite/pacing-state.ts): one row each, last write wins. */
+export class PgPacingState implements PacingStateStore {
+  constructor(private readonly db: PgDb) {}
+
+  async loadCeilings(): Promise<LearnedCeilingRow[]> {
+    const rows = await this.db.rows<{ platform: string; workspace: string; per_minute: number; learned_ms: number }>('SELECT * FROM pacing_ceilings ORDER BY platform, workspace');
+    return rows.map((r) => ({ platform: r.platform, workspace: r.workspace, perMinute: r.per_minute, learnedAt: new Date(r.learned_ms) }));
+  }
+
+  async saveCeiling(row: LearnedCeilingRow): Promise<void> {
+    await this.db.query(
+      `INSERT INTO pacing_ceilings (platform, workspace, per_minute, learned_ms) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (platform, workspace) DO UPDATE SET per_minute = excluded.per_minute, learned_ms = excluded.learned_ms`,
+      [row.platform, row.workspace, row.perMinute, row.learnedAt.getTime()]);
   }
 }

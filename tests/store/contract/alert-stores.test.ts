@@ -212,6 +212,13 @@ eachBackend(import.meta.filename, 'alert stores', (backend) => {
     expect(await store.feedState.firstSeen('f1', 'i3')).toBeNull();
   });
 
+  it('pacing state: learned ceilings per workspace, last write wins', async () => {
+    expect(await store.pacingState.loadCeilings()).toEqual([]);
+    await store.pacingState.saveCeiling({ platform: 'slack', workspace: 'T1', perMinute: 40, learnedAt: new Date(T) });
+    await store.pacingState.saveCeiling({ platform: 'slack', workspace: 'T1', perMinute: 32.5, learnedAt: new Date(T + 1) });
+    expect(await store.pacingState.loadCeilings()).toEqual([{ platform: 'slack', workspace: 'T1', perMinute: 32.5, learnedAt: new Date(T + 1) }]);
+  });
+
   it('action state: a short key, read back until it expires on the application clock', async () => {
     const key = await store.actionState.put({ q: 'flood', page: 2 });
     expect(key).toMatch(/^[A-Za-z0-9_-]{12}$/);
