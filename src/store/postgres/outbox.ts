@@ -1,35 +1,8 @@
 import type { Platform } from '../../domain/channel.js';
-import { MEMBER_STATES, QUEUED_STATES, statesBefore, type Delivery, type DeliveryKind, type DeliveryState, type NewDelivery } from '../../domain/delivery.js';
+import type { Delivery, NewDelivery } from '../../domain/delivery.js';
+import { CLAIMABLE, deliveryFromRow, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow } from '../outbox-rows.js';
 import type { OutboxStore } from '../types.js';
 import type { PgDb } from './db.js';
-
-interface Row {
-  id: string; story_id: string; article_id: string | null; subscription_id: string; kind: string; platform: string;
-  channel: string; priority_rank: number; state: string; reason: string | null; folded_into: string | null;
-  message_ref: string | null; sent_at: number | null; delivered_version: number | null; target_version: number;
-  thread_version: number | null; attempts: number; in_doubt: number; due_at: number | null; last_error: string | null;
-  payload: string | null; created_at: number; updated_at: number;
-}
-
-function fromRow(r: Row): Delivery {
-  return {
-    id: r.id, storyId: r.story_id, articleId: r.article_id, subscriptionId: r.subscription_id,
-    kind: r.kind as DeliveryKind, platform: r.platform as Platform, channel: r.channel, priorityRank: r.priority_rank,
-    state: r.state as DeliveryState, reason: r.reason, foldedInto: r.folded_into, messageRef: r.message_ref,
-    sentAt: r.sent_at, deliveredVersion: r.delivered_version, targetVersion: r.target_version,
-    threadVersion: r.thread_version, attempts: r.attempts, inDoubt: r.in_doubt === 1, dueAt: r.due_at, lastError: r.last_error,
-    payload: r.payload, createdAt: r.created_at, updatedAt: r.updated_at,
-  };
-}
-
-/** State guards from the domain's transition table (src/domain/delivery.ts), as on SQLite. */
-function states(list: readonly DeliveryState[]): string {
-  return list.map((st) => `'${st}'`).join(',');
-}
-const CLAIMABLE = states(statesBefore('sending'));
-const QUEUED = states(QUEUED_STATES.filter((st) => statesBefore('skipped').includes(st)));
-const MEMBERS_SENDABLE = states(MEMBER_STATES.filter((st) => statesBefore('sent').includes(st)));
-const MEMBERS_FAILABLE = states(MEMBER_STATES.filter((st) => statesBefore('failed').includes(st)));
 
 /** The outbox on PostgreSQL: the SQL of src/store/sqlite/outbox.ts, one statement per call. */
 export class PgOutbox implements OutboxStore {
@@ -40,7 +13,7 @@ export class PgOutbox implements OutboxStore {
   }
 
   private async list(sql: string, params: unknown[]): Promise<Delivery[]> {
-    return (await this.db.rows<Row>(sql, params)).map(fromRow);
+    return (await this.db.rows<OutboxRow>(sql, params)).map(deliveryFromRow);
   }
 
   async insert(d: NewDelivery, now: number): Promise<boolean> {

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Platform } from '../../domain/channel.js';
-import { MEMBER_STATES, QUEUED_STATES, statesBefore, type Delivery, type DeliveryKind, type DeliveryState, type NewDelivery } from '../../domain/delivery.js';
+import type { Delivery, NewDelivery } from '../../domain/delivery.js';
+import { CLAIMABLE, deliveryFromRow, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow } from '../outbox-rows.js';
 import { preparedOnce } from './statements.js';
 
 /**
@@ -62,34 +63,6 @@ export const OUTBOX_PENDING_INDEX = `
 CREATE INDEX alert_outbox_pending ON alert_outbox(subscription_id, kind, priority_rank, created_at) WHERE state = 'pending';
 `;
 
-interface Row {
-  id: string; story_id: string; article_id: string | null; subscription_id: string; kind: string; platform: string;
-  channel: string; priority_rank: number; state: string; reason: string | null; folded_into: string | null;
-  message_ref: string | null; sent_at: number | null; delivered_version: number | null; target_version: number;
-  thread_version: number | null; attempts: number; in_doubt: number; due_at: number | null; last_error: string | null;
-  payload: string | null; created_at: number; updated_at: number;
-}
-
-function fromRow(r: Row): Delivery {
-  return {
-    id: r.id, storyId: r.story_id, articleId: r.article_id, subscriptionId: r.subscription_id,
-    kind: r.kind as DeliveryKind, platform: r.platform as Platform, channel: r.channel, priorityRank: r.priority_rank,
-    state: r.state as DeliveryState, reason: r.reason, foldedInto: r.folded_into, messageRef: r.message_ref,
-    sentAt: r.sent_at, deliveredVersion: r.delivered_version, targetVersion: r.target_version,
-    threadVersion: r.thread_version, attempts: r.attempts, inDoubt: r.in_doubt === 1, dueAt: r.due_at, lastError: r.last_error,
-    payload: r.payload, createdAt: r.created_at, updatedAt: r.updated_at,
-  };
-}
-
-/** `'a','b'` for a SQL `state IN (…)` guard, from the states of src/domain/delivery.ts. */
-function states(list: readonly DeliveryState[]): string {
-  return list.map((st) => `'${st}'`).join(',');
-}
-const CLAIMABLE = states(statesBefore('sending'));
-const QUEUED = states(QUEUED_STATES.filter((st) => statesBefore('skipped').includes(st)));
-const MEMBERS_SENDABLE = states(MEMBER_STATES.filter((st) => statesBefore('sent').includes(st)));
-const MEMBERS_FAILABLE = states(MEMBER_STATES.filter((st) => statesBefore('failed').includes(st)));
-
 /** Synchronous SQL; the Store wraps it as the async OutboxStore (src/store/types.ts). */
 export class SqliteOutbox {
   private readonly stmt: (sql: string) => Statement;
@@ -112,13 +85,13 @@ export class SqliteOutbox {
   }
 
   get(id: string): Delivery | null {
-    const r = this.stmt('SELECT * FROM alert_outbox WHERE id = ?').get(id) as Row | undefined;
-    return r ? fromRow(r) : null;
+    const r = this.stmt('SELECT * FROM alert_outbox WHERE id = ?').get(id) as OutboxRow | undefined;
+    return r ? deliveryFromRow(r) : null;
   }
 
   forStory(storyId: string, subscriptionId: string): Delivery | null {
-    const r = this.stmt('SELECT * FROM alert_outbox WHERE story_id = ? AND subscription_id = ?').get(storyId, subscriptionId) as Row | undefined;
-    return r ? fromRow(r) : null;
+    const r = this.stmt('SELECT * FROM alert_outbox WHERE story_id = ? AND subscription_id = ?').get(storyId, subscriptionId) as OutboxRow | undefined;
+    return r ? deliveryFromRow(r) : null;
   }
 
   /**
@@ -161,12 +134,12 @@ export class SqliteOutbox {
         `SELECT * FROM alert_outbox WHERE subscription_id = ? AND kind = ? AND state = 'pending'
            AND (story_id = ? OR substr(story_id, 1, length(?) + 1) = ? || ':') ORDER BY created_at DESC LIMIT 1`,
       ).get(subscriptionId, kind, storyId, storyId, storyId)
-      : this.stmt(`SELECT * FROM alert_outbox INDEXED BY alert_outbox_pending WHERE subscription_id = ? AND kind = ? AND state = 'pending' ORDER BY created_at DESC LIMIT 1`).get(subscriptionId, kind)) as Row | undefined;
-    return r ? fromRow(r) : null;
+      : this.stmt(`SELECT * FROM alert_outbox INDEXED BY alert_outbox_pending WHERE subscription_id = ? AND kind = ? AND state = 'pending' ORDER BY created_at DESC LIMIT 1`).get(subscriptionId, kind)) as OutboxRow | undefined;
+    return r ? deliveryFromRow(r) : null;
   }
 
   members(groupId: string): Delivery[] {
-    return (this.stmt('SELECT * FROM alert_outbox WHERE folded_into = ? ORDER BY priority_rank, created_at').all(groupId) as Row[]).map(fromRow);
+    return (this.stmt('SELECT * FROM alert_outbox WHERE folded_into = ? ORDER BY priority_rank, created_at').all(groupId) as OutboxRow[]).map(deliveryFromRow);
   }
 
   /** Rows with work due now, on the given platforms: breaking before urgent before routine, oldest first. */
@@ -176,7 +149,7 @@ export class SqliteOutbox {
         `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= ?
            AND platform IN (SELECT value FROM json_each(?)) ORDER BY priority_rank, due_at LIMIT ?`,
       )
-      .all(now, JSON.stringify(platforms), limit) as Row[]).map(fromRow);
+      .all(now, JSON.stringify(platforms), limit) as OutboxRow[]).map(deliveryFromRow);
   }
 
   /** The earliest due time after `after` on these platforms (rows due by then are the caller's to pace). */
@@ -266,7 +239,7 @@ export class SqliteOutbox {
 
   /** Rows whose outcome is unknown after a crash, on one platform. */
   inDoubt(platform: Platform): Delivery[] {
-    return (this.stmt(`SELECT * FROM alert_outbox WHERE state = 'sending' AND platform = ?`).all(platform) as Row[]).map(fromRow);
+    return (this.stmt(`SELECT * FROM alert_outbox WHERE state = 'sending' AND platform = ?`).all(platform) as OutboxRow[]).map(deliveryFromRow);
   }
 
   /** After a crash: edits that were in flight (due cleared, never finished) become due again. */

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { groupDuplicates } from '../../summarize/briefing.js';
+import { mergeRecordedStories } from '../story-groups.js';
 import type { PeriodStories, PeriodStory } from '../types.js';
 import { keyFloor, rowToArticle, type ArticleRow } from './article-rows.js';
 import { PRIORITY_RANK } from '../../domain/article.js';
@@ -26,7 +27,7 @@ export function periodStories(db: Database, filter: PeriodStories): PeriodStory[
     .sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || b.publishedAt.localeCompare(a.publishedAt));
   const section = filter.section?.trim().toLowerCase();
   const stories: PeriodStory[] = [];
-  for (const [root, members] of mergeRecordedStories(db, articles, groupDuplicates(articles))) {
+  for (const [root, members] of mergeRecordedStories(articles, groupDuplicates(articles), recordedStories(db, articles))) {
     const lead = articles[root];
     if (section && lead.section.toLowerCase() !== section) continue;
     const sources = new Set(members.map((i) => articles[i].source.trim().toLowerCase() || `(no source) ${articles[i].id}`));
@@ -39,36 +40,15 @@ export function periodStories(db: Database, filter: PeriodStories): PeriodStory[
   return stories;
 }
 
-/** Joins groups whose articles the alerts pipeline recorded as one story; each group keeps its best-placed root. */
-function mergeRecordedStories(db: Database, articles: Array<{ id: string }>, groups: Map<number, number[]>): Map<number, number[]> {
+/** What the alerts pipeline recorded: article id → story id, for the articles of the period. */
+function recordedStories(db: Database, articles: Array<{ id: string }>): Map<string, string> {
+  const storyOf = new Map<string, string>();
   const hasStories = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alert_stories'").get();
-  if (!hasStories || groups.size < 2) return groups;
-  const storyOf = db.prepare('SELECT story_id AS s FROM alert_stories WHERE article_id = ?');
-  const groupOfStory = new Map<string, number>();
-  const parent = new Map<number, number>([...groups.keys()].map((root) => [root, root]));
-  const find = (r: number): number => {
-    let x = r;
-    while (parent.get(x) !== x) x = parent.get(x)!;
-    parent.set(r, x);
-    return x;
-  };
-  for (const [root, members] of groups) {
-    for (const i of members) {
-      const story = (storyOf.get(articles[i].id) as { s: string } | undefined)?.s;
-      if (!story) continue;
-      const other = groupOfStory.get(story);
-      if (other === undefined) groupOfStory.set(story, root);
-      else {
-        const [a, b] = [find(other), find(root)];
-        // The lower index is the better-placed article (priority, then newest): it leads the merged story.
-        if (a !== b) parent.set(Math.max(a, b), Math.min(a, b));
-      }
-    }
+  if (!hasStories) return storyOf;
+  const lookup = db.prepare('SELECT story_id AS s FROM alert_stories WHERE article_id = ?');
+  for (const a of articles) {
+    const row = lookup.get(a.id) as { s: string } | undefined;
+    if (row) storyOf.set(a.id, row.s);
   }
-  const merged = new Map<number, number[]>();
-  for (const [root, members] of groups) {
-    const top = find(root);
-    merged.set(top, [...(merged.get(top) ?? []), ...members]);
-  }
-  return new Map([...merged].sort((a, b) => a[0] - b[0]));
+  return storyOf;
 }

@@ -1,0 +1,32 @@
+import type { Platform } from '../domain/channel.js';
+import { MEMBER_STATES, QUEUED_STATES, statesBefore, type Delivery, type DeliveryKind, type DeliveryState } from '../domain/delivery.js';
+
+/** What both outbox backends share: the row mapping and the state guards of their statements. */
+/** An `alert_outbox` row as both backends return it (times as epoch ms, in_doubt as 0/1). */
+export interface OutboxRow {
+  id: string; story_id: string; article_id: string | null; subscription_id: string; kind: string; platform: string;
+  channel: string; priority_rank: number; state: string; reason: string | null; folded_into: string | null;
+  message_ref: string | null; sent_at: number | null; delivered_version: number | null; target_version: number;
+  thread_version: number | null; attempts: number; in_doubt: number; due_at: number | null; last_error: string | null;
+  payload: string | null; created_at: number; updated_at: number;
+}
+
+export function deliveryFromRow(r: OutboxRow): Delivery {
+  return {
+    id: r.id, storyId: r.story_id, articleId: r.article_id, subscriptionId: r.subscription_id,
+    kind: r.kind as DeliveryKind, platform: r.platform as Platform, channel: r.channel, priorityRank: r.priority_rank,
+    state: r.state as DeliveryState, reason: r.reason, foldedInto: r.folded_into, messageRef: r.message_ref,
+    sentAt: r.sent_at, deliveredVersion: r.delivered_version, targetVersion: r.target_version,
+    threadVersion: r.thread_version, attempts: r.attempts, inDoubt: r.in_doubt === 1, dueAt: r.due_at, lastError: r.last_error,
+    payload: r.payload, createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+/** `'a','b'` for a SQL `state IN (…)` guard, from the domain's transition table (src/domain/delivery.ts). */
+function states(list: readonly DeliveryState[]): string {
+  return list.map((st) => `'${st}'`).join(',');
+}
+export const CLAIMABLE = states(statesBefore('sending'));
+export const QUEUED = states(QUEUED_STATES.filter((st) => statesBefore('skipped').includes(st)));
+export const MEMBERS_SENDABLE = states(MEMBER_STATES.filter((st) => statesBefore('sent').includes(st)));
+export const MEMBERS_FAILABLE = states(MEMBER_STATES.filter((st) => statesBefore('failed').includes(st)));
