@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { htmlToTextSliced } from '../src/ingest/feeds/html-text.js';
 import { TimeSlice } from '../src/ingest/feeds/time-slice.js';
+import { startStallMeter } from './stall-meter.js';
 
 /**
  * HTML → text on hostile inputs, 5 MB each (the feed poller's response cap): unclosed tags, deep nesting,
@@ -42,22 +43,12 @@ export async function runHostileHtmlBench(): Promise<HostileHtmlResult[]> {
   await htmlToTextSliced(HOSTILE_HTML['ordinary markup']().slice(0, 256 * 1024), new TimeSlice());
   for (const [input, make] of Object.entries(HOSTILE_HTML)) {
     const html = make();
-    let maxStallMs = 0;
-    let last = performance.now();
-    let beating = true;
-    const beat = () => {
-      const t = performance.now();
-      maxStallMs = Math.max(maxStallMs, t - last);
-      last = t;
-      if (beating) setImmediate(beat);
-    };
-    setImmediate(beat);
+    const stall = startStallMeter();
     const t0 = performance.now();
     const text = await htmlToTextSliced(html, new TimeSlice());
     const ms = performance.now() - t0;
     await new Promise<void>((r) => setImmediate(r));
-    beat();
-    beating = false;
+    const maxStallMs = stall.stop();
     const mb = html.length / 1024 / 1024;
     results.push({
       input, mb: round(mb), ms: round(ms), mbPerSecond: round(mb / (ms / 1000)), maxStallMs: round(maxStallMs), outputChars: text.length,

@@ -5,6 +5,7 @@ import { openSqliteStore } from '../src/store/sqlite/index.js';
 import { SqliteSubscriptions } from '../src/store/sqlite/subscriptions.js';
 import { SECTIONS, SYNTHETIC_NOW, syntheticArticle } from './synthetic.js';
 import { PortRegistry } from '../src/outbound/registry.js';
+import { startStallMeter } from './stall-meter.js';
 
 /**
  * How long a bulk ingest blocks the event loop (an acknowledgement waiting behind it waits this long):
@@ -28,22 +29,11 @@ export async function measureStall(articles: number, subscriptions: number | nul
     }, { id: 'bench', name: 'bench' }, now());
   }
   const inputs = Array.from({ length: articles }, (_, i) => syntheticArticle(i, 7));
-  // A heartbeat on every turn of the event loop: the longest gap between two beats is the longest stall.
-  let maxStallMs = 0;
-  let last = performance.now();
-  let beating = true;
-  const beat = () => {
-    const t = performance.now();
-    maxStallMs = Math.max(maxStallMs, t - last);
-    last = t;
-    if (beating) setImmediate(beat);
-  };
-  setImmediate(beat);
+  const stall = startStallMeter();
   const t0 = performance.now();
   await store.articles.upsertMany(inputs);
   await new Promise<void>((r) => setImmediate(r));
-  beat();
-  beating = false;
+  const maxStallMs = stall.stop();
   const totalMs = performance.now() - t0;
   await alerts?.stop();
   await store.close();
