@@ -159,7 +159,7 @@ async function copyTable(source: Database.Database, target: PgDb, table: PgTable
     if (report.copied > 0) await bumpSequences(target, table, columns);
   });
   if (report.copied > 0) await target.query(`ANALYZE ${q(table.name)}`);
-  if (report.conflicting > 0 && !report.problem) report.problem = 'rows another row already holds a unique value of, not copied';
+  if (report.conflicting > 0 && !report.problem) report.problem = 'not copied: another row holds one of their unique values';
   return report;
 }
 
