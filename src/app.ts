@@ -22,6 +22,8 @@ import { mountIngestApi } from './ingest/push.js';
 import { mountHealth, type ReadinessCheck } from './server/health.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { PortRegistry } from './outbound/registry.js';
+import { createHash } from 'node:crypto';
+import type { Coordination } from './store/types.js';
 
 /**
  * The composition root: opens the store, starts the configured adapters and the alerts pipeline, loads
@@ -67,6 +69,12 @@ export async function startApp(opts: AppOptions): Promise<App> {
     stoppers.push(() => store.close());
     const cache = createDerivedCache(config.CACHE_TTL_SECONDS);
     store.articles.onChange(() => cache.clear());
+    const feeds = loadFeedsConfig(config.feedsFile);
+    if (store.coordination) {
+      await joinInstances(store.coordination, { feeds: feedsFingerprint(feeds), timeZone: config.TIMEZONE }, logger);
+      // Another instance's writes reach this one's cache through NOTIFY.
+      store.coordination.listen('articles', () => cache.clear());
+    }
     const ports = new PortRegistry();
     const services: Services = {
       articles: store.articles,
@@ -120,9 +128,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
       stoppers.push(() => inbox.stop());
     }
 
-    const feeds = loadFeedsConfig(config.feedsFile);
     if (feeds.length) {
-      const poller = startFeedPoller({ feeds, store: store.articles, feedState: store.feedState, logger, now: () => clock().getTime() });
+      const poller = startFeedPoller({
+        feeds, store: store.articles, feedState: store.feedState, logger, now: () => clock().getTime(), claimPolls: Boolean(store.coordination),
+      });
       services.feeds = poller;
       stoppers.push(() => poller.stop());
     }
@@ -161,6 +170,27 @@ export async function startApp(opts: AppOptions): Promise<App> {
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** What instances compare at start: the feed list (ids and URLs), not secrets (feed headers are left out). */
+function feedsFingerprint(feeds: ReturnType<typeof loadFeedsConfig>): string {
+  const list = feeds.map((f) => `${f.id} ${f.url}`).sort().join('\n');
+  return createHash('sha256').update(list).digest('hex').slice(0, 16);
+}
+
+/** Registers this instance (heartbeat, LISTEN) and warns when the others run with another feed list or time zone. */
+async function joinInstances(coordination: Coordination, mine: { feeds: string; timeZone: string }, logger: Logger): Promise<void> {
+  await coordination.start(mine);
+  const others = await coordination.liveInstances();
+  logger.info({ instance: coordination.instanceId, others: others.length }, 'instance joined the shared store');
+  for (const o of others) {
+    if (o.feeds !== null && o.feeds !== mine.feeds) {
+      logger.warn({ instance: o.id, host: o.host }, 'another instance runs with a different data/feeds.json: every instance should share one feed list (a feed only some know is polled only while one of them holds it)');
+    }
+    if (o.timeZone !== null && o.timeZone !== mine.timeZone) {
+      logger.warn({ instance: o.id, host: o.host, theirs: o.timeZone, ours: mine.timeZone }, 'another instance runs with a different TIMEZONE: alerts and briefings would read differently depending on who sends them');
+    }
   }
 }
 

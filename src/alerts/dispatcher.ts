@@ -33,6 +33,8 @@ export interface DispatcherOptions {
   /** A send that has not answered by then is treated as "outcome unknown" and retried after asking the platform. */
   sendTimeoutMs?: number;
   maxAttempts?: number;
+  /** Several instances: the sender buckets this instance holds the lease for (src/alerts/senders.ts); only theirs are sent. */
+  senders?: { held(): string[] };
 }
 
 export interface SettledEvent {
@@ -185,9 +187,10 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       }
     };
     const [few, many] = DUE_BATCHES;
-    const first = await opts.outbox.due(at, platforms, few);
+    const buckets = opts.senders?.held();
+    const first = await opts.outbox.due(at, platforms, few, buckets);
     await visit(first);
-    if (claims.size === 0 && first.length === few) await visit((await opts.outbox.due(at, platforms, many)).slice(few));
+    if (claims.size === 0 && first.length === few) await visit((await opts.outbox.due(at, platforms, many, buckets)).slice(few));
     if (more) {
       again = true;
       return;
@@ -195,7 +198,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     // Rows already due were handled above: sent, paced (their wait counted), or in flight / over the concurrency
     // limit (a finishing request wakes us). Only future due times set the timer, and only on platforms with a
     // port: a platform whose adapter is not up yet is woken by the port's arrival (observePorts), not polled.
-    const nextDue = await opts.outbox.nextDueAt(opts.ports.platforms(), at);
+    const nextDue = await opts.outbox.nextDueAt(opts.ports.platforms(), at, buckets);
     if (nextDue !== null) nextWait = Math.min(nextWait, nextDue - at);
     clearTimeout(timer);
     if (Number.isFinite(nextWait)) timer = setTimeout(wake, Math.min(Math.max(nextWait, 1), MAX_TIMER_MS)).unref();

@@ -2,6 +2,9 @@ import type { Origin } from '../domain/article.js';
 import type { StoryStore } from '../store/types.js';
 import { SAME_HEADLINE_SIMILARITY, SAME_STORY_WINDOW_MS } from './dedupe.js';
 
+/** How far back a shared index re-reads, for clocks that differ between instances. */
+const SHARED_SKEW_MS = 60_000;
+
 /** Headlines this short are compared exactly: two shared words say little. */
 export const FUZZY_MIN_WORDS = 3;
 
@@ -32,8 +35,15 @@ export class HeadlineIndex {
   private readonly byPrefixWord = new Map<string, Entry[]>();
   private loaded = false;
   private seq = 0;
+  /** Shared store: the newest seen time read so far, and the article ids already indexed. */
+  private readUpTo = Number.NEGATIVE_INFINITY;
+  private readonly known = new Set<string>();
 
-  constructor(private readonly stories: StoryStore) {}
+  /**
+   * `shared`: other instances write stories to the same store; before each match the rows added since the last
+   * look are read (the caller holds the article write lock, so no writer adds one meanwhile).
+   */
+  constructor(private readonly stories: StoryStore, private readonly opts: { shared?: boolean } = {}) {}
 
   /** The newest story in the window with this headline key (or a near-identical one), other than `self`. */
   async find(key: string, self: string, nowMs: number, origin: Origin | null): Promise<string | null> {
@@ -69,10 +79,16 @@ export class HeadlineIndex {
   }
 
   private async prepare(nowMs: number): Promise<void> {
-    if (!this.loaded) {
+    if (!this.loaded || this.opts.shared) {
+      // Instances' clocks differ a little: re-read a minute back, skipping rows already indexed.
+      const since = this.loaded ? Math.max(nowMs - SAME_STORY_WINDOW_MS, this.readUpTo - SHARED_SKEW_MS) : nowMs - SAME_STORY_WINDOW_MS;
       this.loaded = true;
-      const rows = await this.stories.storiesSeenSince(nowMs - SAME_STORY_WINDOW_MS);
-      for (const r of rows) this.insert({ ...r, words: r.key ? r.key.split(' ') : [], seq: this.seq++ });
+      const rows = await this.stories.storiesSeenSince(since);
+      for (const r of rows) {
+        this.readUpTo = Math.max(this.readUpTo, r.seenAt);
+        if (this.known.has(r.articleId)) continue;
+        this.insert({ ...r, words: r.key ? r.key.split(' ') : [], seq: this.seq++ });
+      }
     }
     // Entries leave once they are older than the window (bounded memory); arrival order is seen order.
     const cutoff = nowMs - SAME_STORY_WINDOW_MS;
@@ -83,6 +99,8 @@ export class HeadlineIndex {
 
   private insert(e: Entry): void {
     if (!e.key) return;
+    if (this.known.has(e.articleId)) return;
+    this.known.add(e.articleId);
     this.entries.push(e);
     push(this.exact, e.key, e);
     for (const w of e.words.slice(0, prefixLength(e.words.length))) push(this.byPrefixWord, w, e);
@@ -94,6 +112,7 @@ export class HeadlineIndex {
   }
 
   private unindex(e: Entry): void {
+    this.known.delete(e.articleId);
     remove(this.exact, e.key, e);
     for (const w of e.words.slice(0, prefixLength(e.words.length))) remove(this.byPrefixWord, w, e);
   }

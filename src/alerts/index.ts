@@ -11,6 +11,7 @@ import type { Actor, Scope } from '../domain/subscription.js';
 import type { AlertsService } from '../core/alerts-service.js';
 import type { Clock } from '../domain/clock.js';
 import type { PortRegistry } from '../outbound/registry.js';
+import { SenderLeases } from './senders.js';
 
 export interface StartAlertsOptions {
   /** Articles, subscriptions, stories, outbox and audit log, on whichever backend. */
@@ -25,6 +26,8 @@ export interface StartAlertsOptions {
   /** Configured posts-per-minute ceilings per platform (SLACK_POSTS_PER_MINUTE), overriding anything learned. */
   ceilings?: Partial<Record<Platform, number>>;
   concurrency?: number;
+  /** Several instances: how long a sender bucket's lease lasts without renewal (default 3 s). */
+  senderLeaseMs?: number;
 }
 
 export interface Alerts {
@@ -52,7 +55,15 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
   const { subscriptions, outbox, stories, audit } = store;
   const logger = opts.logger.child({ module: 'alerts' });
 
+  // Several instances (PostgreSQL): one sends per platform bucket, under a lease; all are woken by NOTIFY.
+  const coordination = store.coordination;
+  let wakeDispatcher = (): void => {};
+  const senders = coordination
+    ? new SenderLeases({ coordination, outbox, ports: opts.ports, logger, now: () => now().getTime(), ttlMs: opts.senderLeaseMs, onChange: () => wakeDispatcher() })
+    : undefined;
+
   const dispatcher = createAlertDispatcher({
+    senders,
     outbox, subscriptions, articles: store.articles, ports: opts.ports, summarizer: opts.summarizer, logger,
     timeZone: opts.config.TIMEZONE, now: () => now().getTime(), concurrency: opts.concurrency,
     pacingState: store.pacingState, ceilings: opts.ceilings,
@@ -68,7 +79,11 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
     },
   });
 
-  const headlines = new HeadlineIndex(stories);
+  wakeDispatcher = () => dispatcher.wake();
+  const unlistenOutbox = coordination?.listen('outbox', () => dispatcher.wake());
+  // Story matching reads what other instances wrote: the article write lock serializes writers, and the index
+  // reads rows added since it last looked before each match.
+  const headlines = new HeadlineIndex(stories, { shared: Boolean(coordination) });
   const unlisten = store.articles.onChange(async (change) => {
     // Runs inside the write transaction: the dispatcher is woken once the rows it queued are committed.
     if ((await fanOut({ subscriptions, outbox, stories, headlines, now }, change)) > 0) store.afterCommit(() => dispatcher.wake());
@@ -79,6 +94,7 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
     timeZone: opts.config.TIMEZONE, now,
   });
   dispatcher.start();
+  senders?.start();
 
   return {
     service,
@@ -92,7 +108,9 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
     },
     async stop() {
       unlisten();
+      unlistenOutbox?.();
       await dispatcher.stop();
+      await senders?.stop();
     },
   };
 }

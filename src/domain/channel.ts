@@ -35,6 +35,17 @@ export function formatChannelRef(c: ParsedChannel): ChannelRef {
   return c.platform === 'terminal' ? `terminal:${c.channel}` : `${c.platform}:${c.workspace}/${c.channel}`;
 }
 
+/**
+ * Who a channel's posts are rate-limited with, and so who may send them (one instance at a time per bucket):
+ * the Discord bot as a whole (one token, one global limit), each Slack workspace (Slack's limits are per
+ * workspace), the terminal.
+ */
+export function senderBucket(platform: Platform, channel: ChannelRef): string {
+  if (platform !== 'slack') return platform;
+  const slash = channel.indexOf('/');
+  return slash > 0 ? channel.slice(0, slash) : platform;
+}
+
 export function isChannelRef(ref: string): boolean {
   return CHANNEL_RE.test(ref) || TERMINAL_RE.test(ref);
 }

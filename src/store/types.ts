@@ -165,9 +165,21 @@ export interface OutboxStore {
   countPendingRoutine(subscriptionId: string): Promise<number>;
   openGroup(subscriptionId: string, kind: 'fold' | 'digest', storyId?: string): Promise<Delivery | null>;
   members(groupId: string): Promise<Delivery[]>;
-  /** Rows with work due now on these platforms: breaking before urgent before routine, oldest first. */
-  due(now: number, platforms: Platform[], limit: number): Promise<Delivery[]>;
-  nextDueAt(platforms: Platform[], after: number): Promise<number | null>;
+  /**
+   * Rows with work due now on these platforms: breaking before urgent before routine, oldest first. With
+   * `buckets`, only rows of those sender buckets (senderBucket in src/domain/channel.ts): the ones this
+   * instance holds the sending lease for, when several instances share the store.
+   */
+  due(now: number, platforms: Platform[], limit: number, buckets?: readonly string[]): Promise<Delivery[]>;
+  nextDueAt(platforms: Platform[], after: number, buckets?: readonly string[]): Promise<number | null>;
+  /** The sender buckets with work due by `before` on these platforms. */
+  dueBuckets(before: number, platforms: Platform[]): Promise<string[]>;
+  /**
+   * Several instances: posts claimed by an instance that stopped (its heartbeat or the claim expired, by the
+   * database's clock) go back to the queue in doubt (looked up before any re-post); edits it left half-done
+   * become due again. Returns how many rows came back.
+   */
+  reclaimAbandoned?(now: number): Promise<number>;
   /** pending → sending, committed before the post leaves; false when another sender has it. */
   claimPost(id: string, now: number): Promise<boolean>;
   claimEdit(id: string, now: number): Promise<boolean>;
@@ -224,6 +236,12 @@ export interface FeedStateStore {
   /** When this item was first seen in this feed (the date of an undated item), or null. */
   firstSeen(feedId: string, articleId: string): Promise<number | null>;
   markSeen(feedId: string, articleIds: string[], now: number): Promise<void>;
+  /**
+   * Several instances: claims the feed's poll due at `now` by moving its next poll to `holdUntil` (the poller
+   * saves the real schedule after the poll). Returns the stored state when this caller got it, null when another
+   * instance claimed it first (its next poll is later than `now`). Times are the application's.
+   */
+  claimPoll?(feedId: string, url: string, now: number, holdUntil: number): Promise<FeedState | null>;
 }
 
 /**
@@ -246,9 +264,51 @@ export interface Store {
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Runs `fn` after the current transaction commits (not if it rolls back); at once outside a transaction. */
   afterCommit(fn: () => void): void;
+  /**
+   * What instances sharing one database coordinate through (PostgreSQL only): leases, liveness, wake-ups.
+   * Absent on SQLite, where one process owns the file and everything it does is singleton work already.
+   */
+  coordination?: Coordination;
   /** For /readyz: the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** What one instance's writes tell the others (NOTIFY in the writing transaction, LISTEN on each instance). */
+export type CoordinationTopic = 'outbox' | 'articles' | 'subscriptions';
+
+/** A running instance, as the others see it. */
+export interface InstanceInfo {
+  id: string;
+  host: string;
+  pid: number;
+  /** What the instance was configured with, compared at start (a differing feed list is warned about). */
+  feeds: string | null;
+  timeZone: string | null;
+}
+
+/**
+ * Instances on one database: each has a random id per process start, a heartbeat row that expires by the
+ * database's clock, named leases (one holder at a time, expiring by the database's clock), and wake-ups
+ * through one dedicated connection (LISTEN), so a pool closing idle clients never drops them.
+ */
+export interface Coordination {
+  readonly instanceId: string;
+  /** Registers this instance and starts the heartbeat and the listening connection. */
+  start(info: { feeds: string | null; timeZone: string | null }): Promise<void>;
+  /** The other live instances (heartbeat not expired). */
+  liveInstances(): Promise<InstanceInfo[]>;
+  /**
+   * Takes the named lease if it is free or expired, or renews it if this instance holds it, for `ttlMs` from the
+   * database's clock. True while held. A holder that cannot renew must stop the work before `ttlMs` is out.
+   */
+  acquire(name: string, ttlMs: number): Promise<boolean>;
+  release(name: string): Promise<void>;
+  /** Leases whose name starts with `prefix`, with their live holders. */
+  leases(prefix: string): Promise<Array<{ name: string; holder: string }>>;
+  /** Called on every NOTIFY of `topic` (from any instance, this one included) and after the listener reconnects. */
+  listen(topic: CoordinationTopic, fn: () => void): () => void;
+  stop(): Promise<void>;
 }
 
 /** An article id owned by another origin: refused, never overwritten (push answers 409 naming the owner). */

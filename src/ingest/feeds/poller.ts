@@ -23,6 +23,11 @@ export interface FeedPollerOptions {
   /** Minimum gap between two requests to the same host, across feeds. */
   hostGapMs?: number;
   userAgent?: string;
+  /**
+   * Several instances share the store: each due poll is claimed in the store first (FeedStateStore.claimPoll), so
+   * every feed is polled once per interval whatever the number of instances.
+   */
+  claimPolls?: boolean;
 }
 
 export interface PollResult {
@@ -52,6 +57,11 @@ interface Running {
   /** A "failing for a long time" warning was logged for the current run of failures. */
   warned: boolean;
 }
+
+/** A claimed poll is held this long past the fetch timeout before another instance may take it. */
+const CLAIM_MARGIN_MS = 60_000;
+const MIN_RECHECK_MS = 1_000;
+const CLAIM_RETRY_MS = 5_000;
 
 const DEFAULTS = { timeoutMs: 20_000, maxBytes: 5 * 1024 * 1024, hostGapMs: 2_000, userAgent: 'Newsdesk feed poller (+https://github.com/newsdesk)' };
 
@@ -103,7 +113,29 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
       schedule(rt, freeAt);
       return;
     }
-    void poll(rt);
+    if (opts.claimPolls && stateStore.claimPoll) void claimThenPoll(rt);
+    else void poll(rt);
+  }
+
+  /** Polls only when this instance claims the due poll; else follows the schedule whoever polled has saved. */
+  async function claimThenPoll(rt: Running): Promise<void> {
+    const at = now();
+    try {
+      const claimed = await stateStore.claimPoll!(rt.feed.id, rt.feed.url, at, at + settings.timeoutMs + CLAIM_MARGIN_MS);
+      if (stopController.signal.aborted || rt.inFlight) return;
+      if (claimed) {
+        // Validators, first-poll flag and health as the last poller (maybe another instance) left them.
+        rt.state = { ...claimed, nextPollAt: rt.state.nextPollAt };
+        void poll(rt);
+        return;
+      }
+      const stored = await stateStore.get(rt.feed.id);
+      if (stored) rt.state = stored;
+      schedule(rt, Math.max(stored?.nextPollAt ?? 0, now() + MIN_RECHECK_MS));
+    } catch (err) {
+      log.warn({ err, feed: rt.feed.name }, 'could not claim the feed poll; trying again shortly');
+      schedule(rt, now() + CLAIM_RETRY_MS);
+    }
   }
 
   function poll(rt: Running): Promise<PollResult> {

@@ -4,6 +4,7 @@ import { PgArticleStore } from './articles.js';
 import { PgDb, redact } from './db.js';
 import { pgMigrations, runPgMigrations, type PgMigration } from './migrations.js';
 import { PgOutbox } from './outbox.js';
+import { PgCoordination } from './coordination.js';
 import { PgPacingState, PgActionStateStore, PgAuditLog, PgFeedState, PgStories, PgSubscriptions } from './small-stores.js';
 
 export { PgDb, redact } from './db.js';
@@ -18,6 +19,11 @@ export interface OpenPostgresStoreOptions {
   migrations?: readonly PgMigration[];
   poolSize?: number;
   chunkSize?: number;
+  /** Liveness of instances (default 3 s): a stopped instance's sending and leases pass on within about that. */
+  heartbeatTtlMs?: number;
+  /** How long an outbox claim holds at most, even for a live instance (longer than any send's timeout). */
+  claimTtlMs?: number;
+  onCoordinationProblem?: (what: string, err: unknown) => void;
 }
 
 export interface PostgresStore extends Store {
@@ -26,6 +32,7 @@ export interface PostgresStore extends Store {
   /** The pool, for the store's own tests and tools (never for other parts). */
   db: PgDb;
   articles: PgArticleStore;
+  coordination: PgCoordination;
 }
 
 /**
@@ -43,6 +50,7 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
     throw new Error(`PostgreSQL: ${redact(msg, url)}`);
   }
   const articles = new PgArticleStore(db, { now: opts.now, chunkSize: opts.chunkSize });
+  const coordination = new PgCoordination(db, url, { heartbeatTtlMs: opts.heartbeatTtlMs, onProblem: opts.onCoordinationProblem });
   let closed = false;
   return {
     backend: 'postgres',
@@ -51,7 +59,8 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
     articles,
     subscriptions: new PgSubscriptions(db),
     stories: new PgStories(db),
-    outbox: new PgOutbox(db),
+    outbox: new PgOutbox(db, { instanceId: coordination.instanceId, claimTtlMs: opts.claimTtlMs ?? 120_000 }),
+    coordination,
     audit: new PgAuditLog(db),
     feedState: new PgFeedState(db),
     actionState: new PgActionStateStore(db, { now: () => opts.now().getTime() }),
@@ -68,6 +77,7 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
     async close() {
       if (closed) return;
       closed = true;
+      await coordination.stop();
       await articles.close();
       await db.end();
     },

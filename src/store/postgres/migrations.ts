@@ -237,6 +237,45 @@ export const pgMigrations: PgMigration[] = [
         PRIMARY KEY (platform, workspace)
       );`,
   },
+  {
+    // Several instances on one database. Times here are the database's (now()): leases and heartbeats must not
+    // depend on which instance's clock wrote them. Wake-ups: NOTIFY in the writing transaction (a trigger), on
+    // channels named after the schema, so parallel schemas (tests) do not wake each other.
+    id: '400-instances',
+    sql: `
+      CREATE TABLE instances (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        expires_at TIMESTAMPTZ NOT NULL,
+        feeds TEXT,
+        time_zone TEXT
+      );
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        acquired_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+      );
+      ALTER TABLE alert_outbox ADD COLUMN claimed_by TEXT;
+      ALTER TABLE alert_outbox ADD COLUMN claim_expires TIMESTAMPTZ;
+      CREATE INDEX alert_outbox_claimed ON alert_outbox(claimed_by) WHERE claimed_by IS NOT NULL;
+
+      CREATE FUNCTION newsdesk_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        PERFORM pg_notify('newsdesk.' || TG_TABLE_SCHEMA || '.' || TG_ARGV[0], '');
+        RETURN NULL;
+      END
+      $fn$;
+      -- Rows that become due wake the senders; identical notifications in one transaction are delivered once.
+      CREATE TRIGGER alert_outbox_due AFTER INSERT OR UPDATE OF due_at ON alert_outbox
+        FOR EACH ROW WHEN (NEW.due_at IS NOT NULL) EXECUTE FUNCTION newsdesk_notify('outbox');
+      CREATE TRIGGER articles_changed AFTER INSERT OR UPDATE OR DELETE ON articles
+        FOR EACH STATEMENT EXECUTE FUNCTION newsdesk_notify('articles');
+      CREATE TRIGGER subscriptions_changed AFTER INSERT OR UPDATE OR DELETE ON alert_subscriptions
+        FOR EACH STATEMENT EXECUTE FUNCTION newsdesk_notify('subscriptions');`,
+  },
 ];
 
 /**

@@ -4,9 +4,35 @@ import { CLAIMABLE, deliveryFromRow, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED,
 import type { OutboxStore } from '../types.js';
 import type { PgDb } from './db.js';
 
-/** The outbox on PostgreSQL: the SQL of src/store/sqlite/outbox.ts, one statement per call. */
+/** senderBucket (src/domain/channel.ts) in SQL: the Slack workspace part of the channel, else the platform. */
+const BUCKET = `(CASE WHEN platform = 'slack' AND position('/' in channel) > 0 THEN split_part(channel, '/', 1) ELSE platform END)`;
+
+/** Who claims rows when several instances share the outbox. */
+export interface OutboxClaimant {
+  instanceId: string;
+  /** How long a claim holds without its instance's heartbeat (the database's clock). */
+  claimTtlMs: number;
+}
+
+/** A claimant that stopped: its heartbeat row is gone or expired, or the claim itself ran out. */
+const ABANDONED = `(claim_expires IS NULL OR claim_expires < now()
+  OR NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = alert_outbox.claimed_by AND i.expires_at > now()))`;
+
+/**
+ * The outbox on PostgreSQL: the SQL of src/store/sqlite/outbox.ts, one statement per call. With a claimant
+ * (several instances), a claim records who holds the row and until when, and is taken with SKIP LOCKED: two
+ * instances never both hold a row, and neither waits on the other's open transaction.
+ */
 export class PgOutbox implements OutboxStore {
-  constructor(private readonly db: PgDb) {}
+  constructor(private readonly db: PgDb, private readonly claimant?: OutboxClaimant) {}
+
+  private claimSet(first: number): { sql: string; params: unknown[] } {
+    if (!this.claimant) return { sql: 'claimed_by = NULL, claim_expires = NULL', params: [] };
+    return {
+      sql: `claimed_by = $${first}::text, claim_expires = now() + make_interval(secs => $${first + 1}::double precision / 1000)`,
+      params: [this.claimant.instanceId, this.claimant.claimTtlMs],
+    };
+  }
 
   private async changes(sql: string, params: unknown[]): Promise<number> {
     return (await this.db.query(sql, params)).rowCount ?? 0;
@@ -76,30 +102,64 @@ export class PgOutbox implements OutboxStore {
     return this.list('SELECT * FROM alert_outbox WHERE folded_into = $1 ORDER BY priority_rank, created_at', [groupId]);
   }
 
-  async due(now: number, platforms: Platform[], limit: number): Promise<Delivery[]> {
-    if (platforms.length === 0) return [];
+  async due(now: number, platforms: Platform[], limit: number, buckets?: readonly string[]): Promise<Delivery[]> {
+    if (platforms.length === 0 || buckets?.length === 0) return [];
     return this.list(
       `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= $1 AND platform = ANY($2::text[])
+         AND ($4::text[] IS NULL OR ${BUCKET} = ANY($4::text[]))
        ORDER BY priority_rank, due_at LIMIT $3`,
-      [now, platforms, limit],
+      [now, platforms, limit, buckets ?? null],
     );
   }
 
-  async nextDueAt(platforms: Platform[], after: number): Promise<number | null> {
-    if (platforms.length === 0) return null;
-    return (await this.db.one<{ t: number | null }>('SELECT min(due_at) AS t FROM alert_outbox WHERE due_at > $1 AND platform = ANY($2::text[])', [after, platforms]))!.t;
+  async nextDueAt(platforms: Platform[], after: number, buckets?: readonly string[]): Promise<number | null> {
+    if (platforms.length === 0 || buckets?.length === 0) return null;
+    return (await this.db.one<{ t: number | null }>(
+      `SELECT min(due_at) AS t FROM alert_outbox WHERE due_at > $1 AND platform = ANY($2::text[])
+         AND ($3::text[] IS NULL OR ${BUCKET} = ANY($3::text[]))`,
+      [after, platforms, buckets ?? null],
+    ))!.t;
+  }
+
+  async dueBuckets(before: number, platforms: Platform[]): Promise<string[]> {
+    if (platforms.length === 0) return [];
+    return (await this.db.rows<{ b: string }>(
+      `SELECT DISTINCT ${BUCKET} AS b FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= $1 AND platform = ANY($2::text[]) ORDER BY b`,
+      [before, platforms],
+    )).map((r) => r.b);
   }
 
   async claimPost(id: string, now: number): Promise<boolean> {
+    const claim = this.claimSet(3);
     return (await this.changes(
-      `UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, updated_at = $1
-       WHERE id = $2 AND state IN (${CLAIMABLE}) AND due_at IS NOT NULL`, [now, id])) === 1;
+      `UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, updated_at = $1, ${claim.sql}
+       WHERE id = (SELECT id FROM alert_outbox WHERE id = $2 AND state IN (${CLAIMABLE}) AND due_at IS NOT NULL FOR UPDATE SKIP LOCKED)`,
+      [now, id, ...claim.params])) === 1;
   }
 
   async claimEdit(id: string, now: number): Promise<boolean> {
+    const claim = this.claimSet(3);
     return (await this.changes(
-      `UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, updated_at = $1 WHERE id = $2 AND state = 'sent' AND due_at IS NOT NULL`,
-      [now, id])) === 1;
+      `UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, updated_at = $1, ${claim.sql}
+       WHERE id = (SELECT id FROM alert_outbox WHERE id = $2 AND state = 'sent' AND due_at IS NOT NULL FOR UPDATE SKIP LOCKED)`,
+      [now, id, ...claim.params])) === 1;
+  }
+
+  async reclaimAbandoned(now: number): Promise<number> {
+    if (!this.claimant) return 0;
+    const posts = await this.changes(
+      `UPDATE alert_outbox SET state = 'pending', in_doubt = 1, due_at = $1, claimed_by = NULL, claim_expires = NULL, updated_at = $1,
+         last_error = 'outcome unknown: the instance sending it stopped; checked before any re-post'
+       WHERE state = 'sending' AND claimed_by IS DISTINCT FROM $2 AND ${ABANDONED}`,
+      [now, this.claimant.instanceId],
+    );
+    const edits = await this.changes(
+      `UPDATE alert_outbox SET due_at = $1, claimed_by = NULL, claim_expires = NULL
+       WHERE state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL AND target_version > delivered_version
+         AND claimed_by IS NOT NULL AND claimed_by <> $2 AND ${ABANDONED}`,
+      [now, this.claimant.instanceId],
+    );
+    return posts + edits;
   }
 
   async markSent(id: string, messageRef: string, version: number, now: number): Promise<void> {
@@ -171,14 +231,18 @@ export class PgOutbox implements OutboxStore {
     await this.db.query(`UPDATE alert_outbox SET due_at = $1 WHERE subscription_id = $2 AND kind = 'digest' AND state = 'pending'`, [now, subscriptionId]);
   }
 
+  /**
+   * Rows left 'sending' with nobody alive to finish them: after a restart, this process's earlier run; with several
+   * instances, only claims whose instance stopped (a live one is still sending them).
+   */
   inDoubt(platform: Platform): Promise<Delivery[]> {
-    return this.list(`SELECT * FROM alert_outbox WHERE state = 'sending' AND platform = $1`, [platform]);
+    return this.list(`SELECT * FROM alert_outbox WHERE state = 'sending' AND platform = $1${this.claimant ? ` AND ${ABANDONED}` : ''}`, [platform]);
   }
 
   resumeEdits(now: number): Promise<number> {
     return this.changes(
       `UPDATE alert_outbox SET due_at = $1 WHERE state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL
-         AND target_version > delivered_version`,
+         AND target_version > delivered_version${this.claimant ? ` AND (claimed_by IS NULL OR ${ABANDONED})` : ''}`,
       [now],
     );
   }

@@ -172,19 +172,35 @@ export class PgAuditLog implements AuditLog {
 
 const SEEN_RETENTION_MS = 30 * 24 * 3600_000;
 
+interface FeedStateRow {
+  feed_id: string; url: string; etag: string | null; last_modified: string | null; first_poll_done: number;
+  last_attempt_at: number | null; last_success_at: number | null; next_poll_at: number | null; consecutive_failures: number;
+  failing_since: number | null; last_error: string | null;
+}
+
+function feedStateOf(r: FeedStateRow | undefined): FeedState | null {
+  if (!r) return null;
+  return {
+    feedId: r.feed_id, url: r.url, etag: r.etag, lastModified: r.last_modified, firstPollDone: r.first_poll_done === 1,
+    lastAttemptAt: r.last_attempt_at, lastSuccessAt: r.last_success_at, nextPollAt: r.next_poll_at,
+    consecutiveFailures: r.consecutive_failures, failingSince: r.failing_since, lastError: r.last_error,
+  };
+}
+
 export class PgFeedState implements FeedStateStore {
   constructor(private readonly db: PgDb) {}
 
   async get(feedId: string): Promise<FeedState | null> {
-    const r = await this.db.one<{ feed_id: string; url: string; etag: string | null; last_modified: string | null; first_poll_done: number;
-      last_attempt_at: number | null; last_success_at: number | null; next_poll_at: number | null; consecutive_failures: number;
-      failing_since: number | null; last_error: string | null }>('SELECT * FROM feed_state WHERE feed_id = $1', [feedId]);
-    if (!r) return null;
-    return {
-      feedId: r.feed_id, url: r.url, etag: r.etag, lastModified: r.last_modified, firstPollDone: r.first_poll_done === 1,
-      lastAttemptAt: r.last_attempt_at, lastSuccessAt: r.last_success_at, nextPollAt: r.next_poll_at,
-      consecutiveFailures: r.consecutive_failures, failingSince: r.failing_since, lastError: r.last_error,
-    };
+    return feedStateOf(await this.db.one<FeedStateRow>('SELECT * FROM feed_state WHERE feed_id = $1', [feedId]));
+  }
+
+  async claimPoll(feedId: string, url: string, now: number, holdUntil: number): Promise<FeedState | null> {
+    return feedStateOf(await this.db.one<FeedStateRow>(
+      `INSERT INTO feed_state (feed_id, url, next_poll_at) VALUES ($1, $2, $4)
+       ON CONFLICT (feed_id) DO UPDATE SET next_poll_at = $4
+         WHERE feed_state.next_poll_at IS NULL OR feed_state.next_poll_at <= $3
+       RETURNING *`,
+      [feedId, url, now, holdUntil]));
   }
 
   async save(s: FeedState): Promise<void> {

@@ -145,4 +145,28 @@ export const migrations: Migration[] = [
   },
   // Alerts pacing: ceilings learned per workspace (src/store/sqlite/pacing-state.ts).
   { id: '210-pacing-state', up: (db) => db.exec(PACING_STATE_SCHEMA) },
+  {
+    // Several instances (PostgreSQL): liveness, leases and outbox claims. One process owns a SQLite file, so here
+    // the tables stay empty; they exist so one migration list (and store:copy) describes both backends.
+    id: '400-instances',
+    up: (db) => db.exec(`
+      CREATE TABLE instances (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        feeds TEXT,
+        time_zone TEXT
+      );
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        acquired_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      ALTER TABLE alert_outbox ADD COLUMN claimed_by TEXT;
+      ALTER TABLE alert_outbox ADD COLUMN claim_expires INTEGER;
+    `),
+  },
 ];

@@ -64,6 +64,9 @@ CREATE INDEX alert_outbox_pending ON alert_outbox(subscription_id, kind, priorit
 `;
 
 /** Synchronous SQL; the Store wraps it as the async OutboxStore (src/store/types.ts). */
+/** senderBucket (src/domain/channel.ts) in SQL: the Slack workspace part of the channel, else the platform. */
+const BUCKET = `(CASE WHEN platform = 'slack' AND instr(channel, '/') > 0 THEN substr(channel, 1, instr(channel, '/') - 1) ELSE platform END)`;
+
 export class SqliteOutbox {
   private readonly stmt: (sql: string) => Statement;
 
@@ -142,9 +145,17 @@ export class SqliteOutbox {
     return (this.stmt('SELECT * FROM alert_outbox WHERE folded_into = ? ORDER BY priority_rank, created_at').all(groupId) as OutboxRow[]).map(deliveryFromRow);
   }
 
-  /** Rows with work due now, on the given platforms: breaking before urgent before routine, oldest first. */
-  due(now: number, platforms: Platform[], limit: number): Delivery[] {
-    if (platforms.length === 0) return [];
+  /** Rows with work due now, on the given platforms (and sender buckets): breaking before urgent before routine, oldest first. */
+  due(now: number, platforms: Platform[], limit: number, buckets?: readonly string[]): Delivery[] {
+    if (platforms.length === 0 || buckets?.length === 0) return [];
+    if (buckets) {
+      return (this.stmt(
+          `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= ?
+             AND platform IN (SELECT value FROM json_each(?)) AND ${BUCKET} IN (SELECT value FROM json_each(?))
+           ORDER BY priority_rank, due_at LIMIT ?`,
+        )
+        .all(now, JSON.stringify(platforms), JSON.stringify(buckets), limit) as OutboxRow[]).map(deliveryFromRow);
+    }
     return (this.stmt(
         `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= ?
            AND platform IN (SELECT value FROM json_each(?)) ORDER BY priority_rank, due_at LIMIT ?`,
@@ -153,10 +164,22 @@ export class SqliteOutbox {
   }
 
   /** The earliest due time after `after` on these platforms (rows due by then are the caller's to pace). */
-  nextDueAt(platforms: Platform[], after: number): number | null {
-    if (platforms.length === 0) return null;
+  nextDueAt(platforms: Platform[], after: number, buckets?: readonly string[]): number | null {
+    if (platforms.length === 0 || buckets?.length === 0) return null;
+    if (buckets) {
+      return (this.stmt(`SELECT MIN(due_at) AS t FROM alert_outbox WHERE due_at > ? AND platform IN (SELECT value FROM json_each(?))
+          AND ${BUCKET} IN (SELECT value FROM json_each(?))`)
+        .get(after, JSON.stringify(platforms), JSON.stringify(buckets)) as { t: number | null }).t;
+    }
     return (this.stmt('SELECT MIN(due_at) AS t FROM alert_outbox WHERE due_at > ? AND platform IN (SELECT value FROM json_each(?))')
       .get(after, JSON.stringify(platforms)) as { t: number | null }).t;
+  }
+
+  dueBuckets(before: number, platforms: Platform[]): string[] {
+    if (platforms.length === 0) return [];
+    return (this.stmt(`SELECT DISTINCT ${BUCKET} AS b FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= ?
+        AND platform IN (SELECT value FROM json_each(?)) ORDER BY b`)
+      .all(before, JSON.stringify(platforms)) as Array<{ b: string }>).map((r) => r.b);
   }
 
   /** Committed before the post goes out: after a crash, 'sending' means "outcome unknown, reconcile". */
