@@ -12,6 +12,9 @@ import { migrations as registeredSqliteMigrations, type Migration } from './sqli
  * PostgreSQL store keeps its own, written when it was opened). Rows already in PostgreSQL are kept as they are, so
  * a second run changes nothing.
  */
+/** Who runs now (instances' heartbeats, leases): state of the running processes, not data to carry over. */
+const RUNTIME_TABLES = new Set(['instances', 'leases']);
+
 export interface TableReport {
   table: string;
   /** Rows newly written to PostgreSQL. */
@@ -99,7 +102,7 @@ async function copyTables(source: Database.Database, target: PgDb, opts: CopyOpt
   };
   const tables = (source.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table'").all() as Array<{ name: string }>)
     .map((t) => t.name)
-    .filter((name) => !name.startsWith('sqlite_') && name !== 'schema_migrations');
+    .filter((name) => !name.startsWith('sqlite_') && name !== 'schema_migrations' && !RUNTIME_TABLES.has(name));
   const copyable = tables.filter((name) => {
     if (pgTables.has(name)) return true;
     done({ table: name, copied: 0, alreadyThere: 0, conflicting: 0, problem: 'PostgreSQL has no such table' });
