@@ -2,9 +2,6 @@ import type { Origin } from '../domain/article.js';
 import type { StoryStore } from '../store/types.js';
 import { SAME_HEADLINE_SIMILARITY, SAME_STORY_WINDOW_MS } from './dedupe.js';
 
-/** How far back a shared index re-reads, for clocks that differ between instances. */
-const SHARED_SKEW_MS = 60_000;
-
 /** Headlines this short are compared exactly: two shared words say little. */
 export const FUZZY_MIN_WORDS = 3;
 
@@ -35,13 +32,13 @@ export class HeadlineIndex {
   private readonly byPrefixWord = new Map<string, Entry[]>();
   private loaded = false;
   private seq = 0;
-  /** Shared store: the newest seen time read so far, and the article ids already indexed. */
-  private readUpTo = Number.NEGATIVE_INFINITY;
+  /** Shared store: the last story position read, and the article ids already indexed. */
+  private position = 0;
   private readonly known = new Set<string>();
 
   /**
-   * `shared`: other instances write stories to the same store; before each match the rows added since the last
-   * look are read (the caller holds the article write lock, so no writer adds one meanwhile).
+   * `shared`: other instances write stories to the same store; before each match the rows written after the last
+   * one read are read (the caller holds the article write lock, so no writer adds one meanwhile).
    */
   constructor(private readonly stories: StoryStore, private readonly opts: { shared?: boolean } = {}) {}
 
@@ -79,22 +76,25 @@ export class HeadlineIndex {
   }
 
   private async prepare(nowMs: number): Promise<void> {
-    if (!this.loaded || this.opts.shared) {
-      // Instances' clocks differ a little: re-read a minute back, skipping rows already indexed.
-      const since = this.loaded ? Math.max(nowMs - SAME_STORY_WINDOW_MS, this.readUpTo - SHARED_SKEW_MS) : nowMs - SAME_STORY_WINDOW_MS;
+    if (!this.loaded) {
       this.loaded = true;
-      const rows = await this.stories.storiesSeenSince(since);
-      for (const r of rows) {
-        this.readUpTo = Math.max(this.readUpTo, r.seenAt);
-        if (this.known.has(r.articleId)) continue;
-        this.insert({ ...r, words: r.key ? r.key.split(' ') : [], seq: this.seq++ });
-      }
+      const rows = this.opts.shared
+        ? await this.stories.storiesAddedAfter(0, nowMs - SAME_STORY_WINDOW_MS)
+        : await this.stories.storiesSeenSince(nowMs - SAME_STORY_WINDOW_MS);
+      for (const r of rows) this.learn(r);
+    } else if (this.opts.shared) {
+      for (const r of await this.stories.storiesAddedAfter(this.position, nowMs - SAME_STORY_WINDOW_MS)) this.learn(r);
     }
     // Entries leave once they are older than the window (bounded memory); arrival order is seen order.
     const cutoff = nowMs - SAME_STORY_WINDOW_MS;
     let stale = 0;
     while (stale < this.entries.length && this.entries[stale].seenAt < cutoff) stale += 1;
     for (const e of this.entries.splice(0, stale)) this.unindex(e);
+  }
+
+  private learn(r: { articleId: string; storyId: string; key: string; seenAt: number; origin: Origin | null; position?: number }): void {
+    if (r.position !== undefined) this.position = Math.max(this.position, r.position);
+    this.insert({ articleId: r.articleId, storyId: r.storyId, key: r.key, seenAt: r.seenAt, origin: r.origin, words: r.key ? r.key.split(' ') : [], seq: this.seq++ });
   }
 
   private insert(e: Entry): void {

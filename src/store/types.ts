@@ -142,6 +142,12 @@ export interface StoryStore {
   storyByUrl(canonicalUrl: string, otherThan: Origin | null): Promise<string | null>;
   /** Headlines seen since then, oldest first (the near-duplicate index loads from this). */
   storiesSeenSince(sinceMs: number): Promise<Array<{ articleId: string; storyId: string; key: string; seenAt: number; origin: Origin | null }>>;
+  /**
+   * Stories recorded after `position` (in the order they were written) and seen since `sinceMs`, each with its
+   * position: how an instance's near-duplicate index learns what other instances wrote since it last looked.
+   * Story rows are written under the article write lock, so positions commit in order.
+   */
+  storiesAddedAfter(position: number, sinceMs: number): Promise<Array<{ articleId: string; storyId: string; key: string; seenAt: number; origin: Origin | null; position: number }>>;
   /** Every article of the story, in the order they arrived. */
   members(storyId: string): Promise<Array<{ articleId: string; origin: Origin | null; duplicateReason: string | null }>>;
   /** The member whose text the story's alerts show. */

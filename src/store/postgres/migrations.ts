@@ -276,6 +276,11 @@ export const pgMigrations: PgMigration[] = [
       CREATE TRIGGER subscriptions_changed AFTER INSERT OR UPDATE OR DELETE ON alert_subscriptions
         FOR EACH STATEMENT EXECUTE FUNCTION newsdesk_notify('subscriptions');`,
   },
+  {
+    // Each instance's near-duplicate index reads the stories written after the last one it saw (by position).
+    id: '410-story-positions',
+    sql: `CREATE INDEX alert_stories_seq ON alert_stories(seq);`,
+  },
 ];
 
 /**

@@ -136,6 +136,12 @@ export class PgStories implements StoryStore {
        WHERE seen_at >= $1 ORDER BY seen_at, seq`, [sinceMs]);
   }
 
+  storiesAddedAfter(position: number, sinceMs: number): Promise<Array<{ articleId: string; storyId: string; key: string; seenAt: number; origin: Origin | null; position: number }>> {
+    return this.db.rows(
+      `SELECT article_id AS "articleId", story_id AS "storyId", title_key AS key, seen_at AS "seenAt", origin, seq AS position FROM alert_stories
+       WHERE seq > $1 AND seen_at >= $2 ORDER BY seq`, [position, sinceMs]);
+  }
+
   members(storyId: string): Promise<Array<{ articleId: string; origin: Origin | null; duplicateReason: string | null }>> {
     return this.db.rows(
       'SELECT article_id AS "articleId", origin, duplicate_reason AS "duplicateReason" FROM alert_stories WHERE story_id = $1 ORDER BY seen_at, seq', [storyId]);

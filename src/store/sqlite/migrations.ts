@@ -169,4 +169,7 @@ export const migrations: Migration[] = [
       ALTER TABLE alert_outbox ADD COLUMN claim_expires INTEGER;
     `),
   },
+  // PostgreSQL indexes story positions (seq) for instances reading each other's stories; here the rowid is the
+  // position and is indexed already.
+  { id: '410-story-positions', up: () => {} },
 ];

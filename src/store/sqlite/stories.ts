@@ -46,6 +46,12 @@ export class SqliteStories {
       .all(sinceMs) as Array<{ articleId: string; storyId: string; key: string; seenAt: number; origin: Origin | null }>;
   }
 
+  storiesAddedAfter(position: number, sinceMs: number): Array<{ articleId: string; storyId: string; key: string; seenAt: number; origin: Origin | null; position: number }> {
+    return this.stmt(`SELECT article_id AS articleId, story_id AS storyId, title_key AS key, seen_at AS seenAt, origin, rowid AS position
+        FROM alert_stories WHERE rowid > ? AND seen_at >= ? ORDER BY rowid`)
+      .all(position, sinceMs) as Array<{ articleId: string; storyId: string; key: string; seenAt: number; origin: Origin | null; position: number }>;
+  }
+
   members(storyId: string): Array<{ articleId: string; origin: Origin | null; duplicateReason: string | null }> {
     return this.stmt('SELECT article_id AS articleId, origin, duplicate_reason AS duplicateReason FROM alert_stories WHERE story_id = ? ORDER BY seen_at, rowid')
       .all(storyId) as Array<{ articleId: string; origin: Origin | null; duplicateReason: string | null }>;

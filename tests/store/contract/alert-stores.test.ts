@@ -176,6 +176,17 @@ eachBackend(import.meta.filename, 'alert stores', (backend) => {
       { articleId: 'a2', storyId: 'a1', key: 'flood river rises', seenAt: T + 10, origin: 'push' },
       { articleId: 'a3', storyId: 'a3', key: 'same time', seenAt: T + 10, origin: 'push' },
     ]);
+    // In the order written, from a position on (what another instance's index has not read yet).
+    const all = await store.stories.storiesAddedAfter(0, 0);
+    expect(all.map((s) => s.articleId)).toEqual(['a1', 'a2', 'a3']);
+    expect(all[0].position).toBeLessThan(all[1].position);
+    expect(all[1].position).toBeLessThan(all[2].position);
+    expect(await store.stories.storiesAddedAfter(all[0].position, 0)).toEqual([
+      { articleId: 'a2', storyId: 'a1', key: 'flood river rises', seenAt: T + 10, origin: 'push', position: all[1].position },
+      { articleId: 'a3', storyId: 'a3', key: 'same time', seenAt: T + 10, origin: 'push', position: all[2].position },
+    ]);
+    expect((await store.stories.storiesAddedAfter(0, T + 1)).map((s) => s.articleId)).toEqual(['a2', 'a3']);
+    expect(await store.stories.storiesAddedAfter(all[2].position, 0)).toEqual([]);
   });
 
   it('audit: appended in order per scope, newest first, with detail; history cannot be rewritten', async () => {
