@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Gateway } from './gateway.js';
+import { Gateway, type Shard } from './gateway.js';
 import { DISCORD_LIMITS, type DiscordLimits } from './limits.js';
 import { RateLimiter } from './ratelimit.js';
 import { route, type InteractionRecord, type RestWorld } from './rest.js';
@@ -19,6 +19,8 @@ export interface StandInOptions {
   appId?: string;
   limits?: Partial<DiscordLimits>;
   heartbeatIntervalMs?: number;
+  /** What `GET /gateway/bot` recommends as `shards` (default 1). */
+  recommendedShards?: number;
 }
 
 export interface RecordedCall {
@@ -71,6 +73,14 @@ export interface DiscordStandIn {
   commands: Map<string, Array<Record<string, any>>>;
   interactions: Map<string, InteractionRecord>;
   readonly connectedClients: number;
+  /** The shard of every open, identified gateway session ([shard_id, num_shards]). */
+  readonly sessionShards: Shard[];
+  /** Every accepted IDENTIFY's shard, in order. */
+  readonly identifies: Shard[];
+  /** What IDENTIFYs refused with close code 4010 (Invalid shard) asked for. */
+  readonly refusedShards: unknown[];
+  /** IDENTIFYs of a shard another open session already held (Discord accepts them; both sessions get its events). */
+  readonly shardOverlaps: number;
   sendCommand(spec: CommandSpec): InteractionRecord;
   sendAutocomplete(spec: AutocompleteSpec): InteractionRecord;
   clickButton(spec: ClickSpec): InteractionRecord;
@@ -83,6 +93,7 @@ export interface DiscordStandIn {
 }
 
 export { DISCORD_LIMITS } from './limits.js';
+export { shardOf, type Shard } from './gateway.js';
 export type { InteractionRecord } from './rest.js';
 export type { CommandSpec, AutocompleteSpec, ClickSpec, MemberSpec } from './interactions.js';
 export type { GuildSpec, ChannelSpec, StandInGuild, StandInChannel, StoredMessage } from './world.js';
@@ -170,7 +181,7 @@ export async function startDiscordStandIn(opts: StandInOptions = {}): Promise<Di
 
     if (method === 'GET' && (path === '/gateway/bot' || path === '/gateway')) {
       return finish(200, {
-        url: gatewayUrl, shards: 1,
+        url: gatewayUrl, shards: opts.recommendedShards ?? 1,
         session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
       });
     }
@@ -205,15 +216,17 @@ export async function startDiscordStandIn(opts: StandInOptions = {}): Promise<Di
     token,
     heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41_250,
     url: () => gatewayUrl,
-    ready: (sessionId) => ({
+    onChange: () => events.emit('change'),
+    ready: (sessionId, shard, guildIds) => ({
       v: 10, user: { ...bot, verified: true, mfa_enabled: false, flags: 0 }, session_id: sessionId,
-      resume_gateway_url: gatewayUrl, session_type: 'normal', shard: [0, 1],
+      resume_gateway_url: gatewayUrl, session_type: 'normal', shard,
       application: { id: appId, flags: 0 },
-      guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
+      guilds: guildIds.map((id) => ({ id, unavailable: true })),
       private_channels: [], relationships: [], presences: [], guild_join_requests: [], geo_ordered_rtc_regions: [],
       user_settings: {}, _trace: ['standin'],
     }),
-    guildCreates: () => guilds.map((g) => guildJson(g, bot)),
+    guildIds: () => guilds.map((g) => g.id),
+    guildCreate: (id) => guildJson(guilds.find((g) => g.id === id)!, bot),
   });
   const factory = new InteractionFactory(world, (t, d) => gateway.dispatch(t, d));
 
@@ -233,6 +246,14 @@ export async function startDiscordStandIn(opts: StandInOptions = {}): Promise<Di
     interactions: world.interactions,
     get connectedClients() {
       return gateway.identifiedCount;
+    },
+    get sessionShards() {
+      return gateway.shards;
+    },
+    identifies: gateway.identifies,
+    refusedShards: gateway.refusedShards,
+    get shardOverlaps() {
+      return gateway.overlaps;
     },
     sendCommand: (spec) => factory.command(spec),
     sendAutocomplete: (spec) => factory.autocomplete(spec),

@@ -45,7 +45,7 @@ export interface ClickSpec extends Where {
 const DM_CHANNEL = '1000000000000000001';
 
 export class InteractionFactory {
-  constructor(private readonly world: RestWorld, private readonly dispatch: (t: string, d: unknown) => number) {}
+  constructor(private readonly world: RestWorld, private readonly dispatch: (t: string, d: { guild_id?: string; [key: string]: unknown }) => number) {}
 
   command(spec: CommandSpec): InteractionRecord {
     return this.emit(2, spec, this.commandData(spec));
@@ -137,7 +137,7 @@ export class InteractionFactory {
       entitlements: [], attachment_size_limit: 10_485_760, ...placement, ...(message ? { message } : {}),
     };
     record.payload = payload;
-    if (spec.deliver !== false && this.dispatch('INTERACTION_CREATE', payload) === 0) throw new Error('stand-in: no client is connected');
+    if (spec.deliver !== false && this.dispatch('INTERACTION_CREATE', payload) === 0) throw new Error(`stand-in: no client is connected${guildId ? ` for the shard of guild ${guildId}` : ''}`);
     return record;
   }
 }
