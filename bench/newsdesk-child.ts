@@ -2,6 +2,7 @@
  * Newsdesk's side of the search bench, in a child process that holds only the store and the dispatcher (the
  * corpus generator ran in the parent), so its peak RSS is what a bot serving this store needs.
  *   node --import tsx bench/newsdesk-child.ts --db FILE --articles N [--queries Q] [--pushes P]
+ *   BENCH_DATABASE_URL=postgres://… node --import tsx bench/newsdesk-child.ts --pg-schema S --articles N …
  * Prints one JSON line.
  */
 import { coreCommands } from '../commands/index.js';
@@ -10,7 +11,7 @@ import { createDispatcher } from '../src/core/dispatcher.js';
 import type { Services } from '../src/core/services.js';
 import { logger } from '../src/log.js';
 import { createDerivedCache } from '../src/store/cache.js';
-import { openSqliteStore } from '../src/store/sqlite/index.js';
+import { openStore } from '../src/store/open.js';
 import { createSummarizer } from '../src/summarize/summarizer.js';
 import { percentile } from './stats.js';
 import { SYNTHETIC_NOW, knownItemQueries, syntheticArticle, syntheticQueries } from './synthetic.js';
@@ -31,12 +32,14 @@ function invocation(text: string): Invocation {
 
 async function main(): Promise<void> {
   const dbPath = arg('db');
-  if (!dbPath) throw new Error('--db FILE is required');
+  const pgSchema = arg('pg-schema');
+  if (!dbPath && !pgSchema) throw new Error('--db FILE or --pg-schema S (with BENCH_DATABASE_URL) is required');
   const articles = Number(arg('articles') ?? 0);
   const queryCount = Number(arg('queries') ?? 1_000);
   const pushes = Number(arg('pushes') ?? 500);
   const now = () => new Date(SYNTHETIC_NOW);
-  const store = openSqliteStore(dbPath, { now });
+  // The URL comes by environment, never on a command line.
+  const store = await openStore({ databasePath: dbPath ?? '', databaseUrl: pgSchema ? process.env.BENCH_DATABASE_URL : undefined, databaseSchema: pgSchema, now });
   const cache = createDerivedCache(300);
   const services: Services = {
     articles: store.articles, summarizer: createSummarizer(), cache, actionState: store.actionState,

@@ -7,7 +7,8 @@ import { runHostileHtmlBench } from './hostile-html.js';
 import { runSlowClientsBench } from './slow-clients.js';
 
 /**
- * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients] [--no-peer]`
+ * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients] [--no-peer] [--store postgres]`
+ * (`--store postgres`: the search bench runs Newsdesk on PostgreSQL too, beside SQLite; see bench/search.ts)
  * Every server it talks to is a local stand-in on 127.0.0.1; every loop is bounded.
  */
 function flag(name: string): string | undefined {
@@ -18,13 +19,16 @@ function flag(name: string): string | undefined {
 async function main(): Promise<void> {
   const articles = Number(flag('--articles') ?? 100_000);
   if (!Number.isInteger(articles) || articles < 100) throw new Error('--articles takes a whole number ≥ 100');
+  const stores = (flag('--store') ?? 'sqlite').split(',');
+  const unknownStore = stores.find((s) => s !== 'sqlite' && s !== 'postgres');
+  if (unknownStore) throw new Error(`--store takes sqlite and/or postgres (got ${unknownStore})`);
   const only = new Set((flag('--only') ?? 'search,summary,fanout,hostile-html,slow-clients').split(','));
   const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   if (only.has('search')) {
     log(`\n== Search and ingest (${articles} articles) ==`);
-    const r = await runSearchBench({ articles, peer: !process.argv.includes('--no-peer'), log });
+    const r = await runSearchBench({ articles, peer: !process.argv.includes('--no-peer'), postgres: stores.includes('postgres'), log });
     process.stdout.write(`${formatTable(r)}\n`);
     results.search = r;
   }
