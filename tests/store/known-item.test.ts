@@ -1,27 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { knownItemQueries, SYNTHETIC_NOW, syntheticArticle } from '../../bench/synthetic.js';
-import { tempStore } from './helpers.js';
+import type { Store } from '../../src/store/types.js';
+import { eachBackend } from './contract/backends.js';
 
 /**
  * Search at a scale where word statistics matter: 10,000 synthetic articles (bench/synthetic.ts; a Zipf-like
  * vocabulary, so a handful of words are in nearly every story). The expected answers come from the generator
- * (which article a headline's words were taken from), never from the store.
+ * (which article a headline's words were taken from), never from the store. Both backends, the same bars.
  */
 const ARTICLES = 10_000;
-let store: ReturnType<typeof tempStore>;
 const corpus = Array.from({ length: ARTICLES }, (_, i) => syntheticArticle(i));
-
-beforeAll(async () => {
-  store = tempStore({ now: () => new Date(SYNTHETIC_NOW) });
-  await store.articles.upsertMany(corpus.slice(0, ARTICLES / 2));
-  await store.articles.upsertMany(corpus.slice(ARTICLES / 2));
-  store.articles.optimize();
-}, 120_000);
-afterAll(() => store.cleanup());
-
 const words = (text: string) => new Set(text.toLowerCase().split(/[^\p{L}\p{N}]+/u));
 
-describe('search over 10,000 synthetic articles', () => {
+eachBackend(import.meta.filename, 'search over 10,000 synthetic articles', (backend) => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await backend.open({ now: () => new Date(SYNTHETIC_NOW) });
+    await store.articles.upsertMany(corpus.slice(0, ARTICLES / 2));
+    await store.articles.upsertMany(corpus.slice(ARTICLES / 2));
+    await store.articles.optimize?.();
+  }, 240_000);
+  afterAll(() => backend.cleanup());
+
   it('finds the article in the top 5 for ≥ 95% of 1,000 known-item queries (2–4 distinctive headline words)', async () => {
     const queries = knownItemQueries(ARTICLES, 1_000);
     let hits = 0;

@@ -1,14 +1,17 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadArticleFiles } from '../../src/ingest/files.js';
-import { NOW, tempStore } from './helpers.js';
+import type { SqliteStore } from '../../src/store/sqlite/index.js';
+import type { Store } from '../../src/store/types.js';
+import { eachBackend } from './contract/backends.js';
+import { NOW } from './helpers.js';
 
 /**
  * A graded relevance set for the sample articles in data/articles, judged by reading the stories (what an editor
  * asking these words on 25 Nov 2026 wants first), not by running the search: 3 = the story asked for, 2 = clearly
  * about it, 1 = mentions it in passing; unlisted stories are 0. `first` lists the stories that may lead.
  * Some queries are marked where ranking by recency alone, or by bm25 alone, puts something else first; the test
- * checks that they really are such cases.
+ * checks that they really are such cases. The same set and bar on both backends (SQLite and PostgreSQL).
  */
 interface Judged {
   q: string;
@@ -59,11 +62,15 @@ const SET: Judged[] = [
   { q: 'delhi', first: [AUS_PM], grades: { [AUS_PM]: 3, [MODI_TOKYO]: 1, [INDIA_OIL]: 1, [GANGES]: 1, [SRI_LANKA]: 1 } },
   { q: 'water', first: [GANGES], grades: { [GANGES]: 3, [PO_FLOODS]: 1 } },
   // Known misses, kept because they are honest: a fresher story with a weaker match leads ("deal" expected in a
-  // dek; the earthquake "strikes"), and the stemmer makes "shares" match "water-sharing".
+  // dek; the earthquake "strikes"), and the stemmer makes "shares" match "water-sharing". PostgreSQL's ts_rank
+  // counts the dek's "deal" for more than bm25 does, and leads with the Sri Lanka deal (KNOWN_MISSES).
   { q: 'deal', first: [SRI_LANKA], grades: { [SRI_LANKA]: 3, [GANGES]: 2, [AUS_PM]: 2, [MODI_TOKYO]: 2 } },
   { q: 'strike', first: [NURSES], grades: { [NURSES]: 3, [QUAKE]: 1 } },
   { q: 'shares', first: [AIRLINE], grades: { [AIRLINE]: 3, [CHIP]: 1 } },
 ];
+
+/** Queries whose lead is not an expected story, per backend (written from reading the results, see above). */
+const KNOWN_MISSES = { sqlite: ['deal', 'strike', 'shares'], postgres: ['strike', 'shares'] };
 
 function ndcgAt5(ranked: string[], grades: Record<string, number>): number {
   const dcg = (gs: number[]) => gs.slice(0, 5).reduce((s, g, i) => s + (2 ** g - 1) / Math.log2(i + 2), 0);
@@ -71,17 +78,17 @@ function ndcgAt5(ranked: string[], grades: Record<string, number>): number {
   return dcg(ranked.map((id) => grades[id] ?? 0)) / ideal;
 }
 
-let store: ReturnType<typeof tempStore>;
-beforeAll(async () => {
-  store = tempStore({ now: () => NOW });
-  const result = await loadArticleFiles(join(import.meta.dirname, '../../data/articles'), store.articles, { onWarning: () => undefined });
-  expect(result.loaded).toBeGreaterThanOrEqual(26);
-});
-afterAll(() => store.cleanup());
+eachBackend(import.meta.filename, 'graded relevance on the sample articles', (backend) => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await backend.open({ now: () => NOW });
+    const result = await loadArticleFiles(join(import.meta.dirname, '../../data/articles'), store.articles, { onWarning: () => undefined });
+    expect(result.loaded).toBeGreaterThanOrEqual(26);
+  });
+  afterAll(() => backend.cleanup());
 
-const top = async (q: string, limit = 5) => (await store.articles.search({ text: q, limit, offset: 0 })).items.map((a) => a.id);
+  const top = async (q: string, limit = 5) => (await store.articles.search({ text: q, limit, offset: 0 })).items.map((a) => a.id);
 
-describe('graded relevance on the sample articles', () => {
   it('has enough queries of each kind', () => {
     expect(SET.length).toBeGreaterThanOrEqual(15);
     expect(SET.filter((j) => j.recencyFails).length).toBeGreaterThanOrEqual(3);
@@ -95,8 +102,9 @@ describe('graded relevance on the sample articles', () => {
       scores.push({ q: j.q, ndcg: ndcgAt5(ids, j.grades), lead: j.first.includes(ids[0]) });
     }
     const mean = scores.reduce((s, x) => s + x.ndcg, 0) / scores.length;
+    if (process.env.NEWSDESK_PRINT_NDCG) console.log(`nDCG@5 ${backend.name}: ${mean.toFixed(3)}`, JSON.stringify(scores));
     expect(mean, JSON.stringify(scores)).toBeGreaterThanOrEqual(0.9);
-    expect(scores.filter((s) => !s.lead).map((s) => s.q)).toEqual(['deal', 'strike', 'shares']);
+    expect(scores.filter((s) => !s.lead).map((s) => s.q)).toEqual(KNOWN_MISSES[backend.name]);
   });
 
   it('the recency cases: the newest matching story is not the one asked for, and it does not lead', async () => {
@@ -109,15 +117,18 @@ describe('graded relevance on the sample articles', () => {
   });
 
   it('the bm25 cases: plain bm25 (no recency) puts another story first, and it does not lead', async () => {
-    // Straight FTS5, written here rather than taken from the store: headline 10, dek 4, body 1, no recency.
-    const bm25Only = store.db.prepare(
-      `SELECT a.id FROM articles_fts f JOIN articles a ON a.pub_key = f.rowid
-       WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 10.0, 4.0, 1.0, 0.0) LIMIT 1`,
-    );
     for (const j of SET.filter((x) => x.bm25Fails)) {
-      const match = j.q.split(' ').map((w) => `"${w}"`).join(' AND ');
-      const plain = (bm25Only.get(match) as { id: string }).id;
-      expect(j.first, j.q).not.toContain(plain);
+      // That they are such cases is a property of the set, shown once, on SQLite's FTS5.
+      if (backend.name === 'sqlite') {
+        // Straight FTS5, written here rather than taken from the store: headline 10, dek 4, body 1, no recency.
+        const bm25Only = (store as SqliteStore).db.prepare(
+          `SELECT a.id FROM articles_fts f JOIN articles a ON a.pub_key = f.rowid
+           WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts, 10.0, 4.0, 1.0, 0.0) LIMIT 1`,
+        );
+        const match = j.q.split(' ').map((w) => `"${w}"`).join(' AND ');
+        const plain = (bm25Only.get(match) as { id: string }).id;
+        expect(j.first, j.q).not.toContain(plain);
+      }
       expect(j.first, j.q).toContain((await top(j.q))[0]);
     }
   });

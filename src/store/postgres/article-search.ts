@@ -1,9 +1,10 @@
 import type { Clock } from '../../domain/clock.js';
 import type { ArticleFilter, SearchPage, SearchQuery } from '../types.js';
-import { keyFloor, KEYS_PER_MS, rowToArticle, type ArticleRow } from '../sqlite/article-rows.js';
+import { keyFloor, keyMs, KEYS_PER_MS, rowToArticle, type ArticleRow } from '../sqlite/article-rows.js';
 import { searchTerms } from '../sqlite/fts-query.js';
 import { partialPlan, type Word } from '../sqlite/partial-match.js';
 import type { PgDb } from './db.js';
+import { TermShares } from './term-shares.js';
 
 /** Weights for ts_rank, in PostgreSQL's order {D, C, B, A}: headline 10, dek 4, body 1 (SQLite's bm25 weights). */
 const WEIGHTS = '{0.0, 0.1, 0.4, 1.0}';
@@ -11,9 +12,11 @@ const WEIGHTS = '{0.0, 0.1, 0.4, 1.0}';
 const RECENCY_WEIGHT = 1;
 const HALF_LIFE_DAYS = 7;
 const DAY_MS = 86_400_000;
-/** The newest window (days) first, then everything since `since:`. */
-const WINDOWS_DAYS = [30];
+/** Windows expected to hold this many matches, newest first (as SQLite's): 250, then 2,000, then every match. */
+const WINDOWS = [250, 2_000];
 const SAMPLE_FACTOR = 4;
+/** A query of ubiquitous words only looks for headline matches among this many newest matches (as on SQLite). */
+const COMMON_ONLY_RECENT = 50;
 const CONFIG = 'newsdesk_english';
 const ROW_COLS = `seq, id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
   updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, pub_key, origin`;
@@ -23,20 +26,28 @@ interface Scored { seq: number; rel: number; blended: number; n: number; best: n
 
 /**
  * The read side on PostgreSQL, mirroring src/store/sqlite/article-search.ts:
- * 1. Every word must match (AND). Score = ts_rank over the weighted tsvector × (1 + 2^(−age / 7 days)), computed
- *    with every filter (section, source, since: as a publication-key range) inside the ranked query; the newest
- *    30 days are ranked first and settle the page when nothing older could beat it, else everything is ranked.
+ * 1. Every word must match (AND). Score = ts_rank over the weighted tsvector × (1 + 2^(−age / 7 days)), with every
+ *    filter (section, source, since: as a publication-key range) inside the ranked query. A word in more than half
+ *    of all stories (term-shares.ts) is not scored: it only narrows, checked on the ranked candidates. A query of such
+ *    words only: headline matches among the 50 newest matches, newest first, then the other matches.
+ *    The newest stories are ranked first: a publication-key window expected to hold the newest 250 matches, then
+ *    2,000; a window settles the page when nothing older could beat it (its need-th score beats its best relevance
+ *    times the recency boost at its edge), else every match since `since:` is ranked.
  * 2. When no story has every word: stories with the most of the words first, among equal counts the rarer words
  *    first (partial-match.ts), each set ranked as in 1.
  * User words reach PostgreSQL only as bound parameters of plainto_tsquery (never tsquery syntax); autocomplete's
  * prefix is a quoted lexeme made only of letters and digits.
  */
 export class PgArticleSearch {
-  constructor(private readonly db: PgDb, private readonly now: Clock) {}
+  private readonly terms: TermShares;
+
+  constructor(private readonly db: PgDb, private readonly now: Clock) {
+    this.terms = new TermShares(db, CONFIG);
+  }
 
   async latest(filter: ArticleFilter & { limit: number; offset: number }): Promise<SearchPage> {
     const params: unknown[] = [];
-    const where = filterSql(filter, params, 0);
+    const where = filterSql(filter, params);
     const { limit, offset } = paging(filter);
     params.push(limit + 1, offset);
     const rows = await this.db.rows<ArticleRow>(
@@ -54,10 +65,13 @@ export class PgArticleSearch {
     if (terms.length === 0) return { items: [], hasMore: false };
     const { limit, offset } = paging(query);
     const need = offset + limit + 1;
-    let seqs = await this.ranked(terms, query, need);
+    const lexemes = await this.terms.lexemes(terms);
+    const words: Word[] = [];
+    for (let i = 0; i < terms.length; i++) words.push({ text: terms[i], tokens: lexemes[i], ubiquitous: await this.terms.ubiquitous(lexemes[i]) });
+    let seqs = await this.rankAll(words, query, need);
     let matched: 'all' | 'any' = 'all';
-    if (seqs.length === 0 && terms.length > 1) {
-      seqs = await this.rankPartial(terms, query, need);
+    if (seqs.length === 0 && words.length > 1) {
+      seqs = await this.rankPartial(words, query, need);
       matched = 'any';
     }
     return { items: (await this.byKey(seqs.slice(offset, offset + limit))).map(rowToArticle), hasMore: seqs.length > offset + limit, matched };
@@ -83,53 +97,89 @@ export class PgArticleSearch {
     );
   }
 
-  /** Top `need` publication keys having every word, best first (newest window first). */
-  private async ranked(words: string[], filters: Filters, need: number): Promise<number[]> {
+  /** The top `need` stories (publication keys) having every word, best first. */
+  private async rankAll(words: Word[], filters: Filters, need: number): Promise<number[]> {
+    const scored = words.filter((w) => !w.ubiquitous);
+    const common = words.filter((w) => w.ubiquitous).map((w) => w.text);
+    if (scored.length === 0) return this.commonOnly(common, filters, need);
+    return this.ranked(scored, common, filters, need);
+  }
+
+  /**
+   * Top `need` publication keys having every word, best first. The newest stories first: a publication-key window
+   * expected (from the words' shares, over the store's key range) to hold the newest 250 matches, then 2,000, then
+   * everything since `since:`. A window is a key range, so PostgreSQL fetches only its matches (GIN and the key index
+   * together), and only those are ranked.
+   */
+  private async ranked(scored: Word[], common: string[], filters: Filters, need: number): Promise<number[]> {
+    const extent = await this.terms.storeExtent();
+    // A word PostgreSQL's statistics do not list is rarer than every listed one: its matches are few, rank them all.
+    const shares = await Promise.all(scored.map(async (w) => (w.tokens.length === 1 ? ((await this.terms.share(w.tokens[0])) ?? 0) : 0)));
+    const fewest = Math.min(...shares) * extent.size;
     const sinceKey = sinceFloor(filters);
     const now = this.now().getTime();
     let kept: Scored[] = [];
-    for (const days of [...WINDOWS_DAYS, Infinity]) {
-      const edge = days === Infinity ? 0 : keyFloor(now - days * DAY_MS);
-      const lo = Math.max(sinceKey, edge);
-      const last = lo === sinceKey;
-      kept = await this.scoreWindow(words, filters, lo, now, need, last);
-      if (last || settled(kept, need, recencyBoost(days * DAY_MS))) break;
+    for (const window of [...WINDOWS, Infinity]) {
+      if (window !== Infinity && fewest <= window) continue;
+      const lo = window === Infinity ? sinceKey : Math.max(sinceKey, Math.floor(extent.hi - ((extent.hi - extent.lo) * window) / fewest));
+      const last = lo <= Math.max(sinceKey, extent.lo);
+      kept = await this.scoreWindow(scored.map((w) => w.text), common, filters, last ? sinceKey : lo, now, need, last);
+      if (last || settled(kept, need, recencyBoost(now - keyMs(lo)))) break;
     }
     return kept.slice(0, need).map((r) => r.seq);
   }
 
-  private async scoreWindow(words: string[], filters: Filters, lo: number, now: number, need: number, last: boolean): Promise<Scored[]> {
+  /** One window's best `need` (every filter inside), those lacking a ubiquitous word dropped; with its size and best. */
+  private async scoreWindow(words: string[], common: string[], filters: Filters, lo: number, now: number, need: number, last: boolean): Promise<Scored[]> {
     const params: unknown[] = [...words];
-    const q = words.map((_, i) => `plainto_tsquery('${CONFIG}', $${i + 1})`).join(' && ');
-    const where = [`tsv @@ (${q})`, ...filterSql(filters, params, -1)];
+    const q = tsquery(words, 1);
+    const where = [`tsv @@ (${q})`, ...filterSql({ ...filters, since: undefined }, params)];
     params.push(lo, now, need);
     const [pLo, pNow, pNeed] = [params.length - 2, params.length - 1, params.length];
     where.push(`pub_key >= $${pLo}`);
+    let ok = 'true';
+    if (common.length > 0) {
+      ok = `tsv @@ (${tsquery(common, params.length + 1)})`;
+      params.push(...common);
+    }
+    const blend = `rel * (1.0 + ${RECENCY_WEIGHT} * exp(-0.6931471805599453 * greatest(0.0, $${pNow}::float8 - pub_key::float8 / ${KEYS_PER_MS}.0) / ${HALF_LIFE_DAYS * DAY_MS}.0))`;
     const stats = last ? '0 AS n, 0 AS best' : 'count(*) OVER () AS n, max(rel) OVER () AS best';
     return this.db.rows<Scored>(
       `SELECT seq, rel, blended, ${stats} FROM (
-         SELECT pub_key AS seq, rel,
-           rel * (1.0 + ${RECENCY_WEIGHT} * exp(-0.6931471805599453 * greatest(0.0, $${pNow}::float8 - pub_key::float8 / ${KEYS_PER_MS}.0) / ${HALF_LIFE_DAYS * DAY_MS}.0)) AS blended
-         FROM (SELECT pub_key, ts_rank('${WEIGHTS}', tsv, ${q})::float8 AS rel FROM articles WHERE ${where.join(' AND ')}) m
-       ) s ORDER BY blended DESC, seq DESC LIMIT $${pNeed}`,
+         SELECT pub_key AS seq, rel, ok, ${blend} AS blended
+         FROM (SELECT pub_key, ts_rank('${WEIGHTS}', tsv, ${q})::float8 AS rel, ${ok} AS ok FROM articles WHERE ${where.join(' AND ')} OFFSET 0) m
+       ) s WHERE ok ORDER BY blended DESC, seq DESC LIMIT $${pNeed}`,
       params,
     );
   }
 
-  private async rankPartial(terms: string[], filters: Filters, need: number): Promise<number[]> {
-    const total = (await this.db.one<{ n: number }>('SELECT count(*) AS n FROM articles'))!.n;
+  /**
+   * Every word is in most stories, so relevance cannot tell them apart: among the newest COMMON_ONLY_RECENT matches
+   * (or the page, if longer), those with every word in the headline first; newest first within each group.
+   */
+  private async commonOnly(words: string[], filters: Filters, need: number): Promise<number[]> {
+    const params: unknown[] = [...words];
+    const q = tsquery(words, 1);
+    const where = [`tsv @@ (${q})`, ...filterSql(filters, params)];
+    params.push(Math.max(need, COMMON_ONLY_RECENT));
+    const rows = await this.db.rows<{ seq: number; head: boolean }>(
+      `SELECT pub_key AS seq, to_tsvector('${CONFIG}', title) @@ (${q}) AS head
+       FROM (SELECT pub_key, title FROM articles WHERE ${where.join(' AND ')} ORDER BY pub_key DESC LIMIT $${params.length}) c
+       ORDER BY pub_key DESC`,
+      params,
+    );
+    return [...rows.filter((r) => r.head), ...rows.filter((r) => !r.head)].slice(0, need).map((r) => r.seq);
+  }
+
+  private async rankPartial(words: Word[], filters: Filters, need: number): Promise<number[]> {
+    const total = await this.articleCount();
     const docs = new Map<string, number>();
-    for (const t of terms) {
-      const r = await this.db.one<{ n: number }>(
-        `SELECT count(*) AS n FROM (SELECT 1 FROM articles WHERE tsv @@ plainto_tsquery('${CONFIG}', $1) LIMIT 10000) x`, [t]);
-      docs.set(t, r!.n);
-    }
-    const words: Word[] = terms.map((text) => ({ text, tokens: [text.toLowerCase()], ubiquitous: false }));
+    for (const w of words) docs.set(w.text, w.ubiquitous ? total : await this.docEstimate(w, total));
     const plan = partialPlan(words, (w) => docs.get(w.text) ?? 0, total);
     const seen = new Set<number>();
     const out: number[] = [];
     for (const subset of plan) {
-      for (const seq of await this.ranked(subset.map((w) => w.text), filters, need + seen.size)) {
+      for (const seq of await this.rankAll(subset, filters, need + seen.size)) {
         if (seen.has(seq)) continue;
         seen.add(seq);
         out.push(seq);
@@ -137,6 +187,21 @@ export class PgArticleSearch {
       }
     }
     return out;
+  }
+
+  /** A word's document count: counted below a cap (0.6% of the store, at least 500), else from the statistics. */
+  private async docEstimate(word: Word, total: number): Promise<number> {
+    const cap = Math.max(500, Math.ceil(total * 0.006));
+    const share = word.tokens.length === 1 ? await this.terms.share(word.tokens[0]) : undefined;
+    if (share !== undefined && share * total >= cap) return share * total;
+    const counted = (await this.db.one<{ n: number }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM articles WHERE tsv @@ plainto_tsquery('${CONFIG}', $1) LIMIT $2) x`, [word.text, cap]))!.n;
+    return counted >= cap && share !== undefined ? Math.max(cap, share * total) : counted;
+  }
+
+  /** The highest arrival number: the store's size, read off an index (count(*) would read every row). */
+  private async articleCount(): Promise<number> {
+    return (await this.db.one<{ n: number }>('SELECT coalesce(max(seq), 0) AS n FROM articles'))!.n;
   }
 
   private async byKey(keys: number[]): Promise<ArticleRow[]> {
@@ -147,8 +212,8 @@ export class PgArticleSearch {
   }
 }
 
-/** Section/source/since clauses; `sinceAsKey` −1 leaves since to the caller (the ranked query's window). */
-function filterSql(filter: ArticleFilter, params: unknown[], sinceAsKey: 0 | -1): string[] {
+/** Section, source and since: clauses (bound parameters appended to `params`). */
+function filterSql(filter: ArticleFilter, params: unknown[]): string[] {
   const clauses: string[] = [];
   if (filter.section) {
     params.push(filter.section.trim());
@@ -158,13 +223,17 @@ function filterSql(filter: ArticleFilter, params: unknown[], sinceAsKey: 0 | -1)
     params.push(filter.source.trim());
     clauses.push(`lower(source) = lower($${params.length})`);
   }
-  if (sinceAsKey === 0 && filter.since && !Number.isNaN(filter.since.getTime())) {
+  if (filter.since && !Number.isNaN(filter.since.getTime())) {
     params.push(keyFloor(filter.since.getTime()));
     clauses.push(`pub_key >= $${params.length}`);
   }
   return clauses;
 }
 
+/**
+ * A window settles the page when its need-th blended score beats the best relevance seen in it times the boost at
+ * its edge (an older story gets at most that boost), over enough matches for that best to stand for the rest.
+ */
 function settled(rows: Scored[], need: number, edgeBoost: number): boolean {
   if (rows.length < need || rows[0].n < SAMPLE_FACTOR * need) return false;
   return rows[need - 1].blended >= rows[0].best * edgeBoost;
@@ -172,6 +241,11 @@ function settled(rows: Scored[], need: number, edgeBoost: number): boolean {
 
 function recencyBoost(ageMs: number): number {
   return 1 + RECENCY_WEIGHT * Math.pow(0.5, Math.max(0, ageMs) / DAY_MS / HALF_LIFE_DAYS);
+}
+
+/** Every word as a lexeme query, AND: the words are bound parameters from `$first` on. */
+function tsquery(words: string[], first: number): string {
+  return words.map((_, i) => `plainto_tsquery('${CONFIG}', $${first + i})`).join(' && ');
 }
 
 function sinceFloor(filters: Filters): number {
