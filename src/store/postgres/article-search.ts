@@ -14,7 +14,12 @@ const HALF_LIFE_DAYS = 7;
 const DAY_MS = 86_400_000;
 /** Windows expected to hold this many matches, newest first (as SQLite's): 250, then 2,000, then every match. */
 const WINDOWS = [250, 2_000];
-const SAMPLE_FACTOR = 4;
+/**
+ * The most relevance (ts_rank of the words as alternatives, weights below) a story can have without a query word in
+ * its headline: each word's score is at most its best weight (the series over further occurrences is normalised to 1),
+ * and below the headline's the best is the dek's, 0.4.
+ */
+const BODY_ONLY_MAX_REL = 0.4 + 1e-6;
 /** A query of ubiquitous words only looks for headline matches among this many newest matches (as on SQLite). */
 const COMMON_ONLY_RECENT = 50;
 const CONFIG = 'newsdesk_english';
@@ -22,17 +27,15 @@ const ROW_COLS = `seq, id, url, canonical_url, title, dek, body, section, topics
   updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, pub_key, origin`;
 
 type Filters = Pick<SearchQuery, 'section' | 'source' | 'since'>;
-interface Scored { seq: number; rel: number; blended: number; n: number; best: number }
+interface Scored { seq: number; rel: number; blended: number }
 
 /**
  * The read side on PostgreSQL, mirroring src/store/sqlite/article-search.ts:
- * 1. Every word must match (AND). Score = ts_rank over the weighted tsvector × (1 + 2^(−age / 7 days)), with every
- *    filter (section, source, since: as a publication-key range) inside the ranked query. A word in more than half
- *    of all stories (term-shares.ts) is not scored: it only narrows, checked on the ranked candidates. A query of such
- *    words only: headline matches among the 50 newest matches, newest first, then the other matches.
- *    The newest stories are ranked first: a publication-key window expected to hold the newest 250 matches, then
- *    2,000; a window settles the page when nothing older could beat it (its need-th score beats its best relevance
- *    times the recency boost at its edge), else every match since `since:` is ranked.
+ * 1. Every word must match (AND). Score = ts_rank of the words over the weighted tsvector × (1 + 2^(−age / 7 days)),
+ *    with every filter (section, source, since: as a publication-key range) inside the ranked query. A word in more
+ *    than half of all stories (term-shares.ts) is not scored: it only narrows, checked on the ranked candidates. A
+ *    query of such words only: headline matches among the 50 newest matches, newest first, then the other matches.
+ *    The newest stories are ranked first, and older ones only as far as they could still make the page (ranked()).
  * 2. When no story has every word: stories with the most of the words first, among equal counts the rarer words
  *    first (partial-match.ts), each set ranked as in 1.
  * User words reach PostgreSQL only as bound parameters of plainto_tsquery (never tsquery syntax); autocomplete's
@@ -100,54 +103,80 @@ export class PgArticleSearch {
   /** The top `need` stories (publication keys) having every word, best first. */
   private async rankAll(words: Word[], filters: Filters, need: number): Promise<number[]> {
     const scored = words.filter((w) => !w.ubiquitous);
-    const common = words.filter((w) => w.ubiquitous).map((w) => w.text);
-    if (scored.length === 0) return this.commonOnly(common, filters, need);
+    const common = words.filter((w) => w.ubiquitous);
+    if (scored.length === 0) return this.commonOnly(common.map((w) => w.text), filters, need);
     return this.ranked(scored, common, filters, need);
   }
 
   /**
-   * Top `need` publication keys having every word, best first. The newest stories first: a publication-key window
-   * expected (from the words' shares, over the store's key range) to hold the newest 250 matches, then 2,000, then
-   * everything since `since:`. A window is a key range, so PostgreSQL fetches only its matches (GIN and the key index
-   * together), and only those are ranked.
+   * Top `need` publication keys having every word, best first: exactly the page that ranking every match gives, found
+   * without ranking them all. The newest stories come first: a publication-key window expected (from the words'
+   * shares, over the store's key range) to hold the newest 250 matches, then 2,000, then the rest since `since:`; a
+   * window is a key range, so PostgreSQL fetches only its matches (GIN and the key index together). After a window,
+   * with T the need-th score so far, an older story makes the page only if its score beats T: relevance is at most 1,
+   * so only stories young enough for their recency boost to exceed T can; and where T is above BODY_ONLY_MAX_REL times
+   * the boost at the window's edge, only stories with a query word in the headline. Those few are ranked, and done.
    */
-  private async ranked(scored: Word[], common: string[], filters: Filters, need: number): Promise<number[]> {
+  private async ranked(scored: Word[], common: Word[], filters: Filters, need: number): Promise<number[]> {
     const extent = await this.terms.storeExtent();
     // A word PostgreSQL's statistics do not list is rarer than every listed one: its matches are few, rank them all.
-    const shares = await Promise.all(scored.map(async (w) => (w.tokens.length === 1 ? ((await this.terms.share(w.tokens[0])) ?? 0) : 0)));
+    const shareOf = async (w: Word) => (w.tokens.length === 1 ? ((await this.terms.share(w.tokens[0])) ?? 0) : 0);
+    const shares = await Promise.all(scored.map(shareOf));
     const fewest = Math.min(...shares) * extent.size;
+    // Matches of every word, were the words independent: what sizes a window expected to hold so many.
+    const expected = Math.min(fewest, [...shares, ...(await Promise.all(common.map(shareOf)))].reduce((p, x) => p * x, extent.size));
+    const q = { words: scored.map((w) => w.text), common: common.map((w) => w.text), filters, now: this.now().getTime(), need };
     const sinceKey = sinceFloor(filters);
-    const now = this.now().getTime();
     let kept: Scored[] = [];
+    let before: number | undefined;
+    const add = (rows: Scored[]) => (kept = [...kept, ...rows].sort((x, y) => y.blended - x.blended || y.seq - x.seq).slice(0, need));
     for (const window of [...WINDOWS, Infinity]) {
       if (window !== Infinity && fewest <= window) continue;
-      const lo = window === Infinity ? sinceKey : Math.max(sinceKey, Math.floor(extent.hi - ((extent.hi - extent.lo) * window) / fewest));
-      const last = lo <= Math.max(sinceKey, extent.lo);
-      kept = await this.scoreWindow(scored.map((w) => w.text), common, filters, last ? sinceKey : lo, now, need, last);
-      if (last || settled(kept, need, recencyBoost(now - keyMs(lo)))) break;
+      const edge = window === Infinity ? sinceKey : Math.floor(extent.hi - ((extent.hi - extent.lo) * window) / Math.max(window, expected));
+      const lo = edge <= Math.max(sinceKey, extent.lo) ? sinceKey : edge;
+      add(await this.scoreWindow({ ...q, lo, before }));
+      if (lo === sinceKey) break;
+      before = lo;
+      if (kept.length < need) continue;
+      const t = kept[need - 1].blended;
+      if (t < BODY_ONLY_MAX_REL * recencyBoost(q.now - keyMs(lo))) continue;
+      // Older than this, even a relevance of 1 cannot beat t.
+      const youngest = t > 1 ? keyFloor(q.now - HALF_LIFE_DAYS * DAY_MS * Math.log2(RECENCY_WEIGHT / (t - 1))) : 0;
+      if (youngest < lo) add(await this.scoreWindow({ ...q, lo: Math.max(sinceKey, youngest), before, headline: true }));
+      break;
     }
-    return kept.slice(0, need).map((r) => r.seq);
+    return kept.map((r) => r.seq);
   }
 
-  /** One window's best `need` (every filter inside), those lacking a ubiquitous word dropped; with its size and best. */
-  private async scoreWindow(words: string[], common: string[], filters: Filters, lo: number, now: number, need: number, last: boolean): Promise<Scored[]> {
-    const params: unknown[] = [...words];
-    const q = tsquery(words, 1);
-    const where = [`tsv @@ (${q})`, ...filterSql({ ...filters, since: undefined }, params)];
-    params.push(lo, now, need);
+  /**
+   * The best `need` matches from key `lo` on (before `before`; with a query word in the headline if `headline`),
+   * every filter inside, those lacking a ubiquitous word dropped. Relevance: ts_rank of the words as alternatives
+   * (each word's weighted occurrences, averaged over the words; every word is required by the match itself): at most
+   * 1, and at most BODY_ONLY_MAX_REL without a query word in the headline.
+   */
+  private async scoreWindow(p: { words: string[]; common: string[]; filters: Filters; lo: number; before?: number; headline?: boolean; now: number; need: number }): Promise<Scored[]> {
+    const params: unknown[] = [...p.words];
+    const all = tsquery(p.words, 1);
+    const any = tsquery(p.words, 1, '||');
+    const where = [`tsv @@ (${all})`, ...filterSql({ ...p.filters, since: undefined }, params)];
+    params.push(p.lo, p.now, p.need);
     const [pLo, pNow, pNeed] = [params.length - 2, params.length - 1, params.length];
     where.push(`pub_key >= $${pLo}`);
+    if (p.before !== undefined) {
+      params.push(p.before);
+      where.push(`pub_key < $${params.length}`);
+    }
+    if (p.headline) where.push(`to_tsvector('${CONFIG}', title) @@ (${any})`);
     let ok = 'true';
-    if (common.length > 0) {
-      ok = `tsv @@ (${tsquery(common, params.length + 1)})`;
-      params.push(...common);
+    if (p.common.length > 0) {
+      ok = `tsv @@ (${tsquery(p.common, params.length + 1)})`;
+      params.push(...p.common);
     }
     const blend = `rel * (1.0 + ${RECENCY_WEIGHT} * exp(-0.6931471805599453 * greatest(0.0, $${pNow}::float8 - pub_key::float8 / ${KEYS_PER_MS}.0) / ${HALF_LIFE_DAYS * DAY_MS}.0))`;
-    const stats = last ? '0 AS n, 0 AS best' : 'count(*) OVER () AS n, max(rel) OVER () AS best';
     return this.db.rows<Scored>(
-      `SELECT seq, rel, blended, ${stats} FROM (
+      `SELECT seq, rel, blended FROM (
          SELECT pub_key AS seq, rel, ok, ${blend} AS blended
-         FROM (SELECT pub_key, ts_rank('${WEIGHTS}', tsv, ${q})::float8 AS rel, ${ok} AS ok FROM articles WHERE ${where.join(' AND ')} OFFSET 0) m
+         FROM (SELECT pub_key, ts_rank('${WEIGHTS}', tsv, ${any})::float8 AS rel, ${ok} AS ok FROM articles WHERE ${where.join(' AND ')} OFFSET 0) m
        ) s WHERE ok ORDER BY blended DESC, seq DESC LIMIT $${pNeed}`,
       params,
     );
@@ -230,22 +259,13 @@ function filterSql(filter: ArticleFilter, params: unknown[]): string[] {
   return clauses;
 }
 
-/**
- * A window settles the page when its need-th blended score beats the best relevance seen in it times the boost at
- * its edge (an older story gets at most that boost), over enough matches for that best to stand for the rest.
- */
-function settled(rows: Scored[], need: number, edgeBoost: number): boolean {
-  if (rows.length < need || rows[0].n < SAMPLE_FACTOR * need) return false;
-  return rows[need - 1].blended >= rows[0].best * edgeBoost;
-}
-
 function recencyBoost(ageMs: number): number {
   return 1 + RECENCY_WEIGHT * Math.pow(0.5, Math.max(0, ageMs) / DAY_MS / HALF_LIFE_DAYS);
 }
 
-/** Every word as a lexeme query, AND: the words are bound parameters from `$first` on. */
-function tsquery(words: string[], first: number): string {
-  return words.map((_, i) => `plainto_tsquery('${CONFIG}', $${first + i})`).join(' && ');
+/** Every word as a lexeme query, all of them (&&) or any (||): the words are bound parameters from `$first` on. */
+function tsquery(words: string[], first: number, op: '&&' | '||' = '&&'): string {
+  return words.map((_, i) => `plainto_tsquery('${CONFIG}', $${first + i})`).join(` ${op} `);
 }
 
 function sinceFloor(filters: Filters): number {

@@ -172,4 +172,7 @@ export const migrations: Migration[] = [
   // PostgreSQL indexes story positions (seq) for instances reading each other's stories; here the rowid is the
   // position and is indexed already.
   { id: '410-story-positions', up: () => {} },
+  // PostgreSQL keeps each article's search vector in its row instead of TOAST (search reads it for every match) and
+  // indexes stemmed headlines; FTS5 keeps its index apart already, with a headline column.
+  { id: '150-search-storage', up: () => {} },
 ];
