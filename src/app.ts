@@ -106,7 +106,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
 
     // --- platform adapters (each mounts its HTTP routes before the server starts) ---
     if (config.discordEnabled) {
-      const discord = await startDiscord({ config, dispatcher, logger, http });
+      const discord = await startDiscord({ config, dispatcher, logger, http, coordination: store.coordination });
       ports.attach(discord.port);
       readiness.discord = () => discord.isReady();
       stoppers.push(() => discord.stop());

@@ -9,6 +9,22 @@ const optionalString = z.string().trim().min(1).optional();
 const flag = z.enum(['0', '1', 'true', 'false', '']).optional().transform((v) => v === '1' || v === 'true');
 const idList = z.string().optional().transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 const url = z.url().optional();
+/** `0,2`, `0-3`, `0-3,7`: shard ids, ascending, each once. */
+const shardIds = z.string().trim().optional().transform((v, ctx) => {
+  if (!v) return undefined;
+  const ids = new Set<number>();
+  for (const part of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part);
+    const from = Number(m?.[1]);
+    const to = Number(m?.[2] ?? m?.[1]);
+    if (!m || to < from) {
+      ctx.addIssue({ code: 'custom', message: `shard ids like 0,2 or 0-3 (not ${part})` });
+      return z.NEVER;
+    }
+    for (let id = from; id <= to; id++) ids.add(id);
+  }
+  return ids.size ? [...ids].sort((a, b) => a - b) : undefined;
+});
 
 export const configSchema = z.object({
   /** Unset: warnings and errors on a terminal, info elsewhere (src/log.ts). */
@@ -31,6 +47,10 @@ export const configSchema = z.object({
   DISCORD_API_URL: url,
   DISCORD_PUBLIC_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, '64 hex characters').optional(),
   DISCORD_EDITOR_ROLE_IDS: idList,
+  /** Unset: what Discord recommends (GET /gateway/bot), or the count the running instances already use. */
+  DISCORD_SHARD_COUNT: z.coerce.number().int().min(1, 'at least 1').max(100_000).optional(),
+  /** The shards this instance runs (pinned); unset: all of them alone, or what the leases let it take. */
+  DISCORD_SHARD_IDS: shardIds,
 
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
@@ -104,6 +124,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const discordEnabled = Boolean(c.DISCORD_TOKEN);
   if (discordEnabled && !c.DISCORD_APPLICATION_ID) {
     throw new ConfigError('Invalid configuration:\n  DISCORD_APPLICATION_ID: required when DISCORD_TOKEN is set');
+  }
+  const outside = c.DISCORD_SHARD_COUNT !== undefined && c.DISCORD_SHARD_IDS?.find((id) => id >= c.DISCORD_SHARD_COUNT!);
+  if (outside !== undefined && outside !== false) {
+    throw new ConfigError(`Invalid configuration:\n  DISCORD_SHARD_IDS: shard ${outside} is outside 0-${c.DISCORD_SHARD_COUNT! - 1} (DISCORD_SHARD_COUNT=${c.DISCORD_SHARD_COUNT})`);
   }
   const slackEnabled = Boolean(c.SLACK_BOT_TOKEN);
   const slackSocketMode = slackEnabled && Boolean(c.SLACK_APP_TOKEN);

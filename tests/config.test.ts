@@ -34,6 +34,16 @@ describe('config', () => {
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slackSocketMode).toBe(true);
   });
 
+  it('reads DISCORD_SHARD_IDS as lists and ranges, within DISCORD_SHARD_COUNT', () => {
+    expect(loadConfig({ DISCORD_SHARD_IDS: '0,2' }).DISCORD_SHARD_IDS).toEqual([0, 2]);
+    expect(loadConfig({ DISCORD_SHARD_IDS: '4-6, 1' }).DISCORD_SHARD_IDS).toEqual([1, 4, 5, 6]);
+    expect(loadConfig({}).DISCORD_SHARD_IDS).toBeUndefined();
+    expect(() => loadConfig({ DISCORD_SHARD_IDS: '3-1' })).toThrow(/DISCORD_SHARD_IDS: shard ids like 0,2 or 0-3/);
+    expect(() => loadConfig({ DISCORD_SHARD_IDS: 'one' })).toThrow(/DISCORD_SHARD_IDS/);
+    expect(() => loadConfig({ DISCORD_SHARD_COUNT: '2', DISCORD_SHARD_IDS: '0-2' })).toThrow(/DISCORD_SHARD_IDS: shard 2 is outside 0-1/);
+    expect(() => loadConfig({ DISCORD_SHARD_COUNT: '0' })).toThrow(/DISCORD_SHARD_COUNT/);
+  });
+
   it('keeps the terminal off when a platform is configured unless TERMINAL=1', () => {
     const slack = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
     expect(loadConfig(slack).terminalEnabled).toBe(false);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   DiscordAPIError, HTTPError, PermissionFlagsBits, RateLimitError, RESTEvents, Routes,
-  type Client, type GuildBasedChannel, type REST,
+  type Guild, type GuildBasedChannel, type REST,
 } from 'discord.js';
 import { formatMessageRef, parseChannelRef, parseMessageRef, type ChannelRef, type MessageRef } from '../../domain/channel.js';
 import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostOptions } from '../../outbound/port.js';
@@ -59,11 +59,17 @@ export function toDeliveryError(err: unknown): Error {
   return new RetryLater(SERVER_ERROR_DELAY_MS, `${name || 'network error'}: ${message}`.slice(0, 200), { inDoubt: true });
 }
 
+/** Where the port reads a guild's channels and the bot's roles: a running shard's cache, else REST. */
+export interface GuildLookup {
+  findGuild(id: string): Promise<Guild | null>;
+  ownUserId(): Promise<string>;
+}
+
 export class DiscordPort implements OutboundPort {
   readonly platform = 'discord' as const;
   readonly rateRules = DISCORD_RATE_RULES;
 
-  constructor(private readonly rest: REST, private readonly client: Client) {}
+  constructor(private readonly rest: REST, private readonly guilds: GuildLookup) {}
 
   /** Every answer's X-RateLimit-* headers for the routes alerts use (the REST client emits each response). */
   onBucketReport(listener: (report: BucketReport) => void): () => void {
@@ -132,12 +138,14 @@ export class DiscordPort implements OutboundPort {
   async checkChannel(ref: ChannelRef): Promise<ChannelCheck> {
     const { workspace, channel: channelId, platform } = parseChannelRef(ref);
     if (platform !== 'discord') return { ok: false, missing: ['a Discord channel'] };
-    const guild = this.client.guilds.cache.get(workspace);
+    const guild = await this.guilds.findGuild(workspace);
     if (!guild) return { ok: false, missing: ['Newsdesk is not in that server'] };
     const channel: GuildBasedChannel | null =
       guild.channels.cache.get(channelId) ?? (await guild.channels.fetch(channelId).catch(() => null));
     if (!channel) return { ok: false, missing: ['View Channel (the channel is unknown or hidden from Newsdesk)'] };
-    const me = guild.members.me ?? (await guild.members.fetchMe().catch(() => null));
+    // A Client that never logged in (an instance running no shard) has no user: `members.me` would throw.
+    const cachedMe = guild.client.user ? guild.members.me : null;
+    const me = cachedMe ?? (await this.guilds.ownUserId().then((id) => guild.members.fetch(id)).catch(() => null));
     const perms = me ? channel.permissionsFor(me) : null;
     const needed: Array<[string, bigint]> = [
       ['View Channel', PermissionFlagsBits.ViewChannel],

@@ -21,6 +21,8 @@ export interface StandInOptions {
   heartbeatIntervalMs?: number;
   /** What `GET /gateway/bot` recommends as `shards` (default 1). */
   recommendedShards?: number;
+  /** `session_start_limit.max_concurrency`: IDENTIFYs allowed per 5 s (default 1, what most bots get). */
+  maxConcurrency?: number;
 }
 
 export interface RecordedCall {
@@ -182,11 +184,19 @@ export async function startDiscordStandIn(opts: StandInOptions = {}): Promise<Di
     if (method === 'GET' && (path === '/gateway/bot' || path === '/gateway')) {
       return finish(200, {
         url: gatewayUrl, shards: opts.recommendedShards ?? 1,
-        session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: opts.maxConcurrency ?? 1 },
       });
     }
     if (method === 'GET' && path === '/users/@me') return finish(200, bot);
     if (method === 'GET' && path === `/oauth2/applications/@me`) return finish(200, { id: appId, name: 'Newsdesk', flags: 0 });
+    // GET /guilds/{id}: the guild without what only the gateway sends (channels, members, threads, presences).
+    const g = /^\/guilds\/(\d+)$/.exec(path);
+    if (method === 'GET' && g) {
+      const guild = guilds.find((x) => x.id === g[1]);
+      if (!guild) return finish(404, { code: 10004, message: 'Unknown Guild' });
+      const { channels: _c, members: _m, threads: _t, presences: _p, voice_states: _v, joined_at: _j, large: _l, member_count: _n, ...rest } = guildJson(guild, bot);
+      return finish(200, { ...rest, approximate_member_count: 2, approximate_presence_count: 1 });
+    }
     const m = /^\/guilds\/(\d+)\/members\/(\d+)$/.exec(path);
     if (method === 'GET' && m) {
       const guild = guilds.find((g) => g.id === m[1]);
