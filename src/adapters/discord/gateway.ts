@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, type Guild } from 'discord.js';
+import { Client, Events, GatewayIntentBits, type ClientOptions, type Guild } from 'discord.js';
 import type { Logger } from '../../log.js';
 import { onGatewayInteraction } from './gateway-interactions.js';
 import type { InteractionHandler } from './interactions.js';
@@ -19,7 +19,7 @@ export interface GatewayClientOptions {
   readyTimeoutMs: number;
 }
 
-export function newClient(rest: { api?: string }, sharding: { shards?: number[] | 'auto'; shardCount?: number } = {}): Client {
+export function newClient(rest: { api?: string }, sharding: Pick<ClientOptions, 'shards' | 'shardCount' | 'ws'> = {}): Client {
   // allowedMentions here is a safety net; every rendered message also carries its own.
   return new Client({ intents: [GatewayIntentBits.Guilds], rest, allowedMentions: { parse: [] }, ...sharding });
 }
@@ -39,8 +39,8 @@ export async function connectGateway(opts: GatewayClientOptions, client = newCli
         resolve();
       });
     });
-    await client.login(opts.token);
-    await ready;
+    // Both at once: a login that never settles still ends at the ready timeout.
+    await Promise.all([client.login(opts.token), ready]);
   } catch (err) {
     await client.destroy();
     throw err;

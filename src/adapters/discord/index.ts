@@ -1,4 +1,4 @@
-import { REST, Routes, type Client, type Guild } from 'discord.js';
+import { REST, Routes, SimpleIdentifyThrottler, type Client, type Guild, type IIdentifyThrottler } from 'discord.js';
 import type { Config } from '../../config.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import type { OutboundPort } from '../../outbound/port.js';
@@ -103,10 +103,16 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordAd
     } else {
       count = config.DISCORD_SHARD_COUNT ?? (await countInUse(coordination)) ?? (await recommendedShards(client));
       checkIds(config.DISCORD_SHARD_IDS, count);
+      // One Client per shard, but one IDENTIFY queue for all of this instance's (Discord's max_concurrency).
+      let throttler: Promise<IIdentifyThrottler> | undefined;
+      const ws = {
+        buildIdentifyThrottler: (manager: { fetchGatewayInformation(): Promise<{ session_start_limit: { max_concurrency: number } }> }) =>
+          (throttler ??= manager.fetchGatewayInformation().then((info) => new SimpleIdentifyThrottler(info.session_start_limit.max_concurrency))),
+      };
       leases = new ShardLeases({
         coordination, count, pinned: config.DISCORD_SHARD_IDS, logger, ttlMs: opts.shardLeaseTtlMs,
         startShard: async (id) => {
-          const shardClient = newClient(rest, { shards: [id], shardCount: count });
+          const shardClient = newClient(rest, { shards: [id], shardCount: count, ws });
           shardClients.set(id, shardClient);
           await connectGateway({ ...gateway, shards: [id], shardCount: count }, shardClient);
           // Lost while connecting: stopShard destroyed it already.

@@ -40,6 +40,9 @@ interface Held {
   /** Local monotonic time until which the lease is surely ours. */
   until: number;
   started: Promise<void>;
+  /** Settles when the shard is dropped (possibly while still connecting). */
+  dropped: Promise<void>;
+  onDrop(): void;
 }
 
 export class ShardLeases {
@@ -63,11 +66,14 @@ export class ShardLeases {
     return [...this.held.keys()].sort((a, b) => a - b);
   }
 
-  /** Runs the first round (its new shards connected, or given up), then keeps renewing in the background. */
+  /**
+   * Runs the first round and keeps renewing in the background; resolves once the shards taken in the first round
+   * are connected or given up (connecting may outlast a lease: IDENTIFYs are spaced by Discord's max_concurrency).
+   */
   async start(): Promise<void> {
     await this.round();
-    await Promise.allSettled([...this.held.values()].map((h) => h.started));
     this.schedule();
+    await Promise.allSettled([...this.held.values()].map((h) => Promise.race([h.started, h.dropped])));
   }
 
   private schedule(): void {
@@ -202,11 +208,16 @@ export class ShardLeases {
       this.opts.logger.error({ err, shard: id }, 'the Discord shard could not connect; its lease is given back');
       if (this.held.get(id)?.started === started) await this.release(id, 'it could not connect');
     });
-    this.held.set(id, { until: asked + this.ttlMs - MARGIN_MS, started });
+    let onDrop!: () => void;
+    const dropped = new Promise<void>((resolve) => (onDrop = resolve));
+    this.held.set(id, { until: asked + this.ttlMs - MARGIN_MS, started, dropped, onDrop });
   }
 
   private async drop(id: number, why: string): Promise<void> {
-    if (!this.held.delete(id)) return;
+    const h = this.held.get(id);
+    if (!h) return;
+    this.held.delete(id);
+    h.onDrop();
     this.opts.logger.warn({ shard: id, why }, 'this instance stops running this Discord shard');
     await this.opts.stopShard(id).catch((err: unknown) => this.opts.logger.warn({ err, shard: id }, 'closing the Discord shard failed'));
   }

@@ -95,6 +95,59 @@ describe.skipIf(!postgresAvailable)('Discord shards under leases (PostgreSQL)', 
     });
   });
 
+  describe('a pinned instance beside an unpinned one', () => {
+    const schema = schemaFor(import.meta.filename);
+    let standIn: DiscordStandIn;
+    let bot: RealBot;
+    const stores: PostgresStore[] = [];
+    const adapters: DiscordAdapter[] = [];
+
+    beforeAll(async () => {
+      standIn = await startDiscordStandIn({ guilds: [{ id: EVEN }, { id: ODD }], recommendedShards: 2, maxConcurrency: 2 });
+      bot = await realBot();
+    });
+
+    afterAll(async () => {
+      for (const a of adapters) await a.stop();
+      for (const s of stores) await s.close();
+      await bot?.close();
+      await standIn?.close();
+      if (postgresAvailable) await dropSchema(schema);
+    });
+
+    const instance = async (extra: Record<string, string>) => {
+      const store = await openPostgresStore(PG_URL, { now: TEST_CLOCK, schema, poolSize: 2 });
+      stores.push(store);
+      await store.coordination!.start({ feeds: null, timeZone: null });
+      const adapter = await startDiscord({
+        config: testConfig(standIn, { DISCORD_GUILD_ID: '', ...extra }), dispatcher: bot.dispatcher, logger: quiet,
+        coordination: store.coordination, shardLeaseTtlMs: 1_500,
+      });
+      adapters.push(adapter);
+      return adapter;
+    };
+
+    it('the unpinned instance runs both shards alone, hands the pinned shard over, and takes it back when the pinned one stops', async () => {
+      const free = await instance({});
+      expect(free.shards()).toEqual({ ids: [0, 1], count: 2 });
+      const pinned = await instance({ DISCORD_SHARD_IDS: '1' });
+      // Shard 1 was held: the pinned instance waits, the holder hands it over.
+      await until(() => pinned.shards().ids.join() === '1' && free.shards().ids.join() === '0', 'the hand-over of shard 1', 15_000);
+      await standIn.waitFor(() => standIn.sessionShards.length === 2);
+      expect(standIn.sessionShards.map((s) => s.join('/')).sort()).toEqual(['0/2', '1/2']);
+      const rec = standIn.sendCommand({ name: 'help', guildId: ODD });
+      await standIn.waitFor(() => rec.responseType !== undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(standIn.calls.filter((c) => c.method === 'POST' && c.path.startsWith(`/interactions/${rec.id}/`))).toHaveLength(1);
+      expect(standIn.shardOverlaps).toBe(0);
+
+      await pinned.stop();
+      await until(() => free.shards().ids.join() === '0,1', 'shard 1 back with the unpinned instance', 15_000);
+      await standIn.waitFor(() => standIn.sessionShards.length === 2);
+      expect(standIn.shardOverlaps).toBe(0);
+    }, 60_000);
+  });
+
   describe('two instances (real processes)', () => {
     const schema = schemaFor(import.meta.filename);
     let standIn: DiscordStandIn;
