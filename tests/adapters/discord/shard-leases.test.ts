@@ -210,7 +210,7 @@ describe.skipIf(!postgresAvailable)('Discord shards under leases (PostgreSQL)', 
       await until(async () => {
         const now = await shardHolders(schema);
         return bothShardsOnce() && now[lost] === instanceOf(survivor);
-      }, 'the survivor running the lost shard', 20_000);
+      }, 'the survivor running the lost shard', 30_000);
       const takeoverMs = Math.round(performance.now() - killedAt);
       console.info(`discord shard takeover after SIGKILL: ${takeoverMs} ms`);
       expect(await help(guild)).toBe(1);
