@@ -36,9 +36,9 @@ const where = (() => {
 })();
 const problem = await probe();
 if (problem && process.env.CI === 'true') {
-  throw new Error(`PostgreSQL at ${where} cannot be reached (${problem}): CI runs the store contract suite on both backends`);
+  throw new Error(`PostgreSQL at ${where} cannot be reached (${problem}): CI runs the PostgreSQL tests (the store contract suite on both backends, several instances)`);
 }
-if (problem) console.warn(`store contract: PostgreSQL tests skipped, ${where} cannot be reached (${problem})`);
+if (problem) console.warn(`PostgreSQL tests skipped: ${where} cannot be reached (${problem})`);
 export const postgresAvailable = problem === null;
 
 export interface OpenOptions {
