@@ -5,10 +5,12 @@ import { runSummarySpeedBench } from './summary-speed.js';
 import { runFanoutBench } from './fanout.js';
 import { runHostileHtmlBench } from './hostile-html.js';
 import { runSlowClientsBench } from './slow-clients.js';
+import { runInstancesBench } from './instances.js';
 
 /**
- * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients] [--no-peer] [--store postgres]`
+ * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,instances] [--no-peer] [--store postgres]`
  * (`--store postgres`: the search bench runs Newsdesk on PostgreSQL too, beside SQLite; see bench/search.ts)
+ * `npm run bench -- --instances 3`: only the several-instances benchmark (PostgreSQL), with 1 and with 3 instances.
  * Every server it talks to is a local stand-in on 127.0.0.1; every loop is bounded.
  */
 function flag(name: string): string | undefined {
@@ -22,7 +24,8 @@ async function main(): Promise<void> {
   const stores = (flag('--store') ?? 'sqlite').split(',');
   const unknownStore = stores.find((s) => s !== 'sqlite' && s !== 'postgres');
   if (unknownStore) throw new Error(`--store takes sqlite and/or postgres (got ${unknownStore})`);
-  const only = new Set((flag('--only') ?? 'search,summary,fanout,hostile-html,slow-clients').split(','));
+  const instances = flag('--instances');
+  const only = new Set((flag('--only') ?? (instances ? 'instances' : 'search,summary,fanout,hostile-html,slow-clients')).split(','));
   const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -53,6 +56,10 @@ async function main(): Promise<void> {
     const r = await runSlowClientsBench();
     console.table([r]);
     results.slowClients = r;
+  }
+  if (only.has('instances')) {
+    log(`\n== Several instances on one PostgreSQL: fan-out with 1 and ${instances ?? 3}, failover ==`);
+    results.instances = await runInstancesBench({ instances: Number(instances ?? 3), failovers: Number(flag('--failovers') ?? 3), log });
   }
   results.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   process.stdout.write(`\npeak RSS of this process: ${results.peakRssMb} MB\n`);

@@ -104,10 +104,12 @@ describe.skipIf(!postgresAvailable)('three instances on one PostgreSQL: SIGKILLs
     await until(() => [...firstDiscord, ...firstSlack.map((s) => s.held)].every((h) => h.arrived), 'the first posts of the fan-out to be in flight', 60_000);
 
     // Kill 1: the instance sending for Discord, with its posts in flight (and whatever Slack workspaces it sends for).
+    const discordPosted = () => new Set(discord.messages.filter((m) => !m.interactionToken).map((m) => m.channelId)).size;
     const leases1 = await db.senders();
     const victim1 = byId(leases1.get('discord'));
     expect(victim1, `the Discord sender lease names a running instance (${[...leases1].join(', ')})`).toBeDefined();
     await killHard(victim1!);
+    const postedAtKill1 = discordPosted();
     const orphanedWorkspaces = new Set([...leases1].filter(([b, h]) => b.startsWith('slack:') && h === victim1!.id).map(([b]) => b.slice('slack:'.length)));
 
     // The next Discord posts are held too: they can only come from the instance that took Discord over.
@@ -121,6 +123,9 @@ describe.skipIf(!postgresAvailable)('three instances on one PostgreSQL: SIGKILLs
     const victim2 = byId((await db.senders()).get('discord'));
     expect(victim2?.alive, 'a running instance took the Discord sender lease over').toBe(true);
     await killHard(victim2!);
+    const postedAtKill2 = discordPosted();
+    // Both kills came mid-fan-out: Discord channels were still waiting for their alert.
+    expect(postedAtKill2).toBeLessThan(DISCORD_CHANNELS);
     secondDiscord.forEach((h, i) => h.hold.release(i === 0 ? 'process' : 'drop'));
 
     const last = instances.find((i) => i.alive)!;
@@ -161,7 +166,7 @@ describe.skipIf(!postgresAvailable)('three instances on one PostgreSQL: SIGKILLs
     const discord429 = discord.calls.filter((c) => c.status === 429 && (DISCORD_POST.test(c.path) || DISCORD_EDIT.test(c.path)));
     const slack429 = slack.calls.filter((c) => c.status === 429 && (c.method === 'chat.postMessage' || c.method === 'chat.update'));
     expect({ discord: discord429.length, slack: slack429.length }).toEqual({ discord: 0, slack: 0 });
-    console.info(`three instances: killed ${victim1!.name} (Discord${orphanedWorkspaces.size ? ` and ${orphanedWorkspaces.size} Slack workspace(s)` : ''}), then ${victim2!.name}; ${last.name} finished`);
+    console.info(`three instances: killed ${victim1!.name} (Discord${orphanedWorkspaces.size ? ` and ${orphanedWorkspaces.size} Slack workspace(s)` : ''}), then ${victim2!.name}; Discord channels posted at the kills: ${postedAtKill1}, ${postedAtKill2}; ${last.name} finished`);
   });
 });
 
