@@ -50,6 +50,8 @@ export interface FanoutRow {
   instances: number;
   channels: number;
   minimumMs: number;
+  /** The push request's answer: the article and its 1,000 outbox rows committed. */
+  pushMs: number;
   firstPostMs: number;
   totalMs: number;
   ratio: number;
@@ -137,12 +139,13 @@ async function discordFanout(instances: number): Promise<FanoutRow> {
     const calls = discord.calls.length;
     const t0 = Date.now();
     const pushed = await pushArticles(cluster.procs[0].port, INGEST_TOKEN, ARTICLE);
+    const pushMs = Date.now() - t0;
     if (pushed.status !== 201) throw new Error(`push answered ${pushed.status}`);
     await settled(cluster.db, ids.length);
     const t = await sentTimes(cluster.db);
     const posts = discord.calls.slice(calls).filter((c) => c.method === 'POST' && /^\/channels\/\d+\/messages$/.test(c.path));
     const perChannel = countBy(discord.messages.filter((m) => !m.deleted && !m.interactionToken).map((m) => m.channelId));
-    return row('discord', instances, ids, discordMinimumMs(ids.length), t0, t, posts.filter((c) => c.status === 429).length, perChannel);
+    return row('discord', instances, ids, discordMinimumMs(ids.length), t0, pushMs, t, posts.filter((c) => c.status === 429).length, perChannel);
   } finally {
     await cluster.stop();
     await discord.close();
@@ -164,13 +167,14 @@ async function slackFanout(instances: number): Promise<FanoutRow> {
     const calls = slack.calls.length;
     const t0 = Date.now();
     const pushed = await pushArticles(cluster.procs[0].port, INGEST_TOKEN, ARTICLE);
+    const pushMs = Date.now() - t0;
     if (pushed.status !== 201) throw new Error(`push answered ${pushed.status}`);
     await settled(cluster.db, CHANNELS);
     const t = await sentTimes(cluster.db);
     const posts = slack.calls.slice(calls).filter((c) => c.method === 'chat.postMessage');
     const perChannel = countBy(slack.messages.filter((m) => !m.threadTs).map((m) => m.channel));
     const ids = slack.teams.flatMap((team) => team.channels.map((c) => c.id));
-    return row('slack', instances, ids, slackMinimumMs(perWorkspace), t0, t, posts.filter((c) => c.status === 429).length, perChannel);
+    return row('slack', instances, ids, slackMinimumMs(perWorkspace), t0, pushMs, t, posts.filter((c) => c.status === 429).length, perChannel);
   } finally {
     await cluster.stop();
     await slack.close();
@@ -226,12 +230,12 @@ function discordEnv(discord: DiscordStandIn): Record<string, string> {
 }
 
 function row(
-  platform: 'discord' | 'slack', instances: number, ids: string[], minimumMs: number, t0: number,
+  platform: 'discord' | 'slack', instances: number, ids: string[], minimumMs: number, t0: number, pushMs: number,
   t: { first: number; last: number; senders: number }, rateLimited429: number, perChannel: Map<string, number>,
 ): FanoutRow {
   const totalMs = t.last - t0;
   return {
-    platform, instances, channels: ids.length, minimumMs: Math.round(minimumMs), firstPostMs: t.first - t0, totalMs,
+    platform, instances, channels: ids.length, minimumMs: Math.round(minimumMs), pushMs, firstPostMs: t.first - t0, totalMs,
     ratio: Math.round((totalMs / Math.max(minimumMs, 1)) * 100) / 100, senders: t.senders, rateLimited429,
     lost: ids.filter((id) => !perChannel.has(id)).length, duplicated: [...perChannel.values()].filter((n) => n > 1).length,
   };
@@ -255,12 +259,12 @@ async function reachable(): Promise<void> {
   }
 }
 
-export async function runInstancesBench(opts: { instances: number; failovers?: number; log?: (line: string) => void }): Promise<{ fanout: FanoutRow[]; failover: FailoverRow[] }> {
+export async function runInstancesBench(opts: { instances: number; failovers?: number; platforms?: Array<'discord' | 'slack'>; log?: (line: string) => void }): Promise<{ fanout: FanoutRow[]; failover: FailoverRow[] }> {
   if (!Number.isInteger(opts.instances) || opts.instances < 2) throw new Error('--instances takes a whole number ≥ 2');
   await reachable();
   const log = opts.log ?? (() => {});
   const fanout: FanoutRow[] = [];
-  for (const platform of ['discord', 'slack'] as const) {
+  for (const platform of opts.platforms ?? (['discord', 'slack'] as const)) {
     for (const n of [1, opts.instances]) {
       log(`fan-out: ${platform}, ${CHANNELS} channels, ${n} instance(s)`);
       fanout.push(platform === 'discord' ? await discordFanout(n) : await slackFanout(n));

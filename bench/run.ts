@@ -10,7 +10,8 @@ import { runInstancesBench } from './instances.js';
 /**
  * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,instances] [--no-peer] [--store postgres]`
  * (`--store postgres`: the search bench runs Newsdesk on PostgreSQL too, beside SQLite; see bench/search.ts)
- * `npm run bench -- --instances 3`: only the several-instances benchmark (PostgreSQL), with 1 and with 3 instances.
+ * `npm run bench -- --instances 3 [--platforms discord,slack] [--failovers 3]`: only the several-instances benchmark
+ *   (PostgreSQL): fan-out with 1 and with 3 instances, then failover.
  * Every server it talks to is a local stand-in on 127.0.0.1; every loop is bounded.
  */
 function flag(name: string): string | undefined {
@@ -59,7 +60,9 @@ async function main(): Promise<void> {
   }
   if (only.has('instances')) {
     log(`\n== Several instances on one PostgreSQL: fan-out with 1 and ${instances ?? 3}, failover ==`);
-    results.instances = await runInstancesBench({ instances: Number(instances ?? 3), failovers: Number(flag('--failovers') ?? 3), log });
+    results.instances = await runInstancesBench({ instances: Number(instances ?? 3), failovers: Number(flag('--failovers') ?? 3), log,
+      platforms: flag('--platforms')?.split(',').filter((p): p is 'discord' | 'slack' => p === 'discord' || p === 'slack'),
+    });
   }
   results.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   process.stdout.write(`\npeak RSS of this process: ${results.peakRssMb} MB\n`);
