@@ -80,7 +80,10 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
   });
 
   wakeDispatcher = () => dispatcher.wake();
-  const unlistenOutbox = coordination?.listen('outbox', () => dispatcher.wake());
+  const unlistenOutbox = coordination?.listen('outbox', () => {
+    dispatcher.wake();
+    senders?.nudge();
+  });
   // Story matching reads what other instances wrote: the article write lock serializes writers, and the index
   // reads rows added since it last looked before each match.
   const headlines = new HeadlineIndex(stories, { shared: Boolean(coordination) });

@@ -20,6 +20,8 @@ export interface SenderLeasesOptions {
 const MARGIN_MS = 500;
 /** The slow safety sweep behind NOTIFY: every this many rounds the dispatcher looks anyway. */
 const SWEEP_ROUNDS = 5;
+/** Nudged rounds start at least this long after the previous round's start (a fan-out NOTIFYs often). */
+const NUDGE_GAP_MS = 250;
 
 /**
  * One instance at a time sends for each platform bucket (the Discord bot; one Slack workspace), under a lease
@@ -37,6 +39,9 @@ export class SenderLeases {
   private running: Promise<void> | null = null;
   private stopped = false;
   private rounds = 0;
+  /** A nudge came while a round ran: run another as soon as it ends. */
+  private again = false;
+  private lastStart = -Infinity;
 
   constructor(private readonly opts: SenderLeasesOptions) {
     this.ttlMs = opts.ttlMs ?? 3_000;
@@ -53,13 +58,34 @@ export class SenderLeases {
     this.round();
   }
 
+  /**
+   * Work became due somewhere (NOTIFY): look for free buckets now, not at the next round, so the first post of a
+   * fan-out does not wait up to a round for a sender to step forward.
+   */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.round(), this.nudgeWait()).unref();
+  }
+
+  private nudgeWait(): number {
+    return Math.max(0, this.lastStart + NUDGE_GAP_MS - performance.now());
+  }
+
   private round(): void {
     if (this.stopped) return;
+    this.again = false;
+    this.lastStart = performance.now();
     this.running = this.renewAndTake()
       .catch((err) => this.opts.logger.warn({ err }, 'sender leases could not be renewed; retrying'))
       .finally(() => {
         this.running = null;
-        if (!this.stopped) this.timer = setTimeout(() => this.round(), this.everyMs).unref();
+        if (this.stopped) return;
+        this.timer = setTimeout(() => this.round(), this.again ? this.nudgeWait() : this.everyMs).unref();
       });
   }
 
