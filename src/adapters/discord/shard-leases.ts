@@ -10,8 +10,9 @@ import type { Coordination } from '../../store/types.js';
  * - Pinned (DISCORD_SHARD_IDS): the instance takes only those, waiting while another holds them; it marks each
  *   one it waits for (`discord-pin:<id>/<count>`) so an unpinned holder hands it over.
  * - Otherwise the instance is a claimant (`discord-claimant:<instance>`): it takes free shards up to its share,
- *   ceil(shards left to claimants / live claimants), hands one surplus shard per round to a claimant below its
- *   share, and takes any shard left free for longer than the grace (its holder died, or no one else wanted it).
+ *   ceil(shards left to claimants / live claimants); while it runs two or more shards more than the least busy
+ *   other claimant it hands one over per round (and does not take that one back for a while); and it takes any shard
+ *   left free for longer than a lease (its holder died, or no one else wanted it).
  * - While live leases of another shard count exist (a rolling change of DISCORD_SHARD_COUNT), no shard is taken:
  *   two counts at once would send a guild's events to two sessions.
  */
@@ -51,6 +52,8 @@ export class ShardLeases {
   private readonly held = new Map<number, Held>();
   /** Shard → local time it was first seen free (no live holder). */
   private readonly freeSince = new Map<number, number>();
+  /** Shards this instance handed over → local time until which it leaves them to the others. */
+  private readonly handedOver = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
   private stopped = false;
@@ -186,16 +189,16 @@ export class ShardLeases {
     });
     const share = Math.ceil(forClaimants.length / claimants.size);
     for (const id of free) {
-      if (pinnedByOthers.has(id)) continue;
+      if (pinnedByOthers.has(id) || (this.handedOver.get(id) ?? 0) > now) continue;
       const orphaned = now - (this.freeSince.get(id) ?? now) >= this.ttlMs;
       if (this.held.size < share || orphaned) await this.tryTake(id);
     }
-    if (this.held.size > share) {
-      const counts = new Map<string, number>([...claimants].map((c) => [c, 0]));
-      for (const holder of holders.values()) if (counts.has(holder)) counts.set(holder, counts.get(holder)! + 1);
-      if ([...counts].some(([c, n]) => c !== me && n < share)) {
-        await this.release(Math.max(...this.held.keys()), 'handing a shard to an instance below its share');
-      }
+    const others = new Map<string, number>([...claimants].filter((c) => c !== me).map((c) => [c, 0]));
+    for (const holder of holders.values()) if (others.has(holder)) others.set(holder, others.get(holder)! + 1);
+    if (others.size && this.held.size - Math.min(...others.values()) >= 2) {
+      const id = Math.max(...this.held.keys());
+      this.handedOver.set(id, now + 2 * this.ttlMs);
+      await this.release(id, 'handing a shard to a less busy instance');
     }
   }
 

@@ -148,6 +148,54 @@ describe.skipIf(!postgresAvailable)('Discord shards under leases (PostgreSQL)', 
     }, 60_000);
   });
 
+  describe('three unpinned instances on four shards', () => {
+    const schema = schemaFor(import.meta.filename);
+    let standIn: DiscordStandIn;
+    let bot: RealBot;
+    const stores: PostgresStore[] = [];
+    const adapters: DiscordAdapter[] = [];
+
+    beforeAll(async () => {
+      standIn = await startDiscordStandIn({ guilds: [{ id: EVEN }, { id: ODD }], recommendedShards: 4, maxConcurrency: 4 });
+      bot = await realBot();
+    });
+
+    afterAll(async () => {
+      for (const a of adapters) await a.stop();
+      for (const s of stores) await s.close();
+      await bot?.close();
+      await standIn?.close();
+      if (postgresAvailable) await dropSchema(schema);
+    });
+
+    it('spread themselves 2/1/1, each shard run once, and every command answered once', async () => {
+      for (let i = 0; i < 3; i++) {
+        const store = await openPostgresStore(PG_URL, { now: TEST_CLOCK, schema, poolSize: 2 });
+        stores.push(store);
+        await store.coordination!.start({ feeds: null, timeZone: null });
+        adapters.push(await startDiscord({
+          config: testConfig(standIn, { DISCORD_GUILD_ID: '' }), dispatcher: bot.dispatcher, logger: quiet,
+          coordination: store.coordination, shardLeaseTtlMs: 1_500,
+        }));
+      }
+      // The first one alone took all four; the others got theirs handed over.
+      const spread = () => adapters.map((a) => a.shards().ids.length).sort().join();
+      await until(() => spread() === '1,1,2' && standIn.sessionShards.length === 4, 'shards spread 2/1/1', 20_000);
+      expect(adapters.flatMap((a) => a.shards().ids).sort()).toEqual([0, 1, 2, 3]);
+      expect(standIn.sessionShards.map((s) => s.join('/')).sort()).toEqual(['0/4', '1/4', '2/4', '3/4']);
+      // Stable: a few rounds later nothing moved.
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(spread()).toBe('1,1,2');
+      for (const guildId of [EVEN, ODD]) {
+        const rec = standIn.sendCommand({ name: 'help', guildId });
+        await standIn.waitFor(() => rec.responseType !== undefined);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(standIn.calls.filter((c) => c.method === 'POST' && c.path.startsWith(`/interactions/${rec.id}/`))).toHaveLength(1);
+      }
+      expect(standIn.shardOverlaps).toBe(0);
+    }, 60_000);
+  });
+
   describe('two instances (real processes)', () => {
     const schema = schemaFor(import.meta.filename);
     let standIn: DiscordStandIn;
