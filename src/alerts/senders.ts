@@ -20,6 +20,11 @@ export interface SenderLeasesOptions {
 const MARGIN_MS = 500;
 /** The slow safety sweep behind NOTIFY: every this many rounds the dispatcher looks anyway. */
 const SWEEP_ROUNDS = 5;
+/**
+ * A free bucket is left this long to an instance holding fewer buckets (it takes it on its own round) before an
+ * instance holding more takes it anyway (the others may not run that platform at all).
+ */
+const SHARE_WAIT_MS = 1_500;
 /** Nudged rounds start at least this long after the previous round's start (a fan-out NOTIFYs often). */
 const NUDGE_GAP_MS = 250;
 
@@ -42,6 +47,8 @@ export class SenderLeases {
   /** A nudge came while a round ran: run another as soon as it ends. */
   private again = false;
   private lastStart = -Infinity;
+  /** Free buckets with due work this instance left to others, and since when. */
+  private readonly leftSince = new Map<string, number>();
 
   constructor(private readonly opts: SenderLeasesOptions) {
     this.ttlMs = opts.ttlMs ?? 3_000;
@@ -103,17 +110,36 @@ export class SenderLeases {
     }
     if (outbox.reclaimAbandoned && (await outbox.reclaimAbandoned(this.opts.now())) > 0) changed = true;
     const platforms = this.opts.ports.platforms();
-    for (const bucket of await outbox.dueBuckets(this.opts.now(), platforms)) {
-      if (this.mine.has(bucket)) continue;
-      const asked = performance.now();
+    const free = (await outbox.dueBuckets(this.opts.now(), platforms)).filter((b) => !this.mine.has(b));
+    for (const b of [...this.leftSince.keys()]) if (!free.includes(b)) this.leftSince.delete(b);
+    // Buckets are spread: an instance holding more than another live instance leaves a free bucket to it first.
+    const load = free.length > 0 ? await this.othersLoad() : null;
+    for (const bucket of free) {
+      const t = performance.now();
+      if (load && load.fewest < this.mine.size) {
+        const since = this.leftSince.get(bucket) ?? t;
+        this.leftSince.set(bucket, since);
+        if (t - since < SHARE_WAIT_MS) continue;
+      }
       if (await coordination.acquire(`sender:${bucket}`, this.ttlMs)) {
-        this.mine.set(bucket, asked + this.ttlMs - MARGIN_MS);
+        this.mine.set(bucket, t + this.ttlMs - MARGIN_MS);
+        this.leftSince.delete(bucket);
         logger.info({ bucket, instance: coordination.instanceId }, 'this instance now sends for this bucket');
         changed = true;
       }
     }
     this.rounds += 1;
     if (changed || this.rounds % SWEEP_ROUNDS === 0) this.opts.onChange();
+  }
+
+  /** The fewest sender buckets any other live instance holds (Infinity when alone). */
+  private async othersLoad(): Promise<{ fewest: number }> {
+    const { coordination } = this.opts;
+    const others = await coordination.liveInstances();
+    if (others.length === 0) return { fewest: Number.POSITIVE_INFINITY };
+    const count = new Map(others.map((o) => [o.id, 0]));
+    for (const l of await coordination.leases('sender:')) if (count.has(l.holder)) count.set(l.holder, count.get(l.holder)! + 1);
+    return { fewest: Math.min(...count.values()) };
   }
 
   async stop(): Promise<void> {
