@@ -55,6 +55,7 @@ export class ShardLeases {
   /** Shards this instance handed over → local time until which it leaves them to the others. */
   private readonly handedOver = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
   private stopped = false;
   private warnedCounts = '';
@@ -76,6 +77,8 @@ export class ShardLeases {
   async start(): Promise<void> {
     await this.round();
     this.schedule();
+    // Apart from the rounds, so a database that stops answering mid-round cannot keep an expired shard running.
+    this.watchdog = setInterval(() => void this.dropExpired(), this.everyMs).unref();
     await Promise.allSettled([...this.held.values()].map((h) => Promise.race([h.started, h.dropped])));
   }
 
@@ -100,10 +103,14 @@ export class ShardLeases {
     } catch (err) {
       this.opts.logger.warn({ err }, 'discord shard leases could not be renewed; retrying');
     } finally {
-      // Whatever failed: a shard whose lease may have expired is closed before another instance can take it.
-      const now = performance.now();
-      for (const [id, h] of this.held) if (h.until <= now) await this.drop(id, 'its lease could not be renewed in time');
+      await this.dropExpired();
     }
+  }
+
+  /** A shard whose lease may have expired is closed before another instance can take it. */
+  private async dropExpired(): Promise<void> {
+    const now = performance.now();
+    for (const [id, h] of [...this.held]) if (h.until <= now) await this.drop(id, 'its lease could not be renewed in time');
   }
 
   private async renew(): Promise<void> {
@@ -234,6 +241,7 @@ export class ShardLeases {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.watchdog);
     await this.running;
     for (const id of [...this.held.keys()]) await this.release(id, 'the instance stops');
     const { coordination } = this.opts;
