@@ -119,8 +119,9 @@ export class PgArticleSearch {
    */
   private async ranked(scored: Word[], common: Word[], filters: Filters, need: number): Promise<number[]> {
     const extent = await this.terms.storeExtent();
-    // A word PostgreSQL's statistics do not list is rarer than every listed one: its matches are few, rank them all.
-    const shareOf = async (w: Word) => (w.tokens.length === 1 ? ((await this.terms.share(w.tokens[0])) ?? 0) : 0);
+    // A word PostgreSQL's statistics do not list is rarer than every listed one: sized as the rarest listed (at most).
+    const rarest = await this.terms.rarestListed();
+    const shareOf = async (w: Word) => (w.tokens.length === 1 ? ((await this.terms.share(w.tokens[0])) ?? rarest) : rarest);
     const shares = await Promise.all(scored.map(shareOf));
     const fewest = Math.min(...shares) * extent.size;
     // Matches of every word, were the words independent: what sizes a window expected to hold so many.

@@ -22,6 +22,7 @@ export interface Extent { size: number; lo: number; hi: number }
 export class TermShares {
   private shares = new Map<string, number>();
   private extent: Extent = { size: 0, lo: 0, hi: 0 };
+  private rarest = 0;
   private readAt = -Infinity;
   private reading: Promise<void> | null = null;
   private readonly memo = new Map<string, string[]>();
@@ -43,6 +44,12 @@ export class TermShares {
   async share(lexeme: string): Promise<number | undefined> {
     await this.fresh();
     return this.shares.get(lexeme);
+  }
+
+  /** The share of the least common listed lexeme: about the most an unlisted one can have (0 without statistics). */
+  async rarestListed(): Promise<number> {
+    await this.fresh();
+    return this.rarest;
   }
 
   /** The store's size and its publication-key range, as of the last read (for sizing windows). */
@@ -71,6 +78,8 @@ export class TermShares {
        WHERE schemaname = $1 AND tablename = 'articles' AND attname = 'tsv'`, [this.db.schema]);
     const shares = new Map<string, number>();
     if (row?.elems && row.freqs) row.elems.forEach((e, i) => shares.set(e, row.freqs![i]));
+    // most_common_elem_freqs ends with the least and the greatest of the listed shares (and the share of nulls).
+    this.rarest = row?.elems && row.freqs ? row.freqs[row.elems.length] ?? 0 : 0;
     this.shares = shares;
     this.extent = extent;
     this.readAt = Date.now();
