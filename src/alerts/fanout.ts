@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { OutboxStore, StoryStore, SubscriptionStore } from '../store/types.js';
 import type { Article } from '../domain/article.js';
+import type { NewDelivery } from '../domain/delivery.js';
 import type { UpsertResult } from '../store/types.js';
 import { headlineKey } from './dedupe.js';
 import type { HeadlineIndex } from './headline-index.js';
@@ -92,6 +93,10 @@ async function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId
   const nowMs = now.getTime();
   const rank = PRIORITY_RANK[article.priority];
   let dueNow = 0;
+  // Plain rows (due now, or skipped for a paused subscription) go in with one statement each: a breaking story
+  // for a thousand channels is two round trips to the database, not a thousand.
+  const pending: NewDelivery[] = [];
+  const skipped: NewDelivery[] = [];
   const haystack = keywordHaystack(article);
   for (const sub of await deps.subscriptions.active()) {
     if (!matchSubscription(article, sub, haystack).matches) continue;
@@ -100,7 +105,7 @@ async function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId
       platform: sub.platform, channel: sub.channel, priorityRank: rank, targetVersion: article.version,
     };
     if (sub.paused) {
-      await deps.outbox.insert({ ...base, state: 'skipped', reason: `subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}` }, nowMs);
+      skipped.push({ ...base, state: 'skipped', reason: `subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}` });
       continue;
     }
     const quiet = article.priority === 'breaking' ? { quiet: false as const } : quietState(now, sub.quiet);
@@ -114,9 +119,10 @@ async function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId
       if (await deps.outbox.insert({ ...base, state: 'folded', foldedInto: fold }, nowMs)) dueNow += 1;
       continue;
     }
-    if (await deps.outbox.insert({ ...base, state: 'pending', dueAt: nowMs }, nowMs)) dueNow += 1;
+    pending.push({ ...base, state: 'pending', dueAt: nowMs });
   }
-  return dueNow;
+  await deps.outbox.insertMany(skipped, nowMs);
+  return dueNow + (await deps.outbox.insertMany(pending, nowMs));
 }
 
 /** The subscription's open digest (quiet hours) or fold (pile-up) row, created on first use. */

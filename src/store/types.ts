@@ -162,6 +162,8 @@ export interface StoryStore {
 export interface OutboxStore {
   /** Inserts unless the (story, subscription) pair already has a row; true when inserted. */
   insert(d: NewDelivery, now: number): Promise<boolean>;
+  /** Inserts each row unless its (story, subscription) pair already has one, in one statement; how many were inserted. */
+  insertMany(ds: readonly NewDelivery[], now: number): Promise<number>;
   get(id: string): Promise<Delivery | null>;
   forStory(storyId: string, subscriptionId: string): Promise<Delivery | null>;
   /** A new version of an article: rows showing it target that version; posted ones become due for an edit. */

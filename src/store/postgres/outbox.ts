@@ -52,6 +52,21 @@ export class PgOutbox implements OutboxStore {
     )) === 1;
   }
 
+  async insertMany(ds: readonly NewDelivery[], now: number): Promise<number> {
+    if (ds.length === 0) return 0;
+    const col = <T>(f: (d: NewDelivery) => T) => ds.map(f);
+    return this.changes(
+      `INSERT INTO alert_outbox (id, story_id, article_id, subscription_id, kind, platform, channel, priority_rank,
+         state, reason, folded_into, target_version, due_at, payload, created_at, updated_at)
+       SELECT r.*, $15::bigint, $15::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+         $8::int[], $9::text[], $10::text[], $11::text[], $12::int[], $13::bigint[], $14::text[]) AS r
+       ON CONFLICT DO NOTHING`,
+      [col((d) => d.id), col((d) => d.storyId), col((d) => d.articleId), col((d) => d.subscriptionId), col((d) => d.kind),
+        col((d) => d.platform), col((d) => d.channel), col((d) => d.priorityRank), col((d) => d.state), col((d) => d.reason ?? null),
+        col((d) => d.foldedInto ?? null), col((d) => d.targetVersion), col((d) => d.dueAt ?? null), col((d) => d.payload ?? null), now],
+    );
+  }
+
   async get(id: string): Promise<Delivery | null> {
     return (await this.list('SELECT * FROM alert_outbox WHERE id = $1', [id]))[0] ?? null;
   }

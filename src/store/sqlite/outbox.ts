@@ -87,6 +87,12 @@ export class SqliteOutbox {
     return info.changes === 1;
   }
 
+  insertMany(ds: readonly NewDelivery[], now: number): number {
+    let inserted = 0;
+    for (const d of ds) if (this.insert(d, now)) inserted += 1;
+    return inserted;
+  }
+
   get(id: string): Delivery | null {
     const r = this.stmt('SELECT * FROM alert_outbox WHERE id = ?').get(id) as OutboxRow | undefined;
     return r ? deliveryFromRow(r) : null;

@@ -93,6 +93,20 @@ eachBackend(import.meta.filename, 'alert stores', (backend) => {
     expect(await store.outbox.get('b')).toMatchObject({ state: 'pending', dueAt: T + 5, inDoubt: true, lastError: 'timeout', updatedAt: T + 1 });
   });
 
+  it('outbox: many rows in one call, each skipped when its (story, subscription) pair has a row', async () => {
+    await insert('m1', { storyId: 'story-m' });
+    const second = (await store.subscriptions.create({ platform: 'slack', workspace: 'T9', channel: 'C2', minPriority: 'breaking' }, { id: 'U2', name: 'Bo' }, NOW)).id;
+    expect(await store.outbox.insertMany([], T)).toBe(0);
+    expect(await store.outbox.insertMany([
+      delivery('m2', { subscriptionId: subId, storyId: 'story-m' }),
+      delivery('m3', { subscriptionId: second, storyId: 'story-m', platform: 'slack', channel: 'slack:T9/C2', priorityRank: 0, dueAt: T + 5 }),
+      delivery('m4', { subscriptionId: second, storyId: 'story-n', state: 'skipped', reason: 'subscription paused', dueAt: undefined }),
+    ], T + 1)).toBe(2);
+    expect(await store.outbox.get('m2')).toBeNull();
+    expect(await store.outbox.get('m3')).toMatchObject({ storyId: 'story-m', subscriptionId: second, platform: 'slack', channel: 'slack:T9/C2', priorityRank: 0, state: 'pending', dueAt: T + 5, targetVersion: 1, createdAt: T + 1, updatedAt: T + 1 });
+    expect(await store.outbox.get('m4')).toMatchObject({ state: 'skipped', reason: 'subscription paused', dueAt: null });
+  });
+
   it('outbox: a new version retargets, a posted row becomes due for an edit, and edits are claimed once', async () => {
     await insert('e1', { priorityRank: 2 });
     await store.outbox.claimPost('e1', T);
