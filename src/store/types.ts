@@ -312,6 +312,11 @@ export interface Coordination {
    */
   acquire(name: string, ttlMs: number): Promise<boolean>;
   release(name: string): Promise<void>;
+  /**
+   * A start slot shared by every instance (e.g. Discord's one IDENTIFY per 5 s per bucket, a limit of the bot,
+   * not of an instance): takes it if the last taker's `spacingMs` are over (0), else how many ms remain.
+   */
+  takeSlot(name: string, spacingMs: number): Promise<number>;
   /** Leases whose name starts with `prefix`, with their live holders. */
   leases(prefix: string): Promise<Array<{ name: string; holder: string }>>;
   /** Called on every NOTIFY of `topic` (from any instance, this one included) and after the listener reconnects. */

@@ -13,6 +13,7 @@ function fakeCoordination(): Coordination & { acquired: string[] } {
     async liveInstances() { return []; },
     async acquire(name) { acquired.push(name); return true; },
     async release() {},
+    async takeSlot() { return 0; },
     async leases() { return []; },
     listen() { return () => {}; },
     async stop() {},

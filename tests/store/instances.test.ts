@@ -74,6 +74,22 @@ describe.skipIf(!postgresAvailable)('several instances on one PostgreSQL schema'
       { name: 'sender:discord', holder: b.coordination.instanceId }, { name: 'sender:slack:T1', holder: b.coordination.instanceId }]);
   });
 
+  it('a start slot is taken by one instance per spacing, whichever asks (Discord\'s IDENTIFY spacing is the bot\'s)', async () => {
+    const a = await instance();
+    const b = await instance();
+    expect(await a.coordination.takeSlot('discord-identify:0', 60_000)).toBe(0);
+    const wait = await b.coordination.takeSlot('discord-identify:0', 60_000);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(60_000);
+    expect(await a.coordination.takeSlot('discord-identify:0', 60_000)).toBeGreaterThan(0); // the taker too
+    expect(await b.coordination.takeSlot('discord-identify:1', 60_000)).toBe(0); // another key
+    // Once the spacing is over, the next asker takes it; a stopping instance leaves the spacing in place.
+    expect(await a.coordination.takeSlot('discord-identify:2', 200)).toBe(0);
+    await a.coordination.stop();
+    expect(await b.coordination.takeSlot('discord-identify:0', 60_000)).toBeGreaterThan(0);
+    await until(async () => (await b.coordination.takeSlot('discord-identify:2', 200)) === 0);
+  });
+
   it('NOTIFY in the writing transaction wakes the other instance (outbox rows due, articles changed)', async () => {
     const a = await instance();
     const b = await instance();

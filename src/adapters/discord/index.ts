@@ -1,4 +1,5 @@
-import { REST, Routes, SimpleIdentifyThrottler, type Client, type Guild, type IIdentifyThrottler } from 'discord.js';
+import { SharedIdentifyThrottler } from './identify-throttler.js';
+import { REST, Routes, type Client, type Guild, type IIdentifyThrottler } from 'discord.js';
 import type { Config } from '../../config.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import type { OutboundPort } from '../../outbound/port.js';
@@ -103,11 +104,12 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordAd
     } else {
       count = config.DISCORD_SHARD_COUNT ?? (await countInUse(coordination)) ?? (await recommendedShards(client));
       checkIds(config.DISCORD_SHARD_IDS, count);
-      // One Client per shard, but one IDENTIFY queue for all of this instance's (Discord's max_concurrency).
+      // One Client per shard, and one IDENTIFY spacing for every instance's shards (Discord's max_concurrency is the
+      // bot's): the start slots live in the shared store.
       let throttler: Promise<IIdentifyThrottler> | undefined;
       const ws = {
         buildIdentifyThrottler: (manager: { fetchGatewayInformation(): Promise<{ session_start_limit: { max_concurrency: number } }> }) =>
-          (throttler ??= manager.fetchGatewayInformation().then((info) => new SimpleIdentifyThrottler(info.session_start_limit.max_concurrency))),
+          (throttler ??= manager.fetchGatewayInformation().then((info) => new SharedIdentifyThrottler(coordination, info.session_start_limit.max_concurrency))),
       };
       leases = new ShardLeases({
         coordination, count, pinned: config.DISCORD_SHARD_IDS, logger, ttlMs: opts.shardLeaseTtlMs,

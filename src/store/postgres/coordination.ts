@@ -150,6 +150,21 @@ export class PgCoordination implements Coordination {
     return row?.holder === this.instanceId;
   }
 
+  async takeSlot(name: string, spacingMs: number): Promise<number> {
+    const taken = await this.db.one<{ ok: number }>(
+      `INSERT INTO leases (name, holder, acquired_at, expires_at)
+       VALUES ($1, $2, now(), now() + make_interval(secs => $3::double precision / 1000))
+       ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, acquired_at = now(), expires_at = EXCLUDED.expires_at
+       WHERE leases.expires_at <= now()
+       RETURNING 1 AS ok`,
+      [`slot:${name}`, this.instanceId, spacingMs],
+    );
+    if (taken) return 0;
+    const left = await this.db.one<{ ms: number }>(
+      `SELECT GREATEST(1, ceil(extract(epoch FROM expires_at - now()) * 1000))::int AS ms FROM leases WHERE name = $1`, [`slot:${name}`]);
+    return left?.ms ?? 1;
+  }
+
   async release(name: string): Promise<void> {
     await this.db.query('DELETE FROM leases WHERE name = $1 AND holder = $2', [name, this.instanceId]);
   }
@@ -174,8 +189,8 @@ export class PgCoordination implements Coordination {
       await client.end().catch(() => {});
     }
     if (!this.started) return;
-    // A clean stop hands everything over at once: leases freed, the heartbeat row expired.
-    await this.db.query('DELETE FROM leases WHERE holder = $1', [this.instanceId]).catch(() => {});
+    // A clean stop hands everything over at once: leases freed (start slots keep their spacing), the heartbeat expired.
+    await this.db.query(`DELETE FROM leases WHERE holder = $1 AND left(name, 5) <> 'slot:'`, [this.instanceId]).catch(() => {});
     await this.db.query('UPDATE instances SET expires_at = now() WHERE id = $1', [this.instanceId]).catch(() => {});
   }
 }
