@@ -125,7 +125,8 @@ async function sentTimes(db: pg.Client): Promise<{ first: number; last: number; 
   return { first: Number(rows[0].first), last: Number(rows[0].last), senders: Number(rows[0].senders), failed: Number(rows[0].failed) };
 }
 
-async function discordFanout(instances: number): Promise<FanoutRow> {
+/** The Discord stand-in with one guild of CHANNELS text channels, and `instances` processes each subscribed to all. */
+async function discordCluster(instances: number) {
   const discord = await startDiscordStandIn({
     guilds: [{ channels: CHANNELS }],
     limits: { globalPerSecond: LIMITS.discordGlobalPerSecond, channelMessages: LIMITS.discordChannelMessages },
@@ -135,6 +136,11 @@ async function discordFanout(instances: number): Promise<FanoutRow> {
   const cluster = await startCluster(instances, discordEnv(discord), async (store) => {
     for (const id of ids) await store.subscriptions.create({ platform: 'discord', workspace: guild.id, channel: `discord:${guild.id}/${id}`, minPriority: 'breaking' }, { id: 'bench', name: 'bench' }, new Date());
   });
+  return { discord, guild, ids, cluster };
+}
+
+async function discordFanout(instances: number): Promise<FanoutRow> {
+  const { discord, ids, cluster } = await discordCluster(instances);
   try {
     const calls = discord.calls.length;
     const t0 = Date.now();
@@ -183,15 +189,7 @@ async function slackFanout(instances: number): Promise<FanoutRow> {
 
 /** A Discord fan-out under way; the Discord sender is SIGKILLed once 150 deliveries are out. */
 async function failover(run: number, instances: number): Promise<FailoverRow> {
-  const discord = await startDiscordStandIn({
-    guilds: [{ channels: CHANNELS }],
-    limits: { globalPerSecond: LIMITS.discordGlobalPerSecond, channelMessages: LIMITS.discordChannelMessages },
-  });
-  const guild = discord.guilds[0];
-  const ids = guild.channels.filter((c) => c.type === 0).map((c) => c.id);
-  const cluster = await startCluster(instances, discordEnv(discord), async (store) => {
-    for (const id of ids) await store.subscriptions.create({ platform: 'discord', workspace: guild.id, channel: `discord:${guild.id}/${id}`, minPriority: 'breaking' }, { id: 'bench', name: 'bench' }, new Date());
-  });
+  const { discord, ids, cluster } = await discordCluster(instances);
   try {
     const pushed = await pushArticles(cluster.procs[0].port, INGEST_TOKEN, ARTICLE);
     if (pushed.status !== 201) throw new Error(`push answered ${pushed.status}`);

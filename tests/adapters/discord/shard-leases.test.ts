@@ -31,6 +31,29 @@ async function shardHolders(schema: string): Promise<Record<string, string>> {
   }
 }
 
+/**
+ * Instances in this process on one schema, the stand-in recommending `shards` (and as many IDENTIFYs at once):
+ * started before the describe's tests, stopped and dropped after them. Read the fields inside tests only.
+ */
+function inProcessInstances(shards: number) {
+  const schema = schemaFor(import.meta.filename);
+  const stores: PostgresStore[] = [];
+  const adapters: DiscordAdapter[] = [];
+  const self = { schema, stores, adapters, standIn: undefined as unknown as DiscordStandIn, bot: undefined as unknown as RealBot };
+  beforeAll(async () => {
+    self.standIn = await startDiscordStandIn({ guilds: [{ id: EVEN }, { id: ODD }], recommendedShards: shards, maxConcurrency: shards });
+    self.bot = await realBot();
+  });
+  afterAll(async () => {
+    for (const a of adapters) await a.stop();
+    for (const s of stores) await s.close();
+    await self.bot?.close();
+    await self.standIn?.close();
+    if (postgresAvailable) await dropSchema(schema);
+  });
+  return self;
+}
+
 describe.skipIf(!postgresAvailable)('Discord shards under leases (PostgreSQL)', () => {
   describe('an instance holding no shard', () => {
     const schema = schemaFor(import.meta.filename);
@@ -96,31 +119,15 @@ describe.skipIf(!postgresAvailable)('Discord shards under leases (PostgreSQL)', 
   });
 
   describe('a pinned instance beside an unpinned one', () => {
-    const schema = schemaFor(import.meta.filename);
-    let standIn: DiscordStandIn;
-    let bot: RealBot;
-    const stores: PostgresStore[] = [];
-    const adapters: DiscordAdapter[] = [];
-
-    beforeAll(async () => {
-      standIn = await startDiscordStandIn({ guilds: [{ id: EVEN }, { id: ODD }], recommendedShards: 2, maxConcurrency: 2 });
-      bot = await realBot();
-    });
-
-    afterAll(async () => {
-      for (const a of adapters) await a.stop();
-      for (const s of stores) await s.close();
-      await bot?.close();
-      await standIn?.close();
-      if (postgresAvailable) await dropSchema(schema);
-    });
+    const ctx = inProcessInstances(2);
+    const { stores, adapters, schema } = ctx;
 
     const instance = async (extra: Record<string, string>) => {
       const store = await openPostgresStore(PG_URL, { now: TEST_CLOCK, schema, poolSize: 2 });
       stores.push(store);
       await store.coordination!.start({ feeds: null, timeZone: null });
       const adapter = await startDiscord({
-        config: testConfig(standIn, { DISCORD_GUILD_ID: '', ...extra }), dispatcher: bot.dispatcher, logger: quiet,
+        config: testConfig(ctx.standIn, { DISCORD_GUILD_ID: '', ...extra }), dispatcher: ctx.bot.dispatcher, logger: quiet,
         coordination: store.coordination, shardLeaseTtlMs: 1_500,
       });
       adapters.push(adapter);
@@ -133,40 +140,24 @@ describe.skipIf(!postgresAvailable)('Discord shards under leases (PostgreSQL)', 
       const pinned = await instance({ DISCORD_SHARD_IDS: '1' });
       // Shard 1 was held: the pinned instance waits, the holder hands it over.
       await until(() => pinned.shards().ids.join() === '1' && free.shards().ids.join() === '0', 'the hand-over of shard 1', 15_000);
-      await standIn.waitFor(() => standIn.sessionShards.length === 2);
-      expect(standIn.sessionShards.map((s) => s.join('/')).sort()).toEqual(['0/2', '1/2']);
-      const rec = standIn.sendCommand({ name: 'help', guildId: ODD });
-      await standIn.waitFor(() => rec.responseType !== undefined);
+      await ctx.standIn.waitFor(() => ctx.standIn.sessionShards.length === 2);
+      expect(ctx.standIn.sessionShards.map((s) => s.join('/')).sort()).toEqual(['0/2', '1/2']);
+      const rec = ctx.standIn.sendCommand({ name: 'help', guildId: ODD });
+      await ctx.standIn.waitFor(() => rec.responseType !== undefined);
       await new Promise((r) => setTimeout(r, 300));
-      expect(standIn.calls.filter((c) => c.method === 'POST' && c.path.startsWith(`/interactions/${rec.id}/`))).toHaveLength(1);
-      expect(standIn.shardOverlaps).toBe(0);
+      expect(ctx.standIn.calls.filter((c) => c.method === 'POST' && c.path.startsWith(`/interactions/${rec.id}/`))).toHaveLength(1);
+      expect(ctx.standIn.shardOverlaps).toBe(0);
 
       await pinned.stop();
       await until(() => free.shards().ids.join() === '0,1', 'shard 1 back with the unpinned instance', 15_000);
-      await standIn.waitFor(() => standIn.sessionShards.length === 2);
-      expect(standIn.shardOverlaps).toBe(0);
+      await ctx.standIn.waitFor(() => ctx.standIn.sessionShards.length === 2);
+      expect(ctx.standIn.shardOverlaps).toBe(0);
     }, 60_000);
   });
 
   describe('three unpinned instances on four shards', () => {
-    const schema = schemaFor(import.meta.filename);
-    let standIn: DiscordStandIn;
-    let bot: RealBot;
-    const stores: PostgresStore[] = [];
-    const adapters: DiscordAdapter[] = [];
-
-    beforeAll(async () => {
-      standIn = await startDiscordStandIn({ guilds: [{ id: EVEN }, { id: ODD }], recommendedShards: 4, maxConcurrency: 4 });
-      bot = await realBot();
-    });
-
-    afterAll(async () => {
-      for (const a of adapters) await a.stop();
-      for (const s of stores) await s.close();
-      await bot?.close();
-      await standIn?.close();
-      if (postgresAvailable) await dropSchema(schema);
-    });
+    const ctx = inProcessInstances(4);
+    const { stores, adapters, schema } = ctx;
 
     it('spread themselves 2/1/1, each shard run once, and every command answered once', async () => {
       for (let i = 0; i < 3; i++) {
@@ -174,25 +165,25 @@ describe.skipIf(!postgresAvailable)('Discord shards under leases (PostgreSQL)', 
         stores.push(store);
         await store.coordination!.start({ feeds: null, timeZone: null });
         adapters.push(await startDiscord({
-          config: testConfig(standIn, { DISCORD_GUILD_ID: '' }), dispatcher: bot.dispatcher, logger: quiet,
+          config: testConfig(ctx.standIn, { DISCORD_GUILD_ID: '' }), dispatcher: ctx.bot.dispatcher, logger: quiet,
           coordination: store.coordination, shardLeaseTtlMs: 1_500,
         }));
       }
       // The first one alone took all four; the others got theirs handed over.
       const spread = () => adapters.map((a) => a.shards().ids.length).sort().join();
-      await until(() => spread() === '1,1,2' && standIn.sessionShards.length === 4, 'shards spread 2/1/1', 20_000);
+      await until(() => spread() === '1,1,2' && ctx.standIn.sessionShards.length === 4, 'shards spread 2/1/1', 20_000);
       expect(adapters.flatMap((a) => a.shards().ids).sort()).toEqual([0, 1, 2, 3]);
-      expect(standIn.sessionShards.map((s) => s.join('/')).sort()).toEqual(['0/4', '1/4', '2/4', '3/4']);
+      expect(ctx.standIn.sessionShards.map((s) => s.join('/')).sort()).toEqual(['0/4', '1/4', '2/4', '3/4']);
       // Stable: a few rounds later nothing moved.
       await new Promise((r) => setTimeout(r, 2_000));
       expect(spread()).toBe('1,1,2');
       for (const guildId of [EVEN, ODD]) {
-        const rec = standIn.sendCommand({ name: 'help', guildId });
-        await standIn.waitFor(() => rec.responseType !== undefined);
+        const rec = ctx.standIn.sendCommand({ name: 'help', guildId });
+        await ctx.standIn.waitFor(() => rec.responseType !== undefined);
         await new Promise((r) => setTimeout(r, 300));
-        expect(standIn.calls.filter((c) => c.method === 'POST' && c.path.startsWith(`/interactions/${rec.id}/`))).toHaveLength(1);
+        expect(ctx.standIn.calls.filter((c) => c.method === 'POST' && c.path.startsWith(`/interactions/${rec.id}/`))).toHaveLength(1);
       }
-      expect(standIn.shardOverlaps).toBe(0);
+      expect(ctx.standIn.shardOverlaps).toBe(0);
     }, 60_000);
   });
 
