@@ -33,6 +33,8 @@ interface TxContext {
   client: pg.PoolClient;
   open: boolean;
   afterCommit: Array<() => void>;
+  /** Transaction-scoped advisory locks this transaction already holds (held until it ends). */
+  locks: Set<string>;
 }
 
 /**
@@ -90,7 +92,7 @@ export class PgDb implements Queryable {
     } catch (err) {
       throw this.clean(err);
     }
-    const ctx: TxContext = { client, open: true, afterCommit: [] };
+    const ctx: TxContext = { client, open: true, afterCommit: [], locks: new Set() };
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -114,6 +116,19 @@ export class PgDb implements Queryable {
       ctx.open = false;
       client.release(broken);
     }
+  }
+
+  /**
+   * pg_advisory_xact_lock(k1, k2), taken once per transaction: a transaction already holding it keeps it until it
+   * ends, so asking again (one round trip per write of a bulk chunk) changes nothing. Outside a transaction the lock
+   * is taken as before (released at once by the implicit transaction).
+   */
+  async xactLock(k1: number, k2: number): Promise<void> {
+    const ctx = this.context.getStore();
+    const key = `${k1}:${k2}`;
+    if (ctx?.open && ctx.locks.has(key)) return;
+    await this.query('SELECT pg_advisory_xact_lock($1, $2)', [k1, k2]);
+    if (ctx?.open) ctx.locks.add(key);
   }
 
   afterCommit(fn: () => void): void {

@@ -175,4 +175,6 @@ export const migrations: Migration[] = [
   // PostgreSQL keeps each article's search vector in its row instead of TOAST (search reads it for every match) and
   // indexes stemmed headlines; FTS5 keeps its index apart already, with a headline column.
   { id: '150-search-storage', up: () => {} },
+  // PostgreSQL bounds its GIN indexes' pending lists (read whole by every search); FTS5 has none.
+  { id: '160-search-gin-pending', up: () => {} },
 ];
