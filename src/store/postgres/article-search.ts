@@ -202,9 +202,7 @@ export class PgArticleSearch {
   }
 
   private async rankPartial(words: Word[], filters: Filters, need: number): Promise<number[]> {
-    const total = await this.articleCount();
-    const docs = new Map<string, number>();
-    for (const w of words) docs.set(w.text, w.ubiquitous ? total : await this.docEstimate(w, total));
+    const { total, docs } = await this.docEstimates(words);
     const plan = partialPlan(words, (w) => docs.get(w.text) ?? 0, total);
     const seen = new Set<number>();
     const out: number[] = [];
@@ -219,19 +217,46 @@ export class PgArticleSearch {
     return out;
   }
 
-  /** A word's document count: counted below a cap (0.6% of the store, at least 500), else from the statistics. */
-  private async docEstimate(word: Word, total: number): Promise<number> {
-    const cap = Math.max(500, Math.ceil(total * 0.006));
-    const share = word.tokens.length === 1 ? await this.terms.share(word.tokens[0]) : undefined;
-    if (share !== undefined && share * total >= cap) return share * total;
-    const counted = (await this.db.one<{ n: number }>(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM articles WHERE tsv @@ plainto_tsquery('${CONFIG}', $1) LIMIT $2) x`, [word.text, cap]))!.n;
-    return counted >= cap && share !== undefined ? Math.max(cap, share * total) : counted;
-  }
-
-  /** The highest arrival number: the store's size, read off an index (count(*) would read every row). */
-  private async articleCount(): Promise<number> {
-    return (await this.db.one<{ n: number }>('SELECT coalesce(max(seq), 0) AS n FROM articles'))!.n;
+  /**
+   * The store's size (the highest arrival number, read off an index: count(*) would read every row) and each word's
+   * document count: a ubiquitous word's is the size; another's is counted below a cap (0.6% of the store, at least
+   * 500) unless the statistics put it at the cap or above (then, as when the count reaches the cap, the statistics'
+   * figure, at least the cap). One round trip: a word's count runs only when its CASE branch needs it.
+   */
+  private async docEstimates(words: Word[]): Promise<{ total: number; docs: Map<string, number> }> {
+    const params: unknown[] = [];
+    const cols: string[] = [];
+    const shares: Array<number | undefined> = [];
+    for (const w of words) {
+      const share = w.ubiquitous ? undefined : w.tokens.length === 1 ? await this.terms.share(w.tokens[0]) : undefined;
+      shares.push(share);
+      if (w.ubiquitous) {
+        cols.push('NULL::bigint');
+        continue;
+      }
+      params.push(w.text, share ?? null);
+      const [pText, pShare] = [params.length - 1, params.length];
+      cols.push(`CASE WHEN $${pShare}::float8 * t.n::float8 >= t.cap::float8 THEN NULL ELSE
+        (SELECT count(*) FROM (SELECT 1 FROM articles WHERE tsv @@ plainto_tsquery('${CONFIG}', $${pText}) LIMIT t.cap) x) END`);
+    }
+    const row = (await this.db.one<Record<string, number | null>>(
+      `SELECT t.n AS total, t.cap AS cap, ${cols.map((c, i) => `${c} AS c${i}`).join(', ')}
+       FROM (SELECT n, greatest(500, ceil(n::float8 * 0.006::float8))::bigint AS cap FROM (SELECT coalesce(max(seq), 0) AS n FROM articles) m) t`,
+      params,
+    ))!;
+    const total = row.total!;
+    const cap = row.cap!;
+    const docs = new Map<string, number>();
+    words.forEach((w, i) => {
+      const share = shares[i];
+      const counted = row[`c${i}`];
+      let n: number;
+      if (w.ubiquitous) n = total;
+      else if (counted === null || counted === undefined) n = share! * total;
+      else n = counted >= cap && share !== undefined ? Math.max(cap, share * total) : counted;
+      docs.set(w.text, n);
+    });
+    return { total, docs };
   }
 
   private async byKey(keys: number[]): Promise<ArticleRow[]> {
