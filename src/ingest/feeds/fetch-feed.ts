@@ -65,7 +65,7 @@ export async function fetchFeed(req: FetchFeedRequest): Promise<FetchFeedResult>
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new FeedFetchError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, retryAfter(res.headers.get('retry-after')));
+      throw new FeedFetchError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, retryAfter(res.headers.get('retry-after'), res.headers.get('date')));
     }
     const bytes = await readCapped(res, req.maxBytes, () => abort(`response larger than ${formatBytes(req.maxBytes)}`));
     return { status: 'ok', body: decodeFeedBytes(bytes, res.headers.get('content-type')), ...validators };
@@ -142,11 +142,17 @@ function maxAge(cacheControl: string | null): number | null {
   return m ? Number(m[1]) : null;
 }
 
-function retryAfter(value: string | null): number | null {
+/**
+ * Retry-After in seconds, or as an HTTP date measured against the response's own Date header: the server's clock
+ * against itself, so neither our clock nor the skew between the two matters. A date without a Date header to
+ * measure it by is left to the poller's backoff.
+ */
+function retryAfter(value: string | null, serverDate: string | null): number | null {
   if (!value) return null;
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+  const sent = serverDate ? Date.parse(serverDate) : Number.NaN;
+  return Number.isNaN(at) || Number.isNaN(sent) ? null : Math.max(0, at - sent);
 }
 
 function formatBytes(n: number): string {

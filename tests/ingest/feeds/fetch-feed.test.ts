@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fetchFeed } from '../../../src/ingest/feeds/fetch-feed.js';
+import { FeedFetchError, fetchFeed } from '../../../src/ingest/feeds/fetch-feed.js';
 
 /** The body as a server sent it: bytes and a Content-Type, through fetchFeed's own decoding. */
 async function bodyOf(bytes: Uint8Array, contentType: string): Promise<string> {
@@ -28,5 +28,27 @@ describe('feed charset', () => {
     expect(await bodyOf(wrap(cp1252), 'text/xml; charset=windows-1252')).toContain('Café – “Olá” ação');
     const declared = Uint8Array.from([...Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?>'), ...wrap(Uint8Array.from([0x43, 0x61, 0x66, 0xe9]))]);
     expect(await bodyOf(declared, 'application/xml')).toContain('Café');
+  });
+});
+
+describe('Retry-After', () => {
+  async function refusal(headers: Record<string, string>): Promise<number | null> {
+    const err = await fetchFeed({
+      url: 'https://feeds.example/rss', etag: null, lastModified: null, timeoutMs: 5_000, maxBytes: 1_000_000,
+      userAgent: 'test', signal: new AbortController().signal,
+      fetch: async () => new Response('busy', { status: 503, headers }),
+    }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(FeedFetchError);
+    return (err as FeedFetchError).retryAfterMs;
+  }
+
+  it('seconds, or an HTTP date measured against the server\'s own Date header (whatever our clock says)', async () => {
+    expect(await refusal({ 'retry-after': '120' })).toBe(120_000);
+    expect(await refusal({ 'retry-after': 'Wed, 21 Oct 2015 07:30:00 GMT', date: 'Wed, 21 Oct 2015 07:28:00 GMT' })).toBe(120_000);
+    expect(await refusal({ 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT', date: 'Wed, 21 Oct 2015 07:30:00 GMT' })).toBe(0);
+    // A date with nothing to measure it by, or no header at all: the poller's own backoff decides.
+    expect(await refusal({ 'retry-after': 'Wed, 21 Oct 2015 07:30:00 GMT' })).toBeNull();
+    expect(await refusal({ 'retry-after': 'soon', date: 'Wed, 21 Oct 2015 07:28:00 GMT' })).toBeNull();
+    expect(await refusal({})).toBeNull();
   });
 });
