@@ -80,7 +80,10 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
   });
 
   wakeDispatcher = () => dispatcher.wake();
-  const unlistenOutbox = coordination?.listen('outbox', () => {
+  // Every committed outbox write that gives a row a due time (now or later: a digest at the end of quiet hours, a
+  // retry, a held row) wakes the dispatcher, which arms its timer from the store's next due time: on SQLite the
+  // store announces its own writes, on PostgreSQL every instance hears every instance's through NOTIFY.
+  const unlistenOutbox = store.onOutboxChange(() => {
     dispatcher.wake();
     senders?.nudge();
   });
@@ -111,7 +114,7 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
     },
     async stop() {
       unlisten();
-      unlistenOutbox?.();
+      unlistenOutbox();
       await dispatcher.stop();
       await senders?.stop();
     },

@@ -273,6 +273,13 @@ export interface Store {
   /** Runs `fn` after the current transaction commits (not if it rolls back); at once outside a transaction. */
   afterCommit(fn: () => void): void;
   /**
+   * Calls `fn` after every committed outbox write that may give a row a due time (a row due now or later: a
+   * digest, a retry, a held row), so whoever sends can arm its timer from the store's next due time. On SQLite
+   * the writes of this process (the only one); on PostgreSQL every instance's, through NOTIFY (and once after the
+   * listening connection reconnects). Calls are coalesced; returns the unsubscribe.
+   */
+  onOutboxChange(fn: () => void): () => void;
+  /**
    * What instances sharing one database coordinate through (PostgreSQL only): leases, liveness, wake-ups.
    * Absent on SQLite, where one process owns the file and everything it does is singleton work already.
    */

@@ -67,6 +67,8 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
     pacingState: new PgPacingState(db),
     transaction: (fn) => db.transaction(fn),
     afterCommit: (fn) => db.afterCommit(fn),
+    // The alert_outbox_due trigger's NOTIFY reaches every instance, this one included.
+    onOutboxChange: (fn) => coordination.listen('outbox', fn),
     async ping() {
       try {
         return (await db.one<{ ok: number }>('SELECT 1 AS ok'))?.ok === 1;

@@ -11,7 +11,7 @@ import { SqliteFeedState } from './feed-state.js';
 import { SqliteOutbox } from './outbox.js';
 import { SqliteStories } from './stories.js';
 import { SqliteSubscriptions } from './subscriptions.js';
-import { asyncStore, SqliteTransactions } from './tx.js';
+import { asyncStore, OUTBOX_DUE_WRITES, OutboxWakeups, SqliteTransactions } from './tx.js';
 
 export { openDatabase, runMigrations, type SqliteDatabase } from './db.js';
 export { migrations, type Migration } from './migrations.js';
@@ -51,10 +51,11 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
   };
   const subscriptions = lazy(() => asyncStore(new SqliteSubscriptions(db), tx, ['create', 'setPaused', 'setQuiet', 'remove']));
   const stories = lazy(() => asyncStore(new SqliteStories(db), tx, ['addStory', 'setShown']));
-  const outbox = lazy(() => asyncStore(new SqliteOutbox(db), tx, [
+  const outboxChanged = new OutboxWakeups(tx);
+  const outbox = lazy(() => outboxChanged.around(asyncStore(new SqliteOutbox(db), tx, [
     'insert', 'insertMany', 'retarget', 'reassign', 'claimPost', 'claimEdit', 'markSent', 'markThreaded', 'markEdited', 'retry', 'finish', 'giveUpEdit',
     'markMembersSent', 'failMembers', 'skipQueued', 'releaseDigests', 'resumeEdits',
-  ]));
+  ]), OUTBOX_DUE_WRITES));
   const audit = lazy(() => asyncStore(new SqliteAuditLog(db), tx, ['append']));
   const feedState = lazy(() => asyncStore(new SqliteFeedState(db), tx, ['save', 'forgetItems', 'markSeen']));
   let closed = false;
@@ -81,6 +82,7 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
     },
     transaction: (fn) => tx.transaction(fn),
     afterCommit: (fn) => tx.afterCommit(fn),
+    onOutboxChange: (fn) => outboxChanged.listen(fn),
     async ping() {
       return db.open && db.prepare('SELECT 1 AS ok').get() !== undefined;
     },

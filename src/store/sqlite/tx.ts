@@ -96,3 +96,49 @@ export function asyncStore<T extends object>(sync: T, tx: SqliteTransactions, wr
   }
   return face as AsyncOf<T>;
 }
+
+/**
+ * The outbox writes that may give a row a due time (now or later), as PostgreSQL's `alert_outbox_due` trigger
+ * sees them: inserts, new versions and take-overs, retries, released digests, resumed edits, and a post marked sent
+ * whose story moved on meanwhile (due for an edit). Claims and final states make nothing due.
+ */
+export const OUTBOX_DUE_WRITES = ['insert', 'insertMany', 'retarget', 'reassign', 'retry', 'releaseDigests', 'resumeEdits', 'markSent', 'markEdited', 'markThreaded'] as const;
+
+/**
+ * SQLite's counterpart of the outbox NOTIFY: after a transaction that wrote a due time commits (at once for a write
+ * outside one), listeners hear of it once, on the next turn of the event loop, however many rows were written.
+ */
+export class OutboxWakeups {
+  private readonly listeners = new Set<() => void>();
+  private queued = false;
+
+  constructor(private readonly tx: SqliteTransactions) {}
+
+  listen(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** The store with its due-time writes announced after they commit. */
+  around<T extends object>(store: T, writes: readonly string[]): T {
+    const face = store as Record<string, unknown>;
+    for (const name of writes) {
+      const write = face[name] as (...args: unknown[]) => Promise<unknown>;
+      face[name] = async (...args: unknown[]) => {
+        const result = await write(...args);
+        this.tx.afterCommit(() => this.fire());
+        return result;
+      };
+    }
+    return store;
+  }
+
+  private fire(): void {
+    if (this.queued || this.listeners.size === 0) return;
+    this.queued = true;
+    setImmediate(() => {
+      this.queued = false;
+      for (const fn of [...this.listeners]) fn();
+    });
+  }
+}

@@ -51,6 +51,36 @@ eachBackend(import.meta.filename, 'alert stores', (backend) => {
     expect((await store.subscriptions.active()).map((s) => s.id)).toEqual([second.id]);
   });
 
+  it('announces committed outbox writes that set a due time (a row due later too), never a rolled-back one', async () => {
+    await store.coordination?.start({ feeds: null, timeZone: null });
+    let heard = 0;
+    const off = store.onOutboxChange(() => (heard += 1));
+    const settle = async (ms = 0) => {
+      // SQLite announces on the next turn of the event loop; PostgreSQL through NOTIFY on the listening connection.
+      const deadline = Date.now() + 5_000;
+      for (;;) {
+        await new Promise((r) => setTimeout(r, backend.name === 'postgres' ? 50 : ms));
+        if (heard > 0 || Date.now() > deadline) return;
+      }
+    };
+    await insert('later', { dueAt: T + 60 * 60_000 });
+    await settle();
+    expect(heard).toBeGreaterThanOrEqual(1);
+
+    heard = 0;
+    await expect(store.transaction(async () => {
+      await insert('undone', { dueAt: T + 60_000 });
+      throw new Error('rolled back');
+    })).rejects.toThrow('rolled back');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(heard).toBe(0);
+
+    await store.outbox.retry('later', T + 90_000, 'timed out', false, T + 1);
+    await settle();
+    expect(heard).toBeGreaterThanOrEqual(1);
+    off();
+  });
+
   it('subscription health comes from the outbox (tests excluded), with the latest error', async () => {
     await insert('h1');
     await insert('h2');
