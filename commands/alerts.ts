@@ -249,7 +249,8 @@ function parseMention(platform: string, raw: string | undefined): { mentionRoleI
 
 /** Id, then link, then the best headline match. */
 async function articleFor(ctx: CommandContext, ref: string) {
-  const found = await resolveArticle(ctx, ref);
+  // Admins may name a held (embargoed) story by id or link: /alerts why says when it goes out.
+  const found = await resolveArticle(ctx, ref, 0, { includeHidden: true });
   if (!found) throw new UserError(`No article matches “${clip(ref, 60)}”. Try /news to find its id.`);
   return found.article;
 }

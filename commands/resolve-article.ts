@@ -9,12 +9,13 @@ export interface ResolvedArticle {
 }
 
 /** How users name an article everywhere (/summary, /alerts why): id, then URL, then headline words. */
-export async function resolveArticle(ctx: CommandContext, ref: string, runnersUp = 0): Promise<ResolvedArticle | null> {
+export async function resolveArticle(ctx: CommandContext, ref: string, runnersUp = 0, opts: { includeHidden?: boolean } = {}): Promise<ResolvedArticle | null> {
   const store = ctx.services.articles;
-  const byId = await store.get(ref);
+  // Held (embargoed) stories are found by id or link only for admins' /alerts why; never by readers.
+  const byId = await store.get(ref, opts);
   if (byId) return { article: byId, others: [] };
   if (looksLikeUrl(ref)) {
-    const byUrl = await store.getByUrl(ref);
+    const byUrl = await store.getByUrl(ref, opts);
     return byUrl ? { article: byUrl, others: [] } : null;
   }
   const page = await store.search({ text: ref, limit: runnersUp + 1, offset: 0 });

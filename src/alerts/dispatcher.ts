@@ -274,12 +274,12 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     }
     if (row.kind === 'digest' || row.kind === 'fold') {
       const members = await opts.outbox.members(row.id);
-      const articles = (await Promise.all(members.map((m) => opts.articles.get(m.articleId!))))
+      const articles = (await Promise.all(members.map((m) => opts.articles.get(m.articleId!, { includeHidden: true }))))
         .filter((a): a is NonNullable<typeof a> => a !== null && a.status !== 'retracted');
       if (articles.length === 0) throw new Skip('nothing left to send (the held stories were retracted)');
       return { reply: renderGroup(row.kind, articles, { timeZone }), version: 1 };
     }
-    const article = await opts.articles.get(row.articleId!);
+    const article = await opts.articles.get(row.articleId!, { includeHidden: true });
     if (!article) throw new Skip('the article is no longer in the store');
     if (article.status === 'retracted') throw new Skip('retracted before it was sent');
     return { reply: renderAlert(article, sub, { timeZone, tldr: tldrOf(article) }), version: article.version };
@@ -288,7 +288,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   async function edit(row: Delivery, port: OutboundPort): Promise<void> {
     const sub = await opts.subscriptions.get(row.subscriptionId);
     try {
-      const article = row.articleId ? await opts.articles.get(row.articleId) : null;
+      const article = row.articleId ? await opts.articles.get(row.articleId, { includeHidden: true }) : null;
       if (!article || !row.messageRef || !sub) {
         await opts.outbox.giveUpEdit(row.id, 'nothing to edit', now());
         return await settle(row, 'edit', false);

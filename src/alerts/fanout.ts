@@ -47,6 +47,9 @@ export async function fanOut(deps: FanoutDeps, change: AlertableChange): Promise
   // A metadata-only change (same version) is not news: no story, no alert, no edit.
   if (change.outcome === 'unchanged') return 0;
   const { article } = change;
+  // A held (embargoed) story is nobody's news yet: no story, no take-over of another origin's posted alert, no row.
+  // Its lift comes back here as a 'created' change, with the version current then.
+  if (article.embargoUntil !== null) return 0;
   const now = deps.now();
   const nowMs = now.getTime();
   let story = await deps.stories.story(article.id);

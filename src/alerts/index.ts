@@ -12,6 +12,7 @@ import type { AlertsService } from '../core/alerts-service.js';
 import type { Clock } from '../domain/clock.js';
 import type { PortRegistry } from '../outbound/registry.js';
 import { SenderLeases } from './senders.js';
+import { startEmbargoLifter } from './embargo.js';
 
 export interface StartAlertsOptions {
   /** Articles, subscriptions, stories, outbox and audit log, on whichever backend. */
@@ -101,6 +102,8 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
   });
   dispatcher.start();
   senders?.start();
+  // Embargoes lift at their time, from the store: the lift is a stored change whose fan-out queues the alerts.
+  const lifter = startEmbargoLifter({ articles: store.articles, coordination, now: () => now().getTime(), logger, afterCommit: (fn) => store.afterCommit(fn) });
 
   return {
     service,
@@ -113,6 +116,7 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
         })),
     },
     async stop() {
+      lifter.stop();
       unlisten();
       unlistenOutbox();
       await dispatcher.stop();

@@ -138,7 +138,8 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
     },
 
     async why(scope, channel, articleId) {
-      const article = await store.articles.get(articleId);
+      // Admins may ask about a held (embargoed) story: /alerts why says when it goes out.
+      const article = await store.articles.get(articleId, { includeHidden: true });
       if (!article) throw new UserError(`No article "${articleId.slice(0, 60)}".`);
       const all = await subscriptions.list(scope);
       const here = all.filter((s) => s.channel === channel);

@@ -35,6 +35,7 @@ export function explainDelivery(input: WhyInput): WhyLine {
   const line = (delivered: boolean, explanation: string): WhyLine => ({ subscription: sub, delivered, explanation });
   const duplicate = story?.duplicateOf ? `duplicate of ${story.duplicateOf} (${story.duplicateReason ?? 'same story'})` : null;
 
+  if (article.embargoUntil) return line(false, `embargoed until ${at(Date.parse(article.embargoUntil))} (${timeZone}); alerts go out then`);
   if (story?.quiet) return line(false, 'not alerted: it came in the first poll of a newly added feed, which is stored without alerts');
   if (row && duplicate && row.articleId !== article.id) {
     return line(false, `not sent again: ${duplicate}; that story was ${describeRow(row, input.group, at)}`);

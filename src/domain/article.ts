@@ -60,6 +60,11 @@ export interface Article {
   ingestedAt: string;
   /** Who may change it; null for a row stored before origins existed (a newsroom origin may adopt it). */
   origin: Origin | null;
+  /**
+   * Held until this time (ISO 8601, UTC): invisible on every reader path and never alerted until the store lifts it
+   * (a stored change), after which it is null. Not part of the content: setting, moving or clearing it is no new version.
+   */
+  embargoUntil: string | null;
 }
 
 /** What a source hands the store (files, feeds, HTTP push all produce this). */
@@ -87,4 +92,20 @@ export interface ArticleInput {
   origin?: Origin;
   /** Store and index it, but raise no alert (first poll of a new feed); handed on to change listeners. */
   quiet?: boolean;
+  /**
+   * An embargo (ISO 8601 with Z or an offset): the story stays hidden and unalerted until then. Omitted keeps what is
+   * stored; null clears it (lifts now), as does a time already past.
+   */
+  embargoUntil?: string | null;
+}
+
+/** Embargoes further ahead than this are refused (a typo in the year, not a plan). */
+export const MAX_EMBARGO_MS = 365 * 24 * 60 * 60 * 1000;
+
+/** An embargo that cannot be stored as asked: the field and a short reason, for a 400 or a file warning. */
+export class EmbargoRefused extends Error {
+  constructor(public readonly id: string, public readonly field: string, reason: string) {
+    super(reason);
+    this.name = 'EmbargoRefused';
+  }
 }

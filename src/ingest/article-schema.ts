@@ -30,6 +30,16 @@ export const articleJsonSchema = z
     status: z.enum(['published', 'corrected', 'retracted']).optional(),
     image_url: z.url({ protocol: /^https?$/ }).optional().nullable(),
     related: z.array(z.object({ title: z.string().max(500), url: z.url().optional() })).max(20).optional(),
+    // An embargo: the story stays hidden and unalerted until then. A zone is required (a bare local time is ambiguous);
+    // null clears it (the story is published now). How far ahead is checked by the store (it holds the clock).
+    embargo_until: z
+      .string()
+      .trim()
+      .regex(/(?:Z|[+-]\d{2}:?\d{2})$/i, 'a time with Z or an offset, such as 2026-11-25T09:00:00Z')
+      .refine((s) => !Number.isNaN(Date.parse(s)), 'a time with Z or an offset, such as 2026-11-25T09:00:00Z')
+      .transform((s) => new Date(s).toISOString())
+      .nullable()
+      .optional(),
   })
   .strict();
 
@@ -55,6 +65,7 @@ export function articleJsonToInput(a: ArticleJson, fallbackId?: string): Article
     status: a.status,
     imageUrl: a.image_url ?? null,
     related: a.related,
+    ...(a.embargo_until !== undefined ? { embargoUntil: a.embargo_until } : {}),
     fallbackId,
   };
 }

@@ -1,3 +1,4 @@
+import { EmbargoRefused } from '../domain/article.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { logger as rootLogger, type Logger } from '../log.js';
@@ -102,7 +103,7 @@ async function storeAll(
         results.push(await store.upsert(inputs[i]));
       } catch (err) {
         // One warning per file, even when an array file holds several bad articles.
-        if (!failed.has(fileOf[i])) warn(fileOf[i], `the store refused it: ${(err as Error).message}`);
+        if (!failed.has(fileOf[i])) warn(fileOf[i], err instanceof EmbargoRefused ? `${err.field}: ${err.message}` : `the store refused it: ${(err as Error).message}`);
         failed.add(fileOf[i]);
       }
       onProgress?.(i + 1, inputs.length);

@@ -6,7 +6,7 @@ import { BodyTooLarge, readBody, sendJson, type HttpServer } from '../server/htt
 import type { ArticleInput } from '../domain/article.js';
 import type { ArticleStore, UpsertResult } from '../store/types.js';
 import { articleJsonSchema, articleJsonToInput } from './article-schema.js';
-import { describeOrigin } from '../domain/article.js';
+import { describeOrigin, EmbargoRefused } from '../domain/article.js';
 import { OriginConflict } from '../store/types.js';
 
 /**
@@ -87,7 +87,7 @@ async function handlePush(req: IncomingMessage, res: ServerResponse, expected: B
   const taken: Array<{ id: string; owner: string }> = [];
   for (const input of inputs) {
     if (!input.id) continue;
-    const existing = await store.get(input.id.trim());
+    const existing = await store.get(input.id.trim(), { includeHidden: true });
     if (existing && existing.origin !== null && existing.origin !== 'push') taken.push({ id: existing.id, owner: describeOrigin(existing.origin) });
   }
   if (taken.length) {
@@ -99,6 +99,11 @@ async function handlePush(req: IncomingMessage, res: ServerResponse, expected: B
   try {
     results = inputs.length === 1 ? [await store.upsert(inputs[0])] : await store.upsertMany(inputs);
   } catch (err) {
+    if (err instanceof EmbargoRefused) {
+      const item = inputs.findIndex((i) => i.id?.trim() === err.id);
+      sendJson(res, 400, { error: 'validation failed', issues: [{ ...(item >= 0 ? { item } : {}), field: err.field, message: err.message }] });
+      return;
+    }
     if (!(err instanceof OriginConflict)) throw err;
     sendJson(res, 409, { error: `article id already used by another source: ${err.id} (${describeOrigin(err.owner)}); choose another id` });
     return;

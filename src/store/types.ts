@@ -17,6 +17,11 @@ export interface UpsertResult {
    * Listeners hear of it (caches clear); it is not a new version, so nothing alerts.
    */
   metadataChanged?: boolean;
+  /**
+   * The embargo lifted with this change (its time came, or it was cleared or moved into the past): the story is
+   * news from now on, as a new article would be (the fan-out queues its alerts now).
+   */
+  lifted?: boolean;
 }
 
 export interface ArticleFilter {
@@ -71,8 +76,19 @@ export interface ArticleStore {
   upsert(input: ArticleInput): Promise<UpsertResult>;
   /** Chunked transactions that yield to the event loop between chunks. */
   upsertMany(inputs: ArticleInput[], onProgress?: (done: number, total: number) => void): Promise<UpsertResult[]>;
-  get(id: string): Promise<Article | null>;
-  getByUrl(url: string): Promise<Article | null>;
+  /**
+   * Reader paths (every method here but `get`/`getByUrl` with `includeHidden`) never return a held (embargoed) or
+   * killed story; the alerts pipeline and `/alerts why` ask with `includeHidden`.
+   */
+  get(id: string, opts?: { includeHidden?: boolean }): Promise<Article | null>;
+  getByUrl(url: string, opts?: { includeHidden?: boolean }): Promise<Article | null>;
+  /**
+   * Lifts every embargo due by `now`: each is a conditional write (held and due), so of several instances lifting at
+   * once exactly one transaction lifts an article; the change listeners run in it (`lifted: true`). Returns the lifted.
+   */
+  liftDue(now: number): Promise<Article[]>;
+  /** The earliest embargo still held, epoch ms, or null: what the lift timer is armed from. */
+  nextEmbargoAt(): Promise<number | null>;
   /** Newest first. */
   latest(filter: ArticleFilter & { limit: number; offset: number }): Promise<SearchPage>;
   /** Every story of the period (not a page): the briefing's candidates, each with its sources and near-duplicates. */

@@ -1,6 +1,6 @@
 import type { Clock } from '../../domain/clock.js';
 import type { ArticleFilter, SearchPage, SearchQuery } from '../types.js';
-import { keyFloor, keyMs, KEYS_PER_MS, rowToArticle, type ArticleRow } from '../sqlite/article-rows.js';
+import { keyFloor, keyMs, KEYS_PER_MS, rowToArticle, VISIBLE_SQL, type ArticleRow } from '../sqlite/article-rows.js';
 import { searchTerms } from '../sqlite/fts-query.js';
 import { partialPlan, type Word } from '../sqlite/partial-match.js';
 import type { PgDb } from './db.js';
@@ -23,7 +23,7 @@ const BODY_ONLY_MAX_REL = 0.4 + 1e-6;
 /** A query of ubiquitous words only looks for headline matches among this many newest matches (as on SQLite). */
 const COMMON_ONLY_RECENT = 50;
 const CONFIG = 'newsdesk_english';
-const ROW_COLS = `seq, id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
+const ROW_COLS = `seq, embargo_ms, id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
   updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, pub_key, origin`;
 
 type Filters = Pick<SearchQuery, 'section' | 'source' | 'since'>;
@@ -84,10 +84,10 @@ export class PgArticleSearch {
     const n = Math.max(0, Math.min(Math.floor(limit) || 0, 100));
     if (n === 0) return [];
     const words = searchTerms(prefix).flatMap((t) => t.toLowerCase().split(/[^\p{L}\p{N}]+/u)).filter(Boolean);
-    if (words.length === 0) return this.db.rows('SELECT id, title FROM articles ORDER BY pub_key DESC LIMIT $1', [n]);
+    if (words.length === 0) return this.db.rows(`SELECT id, title FROM articles WHERE ${VISIBLE_SQL} ORDER BY pub_key DESC LIMIT $1`, [n]);
     const last = words[words.length - 1];
     if (words.length === 1 && last.length < 2) {
-      const recent = await this.db.rows<{ id: string; title: string }>('SELECT id, title FROM articles ORDER BY pub_key DESC LIMIT 1000');
+      const recent = await this.db.rows<{ id: string; title: string }>(`SELECT id, title FROM articles WHERE ${VISIBLE_SQL} ORDER BY pub_key DESC LIMIT 1000`);
       return recent.filter((r) => r.title.toLowerCase().split(/[^\p{L}\p{N}]+/u).some((w) => w.startsWith(last))).slice(0, n);
     }
     // Every word but the last in full, the last as a prefix: a quoted lexeme of letters and digits only.
@@ -95,7 +95,7 @@ export class PgArticleSearch {
     const parts = full.map((_, i) => `plainto_tsquery('simple', $${i + 2})`);
     parts.push(`to_tsquery('simple', $${full.length + 2})`);
     return this.db.rows(
-      `SELECT id, title FROM articles WHERE title_words @@ (${parts.join(' && ')}) ORDER BY pub_key DESC LIMIT $1`,
+      `SELECT id, title FROM articles WHERE title_words @@ (${parts.join(' && ')}) AND ${VISIBLE_SQL} ORDER BY pub_key DESC LIMIT $1`,
       [n, ...full, `'${last}':*`],
     );
   }
@@ -269,7 +269,8 @@ export class PgArticleSearch {
 
 /** Section, source and since: clauses (bound parameters appended to `params`). */
 function filterSql(filter: ArticleFilter, params: unknown[]): string[] {
-  const clauses: string[] = [];
+  // Held (embargoed) and killed stories never reach a reader: inside every ranked query, before its LIMIT.
+  const clauses: string[] = [VISIBLE_SQL];
   if (filter.section) {
     params.push(filter.section.trim());
     clauses.push(`lower(section) = lower($${params.length})`);

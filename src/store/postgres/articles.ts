@@ -6,13 +6,13 @@ import { groupDuplicates } from '../../summarize/briefing.js';
 import { OriginConflict } from '../types.js';
 import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, UpsertResult } from '../types.js';
 import { canonicalUrl } from '../canonical.js';
-import { keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, type ArticleRow, type NormalizedArticle } from '../sqlite/article-rows.js';
+import { embargoFor, keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, VISIBLE_SQL, type ArticleRow, type NormalizedArticle } from '../sqlite/article-rows.js';
 import { lockKey, type PgDb } from './db.js';
 import { PgArticleSearch } from './article-search.js';
 
 const CHUNK_BUDGET_MS = 50;
 const COLS = ['id', 'url', 'canonical_url', 'title', 'dek', 'body', 'section', 'topics', 'source', 'author', 'published_at', 'published_ms',
-  'updated_at', 'priority', 'status', 'image_url', 'related', 'version', 'content_hash', 'ingested_at', 'version_stored_at', 'origin'] as const;
+  'updated_at', 'priority', 'status', 'image_url', 'related', 'version', 'content_hash', 'ingested_at', 'version_stored_at', 'origin', 'embargo_ms'] as const;
 const ROW_COLS = `seq, ${COLS.join(', ')}, pub_key`;
 
 /**
@@ -73,16 +73,37 @@ export class PgArticleStore implements ArticleStore {
       JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid = 'articles'::regclass AND a.amname = 'gin'`);
   }
 
-  async get(id: string): Promise<Article | null> {
-    const row = await this.db.one<ArticleRow>(`SELECT ${ROW_COLS} FROM articles WHERE id = $1`, [id]);
+  async get(id: string, opts?: { includeHidden?: boolean }): Promise<Article | null> {
+    const row = await this.db.one<ArticleRow>(`SELECT ${ROW_COLS} FROM articles WHERE id = $1${opts?.includeHidden ? '' : ` AND ${VISIBLE_SQL}`}`, [id]);
     return row ? rowToArticle(row) : null;
   }
 
-  async getByUrl(url: string): Promise<Article | null> {
+  async getByUrl(url: string, opts?: { includeHidden?: boolean }): Promise<Article | null> {
     const canonical = canonicalUrl(url);
     if (!canonical) return null;
-    const row = await this.byCanonical(canonical);
+    const row = await this.byCanonical(canonical, !opts?.includeHidden);
     return row ? rowToArticle(row) : null;
+  }
+
+  async liftDue(now: number): Promise<Article[]> {
+    this.assertOpen();
+    return this.db.transaction(async () => {
+      await this.db.xactLock(...this.writeLock);
+      // Conditional: held and due. Under the articles write lock, of several instances lifting at once exactly one
+      // finds the row still held; the others' UPDATE changes nothing.
+      const rows = await this.db.rows<ArticleRow>(
+        `UPDATE articles SET embargo_ms = NULL
+         WHERE seq IN (SELECT seq FROM articles WHERE embargo_ms IS NOT NULL AND embargo_ms <= $1 ORDER BY embargo_ms LIMIT 100)
+           AND embargo_ms IS NOT NULL AND embargo_ms <= $1
+         RETURNING ${ROW_COLS}`, [now]);
+      const lifted = rows.map(rowToArticle);
+      for (const article of lifted) await this.notify({ article, outcome: 'created', lifted: true }, false);
+      return lifted;
+    });
+  }
+
+  async nextEmbargoAt(): Promise<number | null> {
+    return (await this.db.one<{ t: number | null }>('SELECT min(embargo_ms) AS t FROM articles WHERE embargo_ms IS NOT NULL'))?.t ?? null;
   }
 
   latest(filter: ArticleFilter & { limit: number; offset: number }): Promise<SearchPage> {
@@ -92,7 +113,7 @@ export class PgArticleStore implements ArticleStore {
   /** As src/store/sqlite/period-stories.ts: every article of the period, grouped into stories before the section filter. */
   async periodStories(filter: PeriodStories): Promise<PeriodStory[]> {
     const params: unknown[] = [keyFloor(filter.since.getTime())];
-    let range = 'pub_key >= $1';
+    let range = `pub_key >= $1 AND ${VISIBLE_SQL}`;
     if (filter.until && !Number.isNaN(filter.until.getTime())) {
       params.push(keyFloor(filter.until.getTime()));
       range += ' AND pub_key < $2';
@@ -165,9 +186,9 @@ export class PgArticleStore implements ArticleStore {
     if (this.closed) throw new Error('the article store is closed');
   }
 
-  private async byCanonical(canonical: string): Promise<ArticleRow | undefined> {
+  private async byCanonical(canonical: string, visibleOnly = false): Promise<ArticleRow | undefined> {
     // One link, several origins: the newsroom's own article first, then the newest.
-    return this.db.one<ArticleRow>(`SELECT ${ROW_COLS} FROM articles WHERE canonical_url = $1
+    return this.db.one<ArticleRow>(`SELECT ${ROW_COLS} FROM articles WHERE canonical_url = $1${visibleOnly ? ` AND ${VISIBLE_SQL}` : ''}
       ORDER BY (origin IS NULL OR origin IN ('push','files')) DESC, pub_key DESC LIMIT 1`, [canonical]);
   }
 
@@ -187,6 +208,8 @@ export class PgArticleStore implements ArticleStore {
       next.publishedAt = previous.publishedAt;
       next.publishedMs = Date.parse(previous.publishedAt);
     }
+    next.embargoUntil = embargoFor(next.id, input, previous, now.getTime());
+    const lifted = previous !== undefined && previous.embargoUntil !== null && next.embargoUntil === null;
 
     if (existingRow && previous && previous.contentHash === next.contentHash) {
       if (!sameMetadata(previous, next)) {
@@ -196,7 +219,7 @@ export class PgArticleStore implements ArticleStore {
         const key = await this.keyFor(next.publishedMs, existingRow);
         await this.update(article, next.publishedMs, existingRow.version_stored_at, key, existingRow.seq);
         // Not a version, but a stored change: listeners (the query cache) must hear of it.
-        return this.notify({ article, outcome: 'unchanged', metadataChanged: true }, input.quiet);
+        return this.notify(lifted ? { article, outcome: 'created', lifted: true } : { article, outcome: 'unchanged', metadataChanged: true }, input.quiet);
       }
       return { article: previous, outcome: 'unchanged' };
     }
@@ -226,7 +249,7 @@ export class PgArticleStore implements ArticleStore {
         [key, ...values],
       );
     }
-    const result: UpsertResult = previous ? { article, outcome: 'updated', previous } : { article, outcome: 'created' };
+    const result: UpsertResult = lifted ? { article, outcome: 'created', lifted: true } : previous ? { article, outcome: 'updated', previous } : { article, outcome: 'created' };
     return this.notify(result, input.quiet);
   }
 
@@ -267,7 +290,7 @@ function toValues(a: Article, publishedMs: number, versionStoredAt: string): unk
   return [
     a.id, a.url, a.canonicalUrl, a.title, a.dek, a.body, a.section, JSON.stringify(a.topics), a.source, a.author,
     a.publishedAt, publishedMs, a.updatedAt, a.priority, a.status, a.imageUrl, JSON.stringify(a.related), a.version,
-    a.contentHash, a.ingestedAt, versionStoredAt, a.origin,
+    a.contentHash, a.ingestedAt, versionStoredAt, a.origin, a.embargoUntil === null ? null : Date.parse(a.embargoUntil),
   ];
 }
 

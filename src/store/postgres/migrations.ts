@@ -302,6 +302,14 @@ export const pgMigrations: PgMigration[] = [
       ALTER INDEX articles_title_tsv SET (gin_pending_list_limit = 512);
       ALTER INDEX articles_title_words SET (gin_pending_list_limit = 512);`,
   },
+  {
+    // Embargoes (newsroom controls I): the time a held story lifts (the application clock's epoch ms), null once
+    // lifted. The partial index serves the lift timer and the lift.
+    id: '420-embargo',
+    sql: `
+      ALTER TABLE articles ADD COLUMN embargo_ms BIGINT;
+      CREATE INDEX articles_embargo ON articles(embargo_ms) WHERE embargo_ms IS NOT NULL;`,
+  },
 ];
 
 /**

@@ -1,6 +1,7 @@
 import type { ArticleStatus, Priority } from '../../domain/article.js';
 import { articleId, canonicalUrl, contentHash, normalizeWhitespace } from '../canonical.js';
 import type { Article, ArticleInput, RelatedLink } from '../../domain/article.js';
+import { EmbargoRefused, MAX_EMBARGO_MS } from '../../domain/article.js';
 
 /** An `articles` row as SQLite returns it. */
 export interface ArticleRow {
@@ -30,6 +31,8 @@ export interface ArticleRow {
   version_stored_at: string;
   /** Publication-time key; the FTS rowid. */
   pub_key: number;
+  /** The embargo's time (epoch ms) while the story is held; null once lifted, or never embargoed. */
+  embargo_ms: number | null;
 }
 
 /** An input with every default applied: what would be stored, minus version and bookkeeping. */
@@ -88,7 +91,38 @@ export function normalizeInput(input: ArticleInput, now: Date): NormalizedArticl
     imageUrl: input.imageUrl?.trim() || null,
     related: (input.related ?? []).filter((r) => r && normalizeWhitespace(r.title)),
     contentHash: contentHash({ title, dek, body, priority, status }),
+    // Settled against what is stored by embargoFor (the store's write); a new article's request as given.
+    embargoUntil: input.embargoUntil ? toIso(input.embargoUntil) : null,
   };
+}
+
+/**
+ * The embargo a write stores: the input's (null clears it), else what is stored. A time already past is no embargo
+ * (the write lifts it). Refused: an unparseable time, one more than MAX_EMBARGO_MS ahead, and an embargo put on an
+ * article readers can already see (recall it instead).
+ */
+export function embargoFor(id: string, input: ArticleInput, previous: Article | undefined, nowMs: number): string | null {
+  let wanted: string | null;
+  if (input.embargoUntil === undefined) wanted = previous ? previous.embargoUntil : null;
+  else if (input.embargoUntil === null) wanted = null;
+  else {
+    const ms = Date.parse(input.embargoUntil);
+    if (Number.isNaN(ms)) throw new EmbargoRefused(id, 'embargo_until', 'not a date such as 2026-11-25T09:00:00Z');
+    if (ms - nowMs > MAX_EMBARGO_MS) throw new EmbargoRefused(id, 'embargo_until', 'more than 365 days ahead');
+    wanted = new Date(ms).toISOString();
+  }
+  if (wanted !== null && Date.parse(wanted) <= nowMs) wanted = null;
+  if (wanted !== null && previous && previous.embargoUntil === null && input.embargoUntil !== undefined) {
+    throw new EmbargoRefused(id, 'embargo_until', 'already published; recall it instead');
+  }
+  return wanted;
+}
+
+/** Readers never see a held (embargoed) or killed story: the clause every reader query of articles carries. */
+export const VISIBLE_SQL = "embargo_ms IS NULL AND status <> 'killed'";
+
+export function isHidden(a: Pick<Article, 'embargoUntil' | 'status'>): boolean {
+  return a.embargoUntil !== null || (a.status as string) === 'killed';
 }
 
 /** Paragraphs survive (blank line between them); stray spaces and CRLFs do not. */
@@ -129,6 +163,7 @@ export function rowToArticle(row: ArticleRow): Article {
     contentHash: row.content_hash,
     ingestedAt: row.ingested_at,
     origin: (row.origin ?? null) as Article['origin'],
+    embargoUntil: row.embargo_ms === null || row.embargo_ms === undefined ? null : new Date(Number(row.embargo_ms)).toISOString(),
   };
 }
 
@@ -151,6 +186,7 @@ export function sameMetadata(a: Article, b: NormalizedArticle): boolean {
     a.author === b.author &&
     a.publishedAt === b.publishedAt &&
     a.imageUrl === b.imageUrl &&
+    a.embargoUntil === b.embargoUntil &&
     JSON.stringify(a.topics) === JSON.stringify(b.topics) &&
     JSON.stringify(a.related) === JSON.stringify(b.related)
   );

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ArticleFilter, SearchPage, SearchQuery } from '../types.js';
-import { keyFloor, keyMs, KEYS_PER_MS, rowToArticle, type ArticleRow } from './article-rows.js';
+import { keyFloor, keyMs, KEYS_PER_MS, rowToArticle, type ArticleRow, VISIBLE_SQL } from './article-rows.js';
 import { headlineMatch, prefixMatch, searchTerms, textMatch, withFilters } from './fts-query.js';
 import { partialPlan, type Word } from './partial-match.js';
 import { loadNewsrank } from './native/newsrank.js';
@@ -95,7 +95,7 @@ export class ArticleSearch {
     if (n === 0) return [];
     const terms = searchTerms(prefix);
     if (terms.length === 0) {
-      return this.db.prepare('SELECT id, title FROM articles ORDER BY pub_key DESC LIMIT ?').all(n) as Array<{ id: string; title: string }>;
+      return this.db.prepare(`SELECT id, title FROM articles WHERE ${VISIBLE_SQL} ORDER BY pub_key DESC LIMIT ?`).all(n) as Array<{ id: string; title: string }>;
     }
     const last = terms[terms.length - 1];
     if (terms.length === 1 && last.length < 2) return this.suggestOneLetter(last, n);
@@ -111,7 +111,7 @@ export class ArticleSearch {
   /** One letter would expand to thousands of index terms: scan recent headlines instead. */
   private suggestOneLetter(letter: string, n: number): Array<{ id: string; title: string }> {
     const lower = letter.toLowerCase();
-    const recent = this.db.prepare('SELECT id, title FROM articles ORDER BY pub_key DESC LIMIT 1000').all() as Array<{ id: string; title: string }>;
+    const recent = this.db.prepare(`SELECT id, title FROM articles WHERE ${VISIBLE_SQL} ORDER BY pub_key DESC LIMIT 1000`).all() as Array<{ id: string; title: string }>;
     return recent.filter((r) => r.title.toLowerCase().split(/[^\p{L}\p{N}]+/u).some((w) => w.startsWith(lower))).slice(0, n);
   }
 
@@ -283,7 +283,8 @@ function paging(q: { limit: number; offset: number }): { limit: number; offset: 
 }
 
 function plainFilters(filter: ArticleFilter): { where: string; params: unknown[] } {
-  const clauses: string[] = [];
+  // Held and killed stories never reach a reader (search keeps them out of its indexes instead).
+  const clauses: string[] = [VISIBLE_SQL];
   const params: unknown[] = [];
   if (filter.section) {
     clauses.push('section = ?');

@@ -3,7 +3,7 @@ import type { Article, ArticleInput } from '../../domain/article.js';
 import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, UpsertResult } from '../types.js';
 import { periodStories } from './period-stories.js';
 import { canonicalUrl } from '../canonical.js';
-import { keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, type ArticleRow, type NormalizedArticle } from './article-rows.js';
+import { embargoFor, isHidden, keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, VISIBLE_SQL, type ArticleRow, type NormalizedArticle } from './article-rows.js';
 import { ArticleSearch } from './article-search.js';
 import { tagsFor } from './fts-query.js';
 import type { Clock } from '../../domain/clock.js';
@@ -44,7 +44,7 @@ export class SqliteArticleStore implements ArticleStore {
   private readonly now: () => Date;
   private readonly tx: SqliteTransactions;
   private readonly search_: ArticleSearch;
-  private readonly stmt: Record<'byId' | 'byCanonical' | 'insert' | 'update' | 'archive' | 'lastKeyIn' | 'keyTaken' | 'ftsDelete' | 'ftsInsert' | 'titleDelete' | 'titleInsert', Statement>;
+  private readonly stmt: Record<'byId' | 'byCanonical' | 'byCanonicalVisible' | 'dueEmbargoes' | 'lift' | 'nextEmbargo' | 'insert' | 'update' | 'archive' | 'lastKeyIn' | 'keyTaken' | 'ftsDelete' | 'ftsInsert' | 'titleDelete' | 'titleInsert', Statement>;
   private listsMemo: { sections?: string[]; sources?: string[] } = {};
   private closed = false;
   private writesSinceStatsCheck = 0;
@@ -55,13 +55,19 @@ export class SqliteArticleStore implements ArticleStore {
     this.tx = opts.tx ?? new SqliteTransactions(db);
     this.search_ = new ArticleSearch(db, this.now);
     const cols = `id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
-      updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, origin`;
+      updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, origin, embargo_ms`;
     const params = cols.split(',').map((c) => `@${c.trim()}`).join(', ');
     this.stmt = {
       byId: db.prepare('SELECT * FROM articles WHERE id = ?'),
       // One link, several origins: the newsroom's own article first, then the newest.
       byCanonical: db.prepare(`SELECT * FROM articles WHERE canonical_url = ?
         ORDER BY (origin IS NULL OR origin IN ('push','files')) DESC, pub_key DESC LIMIT 1`),
+      byCanonicalVisible: db.prepare(`SELECT * FROM articles WHERE canonical_url = ? AND ${VISIBLE_SQL}
+        ORDER BY (origin IS NULL OR origin IN ('push','files')) DESC, pub_key DESC LIMIT 1`),
+      dueEmbargoes: db.prepare('SELECT * FROM articles WHERE embargo_ms IS NOT NULL AND embargo_ms <= ? ORDER BY embargo_ms LIMIT 100'),
+      // Conditional: held and due. Only the write that finds it so lifts it.
+      lift: db.prepare('UPDATE articles SET embargo_ms = NULL WHERE seq = ? AND embargo_ms IS NOT NULL AND embargo_ms <= ?'),
+      nextEmbargo: db.prepare('SELECT min(embargo_ms) AS t FROM articles WHERE embargo_ms IS NOT NULL'),
       insert: db.prepare(`INSERT INTO articles (pub_key, ${cols}) VALUES (@key, ${params})`),
       update: db.prepare(
         `UPDATE articles SET pub_key = @key, ${cols.split(',').map((c) => `${c.trim()} = @${c.trim()}`).join(', ')} WHERE seq = @seq`,
@@ -147,16 +153,39 @@ export class SqliteArticleStore implements ArticleStore {
     this.search_.refreshStats();
   }
 
-  async get(id: string): Promise<Article | null> {
+  async get(id: string, opts?: { includeHidden?: boolean }): Promise<Article | null> {
     const row = this.stmt.byId.get(id) as ArticleRow | undefined;
+    if (!row) return null;
+    const article = rowToArticle(row);
+    return opts?.includeHidden || !isHidden(article) ? article : null;
+  }
+
+  async getByUrl(url: string, opts?: { includeHidden?: boolean }): Promise<Article | null> {
+    const canonical = canonicalUrl(url);
+    if (!canonical) return null;
+    const row = (opts?.includeHidden ? this.stmt.byCanonical : this.stmt.byCanonicalVisible).get(canonical) as ArticleRow | undefined;
     return row ? rowToArticle(row) : null;
   }
 
-  async getByUrl(url: string): Promise<Article | null> {
-    const canonical = canonicalUrl(url);
-    if (!canonical) return null;
-    const row = this.stmt.byCanonical.get(canonical) as ArticleRow | undefined;
-    return row ? rowToArticle(row) : null;
+  async liftDue(now: number): Promise<Article[]> {
+    this.assertOpen();
+    const lifted: Article[] = [];
+    await this.tx.transaction(async () => {
+      for (const row of this.stmt.dueEmbargoes.all(now) as ArticleRow[]) {
+        if (this.stmt.lift.run(row.seq, now).changes !== 1) continue;
+        const article = rowToArticle({ ...row, embargo_ms: null });
+        // Held stories are kept out of both search indexes; from now on they are searchable.
+        this.reindex(row.pub_key, article);
+        this.listsMemo = {};
+        await this.notify({ article, outcome: 'created', lifted: true }, false);
+        lifted.push(article);
+      }
+    });
+    return lifted;
+  }
+
+  async nextEmbargoAt(): Promise<number | null> {
+    return (this.stmt.nextEmbargo.get() as { t: number | null }).t;
   }
 
   async latest(filter: ArticleFilter & { limit: number; offset: number }): Promise<SearchPage> {
@@ -240,6 +269,9 @@ export class SqliteArticleStore implements ArticleStore {
       next.publishedAt = previous.publishedAt;
       next.publishedMs = Date.parse(previous.publishedAt);
     }
+    next.embargoUntil = embargoFor(next.id, input, previous, now.getTime());
+    // Cleared, moved into the past, or come due with this write: the story is news from now on.
+    const lifted = previous !== undefined && previous.embargoUntil !== null && next.embargoUntil === null;
 
     if (existingRow && previous && previous.contentHash === next.contentHash) {
       if (!sameMetadata(previous, next)) {
@@ -252,7 +284,7 @@ export class SqliteArticleStore implements ArticleStore {
         this.reindex(key, next, existingRow.pub_key);
         this.listsMemo = {};
         // Not a version, but a stored change: listeners (the query cache) must hear of it.
-        return this.notify({ article, outcome: 'unchanged', metadataChanged: true }, input.quiet);
+        return this.notify(lifted ? { article, outcome: 'created', lifted: true } : { article, outcome: 'unchanged', metadataChanged: true }, input.quiet);
       }
       return { article: previous, outcome: 'unchanged' };
     }
@@ -275,7 +307,7 @@ export class SqliteArticleStore implements ArticleStore {
     this.reindex(key, next, existingRow?.pub_key);
     this.listsMemo = {};
 
-    const result: UpsertResult = previous ? { article, outcome: 'updated', previous } : { article, outcome: 'created' };
+    const result: UpsertResult = lifted ? { article, outcome: 'created', lifted: true } : previous ? { article, outcome: 'updated', previous } : { article, outcome: 'created' };
     return this.notify(result, input.quiet);
   }
 
@@ -298,11 +330,13 @@ export class SqliteArticleStore implements ArticleStore {
     return key;
   }
 
-  private reindex(key: number, a: NormalizedArticle, oldKey?: number): void {
+  /** A held (embargoed) or killed story is in neither search index: hidden inside the ranking itself, at no cost. */
+  private reindex(key: number, a: NormalizedArticle | Article, oldKey?: number): void {
     if (oldKey !== undefined) {
       this.stmt.ftsDelete.run(oldKey);
       this.stmt.titleDelete.run(oldKey);
     }
+    if (isHidden(a)) return;
     this.stmt.ftsInsert.run(key, a.title, a.dek, a.body, tagsFor(a));
     this.stmt.titleInsert.run(key, a.title);
   }
@@ -320,6 +354,7 @@ function toParams(a: Article, publishedMs: number, versionStoredAt: string): Rec
     published_at: a.publishedAt, published_ms: publishedMs, updated_at: a.updatedAt, priority: a.priority,
     status: a.status, image_url: a.imageUrl, related: JSON.stringify(a.related), version: a.version,
     content_hash: a.contentHash, ingested_at: a.ingestedAt, version_stored_at: versionStoredAt, origin: a.origin,
+    embargo_ms: a.embargoUntil === null ? null : Date.parse(a.embargoUntil),
   };
 }
 

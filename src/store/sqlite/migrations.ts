@@ -177,4 +177,13 @@ export const migrations: Migration[] = [
   { id: '150-search-storage', up: () => {} },
   // PostgreSQL bounds its GIN indexes' pending lists (read whole by every search); FTS5 has none.
   { id: '160-search-gin-pending', up: () => {} },
+  // Embargoes (newsroom controls I): the time a held story lifts, null once lifted. Held rows are few; the partial
+  // index serves the lift timer (the earliest held) and the lift itself.
+  {
+    id: '420-embargo',
+    up: (db) => db.exec(`
+      ALTER TABLE articles ADD COLUMN embargo_ms INTEGER;
+      CREATE INDEX articles_embargo ON articles(embargo_ms) WHERE embargo_ms IS NOT NULL;
+    `),
+  },
 ];

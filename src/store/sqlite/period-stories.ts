@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { groupDuplicates } from '../../summarize/briefing.js';
 import { mergeRecordedStories } from '../story-groups.js';
 import type { PeriodStories, PeriodStory } from '../types.js';
-import { keyFloor, rowToArticle, type ArticleRow } from './article-rows.js';
+import { keyFloor, rowToArticle, VISIBLE_SQL, type ArticleRow } from './article-rows.js';
 import { PRIORITY_RANK } from '../../domain/article.js';
 
 /**
@@ -15,7 +15,7 @@ import { PRIORITY_RANK } from '../../domain/article.js';
  */
 export function periodStories(db: Database, filter: PeriodStories): PeriodStory[] {
   const params: unknown[] = [keyFloor(filter.since.getTime())];
-  let range = 'pub_key >= ?';
+  let range = `pub_key >= ? AND ${VISIBLE_SQL}`;
   if (filter.until && !Number.isNaN(filter.until.getTime())) {
     range += ' AND pub_key < ?';
     params.push(keyFloor(filter.until.getTime()));
