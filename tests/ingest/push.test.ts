@@ -166,3 +166,34 @@ describe('POST /v1/articles: text cleaning', () => {
     expect((await push({ id: 'cms-empty', title: '\u0000\u202E' })).status).toBe(400);
   });
 });
+
+describe('POST /v1/articles: embargo_until', () => {
+  it('stores an embargo (hidden until then) and refuses bad ones with 400 naming the item and the field, writing nothing', async () => {
+    const held = { id: 'cms-emb-1', title: 'Report on the spillway due at nine', priority: 'breaking', embargo_until: '2026-11-25T14:00:00+01:00' };
+    const ok = await push(held);
+    expect(ok.status).toBe(201);
+    expect(await store.get('cms-emb-1')).toBeNull();
+    expect(await store.get('cms-emb-1', { includeHidden: true })).toMatchObject({ embargoUntil: '2026-11-25T13:00:00.000Z' });
+  });
+
+  it.each([
+    ['no zone', '2026-11-25T13:00:00', /Z or an offset/],
+    ['not a date', 'tomorrow at nine', /Z or an offset/],
+    ['more than 365 days ahead', '2027-11-26T12:00:00Z', /more than 365 days ahead/],
+  ])('400 for %s', async (_name, value, message) => {
+    const before = await store.count();
+    const res = await push([{ id: 'cms-emb-ok', title: 'A fine story' }, { id: 'cms-emb-bad', title: 'Held story', embargo_until: value }]);
+    expect(res.status).toBe(400);
+    const body = await json(res);
+    expect(body.issues[0]).toMatchObject({ item: 1, field: 'embargo_until', message: expect.stringMatching(message) });
+    expect(await store.count()).toBe(before);
+  });
+
+  it('400 "already published; recall it instead" for an embargo on a story readers can already see', async () => {
+    expect((await push({ id: 'cms-emb-live', title: 'Already out' })).status).toBe(201);
+    const res = await push({ id: 'cms-emb-live', title: 'Already out', embargo_until: '2026-11-25T18:00:00Z' });
+    expect(res.status).toBe(400);
+    expect((await json(res)).issues).toEqual([{ item: 0, field: 'embargo_until', message: 'already published; recall it instead' }]);
+    expect((await store.get('cms-emb-live'))?.embargoUntil).toBeNull();
+  });
+});
