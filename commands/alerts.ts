@@ -8,7 +8,8 @@ import { clip } from '../src/core/text.js';
 import { describeFeeds, describeSubscription } from '../src/alerts/describe.js';
 import { scopeOf } from '../src/alerts/index.js';
 import { formatClockMinutes, isValidTimeZone, parseClock } from '../src/alerts/quiet-hours.js';
-import type { Actor } from '../src/domain/subscription.js';
+import type { Actor, ScopeStop } from '../src/domain/subscription.js';
+import { formatWhen } from '../src/alerts/why.js';
 import type { AlertsService } from '../src/core/alerts-service.js';
 
 /** Feeds per page of /alerts sources: one card's worth of fields on every platform. */
@@ -72,6 +73,12 @@ const subcommands = {
     options: { article: { kind: 'string', description: 'Article id, link or headline words', rest: true, autocomplete: 'articles', maxLength: 500 } },
     schema: z.object({ article: z.string().trim().min(1).max(500) }),
   },
+  stop: {
+    description: 'Stop every alert here at once (deletes still run) until /alerts start',
+    options: { reason: { kind: 'string', description: 'Why (shown in /alerts list)', rest: true, maxLength: 200 } },
+    schema: z.object({ reason: z.string().trim().max(200, 'a reason of at most 200 characters').optional() }),
+  },
+  start: { description: 'Resume alerts after /alerts stop', options: {}, schema: z.object({}) },
   sources: {
     description: 'Health of the polled feeds, a page at a time',
     options: { page: { kind: 'integer', description: 'Page of feeds', minValue: 1, maxValue: MAX_SOURCES_PAGE, example: '2' } },
@@ -112,6 +119,8 @@ export const alerts = defineCommand({
       case 'test': return handlers.test(ctx, service, actor, input);
       case 'why': return handlers.why(ctx, service, actor, input);
       case 'sources': return handlers.sources(ctx, service, actor, input);
+      case 'stop': return handlers.stop(ctx, service, actor, input);
+      case 'start': return handlers.start(ctx, service, actor, input);
       default: return assertNever(input);
     }
   },
@@ -140,9 +149,26 @@ const handlers: Handlers = {
   },
 
   async list(ctx, service) {
-    const subs = await service.list(scopeOf(ctx.invocation));
-    if (subs.length === 0) return done('No alert subscriptions yet. Start one with /alerts subscribe #channel.');
-    return answer({ text: `${subs.length} alert subscription${subs.length === 1 ? '' : 's'}:`, cards: subs.slice(0, 10).map((s) => describeSubscription(s, s.health, ctx.now())) });
+    const scope = scopeOf(ctx.invocation);
+    const subs = await service.list(scope);
+    // The stop comes first: it overrides everything listed below it.
+    const stop = await service.stopState(scope);
+    const state = stop ? `${stoppedLine(stop, service.timeZone, ctx.now())} /alerts start resumes.\n` : '';
+    if (subs.length === 0) return done(`${state}No alert subscriptions yet. Start one with /alerts subscribe #channel.`);
+    return answer({ text: `${state}${subs.length} alert subscription${subs.length === 1 ? '' : 's'}:`, cards: subs.slice(0, 10).map((s) => describeSubscription(s, s.health, ctx.now())) });
+  },
+
+  async stop(ctx, service, actor, input) {
+    const { changed, stop } = await service.stop(scopeOf(ctx.invocation), actor, input.reason || null);
+    if (!changed) return done(`Already stopped: ${lowerFirst(stoppedLine(stop, service.timeZone, ctx.now()))} Nothing changed. /alerts start resumes.`);
+    return done(`Stopped: no alert, update or thread reply leaves for this ${ctx.invocation.platform === 'slack' ? 'workspace' : 'server'} until /alerts start (one already in flight may finish).`);
+  },
+
+  async start(ctx, service, actor) {
+    const { stop, grouped, channels } = await service.start(scopeOf(ctx.invocation), actor);
+    if (!stop) return done('Alerts are running here (not stopped). Nothing changed.');
+    const held = grouped > 0 ? ` ${grouped} ${grouped === 1 ? 'story' : 'stories'} held over 30 minutes go out as one "While stopped" message in ${channels} ${channels === 1 ? 'channel' : 'channels'}; newer ones go out as usual.` : '';
+    return done(`Started again: alerts flow here.${held}`);
   },
 
   async remove(ctx, service, actor, input) {
@@ -253,4 +279,13 @@ async function articleFor(ctx: CommandContext, ref: string) {
   const found = await resolveArticle(ctx, ref, 0, { includeHidden: true });
   if (!found) throw new UserError(`No article matches “${clip(ref, 60)}”. Try /news to find its id.`);
   return found.article;
+}
+
+/** "Stopped since 14:05 by Ada: <reason>." */
+function stoppedLine(stop: ScopeStop, timeZone: string, now: Date): string {
+  return `Stopped since ${formatWhen(Date.parse(stop.stoppedAt), now, timeZone)} by ${stop.by.name}${stop.reason ? `: ${clip(stop.reason, 200)}` : ''}.`;
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }

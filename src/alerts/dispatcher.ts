@@ -277,7 +277,9 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       const articles = (await Promise.all(members.map((m) => opts.articles.get(m.articleId!, { includeHidden: true }))))
         .filter((a): a is NonNullable<typeof a> => a !== null && a.status !== 'retracted');
       if (articles.length === 0) throw new Skip('nothing left to send (the held stories were retracted)');
-      return { reply: renderGroup(row.kind, articles, { timeZone }), version: 1 };
+      // A digest's own label ("While stopped", after /alerts start) travels in its payload; quiet hours' has none.
+      const label = row.payload ? (JSON.parse(row.payload) as { label?: string }).label : undefined;
+      return { reply: renderGroup(row.kind, articles, { timeZone, label }), version: 1 };
     }
     const article = await opts.articles.get(row.articleId!, { includeHidden: true });
     if (!article) throw new Skip('the article is no longer in the store');

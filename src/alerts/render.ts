@@ -91,7 +91,7 @@ export function renderFollowUp(article: AlertArticle, opts: AlertRenderOptions):
 }
 
 /** "While you were away: N stories" (quiet hours) or "N more stories" (a pile-up folded into one message). */
-export function renderGroup(kind: 'digest' | 'fold', articles: AlertArticle[], opts: { timeZone: string }): Reply {
+export function renderGroup(kind: 'digest' | 'fold', articles: AlertArticle[], opts: { timeZone: string; label?: string }): Reply {
   const n = articles.length;
   const stories = `${n} ${n === 1 ? 'story' : 'stories'}`;
   const items: ReplyItem[] = articles.slice(0, GROUP_ITEMS_SHOWN).map((a) => ({
@@ -106,7 +106,7 @@ export function renderGroup(kind: 'digest' | 'fold', articles: AlertArticle[], o
     kind: 'answer',
     visibility: 'channel',
     cards: [{
-      title: kind === 'digest' ? `While you were away: ${stories}` : `${n} more ${n === 1 ? 'story' : 'stories'}`,
+      title: kind === 'digest' ? `${opts.label ?? 'While you were away'}: ${stories}` : `${n} more ${n === 1 ? 'story' : 'stories'}`,
       items,
       footer: rest > 0 ? `and ${rest} more — /news for the rest` : undefined,
     }],

@@ -5,7 +5,7 @@ import type { AlertDispatcher } from './dispatcher.js';
 import { newDeliveryId } from './fanout.js';
 import type { AlertArticle } from './render.js';
 import { PRIORITY_RANK } from '../domain/article.js';
-import { type Actor, type QuietHours, type Scope, type Subscription } from '../domain/subscription.js';
+import { type Actor, type QuietHours, type Scope, type ScopeStop, type Subscription } from '../domain/subscription.js';
 import { type AlertsService, type TestOutcome } from '../core/alerts-service.js';
 import { explainDelivery } from './why.js';
 import type { PortRegistry } from '../outbound/registry.js';
@@ -19,6 +19,8 @@ export interface ServiceDeps {
 }
 
 const TEST_WAIT_MS = 8_000;
+/** After /alerts start, alerts held longer than this go out grouped in one message per channel. */
+const STOP_GROUP_MS = 30 * 60_000;
 
 /** What a TEST alert shows: plainly a test, with nothing an admin could mistake for news. */
 function sampleArticle(at: Date): AlertArticle {
@@ -50,6 +52,7 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
   }
 
   return {
+    timeZone: deps.timeZone,
     async subscribe(input, actor) {
       const port = deps.ports.get(input.platform);
       if (!port) throw new UserError(`${input.platform} is not connected right now, so I cannot post there.`);
@@ -159,6 +162,51 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
 
     async audit(scope, limit) {
       return audit.recent(scope, limit);
+    },
+
+    async stop(scope, actor, reason) {
+      return store.transaction(async () => {
+        const at = deps.now();
+        const stop: ScopeStop = { platform: scope.platform, workspace: scope.workspace, stoppedAt: at.toISOString(), by: { id: actor.id, name: actor.name }, reason };
+        if (!(await subscriptions.stopScope(stop))) return { changed: false, stop: (await subscriptions.stopState(scope))! };
+        await audit.append(at, actor, scope, 'stop', null, reason ? { reason } : {});
+        return { changed: true, stop };
+      });
+    },
+
+    async start(scope, actor) {
+      const outcome = await store.transaction(async () => {
+        const at = deps.now();
+        const stop = await subscriptions.startScope(scope);
+        if (!stop) return { stop: null, grouped: 0, channels: 0 };
+        // What waited more than STOP_GROUP_MS is old news by now: one "While stopped" message per channel, not a flood.
+        const subs = await subscriptions.list(scope);
+        let grouped = 0;
+        let channels = 0;
+        for (const sub of subs) {
+          const waiting = await outbox.waitingSince(sub.id, at.getTime() - STOP_GROUP_MS);
+          if (waiting.length === 0) continue;
+          const id = newDeliveryId();
+          await outbox.insert({
+            id, storyId: `stopped:${sub.id}:${at.getTime()}`, articleId: null, subscriptionId: sub.id, kind: 'digest', platform: sub.platform,
+            channel: sub.channel, priorityRank: Math.min(...waiting.map((w) => w.priorityRank)), state: 'pending', targetVersion: 1,
+            dueAt: at.getTime(), payload: JSON.stringify({ label: 'While stopped' }),
+          }, at.getTime());
+          await outbox.holdInto(waiting.map((w) => w.id), id, at.getTime());
+          grouped += waiting.length;
+          channels += 1;
+        }
+        // Every instance's dispatcher looks at this scope's rows again.
+        await outbox.nudge(subs.map((s) => s.id), at.getTime());
+        await audit.append(at, actor, scope, 'start', null, { stoppedAt: stop.stoppedAt, grouped });
+        return { stop, grouped, channels };
+      });
+      deps.dispatcher.wake();
+      return outcome;
+    },
+
+    async stopState(scope) {
+      return subscriptions.stopState(scope);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { ChannelRef } from '../domain/channel.js';
 import type { DeliveryState } from '../domain/delivery.js';
-import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../domain/subscription.js';
+import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth, ScopeStop } from '../domain/subscription.js';
 
 /**
  * What the /alerts command needs from the alerts module, declared here (core) so commands depend on this
@@ -38,5 +38,15 @@ export interface AlertsService {
   /** Autocomplete: subscriptions of this scope whose id or channel contains `partial`. */
   suggest(scope: Scope, partial: string): Promise<Subscription[]>;
   audit(scope: Scope, limit: number): Promise<AuditEntry[]>;
+  /** `/alerts stop`: holds every alert, edit and reply of this scope not yet sent. `changed` false: it was stopped already. */
+  stop(scope: Scope, actor: Actor, reason: string | null): Promise<{ changed: boolean; stop: ScopeStop }>;
+  /**
+   * `/alerts start`: resumes; alerts held more than 30 minutes go out as one "While stopped" message per channel.
+   * `stop` null: it was not stopped (nothing changed).
+   */
+  start(scope: Scope, actor: Actor): Promise<{ stop: ScopeStop | null; grouped: number; channels: number }>;
+  stopState(scope: Scope): Promise<ScopeStop | null>;
+  /** The newsroom's time zone (TIMEZONE), for times in answers. */
+  readonly timeZone: string;
 }
 

@@ -19,7 +19,8 @@ export const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'sending', 
  * - pending/held/folded → skipped: the subscription was paused or removed.
  */
 export const DELIVERY_TRANSITIONS: Readonly<Record<DeliveryState, readonly DeliveryState[]>> = {
-  pending: ['sending', 'skipped', 'failed'],
+  // pending → held: rows held by /alerts stop for more than 30 minutes go out in one "While stopped" message.
+  pending: ['sending', 'skipped', 'failed', 'held'],
   sending: ['pending', 'sent', 'failed', 'skipped'],
   sent: ['sent'],
   held: ['sent', 'failed', 'skipped'],

@@ -90,3 +90,13 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
 }
 
+
+/** A server or workspace whose alerts an admin stopped (`/alerts stop`): nothing new leaves for it until `/alerts start`. */
+export interface ScopeStop {
+  platform: string;
+  workspace: string;
+  /** ISO 8601. */
+  stoppedAt: string;
+  by: { id: string; name: string };
+  reason: string | null;
+}

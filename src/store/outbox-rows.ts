@@ -30,3 +30,30 @@ export const CLAIMABLE = states(statesBefore('sending'));
 export const QUEUED = states(QUEUED_STATES.filter((st) => statesBefore('skipped').includes(st)));
 export const MEMBERS_SENDABLE = states(MEMBER_STATES.filter((st) => statesBefore('sent').includes(st)));
 export const MEMBERS_FAILABLE = states(MEMBER_STATES.filter((st) => statesBefore('failed').includes(st)));
+
+/** Rows /alerts stop can move into a "While stopped" digest (from the transition table). */
+export const HOLDABLE = states(statesBefore('held', ['pending']));
+
+/**
+ * The rows of a stopped scope (alert_scope_stops) are held on every instance: the clause every due-work query of the
+ * outbox carries. With no stop stored, the subquery is empty.
+ */
+export const NOT_STOPPED = `subscription_id NOT IN (SELECT s.id FROM alert_subscriptions s
+  JOIN alert_scope_stops st ON st.platform = s.platform AND st.workspace = s.workspace)`;
+
+export const SCOPE_STOPS_SCHEMA = `
+CREATE TABLE alert_scope_stops (
+  platform TEXT NOT NULL,
+  workspace TEXT NOT NULL,
+  stopped_at TEXT NOT NULL,
+  stopped_by TEXT NOT NULL,
+  stopped_by_name TEXT NOT NULL,
+  reason TEXT,
+  PRIMARY KEY (platform, workspace)
+);`;
+
+export interface ScopeStopRow { platform: string; workspace: string; stopped_at: string; stopped_by: string; stopped_by_name: string; reason: string | null }
+
+export function scopeStopFromRow(r: ScopeStopRow): { platform: string; workspace: string; stoppedAt: string; by: { id: string; name: string }; reason: string | null } {
+  return { platform: r.platform, workspace: r.workspace, stoppedAt: r.stopped_at, by: { id: r.stopped_by, name: r.stopped_by_name }, reason: r.reason };
+}

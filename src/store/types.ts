@@ -1,7 +1,7 @@
 import { describeOrigin, type Article, type ArticleInput, type Origin } from '../domain/article.js';
 import type { Platform } from '../domain/channel.js';
 import type { Delivery, NewDelivery, StoryRecord } from '../domain/delivery.js';
-import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../domain/subscription.js';
+import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth, ScopeStop } from '../domain/subscription.js';
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -133,6 +133,11 @@ export interface SubscriptionStore {
   setQuiet(id: string, quiet: QuietHours | null): Promise<void>;
   remove(id: string, at: Date): Promise<void>;
   health(ids: string[]): Promise<Map<string, SubscriptionHealth>>;
+  /** `/alerts stop`: stores the scope's stop; false (nothing changed) when it is stopped already. */
+  stopScope(stop: ScopeStop): Promise<boolean>;
+  /** `/alerts start`: removes the scope's stop and returns it; null when it was not stopped. */
+  startScope(scope: Scope): Promise<ScopeStop | null>;
+  stopState(scope: Scope): Promise<ScopeStop | null>;
 }
 
 export interface NewStoryMember {
@@ -195,6 +200,10 @@ export interface OutboxStore {
    * instance holds the sending lease for, when several instances share the store.
    */
   due(now: number, platforms: Platform[], limit: number, buckets?: readonly string[]): Promise<Delivery[]>;
+  /*
+   * due, nextDueAt and dueBuckets leave out the rows of a stopped scope (SubscriptionStore.stopScope): every
+   * instance holds them from the commit of the stop on.
+   */
   nextDueAt(platforms: Platform[], after: number, buckets?: readonly string[]): Promise<number | null>;
   /** The sender buckets with work due by `before` on these platforms. */
   dueBuckets(before: number, platforms: Platform[]): Promise<string[]>;
@@ -219,6 +228,12 @@ export interface OutboxStore {
   releaseDigests(subscriptionId: string, now: number): Promise<void>;
   /** Rows whose outcome is unknown (a crash mid-post), on one platform. */
   inDoubt(platform: Platform): Promise<Delivery[]>;
+  /** Plain alerts of a subscription still waiting to be posted, created before `before` (held by a stop). */
+  waitingSince(subscriptionId: string, before: number): Promise<Delivery[]>;
+  /** Moves waiting rows into a digest row (pending → held, folded into it). */
+  holdInto(ids: readonly string[], groupId: string, now: number): Promise<void>;
+  /** Announces the subscriptions' due rows again (a stop ended): every instance's dispatcher looks at them. */
+  nudge(subscriptionIds: readonly string[], now: number): Promise<void>;
   resumeEdits(now: number): Promise<number>;
 }
 

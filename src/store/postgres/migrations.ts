@@ -1,3 +1,4 @@
+import { SCOPE_STOPS_SCHEMA } from '../outbox-rows.js';
 import type pg from 'pg';
 import { lockKey, type PgDb } from './db.js';
 
@@ -309,6 +310,11 @@ export const pgMigrations: PgMigration[] = [
     sql: `
       ALTER TABLE articles ADD COLUMN embargo_ms BIGINT;
       CREATE INDEX articles_embargo ON articles(embargo_ms) WHERE embargo_ms IS NOT NULL;`,
+  },
+  {
+    // /alerts stop: one row per stopped server or workspace; the outbox's due-work queries leave their rows out.
+    id: '430-scope-stops',
+    sql: SCOPE_STOPS_SCHEMA,
   },
 ];
 

@@ -1,6 +1,6 @@
 import type { Platform } from '../../domain/channel.js';
 import type { Delivery, NewDelivery } from '../../domain/delivery.js';
-import { CLAIMABLE, deliveryFromRow, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow } from '../outbox-rows.js';
+import { CLAIMABLE, deliveryFromRow, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow, HOLDABLE, NOT_STOPPED } from '../outbox-rows.js';
 import type { OutboxStore } from '../types.js';
 import type { PgDb } from './db.js';
 
@@ -121,7 +121,7 @@ export class PgOutbox implements OutboxStore {
     if (platforms.length === 0 || buckets?.length === 0) return [];
     return this.list(
       `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= $1 AND platform = ANY($2::text[])
-         AND ($4::text[] IS NULL OR ${BUCKET} = ANY($4::text[]))
+         AND ($4::text[] IS NULL OR ${BUCKET} = ANY($4::text[])) AND ${NOT_STOPPED}
        ORDER BY priority_rank, due_at LIMIT $3`,
       [now, platforms, limit, buckets ?? null],
     );
@@ -131,7 +131,7 @@ export class PgOutbox implements OutboxStore {
     if (platforms.length === 0 || buckets?.length === 0) return null;
     return (await this.db.one<{ t: number | null }>(
       `SELECT min(due_at) AS t FROM alert_outbox WHERE due_at > $1 AND platform = ANY($2::text[])
-         AND ($3::text[] IS NULL OR ${BUCKET} = ANY($3::text[]))`,
+         AND ($3::text[] IS NULL OR ${BUCKET} = ANY($3::text[])) AND ${NOT_STOPPED}`,
       [after, platforms, buckets ?? null],
     ))!.t;
   }
@@ -139,7 +139,7 @@ export class PgOutbox implements OutboxStore {
   async dueBuckets(before: number, platforms: Platform[]): Promise<string[]> {
     if (platforms.length === 0) return [];
     return (await this.db.rows<{ b: string }>(
-      `SELECT DISTINCT ${BUCKET} AS b FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= $1 AND platform = ANY($2::text[]) ORDER BY b`,
+      `SELECT DISTINCT ${BUCKET} AS b FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= $1 AND platform = ANY($2::text[]) AND ${NOT_STOPPED} ORDER BY b`,
       [before, platforms],
     )).map((r) => r.b);
   }
@@ -250,6 +250,22 @@ export class PgOutbox implements OutboxStore {
    * Rows left 'sending' with nobody alive to finish them: after a restart, this process's earlier run; with several
    * instances, only claims whose instance stopped (a live one is still sending them).
    */
+  waitingSince(subscriptionId: string, before: number): Promise<Delivery[]> {
+    return this.list(`SELECT * FROM alert_outbox WHERE subscription_id = $1 AND kind = 'alert' AND state IN (${HOLDABLE})
+        AND folded_into IS NULL AND in_doubt = 0 AND created_at < $2 ORDER BY priority_rank, created_at`, [subscriptionId, before]);
+  }
+
+  async holdInto(ids: readonly string[], groupId: string, now: number): Promise<void> {
+    await this.db.query(`UPDATE alert_outbox SET state = 'held', folded_into = $1, due_at = NULL, updated_at = $2
+        WHERE id = ANY($3::text[]) AND state IN (${HOLDABLE})`, [groupId, now, ids]);
+  }
+
+  async nudge(subscriptionIds: readonly string[], now: number): Promise<void> {
+    // Listing due_at fires the alert_outbox_due trigger: every instance's dispatcher hears of the rows again.
+    await this.db.query(`UPDATE alert_outbox SET due_at = due_at, updated_at = $1 WHERE subscription_id = ANY($2::text[]) AND due_at IS NOT NULL`,
+      [now, subscriptionIds]);
+  }
+
   inDoubt(platform: Platform): Promise<Delivery[]> {
     return this.list(`SELECT * FROM alert_outbox WHERE state = 'sending' AND platform = $1${this.claimant ? ` AND ${ABANDONED}` : ''}`, [platform]);
   }

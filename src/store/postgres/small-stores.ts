@@ -1,3 +1,5 @@
+import { scopeStopFromRow, type ScopeStopRow } from '../outbox-rows.js';
+import type { ScopeStop } from '../../domain/subscription.js';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Platform } from '../../domain/channel.js';
 import type { Origin, Priority } from '../../domain/article.js';
@@ -80,6 +82,23 @@ export class PgSubscriptions implements SubscriptionStore {
 
   async remove(id: string, at: Date): Promise<void> {
     await this.db.query('UPDATE alert_subscriptions SET removed_at = $1 WHERE id = $2', [at.toISOString(), id]);
+  }
+
+  async stopScope(stop: ScopeStop): Promise<boolean> {
+    const r = await this.db.query(`INSERT INTO alert_scope_stops (platform, workspace, stopped_at, stopped_by, stopped_by_name, reason)
+      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (platform, workspace) DO NOTHING`,
+    [stop.platform, stop.workspace, stop.stoppedAt, stop.by.id, stop.by.name, stop.reason]);
+    return r.rowCount === 1;
+  }
+
+  async startScope(scope: Scope): Promise<ScopeStop | null> {
+    const row = await this.db.one<ScopeStopRow>('DELETE FROM alert_scope_stops WHERE platform = $1 AND workspace = $2 RETURNING *', [scope.platform, scope.workspace]);
+    return row ? scopeStopFromRow(row) : null;
+  }
+
+  async stopState(scope: Scope): Promise<ScopeStop | null> {
+    const row = await this.db.one<ScopeStopRow>('SELECT * FROM alert_scope_stops WHERE platform = $1 AND workspace = $2', [scope.platform, scope.workspace]);
+    return row ? scopeStopFromRow(row) : null;
   }
 
   async health(ids: string[]): Promise<Map<string, SubscriptionHealth>> {

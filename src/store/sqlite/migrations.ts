@@ -1,3 +1,4 @@
+import { SCOPE_STOPS_SCHEMA } from '../outbox-rows.js';
 import type { Database } from 'better-sqlite3';
 import { logger } from '../../log.js';
 import { FEED_STATE_SCHEMA } from './feed-state.js';
@@ -186,4 +187,6 @@ export const migrations: Migration[] = [
       CREATE INDEX articles_embargo ON articles(embargo_ms) WHERE embargo_ms IS NOT NULL;
     `),
   },
+  // /alerts stop: one row per stopped server or workspace; the outbox's due-work queries leave their rows out.
+  { id: '430-scope-stops', up: (db) => db.exec(SCOPE_STOPS_SCHEMA) },
 ];

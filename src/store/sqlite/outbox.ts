@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Platform } from '../../domain/channel.js';
 import type { Delivery, NewDelivery } from '../../domain/delivery.js';
-import { CLAIMABLE, deliveryFromRow, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow } from '../outbox-rows.js';
+import { CLAIMABLE, deliveryFromRow, HOLDABLE, NOT_STOPPED, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow } from '../outbox-rows.js';
 import { preparedOnce } from './statements.js';
 
 /**
@@ -157,14 +157,14 @@ export class SqliteOutbox {
     if (buckets) {
       return (this.stmt(
           `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= ?
-             AND platform IN (SELECT value FROM json_each(?)) AND ${BUCKET} IN (SELECT value FROM json_each(?))
+             AND platform IN (SELECT value FROM json_each(?)) AND ${BUCKET} IN (SELECT value FROM json_each(?)) AND ${NOT_STOPPED}
            ORDER BY priority_rank, due_at LIMIT ?`,
         )
         .all(now, JSON.stringify(platforms), JSON.stringify(buckets), limit) as OutboxRow[]).map(deliveryFromRow);
     }
     return (this.stmt(
         `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= ?
-           AND platform IN (SELECT value FROM json_each(?)) ORDER BY priority_rank, due_at LIMIT ?`,
+           AND platform IN (SELECT value FROM json_each(?)) AND ${NOT_STOPPED} ORDER BY priority_rank, due_at LIMIT ?`,
       )
       .all(now, JSON.stringify(platforms), limit) as OutboxRow[]).map(deliveryFromRow);
   }
@@ -174,17 +174,17 @@ export class SqliteOutbox {
     if (platforms.length === 0 || buckets?.length === 0) return null;
     if (buckets) {
       return (this.stmt(`SELECT MIN(due_at) AS t FROM alert_outbox WHERE due_at > ? AND platform IN (SELECT value FROM json_each(?))
-          AND ${BUCKET} IN (SELECT value FROM json_each(?))`)
+          AND ${BUCKET} IN (SELECT value FROM json_each(?)) AND ${NOT_STOPPED}`)
         .get(after, JSON.stringify(platforms), JSON.stringify(buckets)) as { t: number | null }).t;
     }
-    return (this.stmt('SELECT MIN(due_at) AS t FROM alert_outbox WHERE due_at > ? AND platform IN (SELECT value FROM json_each(?))')
+    return (this.stmt(`SELECT MIN(due_at) AS t FROM alert_outbox WHERE due_at > ? AND platform IN (SELECT value FROM json_each(?)) AND ${NOT_STOPPED}`)
       .get(after, JSON.stringify(platforms)) as { t: number | null }).t;
   }
 
   dueBuckets(before: number, platforms: Platform[]): string[] {
     if (platforms.length === 0) return [];
     return (this.stmt(`SELECT DISTINCT ${BUCKET} AS b FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= ?
-        AND platform IN (SELECT value FROM json_each(?)) ORDER BY b`)
+        AND platform IN (SELECT value FROM json_each(?)) AND ${NOT_STOPPED} ORDER BY b`)
       .all(before, JSON.stringify(platforms)) as Array<{ b: string }>).map((r) => r.b);
   }
 
@@ -267,6 +267,23 @@ export class SqliteOutbox {
   }
 
   /** Rows whose outcome is unknown after a crash, on one platform. */
+  waitingSince(subscriptionId: string, before: number): Delivery[] {
+    return (this.stmt(`SELECT * FROM alert_outbox WHERE subscription_id = ? AND kind = 'alert' AND state IN (${HOLDABLE})
+        AND folded_into IS NULL AND in_doubt = 0 AND created_at < ? ORDER BY priority_rank, created_at`)
+      .all(subscriptionId, before) as OutboxRow[]).map(deliveryFromRow);
+  }
+
+  holdInto(ids: readonly string[], groupId: string, now: number): void {
+    this.stmt(`UPDATE alert_outbox SET state = 'held', folded_into = ?, due_at = NULL, updated_at = ?
+        WHERE id IN (SELECT value FROM json_each(?)) AND state IN (${HOLDABLE})`)
+      .run(groupId, now, JSON.stringify(ids));
+  }
+
+  nudge(subscriptionIds: readonly string[], now: number): void {
+    this.stmt(`UPDATE alert_outbox SET due_at = due_at, updated_at = ? WHERE subscription_id IN (SELECT value FROM json_each(?)) AND due_at IS NOT NULL`)
+      .run(now, JSON.stringify(subscriptionIds));
+  }
+
   inDoubt(platform: Platform): Delivery[] {
     return (this.stmt(`SELECT * FROM alert_outbox WHERE state = 'sending' AND platform = ?`).all(platform) as OutboxRow[]).map(deliveryFromRow);
   }

@@ -1,3 +1,5 @@
+import { scopeStopFromRow, type ScopeStopRow } from '../outbox-rows.js';
+import type { ScopeStop } from '../../domain/subscription.js';
 import { randomInt } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { Platform } from '../../domain/channel.js';
@@ -189,5 +191,21 @@ export class SqliteSubscriptions {
       out.set(r.id, { lastSentAt: r.last_sent_at, sent: r.sent, failed: r.failed, queued: r.queued, lastError: errorOf.get(r.id) ?? null });
     }
     return out;
+  }
+
+  stopScope(stop: ScopeStop): boolean {
+    return this.db.prepare(`INSERT INTO alert_scope_stops (platform, workspace, stopped_at, stopped_by, stopped_by_name, reason)
+      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, workspace) DO NOTHING`)
+      .run(stop.platform, stop.workspace, stop.stoppedAt, stop.by.id, stop.by.name, stop.reason).changes === 1;
+  }
+
+  startScope(scope: Scope): ScopeStop | null {
+    const row = this.db.prepare('DELETE FROM alert_scope_stops WHERE platform = ? AND workspace = ? RETURNING *').get(scope.platform, scope.workspace) as ScopeStopRow | undefined;
+    return row ? scopeStopFromRow(row) : null;
+  }
+
+  stopState(scope: Scope): ScopeStop | null {
+    const row = this.db.prepare('SELECT * FROM alert_scope_stops WHERE platform = ? AND workspace = ?').get(scope.platform, scope.workspace) as ScopeStopRow | undefined;
+    return row ? scopeStopFromRow(row) : null;
   }
 }

@@ -81,6 +81,30 @@ eachBackend(import.meta.filename, 'alert stores', (backend) => {
     off();
   });
 
+  it('a stopped scope: its rows are not due (nor next due, nor a due bucket) on any instance until started; others are', async () => {
+    const otherSub = (await store.subscriptions.create({ platform: 'slack', workspace: 'T9', channel: 'C9', minPriority: 'breaking' }, { id: 'U2', name: 'Bo' }, NOW)).id;
+    await insert('mine');
+    await insert('later', { dueAt: T + 60_000 });
+    await store.outbox.insert(delivery('theirs', { subscriptionId: otherSub, platform: 'slack', channel: 'C9' }), T);
+    const stop = { platform: 'discord', workspace: 'G1', stoppedAt: NOW.toISOString(), by: { id: 'U1', name: 'Ada' }, reason: 'hoax check' };
+    expect(await store.subscriptions.stopScope(stop)).toBe(true);
+    expect(await store.subscriptions.stopScope({ ...stop, reason: 'again' })).toBe(false);
+    expect(await store.subscriptions.stopState(scope)).toEqual(stop);
+    expect(await store.subscriptions.stopState(other)).toBeNull();
+    expect((await store.outbox.due(T, ['discord', 'slack'], 10)).map((d) => d.id)).toEqual(['theirs']);
+    expect(await store.outbox.nextDueAt(['discord'], T)).toBeNull();
+    expect(await store.outbox.dueBuckets(T, ['discord'])).toEqual([]);
+    // Rows held longer than a while can be moved into a digest row.
+    expect((await store.outbox.waitingSince(subId, T + 1)).map((d) => d.id)).toEqual(['mine', 'later']);
+    expect(await store.subscriptions.startScope(scope)).toEqual(stop);
+    expect(await store.subscriptions.startScope(scope)).toBeNull();
+    expect((await store.outbox.due(T, ['discord'], 10)).map((d) => d.id)).toEqual(['mine']);
+    expect(await store.outbox.nextDueAt(['discord'], T)).toBe(T + 60_000);
+    await insert('group', { kind: 'digest', articleId: null, storyId: 'stopped:x' });
+    await store.outbox.holdInto(['mine'], 'group', T + 2);
+    expect(await store.outbox.get('mine')).toMatchObject({ state: 'held', foldedInto: 'group', dueAt: null });
+  });
+
   it('subscription health comes from the outbox (tests excluded), with the latest error', async () => {
     await insert('h1');
     await insert('h2');
