@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ArticleInput } from '../domain/article.js';
+import { inFeedIdSpace, type ArticleInput } from '../domain/article.js';
 import { cleanedString } from './clean-text.js';
 
 /**
@@ -14,7 +14,14 @@ const isoDate = z
 
 export const articleJsonSchema = z
   .object({
-    id: z.string().trim().min(1).max(100).regex(/^[^\s#]+$/, 'no spaces or #').optional(),
+    id: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[^\s#]+$/, 'no spaces or #')
+      .refine((id) => !inFeedIdSpace(id), 'takes the form of a feed item\'s id ("<feed id>:…", reserved for feeds); use another separator, such as "-"')
+      .optional(),
     url: z.url({ protocol: /^https?$/ }).optional().nullable(),
     // Control characters and bidirectional overrides are removed before the checks (src/ingest/clean-text.ts).
     title: z.preprocess(cleanedString, z.string().trim().min(1, 'a headline is required').max(500)),
