@@ -65,6 +65,9 @@ const HEADLINE_MARKUP = new Set([
   'mark', 'nobr', 'q', 's', 'samp', 'small', 'span', 'strike', 'strong', 'sub', 'sup', 'time', 'tt', 'u', 'var', 'wbr',
 ]);
 
+/** Elements whose text the HTML tokenizer passes on without decoding entities (up to their closing tag). */
+const RAW_TEXT_ELEMENTS = new Set(['script', 'style', 'xmp', 'iframe', 'noembed', 'noframes']);
+
 /** Elements whose contents are never reader-visible text. */
 const DROPPED_ELEMENTS = new Set(['script', 'style', 'noscript', 'template', 'iframe', 'object', 'svg', 'math', 'head', 'title', 'textarea', 'xmp', 'noembed', 'noframes']);
 /** Elements that start a new paragraph. */
@@ -97,6 +100,8 @@ class Extraction implements TokenizerCallbacks {
   private openTag = '';
   /** Where the open tag being read starts ('<'), until its '>' is read. */
   private openTagStart = -1;
+  /** A headline's literal <script> (or another raw-text element): the tokenizer passes what follows undecoded. */
+  private rawTextOpen = '';
   /** Open dropped elements; their text is skipped while any is open. */
   private dropped = new Map<string, number>();
   private droppedTotal = 0;
@@ -166,6 +171,7 @@ class Extraction implements TokenizerCallbacks {
   private element(name: string, opening: boolean, selfClosing: boolean, written: string): void {
     if (this.headline && !HEADLINE_MARKUP.has(name) && !BLOCK_ELEMENTS.has(name) && !LINE_ELEMENTS.has(name) && !CELL_ELEMENTS.has(name)) {
       this.append(written);
+      if (RAW_TEXT_ELEMENTS.has(name)) this.rawTextOpen = opening && !selfClosing ? name : '';
       return;
     }
     if (DROPPED_ELEMENTS.has(name)) {
@@ -188,7 +194,8 @@ class Extraction implements TokenizerCallbacks {
 
   // Tokenizer callbacks: indices are into the whole input (the tokenizer counts across chunks).
   ontext(start: number, end: number): void {
-    this.append(this.html.slice(start, end));
+    const text = this.html.slice(start, end);
+    this.append(this.rawTextOpen ? decodeEntities(text) : text);
   }
   ontextentity(codepoint: number, endIndex: number): void {
     this.append(referencedCharacter(this.html, codepoint, endIndex));

@@ -181,6 +181,7 @@ describe('headlines', () => {
         'Use &lt;style&gt; and &lt;iframe src="x"&gt; with care',
         '&lt;b&gt;Live:&lt;/b&gt; budget &lt;em&gt;vote&lt;/em&gt; tonight',
         'Is 3 &lt; 4? Yes, and x&lt;y',
+        'Why &lt;script&gt; &amp;amp; &lt;style&gt; &amp;#8220;block&amp;#8221; rendering',
       ]),
       'https://tags.example/rss',
       NOW,
@@ -190,6 +191,7 @@ describe('headlines', () => {
       'Use <style> and <iframe src="x"> with care',
       'Live: budget vote tonight',
       'Is 3 < 4? Yes, and x<y',
+      'Why <script> & <style> “block” rendering',
     ]);
   });
 
