@@ -59,6 +59,8 @@ interface Running {
   inFlight: Promise<PollResult> | null;
   /** A "failing for a long time" warning was logged for the current run of failures. */
   warned: boolean;
+  /** Items the store refused, warned about once per run (an id held by another origin is refused at every poll). */
+  refused: Set<string>;
 }
 
 /** A claimed poll is held this long past the fetch timeout before another instance may take it. */
@@ -80,7 +82,7 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
   const running = new Map<string, Running>();
 
   for (const feed of opts.feeds.filter((f) => f.enabled)) {
-    running.set(feed.id, { feed, state: freshFeedState(feed.id, feed.url), timer: null, inFlight: null, warned: false });
+    running.set(feed.id, { feed, state: freshFeedState(feed.id, feed.url), timer: null, inFlight: null, warned: false, refused: new Set() });
   }
   // The stored state (validators, schedule) is read before the first poll; pollNow waits for it too.
   const ready = (async () => {
@@ -175,7 +177,7 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
           if (ms !== null) firstSeen.set(a.id, new Date(ms).toISOString());
         }
         const articles = feedItemsToArticles(feed, parsed.items, (id) => firstSeen.get(id), nowIso);
-        const { outcomes, failed } = await storeItems(feed, articles.map((a) => ({ ...a.input, quiet })));
+        const { outcomes, failed } = await storeItems(rt, articles.map((a) => ({ ...a.input, quiet })));
         for (const o of outcomes) result[o.outcome] += 1;
         result.failed = failed.size;
         await stateStore.markSeen(feed.id, articles.filter((a) => !failed.has(a.id)).map((a) => a.id), attemptAt);
@@ -220,7 +222,7 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
    * story among them) is stored and alerted. Items a committed chunk already stored come back unchanged. An id held
    * by another origin is always the item's fault; any other error on every item fails the poll (the store is down).
    */
-  async function storeItems(feed: FeedConfig, inputs: ArticleInput[]): Promise<{ outcomes: UpsertResult[]; failed: Set<string> }> {
+  async function storeItems(rt: Running, inputs: ArticleInput[]): Promise<{ outcomes: UpsertResult[]; failed: Set<string> }> {
     const failed = new Set<string>();
     try {
       return { outcomes: await opts.store.upsertMany(inputs), failed };
@@ -236,8 +238,10 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
         if (stopController.signal.aborted) throw err;
         if (!(err instanceof OriginConflict)) storeError ??= err;
         failed.add(input.id!);
-        const reason = err instanceof Error ? err.message : String(err);
-        log.warn({ feed: feed.name, id: input.id, error: reason.slice(0, 300) }, 'feed item not stored; the rest of the poll is');
+        const reason = (err instanceof Error ? err.message : String(err)).slice(0, 300);
+        const level = rt.refused.has(input.id!) ? 'debug' : 'warn';
+        rt.refused.add(input.id!);
+        log[level]({ feed: rt.feed.name, id: input.id, error: reason }, 'feed item not stored; the rest of the poll is');
       }
     }
     if (outcomes.length === 0 && storeError) throw storeError;
