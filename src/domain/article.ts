@@ -17,6 +17,19 @@ export function isNewsroomOrigin(origin: Origin | null | undefined): boolean {
   return origin === 'push' || origin === 'files';
 }
 
+/** A feed's id (data/feeds.json): short and lower-case, because it prefixes the ids of the feed's items. */
+const FEED_ID_FORM = '[a-z0-9][a-z0-9-]{0,29}';
+export const FEED_ID = new RegExp(`^${FEED_ID_FORM}$`);
+const FEED_ITEM_ID = new RegExp(`^${FEED_ID_FORM}:`);
+
+/**
+ * Feeds store their items as `<feed id>:<guid>`. Each origin owns its id space, so a pushed or filed id never
+ * takes that form, whether or not such a feed is configured yet: a feed added later must not find its ids taken.
+ */
+export function inFeedIdSpace(id: string): boolean {
+  return FEED_ITEM_ID.test(id.trim());
+}
+
 export function feedOrigin(feedId: string): Origin {
   return `feed:${feedId}`;
 }

@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import type { ArticleInput } from '../domain/article.js';
+import { inFeedIdSpace, type ArticleInput } from '../domain/article.js';
 import { articleJsonPayloadSchema, articleJsonSchema, articleJsonToInput, describeIssues } from './article-schema.js';
 import { FrontMatterError, splitFrontMatter, type FrontMatterValue } from './front-matter.js';
 import { bodyOf, paragraphs, parseTextArticle, TextArticleError } from './text-article.js';
@@ -26,7 +26,12 @@ export function parseArticleFile(path: string, text: string): ArticleInput[] {
   if (!clean.trim()) throw new ArticleFileError('the file is empty');
   try {
     // An undated article stays undated here: the store dates it when first seen and keeps that date.
-    return ext === '.json' ? parseJson(clean, stem) : parseWithFrontMatter(clean, stem, ext === '.md');
+    const articles = ext === '.json' ? parseJson(clean, stem) : parseWithFrontMatter(clean, stem, ext === '.md');
+    // Without an id or a link, the file name is the id: it must not take a feed item's form either.
+    if (articles.some((a) => !a.id && !a.url && a.fallbackId && inFeedIdSpace(a.fallbackId))) {
+      throw new ArticleFileError('the file name takes the form of a feed item\'s id ("<feed id>:…", reserved for feeds): rename the file or give the article an "id"');
+    }
+    return articles;
   } catch (err) {
     if (err instanceof ArticleFileError) throw err;
     if (err instanceof FrontMatterError || err instanceof TextArticleError || err instanceof SyntaxError) {

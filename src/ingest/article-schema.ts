@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ArticleInput } from '../domain/article.js';
-import { cleanedString } from './clean-text.js';
+import { inFeedIdSpace, type ArticleInput } from '../domain/article.js';
+import { cleanedString, hasLoneSurrogate, hasUnsafeText } from './clean-text.js';
 
 /**
  * One schema for `data/*.json` files and `POST /v1/articles` bodies (snake_case, as editors write JSON).
@@ -12,24 +12,62 @@ const isoDate = z
   .refine((s) => !Number.isNaN(Date.parse(s)), 'a date such as 2026-11-25T09:30:00Z')
   .transform((s) => new Date(s).toISOString());
 
+const NOT_UNICODE = 'not valid Unicode: an unpaired surrogate (half of an emoji?)';
+
+/**
+ * An id is shown, typed and compared: printable characters only. Refused, never cleaned: `tx-sam\0e` cleaned
+ * would be `tx-same`, another article's id.
+ */
+const articleId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .superRefine((id, ctx) => {
+    const problem = hasLoneSurrogate(id)
+      ? NOT_UNICODE
+      : /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/u.test(id)
+        ? 'printable characters only: no control, bidirectional or invisible characters'
+        : /[\s\p{Z}#]/u.test(id)
+          ? 'no spaces or #'
+          : inFeedIdSpace(id)
+            ? 'takes the form of a feed item\'s id ("<feed id>:…", reserved for feeds); use another separator, such as "-"'
+            : null;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/**
+ * Free text: control characters and bidirectional overrides are removed before the checks
+ * (src/ingest/clean-text.ts); an unpaired surrogate is refused.
+ */
+function text(schema: z.ZodString) {
+  return z.preprocess(cleanedString, schema.refine((s) => !hasLoneSurrogate(s), NOT_UNICODE));
+}
+
+/** Links are refused, not cleaned, when they hold what clean-text removes: a cleaned link is another link. */
+function link(schema: z.ZodURL) {
+  return schema
+    .refine((s) => !hasUnsafeText(s), 'no control or bidirectional characters')
+    .refine((s) => !hasLoneSurrogate(s), NOT_UNICODE);
+}
+
 export const articleJsonSchema = z
   .object({
-    id: z.string().trim().min(1).max(100).regex(/^[^\s#]+$/, 'no spaces or #').optional(),
-    url: z.url({ protocol: /^https?$/ }).optional().nullable(),
-    // Control characters and bidirectional overrides are removed before the checks (src/ingest/clean-text.ts).
-    title: z.preprocess(cleanedString, z.string().trim().min(1, 'a headline is required').max(500)),
-    dek: z.preprocess(cleanedString, z.string().max(2000).optional()),
-    body: z.preprocess(cleanedString, z.string().max(200_000).optional()),
-    section: z.string().trim().max(60).optional(),
-    topics: z.array(z.string().trim().min(1).max(60)).max(30).optional(),
-    source: z.string().trim().max(120).optional(),
-    author: z.preprocess(cleanedString, z.string().trim().max(200).optional()),
+    id: articleId.optional(),
+    url: link(z.url({ protocol: /^https?$/ })).optional().nullable(),
+    title: text(z.string().trim().min(1, 'a headline is required').max(500)),
+    dek: text(z.string().max(2000)).optional(),
+    body: text(z.string().max(200_000)).optional(),
+    section: text(z.string().trim().max(60)).optional(),
+    topics: z.array(text(z.string().trim().min(1).max(60))).max(30).optional(),
+    source: text(z.string().trim().max(120)).optional(),
+    author: text(z.string().trim().max(200)).optional(),
     published_at: isoDate.optional(),
     updated_at: isoDate.optional(),
     priority: z.enum(['breaking', 'urgent', 'routine']).optional(),
     status: z.enum(['published', 'corrected', 'retracted']).optional(),
-    image_url: z.url({ protocol: /^https?$/ }).optional().nullable(),
-    related: z.array(z.object({ title: z.string().max(500), url: z.url().optional() })).max(20).optional(),
+    image_url: link(z.url({ protocol: /^https?$/ })).optional().nullable(),
+    related: z.array(z.object({ title: text(z.string().max(500)), url: link(z.url()).optional() })).max(20).optional(),
     // An embargo: the story stays hidden and unalerted until then. A zone is required (a bare local time is ambiguous);
     // null clears it (the story is published now). How far ahead is checked by the store (it holds the clock).
     embargo_until: z

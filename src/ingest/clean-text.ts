@@ -15,3 +15,16 @@ export function stripUnsafeText(text: string): string {
 export function cleanedString(value: unknown): unknown {
   return typeof value === 'string' ? stripUnsafeText(value) : value;
 }
+
+/** True when the text holds a character stripUnsafeText removes (for fields that are refused, not cleaned: URLs). */
+export function hasUnsafeText(text: string): boolean {
+  return text.search(UNSAFE) !== -1;
+}
+
+/**
+ * An unpaired UTF-16 surrogate (half of an emoji, cut): JSON can carry one as `\ud83d`, but it is no character,
+ * and it would be stored as U+FFFD or not at all depending on the driver. Refused wherever text comes in.
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  return /\p{Cs}/u.test(text);
+}

@@ -6,6 +6,7 @@ import { BodyTooLarge, readBody, sendJson, type HttpServer } from '../server/htt
 import type { ArticleInput } from '../domain/article.js';
 import type { ArticleStore, UpsertResult } from '../store/types.js';
 import { articleJsonSchema, articleJsonToInput } from './article-schema.js';
+import { decodePushBody, PushBodyError } from './push-body.js';
 import { describeOrigin, EmbargoRefused } from '../domain/article.js';
 import { OriginConflict } from '../store/types.js';
 
@@ -68,9 +69,17 @@ async function handlePush(req: IncomingMessage, res: ServerResponse, expected: B
     }
     throw err;
   }
+  let text: string;
+  try {
+    text = decodePushBody(raw, req.headers['content-type']);
+  } catch (err) {
+    if (!(err instanceof PushBodyError)) throw err;
+    sendJson(res, err.status, { error: err.message, ...(err.issues.length ? { issues: err.issues } : {}) });
+    return;
+  }
   let body: unknown;
   try {
-    body = JSON.parse(raw.toString('utf8'));
+    body = JSON.parse(text);
   } catch (err) {
     sendJson(res, 400, { error: `invalid JSON: ${(err as Error).message}` });
     return;

@@ -156,6 +156,28 @@ describe('loadArticleFiles', () => {
     }
   });
 
+  it('a file whose id takes a feed item\'s form ("<feed id>:…") is skipped with a warning; so is a file so named without an id or link', async () => {
+    const files: Record<string, string> = {
+      'squat.md': '---\nid: dup:s-squat\ntitle: Squatting a feed id\n---\nBody.',
+      'squat.json': JSON.stringify([{ id: 'wire-a:7', title: 'Also squatting' }]),
+      'dup:s-named.txt': 'Named like a feed item\n\nBody.',
+      'dup:s-linked.txt': '---\nurl: https://news.example/linked\n---\nNamed so, but linked\n\nBody.',
+      'AP:1001.md': '---\nid: AP:1001\ntitle: Upper case is no feed id\n---\nBody.',
+      'fine.txt': 'A fine story\n\nBody.',
+    };
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const warnings: Array<[string, string]> = [];
+    const result = await loadArticleFiles(dir, store.articles, { onWarning: (file, problem) => warnings.push([file.split('/').pop()!, problem]) });
+    expect(warnings.map(([f]) => f).sort()).toEqual(['dup:s-named.txt', 'squat.json', 'squat.md']);
+    for (const [, problem] of warnings) expect(problem).toMatch(/feed item's id \("<feed id>:…", reserved for feeds\)/);
+    expect(result.created).toBe(3);
+    expect(await store.articles.get('dup:s-squat')).toBeNull();
+    expect(await store.articles.get('wire-a:7')).toBeNull();
+    expect(await store.articles.get('dup:s-named')).toBeNull();
+    expect((await store.articles.get('AP:1001'))?.title).toBe('Upper case is no feed id');
+    expect((await store.articles.get('fine'))?.title).toBe('A fine story');
+  });
+
   it('loading the same folder twice stores nothing new', async () => {
     writeFileSync(join(dir, 'a.txt'), 'Headline\n\nBody.');
     await loadArticleFiles(dir, store.articles);

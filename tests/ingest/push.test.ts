@@ -143,7 +143,7 @@ describe('POST /v1/articles: storing', () => {
 });
 
 describe('POST /v1/articles: origins', () => {
-  it('a feed storing the link first does not capture the push: the CMS id is created, and an id a feed owns is refused with 409', async () => {
+  it('a feed storing the link first does not capture the push: the CMS id is created; a feed\'s id is refused with 400, a file\'s with 409', async () => {
     await store.upsert({ id: 'wire:5', origin: 'feed:wire', url: 'https://news.example/fire', title: 'Fire at the docks (wire)' });
     const res = await push({ id: 'cms-fire', url: 'https://news.example/fire?utm_source=cms', title: 'Fire at the docks', priority: 'breaking' });
     expect(res.status).toBe(201);
@@ -151,9 +151,15 @@ describe('POST /v1/articles: origins', () => {
     expect((await store.get('wire:5'))?.title).toBe('Fire at the docks (wire)');
 
     const taken = await push({ id: 'wire:5', title: 'Overwrite the wire item' });
-    expect(taken.status).toBe(409);
-    expect((await json(taken)).error).toMatch(/wire:5 \(feed wire\)/);
+    expect(taken.status).toBe(400);
+    expect((await json(taken)).issues).toEqual([{ item: 0, field: 'id', message: expect.stringMatching(/feed item's id/) }]);
     expect((await store.get('wire:5'))?.title).toBe('Fire at the docks (wire)');
+
+    await store.upsert({ id: 'desk-5', origin: 'files', title: 'Fire at the docks (desk file)' });
+    const filed = await push({ id: 'desk-5', title: 'Overwrite the desk file' });
+    expect(filed.status).toBe(409);
+    expect((await json(filed)).error).toMatch(/desk-5 \(data\/ files\)/);
+    expect((await store.get('desk-5'))?.title).toBe('Fire at the docks (desk file)');
   });
 });
 

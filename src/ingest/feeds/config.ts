@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { FEED_ID } from '../../domain/article.js';
 
 /**
  * data/feeds.json, validated once at start. Errors name the feed and the field, because an editor fixing
@@ -57,7 +58,7 @@ const feedSchema = z
   .object({
     name: z.string().trim().min(1, 'a name is required').max(80),
     /** Short, stable key: prefixes article ids and keys the saved polling state. Default: from the name. */
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,29}$/, 'lower-case letters, digits and "-", at most 30').optional(),
+    id: z.string().regex(FEED_ID, 'lower-case letters, digits and "-", at most 30').optional(),
     url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
     enabled: z.boolean().default(true),
     section: z.string().trim().min(1).max(60).default('news'),

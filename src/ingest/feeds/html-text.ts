@@ -44,6 +44,30 @@ export function decodeEntities(text: string): string {
   });
 }
 
+/**
+ * The character a reference the tokenizer decoded stands for. The tokenizer (as HTML and XML require) gives U+FFFD
+ * for a reference that names no character (`&#0;`, a surrogate, past U+10FFFF): that is dropped, as decodeEntities
+ * does, so no headline shows a replacement character the feed never wrote. `&#xFFFD;` itself is kept.
+ * `endIndex` is where the reference ends in `source`.
+ */
+export function referencedCharacter(source: string, codepoint: number, endIndex: number): string {
+  if (codepoint !== 0xfffd) return String.fromCodePoint(codepoint);
+  const reference = source.slice(source.lastIndexOf('&', endIndex - 1), endIndex);
+  return /^&#(?:[xX]0*[fF]{3}[dD]|0*65533);?$/.test(reference) ? '\ufffd' : '';
+}
+
+/**
+ * Markup a headline may carry (formatting, structure): removed. Any other tag in a headline is text the headline
+ * is about ("Why <script> tags block rendering") and stays, contents included.
+ */
+const HEADLINE_MARKUP = new Set([
+  'a', 'abbr', 'b', 'bdi', 'bdo', 'big', 'cite', 'code', 'data', 'del', 'dfn', 'em', 'font', 'i', 'img', 'ins', 'kbd',
+  'mark', 'nobr', 'q', 's', 'samp', 'small', 'span', 'strike', 'strong', 'sub', 'sup', 'time', 'tt', 'u', 'var', 'wbr',
+]);
+
+/** Elements whose text the HTML tokenizer passes on without decoding entities (up to their closing tag). */
+const RAW_TEXT_ELEMENTS = new Set(['script', 'style', 'xmp', 'iframe', 'noembed', 'noframes']);
+
 /** Elements whose contents are never reader-visible text. */
 const DROPPED_ELEMENTS = new Set(['script', 'style', 'noscript', 'template', 'iframe', 'object', 'svg', 'math', 'head', 'title', 'textarea', 'xmp', 'noembed', 'noframes']);
 /** Elements that start a new paragraph. */
@@ -74,6 +98,10 @@ class Extraction implements TokenizerCallbacks {
   private read = 0;
   private size = 0;
   private openTag = '';
+  /** Where the open tag being read starts ('<'), until its '>' is read. */
+  private openTagStart = -1;
+  /** A headline's literal <script> (or another raw-text element): the tokenizer passes what follows undecoded. */
+  private rawTextOpen = '';
   /** Open dropped elements; their text is skipped while any is open. */
   private dropped = new Map<string, number>();
   private droppedTotal = 0;
@@ -81,6 +109,10 @@ class Extraction implements TokenizerCallbacks {
   constructor(
     private readonly html: string,
     private readonly maxChars: number,
+    /** A headline: only HEADLINE_MARKUP and structure are markup; other tags are kept as written. */
+    private readonly headline = false,
+    /** Text after the markup: a headline's end past its last '>' ("c<d"), where no tag can close. */
+    private readonly tail = '',
   ) {}
 
   /** True when everything is read or enough text was collected. */
@@ -96,6 +128,7 @@ class Extraction implements TokenizerCallbacks {
 
   finish(): string {
     if (this.size < this.maxChars) this.tokenizer.end();
+    this.append(decodeEntities(this.tail.slice(0, this.maxChars)));
     this.breakParagraph();
     const text = this.paragraphs.join('\n\n');
     return text.length > this.maxChars ? text.slice(0, this.maxChars).trimEnd() : text;
@@ -121,6 +154,13 @@ class Extraction implements TokenizerCallbacks {
     this.lines = [];
   }
 
+  /** The open tag as the source has it, '<' to '>' (only a headline keeps it). */
+  private writtenTag(endIndex: number): string {
+    const start = this.openTagStart;
+    this.openTagStart = -1;
+    return this.headline ? this.html.slice(start, endIndex + 1) : '';
+  }
+
   private nameAt(start: number, end: number): string {
     if (end - start > MAX_TAG_NAME) return '';
     const name = this.html.slice(start, end).toLowerCase();
@@ -128,7 +168,12 @@ class Extraction implements TokenizerCallbacks {
     return colon === -1 ? name : name.slice(colon + 1);
   }
 
-  private element(name: string, opening: boolean, selfClosing: boolean): void {
+  private element(name: string, opening: boolean, selfClosing: boolean, written: string): void {
+    if (this.headline && !HEADLINE_MARKUP.has(name) && !BLOCK_ELEMENTS.has(name) && !LINE_ELEMENTS.has(name) && !CELL_ELEMENTS.has(name)) {
+      this.append(written);
+      if (RAW_TEXT_ELEMENTS.has(name)) this.rawTextOpen = opening && !selfClosing ? name : '';
+      return;
+    }
     if (DROPPED_ELEMENTS.has(name)) {
       if (selfClosing) return;
       const open = this.dropped.get(name) ?? 0;
@@ -149,25 +194,27 @@ class Extraction implements TokenizerCallbacks {
 
   // Tokenizer callbacks: indices are into the whole input (the tokenizer counts across chunks).
   ontext(start: number, end: number): void {
-    this.append(this.html.slice(start, end));
+    const text = this.html.slice(start, end);
+    this.append(this.rawTextOpen ? decodeEntities(text) : text);
   }
-  ontextentity(codepoint: number): void {
-    this.append(String.fromCodePoint(codepoint));
+  ontextentity(codepoint: number, endIndex: number): void {
+    this.append(referencedCharacter(this.html, codepoint, endIndex));
   }
   oncdata(start: number, end: number, offset: number): void {
     this.append(this.html.slice(start, end - offset));
   }
   onopentagname(start: number, end: number): void {
     this.openTag = this.nameAt(start, end);
+    this.openTagStart = start - 1;
   }
-  onopentagend(): void {
-    this.element(this.openTag, true, false);
+  onopentagend(endIndex: number): void {
+    this.element(this.openTag, true, false, this.writtenTag(endIndex));
   }
-  onselfclosingtag(): void {
-    this.element(this.openTag, true, true);
+  onselfclosingtag(endIndex: number): void {
+    this.element(this.openTag, true, true, this.writtenTag(endIndex));
   }
   onclosetag(start: number, end: number): void {
-    this.element(this.nameAt(start, end), false, false);
+    this.element(this.nameAt(start, end), false, false, `</${this.html.slice(start, end)}>`);
   }
   onattribdata(): void {}
   onattribentity(): void {}
@@ -198,11 +245,36 @@ export async function htmlToTextSliced(html: string, slice: TimeSlice, maxChars 
   return x.finish();
 }
 
-/** One-line text for titles, authors and categories. */
+/** One-line text for authors and categories. */
 export function htmlToLine(html: string): string {
   return htmlToText(html, MAX_LINE_CHARS).replace(/\s+/g, ' ').trim();
 }
 
 export async function htmlToLineSliced(html: string, slice: TimeSlice): Promise<string> {
   return (await htmlToTextSliced(html, slice, MAX_LINE_CHARS)).replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * A headline that may hold HTML (RSS titles, Atom type="html"): formatting markup goes, entities are decoded, and
+ * a tag the headline names as text ("Why <script> tags block rendering") stays with what follows it.
+ */
+export async function htmlToHeadlineSliced(html: string, slice: TimeSlice): Promise<string> {
+  const x = headlineExtraction(html);
+  while (!x.done) {
+    x.step();
+    await slice.checkpoint();
+  }
+  return x.finish().replace(/\s+/g, ' ').trim();
+}
+
+export function htmlToHeadline(html: string): string {
+  const x = headlineExtraction(html);
+  while (!x.done) x.step();
+  return x.finish().replace(/\s+/g, ' ').trim();
+}
+
+/** The tokenizer would take an unclosed "<d" at the end for a tag and drop it: past the last '>', all is text. */
+function headlineExtraction(html: string): Extraction {
+  const tailAt = html.indexOf('<', html.lastIndexOf('>') + 1);
+  return tailAt === -1 ? new Extraction(html, MAX_LINE_CHARS, true) : new Extraction(html.slice(0, tailAt), MAX_LINE_CHARS, true, html.slice(tailAt));
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseFeedDate } from './dates.js';
-import { htmlToLineSliced, htmlToTextSliced, MAX_TEXT_CHARS } from './html-text.js';
+import { htmlToTextSliced, MAX_LINE_CHARS, MAX_TEXT_CHARS } from './html-text.js';
 import { resolveLink } from './links.js';
 import { FeedParseError } from './parse-xml.js';
 import type { TimeSlice } from './time-slice.js';
@@ -69,7 +69,8 @@ async function jsonItem(item: z.infer<typeof jsonFeedItem>, bases: Array<string 
   return {
     guid: item.id.trim() || null,
     link: resolveLink(item.url, ...bases) ?? resolveLink(item.external_url, ...bases),
-    title: await htmlToLineSliced(item.title ?? '', slice),
+    // Plain text, by the JSON Feed spec (HTML goes in content_html only): "&amp;" or "<b>" in a title are what it says.
+    title: (item.title ?? '').slice(0, MAX_LINE_CHARS).replace(/\s+/g, ' ').trim(),
     summary: content ? summary : '',
     content: content || summary,
     publishedAt: parseFeedDate(item.date_published, now),

@@ -1,5 +1,5 @@
 import { parseFeedDate } from './dates.js';
-import { htmlToLineSliced, htmlToTextSliced, MAX_LINE_CHARS, MAX_TEXT_CHARS } from './html-text.js';
+import { htmlToHeadlineSliced, htmlToLineSliced, htmlToTextSliced, MAX_LINE_CHARS, MAX_TEXT_CHARS } from './html-text.js';
 import { resolveLink } from './links.js';
 import type { TimeSlice } from './time-slice.js';
 import type { FeedItem, ParsedFeed } from './types.js';
@@ -31,7 +31,7 @@ async function parseRss(rss: Record<string, unknown>, feedUrl: string, now: numb
   for (const item of asArray(child(channel, 'item'))) items.push(await rssItem(item, [feedUrl, siteLink], now, slice));
   return {
     format: 'rss',
-    title: await htmlToLineSliced(textOf(child(channel, 'title')), slice),
+    title: await htmlToHeadlineSliced(textOf(child(channel, 'title')), slice),
     ttlMinutes: Number.isFinite(ttl) && ttl > 0 ? ttl : null,
     items,
   };
@@ -52,7 +52,7 @@ async function rssItem(item: XmlNode, bases: Array<string | null>, now: number, 
   return {
     guid,
     link: resolveLink(textOf(child(item, 'link')), ...bases) ?? resolveLink(permalinkGuid, ...bases),
-    title: await line(textOf(child(item, 'title'))),
+    title: await htmlToHeadlineSliced(textOf(child(item, 'title')), slice),
     summary: encoded ? description : '',
     content: encoded || description,
     publishedAt: parseFeedDate(textOf(child(item, 'pubDate')) || textOf(child(item, 'date')), now),
@@ -83,7 +83,7 @@ async function parseRdf(rdf: Record<string, unknown>, feedUrl: string, now: numb
   // RSS 1.0 puts items beside the channel, not inside it.
   const items: FeedItem[] = [];
   for (const item of asArray(rdf.item)) items.push(await rssItem(item, [feedUrl, siteLink], now, slice));
-  return { format: 'rdf', title: await htmlToLineSliced(textOf(child(channel, 'title')), slice), ttlMinutes: null, items };
+  return { format: 'rdf', title: await htmlToHeadlineSliced(textOf(child(channel, 'title')), slice), ttlMinutes: null, items };
 }
 
 async function parseAtom(feed: Record<string, unknown>, feedUrl: string, now: number, slice: TimeSlice): Promise<ParsedFeed> {
@@ -128,7 +128,7 @@ async function atomText(node: XmlNode, slice: TimeSlice, shape: 'line' | 'block'
   if (node === undefined) return '';
   const type = (attr(node, 'type') ?? 'text').toLowerCase();
   const raw = textOf(node);
-  const asText = (html: string) => (shape === 'line' ? htmlToLineSliced(html, slice) : htmlToTextSliced(html, slice));
+  const asText = (html: string) => (shape === 'line' ? htmlToHeadlineSliced(html, slice) : htmlToTextSliced(html, slice));
   if (type === 'xhtml') return asText(raw);
   // content and summary (the blocks) arrive raw, as stop nodes; titles were already entity-decoded.
   const decoded = shape === 'block' ? unwrapRawXmlText(raw) : raw;

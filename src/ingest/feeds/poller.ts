@@ -1,5 +1,6 @@
 import type { Logger } from '../../log.js';
-import { freshFeedState, type ArticleStore, type FeedState, type FeedStateStore } from '../../store/types.js';
+import type { ArticleInput } from '../../domain/article.js';
+import { freshFeedState, OriginConflict, type ArticleStore, type FeedState, type FeedStateStore, type UpsertResult } from '../../store/types.js';
 import type { FeedConfig } from './config.js';
 import { fetchFeed, FeedFetchError } from './fetch-feed.js';
 import { parseFeed } from './parse.js';
@@ -37,6 +38,8 @@ export interface PollResult {
   unchanged: number;
   /** True when this was the feed's first poll: its items were stored without alerts. */
   quiet: boolean;
+  /** Items the store refused (each logged); the rest of the poll was stored. */
+  failed: number;
   error?: string;
 }
 
@@ -56,6 +59,8 @@ interface Running {
   inFlight: Promise<PollResult> | null;
   /** A "failing for a long time" warning was logged for the current run of failures. */
   warned: boolean;
+  /** Items the store refused, warned about once per run (an id held by another origin is refused at every poll). */
+  refused: Set<string>;
 }
 
 /** A claimed poll is held this long past the fetch timeout before another instance may take it. */
@@ -77,7 +82,7 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
   const running = new Map<string, Running>();
 
   for (const feed of opts.feeds.filter((f) => f.enabled)) {
-    running.set(feed.id, { feed, state: freshFeedState(feed.id, feed.url), timer: null, inFlight: null, warned: false });
+    running.set(feed.id, { feed, state: freshFeedState(feed.id, feed.url), timer: null, inFlight: null, warned: false, refused: new Set() });
   }
   // The stored state (validators, schedule) is read before the first poll; pollNow waits for it too.
   const ready = (async () => {
@@ -159,7 +164,7 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
         url: feed.url, etag: state.etag, lastModified: state.lastModified, timeoutMs: settings.timeoutMs,
         maxBytes: settings.maxBytes, userAgent: settings.userAgent, signal: stopController.signal, fetch: doFetch,
       });
-      const result: PollResult = { status: res.status, created: 0, updated: 0, unchanged: 0, quiet: false };
+      const result: PollResult = { status: res.status, created: 0, updated: 0, unchanged: 0, failed: 0, quiet: false };
       let ttlMinutes: number | null = null;
       if (res.status === 'ok') {
         const parsed = await parseFeed(res.body, feed.url, attemptAt);
@@ -172,9 +177,10 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
           if (ms !== null) firstSeen.set(a.id, new Date(ms).toISOString());
         }
         const articles = feedItemsToArticles(feed, parsed.items, (id) => firstSeen.get(id), nowIso);
-        const outcomes = await opts.store.upsertMany(articles.map((a) => ({ ...a.input, quiet })));
+        const { outcomes, failed } = await storeItems(rt, articles.map((a) => ({ ...a.input, quiet })));
         for (const o of outcomes) result[o.outcome] += 1;
-        await stateStore.markSeen(feed.id, articles.map((a) => a.id), attemptAt);
+        result.failed = failed.size;
+        await stateStore.markSeen(feed.id, articles.filter((a) => !failed.has(a.id)).map((a) => a.id), attemptAt);
         result.quiet = quiet;
         state.firstPollDone = true;
         if (quiet) log.info({ feed: feed.name, items: articles.length }, 'first poll of a new feed: items stored without alerts');
@@ -192,7 +198,7 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
       return result;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (stopController.signal.aborted) return { status: 'stopped', created: 0, updated: 0, unchanged: 0, quiet: false };
+      if (stopController.signal.aborted) return { status: 'stopped', created: 0, updated: 0, unchanged: 0, failed: 0, quiet: false };
       state.consecutiveFailures += 1;
       state.failingSince ??= attemptAt;
       state.lastError = message.slice(0, 300);
@@ -206,8 +212,40 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
       }
       const retryAfter = err instanceof FeedFetchError ? err.retryAfterMs : null;
       finish(rt, attemptAt + backoffDelayMs(intervalMs(feed), state.consecutiveFailures, random, retryAfter));
-      return { status: 'failed', created: 0, updated: 0, unchanged: 0, quiet: false, error: state.lastError };
+      return { status: 'failed', created: 0, updated: 0, unchanged: 0, failed: 0, quiet: false, error: state.lastError };
     }
+  }
+
+  /**
+   * One write for the poll; if the store refuses an item (an id another origin holds, a listener that throws), the
+   * items are written one by one so that only the bad ones fail, each logged, and the rest of the poll (a breaking
+   * story among them) is stored and alerted. Items a committed chunk already stored come back unchanged. An id held
+   * by another origin is always the item's fault; any other error on every item fails the poll (the store is down).
+   */
+  async function storeItems(rt: Running, inputs: ArticleInput[]): Promise<{ outcomes: UpsertResult[]; failed: Set<string> }> {
+    const failed = new Set<string>();
+    try {
+      return { outcomes: await opts.store.upsertMany(inputs), failed };
+    } catch (err) {
+      if (stopController.signal.aborted) throw err;
+    }
+    const outcomes: UpsertResult[] = [];
+    let storeError: unknown = null;
+    for (const input of inputs) {
+      try {
+        outcomes.push(await opts.store.upsert(input));
+      } catch (err) {
+        if (stopController.signal.aborted) throw err;
+        if (!(err instanceof OriginConflict)) storeError ??= err;
+        failed.add(input.id!);
+        const reason = (err instanceof Error ? err.message : String(err)).slice(0, 300);
+        const level = rt.refused.has(input.id!) ? 'debug' : 'warn';
+        rt.refused.add(input.id!);
+        log[level]({ feed: rt.feed.name, id: input.id, error: reason }, 'feed item not stored; the rest of the poll is');
+      }
+    }
+    if (outcomes.length === 0 && storeError) throw storeError;
+    return { outcomes, failed };
   }
 
   function finish(rt: Running, nextAt: number): void {
@@ -242,7 +280,7 @@ export function startFeedPoller(opts: FeedPollerOptions): FeedPoller {
       const rt = [...running.values()].find((r) => r.feed.name === nameOrId || r.feed.id === nameOrId);
       if (!rt) throw new Error(`no enabled feed named "${nameOrId}"`);
       await ready;
-      if (stopController.signal.aborted) return { status: 'stopped', created: 0, updated: 0, unchanged: 0, quiet: false };
+      if (stopController.signal.aborted) return { status: 'stopped', created: 0, updated: 0, unchanged: 0, failed: 0, quiet: false };
       return poll(rt);
     },
     async stop() {

@@ -1,4 +1,5 @@
 import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import { referencedCharacter } from './html-text.js';
 import { TextBuffer } from './text-buffer.js';
 import type { TimeSlice } from './time-slice.js';
 
@@ -63,10 +64,10 @@ class TreeBuilder implements TokenizerCallbacks {
     const top = this.top();
     top?.text.add(this.xml.slice(start, end));
   }
-  ontextentity(codepoint: number): void {
+  ontextentity(codepoint: number, endIndex: number): void {
     if (this.raw) return;
     const top = this.top();
-    top?.text.add(String.fromCodePoint(codepoint));
+    top?.text.add(referencedCharacter(this.xml, codepoint, endIndex));
   }
   oncdata(start: number, end: number, offset: number): void {
     if (this.raw) return;

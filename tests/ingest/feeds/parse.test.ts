@@ -169,3 +169,66 @@ describe('hostile feeds', () => {
     await expect(parseFeed(deep, 'https://hostile.example/rss', NOW)).rejects.toThrow(/broken XML at line 1, column \d+: elements nested more than/);
   }, 30_000);
 });
+
+describe('headlines', () => {
+  const rssWith = (titles: string[]) => `<?xml version="1.0"?><rss version="2.0"><channel><title>Desk</title>
+    ${titles.map((t, i) => `<item><guid>t${i}</guid><title>${t}</title></item>`).join('\n')}</channel></rss>`;
+
+  it('an RSS title naming a tag keeps it and what follows; formatting markup still goes', async () => {
+    const feed = await parseFeed(
+      rssWith([
+        'Why &lt;script&gt; tags block rendering',
+        'Use &lt;style&gt; and &lt;iframe src="x"&gt; with care',
+        '&lt;b&gt;Live:&lt;/b&gt; budget &lt;em&gt;vote&lt;/em&gt; tonight',
+        'Is 3 &lt; 4? Yes, and x&lt;y',
+        'Why &lt;script&gt; &amp;amp; &lt;style&gt; &amp;#8220;block&amp;#8221; rendering',
+      ]),
+      'https://tags.example/rss',
+      NOW,
+    );
+    expect(feed.items.map((i) => i.title)).toEqual([
+      'Why <script> tags block rendering',
+      'Use <style> and <iframe src="x"> with care',
+      'Live: budget vote tonight',
+      'Is 3 < 4? Yes, and x<y',
+      'Why <script> & <style> “block” rendering',
+    ]);
+  });
+
+  it('an Atom type="html" title naming a tag keeps it', async () => {
+    const atomFeed = `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Blog</title>
+      <entry><id>urn:1</id><title type="html">Why &amp;lt;script&amp;gt; tags block rendering</title></entry>
+      <entry><id>urn:2</id><title type="html">Why &lt;script&gt; tags block rendering</title></entry></feed>`;
+    const feed = await parseFeed(atomFeed, 'https://tags.example/atom', NOW);
+    expect(feed.items.map((i) => i.title)).toEqual(['Why <script> tags block rendering', 'Why <script> tags block rendering']);
+  });
+
+  it('a JSON Feed title is plain text: entities and angle brackets are what it says', async () => {
+    const json = JSON.stringify({
+      version: 'https://jsonfeed.org/version/1.1',
+      items: [
+        { id: '1', title: 'Why <script> tags block rendering', content_text: 'x' },
+        { id: '2', title: 'Tom &amp; Jerry <b>return</b>', content_text: 'x' },
+      ],
+    });
+    const feed = await parseFeed(json, 'https://tags.example/feed.json', NOW);
+    expect(feed.items.map((i) => i.title)).toEqual(['Why <script> tags block rendering', 'Tom &amp; Jerry <b>return</b>']);
+  });
+
+  it('&#0; and other references to no character are dropped, never shown as U+FFFD; a written U+FFFD stays', async () => {
+    const feed = await parseFeed(
+      `<?xml version="1.0"?><rss version="2.0"><channel><title>Desk&#0; notes</title>
+        <item><guid>n1</guid><title>Dam&#0; breach &#x0; upstream</title><description>&lt;p&gt;Move&amp;#0; now&lt;/p&gt;</description></item>
+        <item><guid>n2</guid><title>Double &amp;#0;escaped</title></item>
+        <item><guid>n3</guid><title>Kept &#xFFFD; mark</title></item></channel></rss>`,
+      'https://nul.example/rss',
+      NOW,
+    );
+    expect(feed.title).toBe('Desk notes');
+    expect(feed.items.map((i) => [i.title, i.content])).toEqual([
+      ['Dam breach upstream', 'Move now'],
+      ['Double escaped', ''],
+      ['Kept \uFFFD mark', ''],
+    ]);
+  });
+});
