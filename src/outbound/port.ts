@@ -63,6 +63,12 @@ export interface OutboundPort {
   post(channel: ChannelRef, reply: Reply, options?: PostOptions): Promise<MessageRef>;
   edit(message: MessageRef, reply: Reply): Promise<void>;
   replyInThread(message: MessageRef, reply: Reply, options?: PostOptions): Promise<MessageRef>;
+  /**
+   * Deletes a message the bot posted (a recall or a kill). A message already gone (Discord 10008 Unknown Message,
+   * Slack message_not_found) resolves: "already gone" counts as done. A refusal that retrying cannot fix (missing
+   * access, cant_delete_message) is a Permanent with scope 'message'; 429, 5xx and timeouts are RetryLater.
+   */
+  delete(message: MessageRef): Promise<void>;
   /** Can the bot post there? Used by /alerts subscribe. */
   checkChannel?(channel: ChannelRef): Promise<ChannelCheck>;
   /**

@@ -5,7 +5,7 @@
  */
 
 /** `check`: asking the platform whether an in-doubt post went out (Slack conversations.history). */
-export type RateOp = 'post' | 'edit' | 'check';
+export type RateOp = 'post' | 'edit' | 'check' | 'delete';
 
 /**
  * At most `limit` requests of `ops` per `windowMs`, counted per bot, per workspace or per channel.

@@ -4,7 +4,7 @@ import type { PlatformRateRules } from '../../src/outbound/rate-limits.js';
 import type { Reply } from '../../src/core/reply.js';
 
 export interface Sent {
-  op: 'post' | 'edit' | 'thread';
+  op: 'post' | 'edit' | 'thread' | 'delete';
   target: string;
   reply: Reply;
   deliveryId?: string;
@@ -70,6 +70,17 @@ export class RecordingPort implements OutboundPort {
     this.sent.push({ op: 'thread', target: message, reply, deliveryId: options?.deliveryId });
     this.maybeFail('thread', true);
     return formatMessageRef(channelOfMessage(message), `t${++this.counter}`);
+  }
+
+  /** Messages deleted so far (a second delete of one is "already gone": done, not recorded twice). */
+  readonly deleted = new Set<MessageRef>();
+
+  async delete(message: MessageRef): Promise<void> {
+    this.maybeFail('delete');
+    if (this.deleted.has(message)) return;
+    this.deleted.add(message);
+    this.sent.push({ op: 'delete', target: message, reply: { kind: 'answer', cards: [] } as unknown as Reply });
+    this.maybeFail('delete', true);
   }
 
   async checkChannel(channel: ChannelRef): Promise<ChannelCheck> {

@@ -28,6 +28,9 @@ const PERMANENT_CODES: Record<number, string> = {
 const MESSAGE_CODES = new Set([50035, 10008]);
 const SERVER_ERROR_DELAY_MS = 5_000;
 const THREAD_ALREADY_EXISTS = 160004;
+/** Discord JSON error codes: the message, or its whole channel, no longer exists (a delete is then done). */
+const UNKNOWN_MESSAGE = 10008;
+const UNKNOWN_CHANNEL = 10003;
 
 /** Discord nonces are at most 25 characters; the same delivery always gets the same nonce. */
 export function deliveryNonce(deliveryId: string): string {
@@ -113,6 +116,19 @@ export class DiscordPort implements OutboundPort {
       await this.rest.patch(Routes.channelMessage(channel, messageId), { body: renderReply(reply) });
     } catch (err) {
       throw toDeliveryError(err);
+    }
+  }
+
+  /** A recall: DELETE the message. 10008 Unknown Message is "already gone" (done); a refusal fails this message only. */
+  async delete(message: MessageRef): Promise<void> {
+    const { channel, messageId, platform } = parseMessageRef(message);
+    if (platform !== 'discord') throw new Permanent('wrong_platform', `${message} is not a Discord message`, 'message');
+    try {
+      await this.rest.delete(Routes.channelMessage(channel, messageId));
+    } catch (err) {
+      if (err instanceof DiscordAPIError && (err.code === UNKNOWN_MESSAGE || err.code === UNKNOWN_CHANNEL)) return;
+      const e = toDeliveryError(err);
+      throw e instanceof Permanent ? new Permanent(e.code, e.reason, 'message') : e;
     }
   }
 

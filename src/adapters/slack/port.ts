@@ -189,6 +189,19 @@ export class SlackPort implements OutboundPort {
     }
   }
 
+  /** A recall: chat.delete (chat:write covers it). message_not_found is "already gone"; a refusal fails this message only. */
+  async delete(message: MessageRef): Promise<void> {
+    const { platform, channel, messageId } = parseMessageRef(message);
+    if (platform !== 'slack') throw new Permanent('wrong_platform', `${message} is not a Slack message`, 'message');
+    try {
+      await this.client.chat.delete({ channel, ts: messageId });
+    } catch (err) {
+      if (err instanceof webApi.WebAPIPlatformError && (err.data.error === 'message_not_found' || err.data.error === 'channel_not_found')) return;
+      const e = toDeliveryError(err);
+      throw e instanceof Permanent ? new Permanent(e.code, e.code === 'cant_delete_message' ? 'Slack refused to delete it (cant_delete_message)' : e.reason, 'message') : e;
+    }
+  }
+
   async replyInThread(message: MessageRef, reply: Reply, options?: PostOptions): Promise<MessageRef> {
     const { platform, workspace, channel, messageId } = parseMessageRef(message);
     if (platform !== 'slack') throw new Permanent('wrong_platform', `${message} is not a Slack message`);

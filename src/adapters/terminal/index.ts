@@ -63,7 +63,7 @@ export function startTerminal(opts: TerminalOptions): TerminalAdapter {
 
   const port = opts.port ?? new TerminalPort();
   port.attach((heading, reply) => {
-    write(`\n${style.color ? '\x1b[1m' : ''}${heading}${style.color ? '\x1b[0m' : ''}\n${renderReply(reply, style)}`);
+    write(`\n${style.color ? '\x1b[1m' : ''}${heading}${style.color ? '\x1b[0m' : ''}\n${reply ? renderReply(reply, style) : ''}`);
     prompt();
   });
 

@@ -7,14 +7,15 @@ import type { Reply } from '../../core/reply.js';
  * The terminal's outbound port: alerts for `terminal:<name>` channels are printed where the user is typing.
  * Message ids are unique across restarts so an alert posted before a restart can still be "edited".
  */
-export type TerminalPrinter = (heading: string, reply: Reply) => void;
+/** A null reply: the heading is the whole message (a deletion). */
+export type TerminalPrinter = (heading: string, reply: Reply | null) => void;
 
 export class TerminalPort implements OutboundPort {
   readonly platform = 'terminal' as const;
   private counter = 0;
   private readonly prefix = randomBytes(3).toString('hex');
   /** Alerts that arrive before the terminal is reading (start-up) wait here, then print in order. */
-  private pending: Array<[string, Reply]> = [];
+  private pending: Array<[string, Reply | null]> = [];
   private printer: TerminalPrinter | null = null;
 
   constructor(printer?: TerminalPrinter) {
@@ -26,7 +27,7 @@ export class TerminalPort implements OutboundPort {
     for (const [heading, reply] of this.pending.splice(0)) printer(heading, reply);
   }
 
-  private print(heading: string, reply: Reply): void {
+  private print(heading: string, reply: Reply | null): void {
     if (this.printer) this.printer(heading, reply);
     else this.pending.push([heading, reply]);
   }
@@ -62,6 +63,13 @@ export class TerminalPort implements OutboundPort {
     const id = this.nextId();
     this.print(`↳ Follow-up to ${messageId} in #${channel}`, reply);
     return formatMessageRef(channelRef, id);
+  }
+
+  /** The terminal keeps no history to remove: it says which alert is gone. */
+  async delete(message: MessageRef): Promise<void> {
+    const { channel, messageId } = parseMessageRef(message);
+    this.check(channelOfMessage(message));
+    this.print(`🗑 Alert ${messageId} in #${channel} deleted`, null);
   }
 
   async checkChannel(channel: ChannelRef): Promise<ChannelCheck> {
