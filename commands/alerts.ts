@@ -79,6 +79,17 @@ const subcommands = {
     schema: z.object({ reason: z.string().trim().max(200, 'a reason of at most 200 characters').optional() }),
   },
   start: { description: 'Resume alerts after /alerts stop', options: {}, schema: z.object({}) },
+  recall: {
+    description: 'Delete a story\'s alerts from every channel here (and stop any more)',
+    options: {
+      reason: { kind: 'string', description: 'Why (required; kept in the audit log)', example: '"wrong casualty figures"', maxLength: 200 },
+      article: { kind: 'string', description: 'Article id, link or headline words', rest: true, autocomplete: 'articles', maxLength: 500 },
+    },
+    schema: z.object({
+      article: z.string().trim().min(1, 'name the article: its id, link or headline words').max(500),
+      reason: z.string({ error: 'give a reason, e.g. reason:"wrong casualty figures"' }).trim().min(1, 'give a reason, e.g. reason:"wrong casualty figures"').max(200, 'a reason of at most 200 characters'),
+    }),
+  },
   sources: {
     description: 'Health of the polled feeds, a page at a time',
     options: { page: { kind: 'integer', description: 'Page of feeds', minValue: 1, maxValue: MAX_SOURCES_PAGE, example: '2' } },
@@ -121,6 +132,7 @@ export const alerts = defineCommand({
       case 'sources': return handlers.sources(ctx, service, actor, input);
       case 'stop': return handlers.stop(ctx, service, actor, input);
       case 'start': return handlers.start(ctx, service, actor, input);
+      case 'recall': return handlers.recall(ctx, service, actor, input);
       default: return assertNever(input);
     }
   },
@@ -162,6 +174,18 @@ const handlers: Handlers = {
     const { changed, stop } = await service.stop(scopeOf(ctx.invocation), actor, input.reason || null);
     if (!changed) return done(`Already stopped: ${lowerFirst(stoppedLine(stop, service.timeZone, ctx.now()))} Nothing changed. /alerts start resumes.`);
     return done(`Stopped: no alert, update or thread reply leaves for this ${ctx.invocation.platform === 'slack' ? 'workspace' : 'server'} until /alerts start (one already in flight may finish).`);
+  },
+
+  async recall(ctx, service, actor, input) {
+    const article = await articleFor(ctx, input.article);
+    const { already, channels, messages } = await service.recall(scopeOf(ctx.invocation), article.id, input.reason, actor);
+    if (already) {
+      const when = formatWhen(already.at, ctx.now(), service.timeZone);
+      return done(already.kind === 'kill'
+        ? `“${clip(article.title, 80)}” was killed by the newsroom at ${when}; its alerts are deleted everywhere. Nothing repeated.`
+        : `“${clip(article.title, 80)}” was already recalled here by ${already.by.name} at ${when} (${clip(already.reason, 100)}). Nothing repeated. /alerts why ${article.id} shows each channel.`);
+    }
+    return done(`Recalling “${clip(article.title, 80)}” from ${channels} ${channels === 1 ? 'channel' : 'channels'} (${messages} ${messages === 1 ? 'message' : 'messages'}). /alerts why ${article.id} shows each channel.`);
   },
 
   async start(ctx, service, actor) {

@@ -1,5 +1,5 @@
 import type { Platform } from '../domain/channel.js';
-import type { OutboundPort } from '../outbound/port.js';
+import { Permanent, type OutboundPort } from '../outbound/port.js';
 import type { Reply } from '../core/reply.js';
 import type { Logger } from '../log.js';
 import type { ArticleStore, OutboxStore, PacingStateStore, SubscriptionStore } from '../store/types.js';
@@ -173,13 +173,14 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
         if (inFlight.has(row.id)) continue;
         const port = opts.ports.get(row.platform)!;
         if ((inFlightPerPlatform.get(row.platform) ?? 0) >= concurrency) continue;
-        const op: Operation = row.state === 'sent' ? 'edit' : 'post';
+        const op: Operation = row.deleteState === 'due' ? 'delete' : row.state === 'sent' ? 'edit' : 'post';
         const wait = pacer.waitMs(row.platform, row.channel, op, { refused: row.attempts > 0 });
         if (wait > 0) {
           nextWait = Math.min(nextWait, wait);
           continue;
         }
-        const claimed = op === 'post' ? await opts.outbox.claimPost(row.id, at) : await opts.outbox.claimEdit(row.id, at);
+        const claimed = op === 'post' ? await opts.outbox.claimPost(row.id, at)
+          : op === 'delete' ? await opts.outbox.claimDelete(row.id, at) : await opts.outbox.claimEdit(row.id, at);
         if (!claimed) continue;
         pacer.record(row.platform, row.channel, op);
         run(row, op, port);
@@ -206,7 +207,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
 
   function run(row: Delivery, op: Operation, port: OutboundPort): void {
     inFlightPerPlatform.set(row.platform, (inFlightPerPlatform.get(row.platform) ?? 0) + 1);
-    const work = (op === 'post' ? post(row, port) : edit(row, port))
+    const work = (op === 'post' ? post(row, port) : op === 'delete' ? remove(row, port) : edit(row, port))
       .catch((err) => opts.logger.error({ err, delivery: row.id }, 'alert delivery bookkeeping failed'))
       .finally(() => {
         pacer.settled(row.platform, row.channel, op);
@@ -229,6 +230,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       // strikes it through (the edit path) instead of the row being skipped with the alert left standing.
       const found = await retries.findIfPosted(row, port);
       if (found) return await finishPost(row, found, await postedVersion(row, sub));
+      if (row.deleteState) throw new Skip(row.deleteNote ?? 'recalled');
       if (!sub) throw new Skip('subscription removed');
       if (row.kind !== 'test' && sub.paused) throw new Skip(`subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}`);
       const content = await buildPost(row, sub);
@@ -304,15 +306,49 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
         // Nothing dedupes a re-sent follow-up on Slack (the delivery id is only metadata there; Discord's nonce
         // holds for minutes): the follow-up is recorded in its own write as soon as it is accepted, so a failure
         // or crash after it retries the (idempotent) edit only. A reply that fails ambiguously is still re-sent.
-        await withTimeout(port.replyInThread(row.messageRef, reply, { deliveryId: `${row.id}.${article.version}` }), sendTimeoutMs)
+        const threadRef = await withTimeout(port.replyInThread(row.messageRef, reply, { deliveryId: `${row.id}.${article.version}` }), sendTimeoutMs)
           .finally(() => pacer.settled(row.platform, row.channel, 'post'));
-        await opts.outbox.markThreaded(row.id, article.version, now());
+        await opts.outbox.markThreaded(row.id, article.version, now(), threadRef);
       }
       await opts.outbox.markEdited(row.id, article.version, null, now());
       platformProblems.delete(row.platform);
       await settle(row, 'edit', false);
     } catch (err) {
       await retries.failed(row, 'edit', err, sub);
+    }
+  }
+
+  /**
+   * A recall or kill: the alert's thread replies, then the alert itself, are deleted; a story listed in a sent digest
+   * or fold is removed from it (the group is edited, or deleted when nothing is left in it). "Already gone" is done;
+   * a refusal is recorded for this message only (it pauses nothing); 429s, 5xx and timeouts come back later.
+   */
+  async function remove(row: Delivery, port: OutboundPort): Promise<void> {
+    try {
+      if (row.foldedInto) {
+        const group = await opts.outbox.get(row.foldedInto);
+        if (group?.messageRef) {
+          const rest = (await opts.outbox.members(group.id)).filter((m) => m.id !== row.id && !m.deleteState && m.state === 'sent');
+          const articles = (await Promise.all(rest.map((m) => opts.articles.get(m.articleId!, { includeHidden: true }))))
+            .filter((a): a is NonNullable<typeof a> => a !== null && a.status !== 'retracted' && a.status !== 'killed');
+          const sub = await opts.subscriptions.get(row.subscriptionId);
+          const label = group.payload ? (JSON.parse(group.payload) as { label?: string }).label : undefined;
+          if (articles.length > 0) await withTimeout(port.edit(group.messageRef, renderGroup(group.kind as 'digest' | 'fold', articles, { timeZone: sub?.tz ?? opts.timeZone, label })), sendTimeoutMs);
+          else await withTimeout(port.delete(group.messageRef), sendTimeoutMs);
+        }
+      } else {
+        for (const reply of row.threadRefs) await withTimeout(port.delete(reply), sendTimeoutMs);
+        if (row.messageRef) await withTimeout(port.delete(row.messageRef), sendTimeoutMs);
+      }
+      await opts.outbox.markDeleted(row.id, 'deleted', null, now());
+      await settle(row, 'delete', false);
+    } catch (err) {
+      if (err instanceof Permanent) {
+        opts.logger.warn({ delivery: row.id, code: err.code }, 'a recalled alert could not be deleted');
+        await opts.outbox.markDeleted(row.id, 'failed', err.reason, now());
+        return await settle(row, 'delete', false);
+      }
+      await retries.failed(row, 'delete', err, null);
     }
   }
 

@@ -50,6 +50,8 @@ export async function fanOut(deps: FanoutDeps, change: AlertableChange): Promise
   // A held (embargoed) story is nobody's news yet: no story, no take-over of another origin's posted alert, no row.
   // Its lift comes back here as a 'created' change, with the version current then.
   if (article.embargoUntil !== null) return 0;
+  // The newsroom's kill: every posted copy of the story's alert is deleted, everywhere; nothing more goes out.
+  if (article.status === 'killed') return change.outcome === 'created' ? 0 : kill(deps, article.id, deps.now().getTime());
   const now = deps.now();
   const nowMs = now.getTime();
   let story = await deps.stories.story(article.id);
@@ -92,8 +94,21 @@ async function takeOver(deps: FanoutDeps, article: Article, storyId: string, now
   return deps.outbox.reassign(storyId, article.id, article.version, PRIORITY_RANK[article.priority], nowMs);
 }
 
+/** A kill is a recall in every server and workspace, by the newsroom (an overlay on the story, not a version). */
+async function kill(deps: FanoutDeps, articleId: string, nowMs: number): Promise<number> {
+  const storyId = (await deps.stories.story(articleId))?.storyId ?? articleId;
+  const reason = 'killed by the newsroom';
+  await deps.stories.addRecall({ storyId, platform: '*', workspace: '*', kind: 'kill', reason, by: { id: 'newsroom', name: 'the newsroom' }, at: nowMs });
+  const { deletes } = await deps.outbox.recallRows(storyId, null, reason, nowMs);
+  return deletes.length;
+}
+
 async function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId: string, now: Date): Promise<number> {
   const nowMs = now.getTime();
+  // A story recalled in a server or workspace raises no further alert there; a killed one nowhere.
+  const recalls = await deps.stories.recalls(storyId);
+  if (recalls.some((r) => r.kind === 'kill')) return 0;
+  const recalled = (sub: Subscription) => recalls.some((r) => r.platform === sub.platform && r.workspace === sub.workspace);
   const rank = PRIORITY_RANK[article.priority];
   let dueNow = 0;
   // Plain rows (due now, or skipped for a paused subscription) go in with one statement each: a breaking story
@@ -102,7 +117,7 @@ async function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId
   const skipped: NewDelivery[] = [];
   const haystack = keywordHaystack(article);
   for (const sub of await deps.subscriptions.active()) {
-    if (!matchSubscription(article, sub, haystack).matches) continue;
+    if (recalled(sub) || !matchSubscription(article, sub, haystack).matches) continue;
     const base = {
       id: newDeliveryId(), storyId, articleId: article.id, subscriptionId: sub.id, kind: 'alert' as const,
       platform: sub.platform, channel: sub.channel, priorityRank: rank, targetVersion: article.version,

@@ -104,6 +104,7 @@ export function createRetryPolicy(opts: RetryPolicyOptions): RetryPolicy {
     if (attempts >= maxAttempts) {
       const reason = `gave up after ${attempts} attempts: ${message}`;
       if (op === 'edit') await outbox.giveUpEdit(row.id, reason, at);
+      else if (op === 'delete') await outbox.markDeleted(row.id, 'failed', reason, at);
       else await failRow(row, reason, at);
       logger.warn({ delivery: row.id, op }, `alert ${op} ${reason}`);
       return await opts.settle(row, op, false);

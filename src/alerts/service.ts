@@ -147,10 +147,12 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       const all = await subscriptions.list(scope);
       const here = all.filter((s) => s.channel === channel);
       const story = await stories.story(article.id);
+      const recalls = await stories.recalls(story?.storyId ?? article.id);
+      const recall = recalls.find((r) => r.kind === 'kill') ?? recalls.find((r) => r.platform === scope.platform && r.workspace === scope.workspace) ?? null;
       return Promise.all((here.length ? here : all).map(async (sub) => {
         const row = story ? await outbox.forStory(story.storyId, sub.id) : null;
         const group = row?.foldedInto ? await outbox.get(row.foldedInto) : null;
-        return explainDelivery({ article, sub, story, row, group, now: deps.now(), timeZone: sub.tz ?? deps.timeZone });
+        return explainDelivery({ article, sub, story, row, group, recall, now: deps.now(), timeZone: sub.tz ?? deps.timeZone });
       }));
     },
 
@@ -207,6 +209,23 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
 
     async stopState(scope) {
       return subscriptions.stopState(scope);
+    },
+
+    async recall(scope, articleId, reason, actor) {
+      const outcome = await store.transaction(async () => {
+        const at = deps.now();
+        const storyId = (await stories.story(articleId))?.storyId ?? articleId;
+        const earlier = (await stories.recalls(storyId)).find((r) => r.kind === 'kill' || (r.platform === scope.platform && r.workspace === scope.workspace));
+        if (earlier) return { already: earlier, channels: 0, messages: 0 };
+        await stories.addRecall({ storyId, platform: scope.platform, workspace: scope.workspace, kind: 'recall', reason, by: { id: actor.id, name: actor.name }, at: at.getTime() });
+        const subs = (await subscriptions.list(scope)).map((s) => s.id);
+        const { deletes } = await outbox.recallRows(storyId, subs, reason, at.getTime());
+        await audit.append(at, actor, scope, 'recall', null, { article: articleId, story: storyId, reason, messages: deletes.length });
+        const messages = deletes.reduce((n, d) => n + 1 + d.threadRefs.length, 0);
+        return { already: null, channels: new Set(deletes.map((d) => d.subscriptionId)).size, messages };
+      });
+      deps.dispatcher.wake();
+      return outcome;
     },
   };
 }

@@ -1,7 +1,7 @@
 import { formatClock } from '../core/time.js';
 import type { Article } from '../domain/article.js';
 import { matchSubscription } from './match.js';
-import type { Delivery, StoryRecord } from '../domain/delivery.js';
+import type { Delivery, StoryRecall, StoryRecord } from '../domain/delivery.js';
 import type { Subscription } from '../domain/subscription.js';
 import type { WhyLine } from '../core/alerts-service.js';
 
@@ -15,6 +15,8 @@ export interface WhyInput {
   group: Delivery | null;
   now: Date;
   timeZone: string;
+  /** A recall of the story in this scope, or the newsroom's kill. */
+  recall?: StoryRecall | null;
 }
 
 /** "14:05", or "14:05 on 2026-11-24" when not today. */
@@ -35,6 +37,16 @@ export function explainDelivery(input: WhyInput): WhyLine {
   const line = (delivered: boolean, explanation: string): WhyLine => ({ subscription: sub, delivered, explanation });
   const duplicate = story?.duplicateOf ? `duplicate of ${story.duplicateOf} (${story.duplicateReason ?? 'same story'})` : null;
 
+  if (row?.deleteState) {
+    const what = row.deleteNote ?? 'recalled';
+    if (row.deleteState === 'deleted') return line(false, `${what}: the alert was deleted at ${at(row.deletedAt ?? row.updatedAt)}`);
+    if (row.deleteState === 'failed') return line(false, `${what}, but the alert could not be deleted: ${row.lastError ?? 'refused'}`);
+    return line(false, `${what}: the alert is being deleted`);
+  }
+  if (input.recall && !row) {
+    const who = input.recall.kind === 'kill' ? 'killed by the newsroom' : `recalled by ${input.recall.by.name}: ${input.recall.reason}`;
+    return line(false, `${who} at ${at(input.recall.at)}; no alert goes out`);
+  }
   if (article.embargoUntil) return line(false, `embargoed until ${at(Date.parse(article.embargoUntil))} (${timeZone}); alerts go out then`);
   if (story?.quiet) return line(false, 'not alerted: it came in the first poll of a newly added feed, which is stored without alerts');
   if (row && duplicate && row.articleId !== article.id) {

@@ -1,5 +1,5 @@
 import type { ChannelRef } from '../domain/channel.js';
-import type { DeliveryState } from '../domain/delivery.js';
+import type { StoryRecall, DeliveryState } from '../domain/delivery.js';
 import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth, ScopeStop } from '../domain/subscription.js';
 
 /**
@@ -46,6 +46,12 @@ export interface AlertsService {
    */
   start(scope: Scope, actor: Actor): Promise<{ stop: ScopeStop | null; grouped: number; channels: number }>;
   stopState(scope: Scope): Promise<ScopeStop | null>;
+  /**
+   * `/alerts recall`: every posted copy of the story's alert in this scope is deleted (with its thread replies; digests
+   * and folds that listed it are edited), what is not sent yet is skipped, and the story raises no further alert here.
+   * `already`: the story was recalled here (or killed) before; nothing is repeated.
+   */
+  recall(scope: Scope, articleId: string, reason: string, actor: Actor): Promise<{ already: StoryRecall | null; channels: number; messages: number }>;
   /** The newsroom's time zone (TIMEZONE), for times in answers. */
   readonly timeZone: string;
 }

@@ -4,7 +4,8 @@ export const PRIORITIES: readonly Priority[] = ['breaking', 'urgent', 'routine']
 /** 0 breaking, 1 urgent, 2 routine: the order alerts go out in. */
 export const PRIORITY_RANK: Record<Priority, number> = { breaking: 0, urgent: 1, routine: 2 };
 
-export type ArticleStatus = 'published' | 'corrected' | 'retracted';
+/** `killed`: the newsroom's kill (push API): the story leaves every reader path and its alerts are deleted everywhere. */
+export type ArticleStatus = 'published' | 'corrected' | 'retracted' | 'killed';
 
 /**
  * Where an article came in: the newsroom's own push API or its data/ files, or one polled feed. Stored apart
@@ -120,5 +121,13 @@ export class EmbargoRefused extends Error {
   constructor(public readonly id: string, public readonly field: string, reason: string) {
     super(reason);
     this.name = 'EmbargoRefused';
+  }
+}
+
+/** A write to an article the newsroom killed: refused (the push API answers 409 naming the kill); nothing is written. */
+export class ArticleKilled extends Error {
+  constructor(public readonly id: string) {
+    super(`article ${id} was killed by the newsroom; it cannot be changed or republished under this id`);
+    this.name = 'ArticleKilled';
   }
 }

@@ -74,6 +74,29 @@ export interface Delivery {
   payload: string | null;
   createdAt: number;
   updatedAt: number;
+  /**
+   * A recall or kill: 'due' (the message, its thread replies, or its line in a digest are to be removed), then
+   * 'deleted' or 'failed' (the platform refused: `deleteNote` says why). Null: never recalled.
+   */
+  deleteState: DeleteState | null;
+  deleteNote: string | null;
+  deletedAt: number | null;
+  /** The thread replies posted under this alert (threads:yes), deleted with it. */
+  threadRefs: MessageRef[];
+}
+
+export type DeleteState = 'due' | 'deleted' | 'failed';
+
+/** An editorial overlay on a story: a recall in one server or workspace, or the newsroom's kill everywhere ('*'). */
+export interface StoryRecall {
+  storyId: string;
+  /** The scope: a platform and workspace, or '*' and '*' for a kill. */
+  platform: string;
+  workspace: string;
+  kind: 'recall' | 'kill';
+  reason: string;
+  by: { id: string; name: string };
+  at: number;
 }
 
 /** How the alerts pipeline saw an article: the story it belongs to, and whether it was a quiet first poll. */

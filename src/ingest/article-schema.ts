@@ -65,7 +65,7 @@ export const articleJsonSchema = z
     published_at: isoDate.optional(),
     updated_at: isoDate.optional(),
     priority: z.enum(['breaking', 'urgent', 'routine']).optional(),
-    status: z.enum(['published', 'corrected', 'retracted']).optional(),
+    status: z.enum(['published', 'corrected', 'retracted', 'killed']).optional(),
     image_url: link(z.url({ protocol: /^https?$/ })).optional().nullable(),
     related: z.array(z.object({ title: text(z.string().max(500)), url: link(z.url()).optional() })).max(20).optional(),
     // An embargo: the story stays hidden and unalerted until then. A zone is required (a bare local time is ambiguous);

@@ -7,7 +7,7 @@ import type { ArticleInput } from '../domain/article.js';
 import type { ArticleStore, UpsertResult } from '../store/types.js';
 import { articleJsonSchema, articleJsonToInput } from './article-schema.js';
 import { decodePushBody, PushBodyError } from './push-body.js';
-import { describeOrigin, EmbargoRefused } from '../domain/article.js';
+import { ArticleKilled, describeOrigin, EmbargoRefused } from '../domain/article.js';
 import { OriginConflict } from '../store/types.js';
 
 /**
@@ -94,10 +94,17 @@ async function handlePush(req: IncomingMessage, res: ServerResponse, expected: B
   const inputs: ArticleInput[] = articles.map((a) => ({ ...articleJsonToInput(a), origin: 'push' as const }));
   // An id another origin owns (a feed's item, a data/ file) is refused before anything is written.
   const taken: Array<{ id: string; owner: string }> = [];
+  const killed: string[] = [];
   for (const input of inputs) {
     if (!input.id) continue;
     const existing = await store.get(input.id.trim(), { includeHidden: true });
     if (existing && existing.origin !== null && existing.origin !== 'push') taken.push({ id: existing.id, owner: describeOrigin(existing.origin) });
+    else if (existing?.status === 'killed') killed.push(existing.id);
+  }
+  // A killed story stays killed: its id takes no new version (nothing is written).
+  if (killed.length) {
+    sendJson(res, 409, { error: `killed by the newsroom: ${killed.slice(0, 5).join(', ')}; a killed story cannot be changed or republished under its id`, killed: killed.slice(0, MAX_ISSUES) });
+    return;
   }
   if (taken.length) {
     sendJson(res, 409, { error: `article id already used by another source: ${taken.slice(0, 5).map((t) => `${t.id} (${t.owner})`).join(', ')}; choose another id`, conflicts: taken.slice(0, MAX_ISSUES) });
@@ -111,6 +118,10 @@ async function handlePush(req: IncomingMessage, res: ServerResponse, expected: B
     if (err instanceof EmbargoRefused) {
       const item = inputs.findIndex((i) => i.id?.trim() === err.id);
       sendJson(res, 400, { error: 'validation failed', issues: [{ ...(item >= 0 ? { item } : {}), field: err.field, message: err.message }] });
+      return;
+    }
+    if (err instanceof ArticleKilled) {
+      sendJson(res, 409, { error: `killed by the newsroom: ${err.id}; a killed story cannot be changed or republished under its id`, killed: [err.id] });
       return;
     }
     if (!(err instanceof OriginConflict)) throw err;

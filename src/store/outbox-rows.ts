@@ -1,5 +1,5 @@
 import type { Platform } from '../domain/channel.js';
-import { MEMBER_STATES, QUEUED_STATES, statesBefore, type Delivery, type DeliveryKind, type DeliveryState } from '../domain/delivery.js';
+import { MEMBER_STATES, QUEUED_STATES, statesBefore, type Delivery, type DeliveryKind, type DeliveryState, type StoryRecall } from '../domain/delivery.js';
 
 /** What both outbox backends share: the row mapping and the state guards of their statements. */
 /** An `alert_outbox` row as both backends return it (times as epoch ms, in_doubt as 0/1). */
@@ -9,6 +9,7 @@ export interface OutboxRow {
   message_ref: string | null; sent_at: number | null; delivered_version: number | null; target_version: number;
   thread_version: number | null; attempts: number; in_doubt: number; due_at: number | null; last_error: string | null;
   payload: string | null; created_at: number; updated_at: number;
+  delete_state?: string | null; delete_note?: string | null; deleted_at?: number | null; thread_refs?: string | null;
 }
 
 export function deliveryFromRow(r: OutboxRow): Delivery {
@@ -19,6 +20,8 @@ export function deliveryFromRow(r: OutboxRow): Delivery {
     sentAt: r.sent_at, deliveredVersion: r.delivered_version, targetVersion: r.target_version,
     threadVersion: r.thread_version, attempts: r.attempts, inDoubt: r.in_doubt === 1, dueAt: r.due_at, lastError: r.last_error,
     payload: r.payload, createdAt: r.created_at, updatedAt: r.updated_at,
+    deleteState: (r.delete_state ?? null) as Delivery['deleteState'], deleteNote: r.delete_note ?? null, deletedAt: r.deleted_at ?? null,
+    threadRefs: r.thread_refs ? (JSON.parse(r.thread_refs) as string[]) : [],
   };
 }
 
@@ -38,8 +41,8 @@ export const HOLDABLE = states(statesBefore('held', ['pending']));
  * The rows of a stopped scope (alert_scope_stops) are held on every instance: the clause every due-work query of the
  * outbox carries. With no stop stored, the subquery is empty.
  */
-export const NOT_STOPPED = `subscription_id NOT IN (SELECT s.id FROM alert_subscriptions s
-  JOIN alert_scope_stops st ON st.platform = s.platform AND st.workspace = s.workspace)`;
+export const NOT_STOPPED = `(delete_state = 'due' OR subscription_id NOT IN (SELECT s.id FROM alert_subscriptions s
+  JOIN alert_scope_stops st ON st.platform = s.platform AND st.workspace = s.workspace))`;
 
 export const SCOPE_STOPS_SCHEMA = `
 CREATE TABLE alert_scope_stops (
@@ -57,3 +60,30 @@ export interface ScopeStopRow { platform: string; workspace: string; stopped_at:
 export function scopeStopFromRow(r: ScopeStopRow): { platform: string; workspace: string; stoppedAt: string; by: { id: string; name: string }; reason: string | null } {
   return { platform: r.platform, workspace: r.workspace, stoppedAt: r.stopped_at, by: { id: r.stopped_by, name: r.stopped_by_name }, reason: r.reason };
 }
+
+/** Recalls and kills (editorial overlays on stories), and what a recall does to the outbox rows. */
+export const RECALLS_SCHEMA = `
+CREATE TABLE story_recalls (
+  story_id TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  workspace TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  by_id TEXT NOT NULL,
+  by_name TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (story_id, platform, workspace)
+);
+ALTER TABLE alert_outbox ADD COLUMN delete_state TEXT;
+ALTER TABLE alert_outbox ADD COLUMN delete_note TEXT;
+ALTER TABLE alert_outbox ADD COLUMN deleted_at BIGINT;
+ALTER TABLE alert_outbox ADD COLUMN thread_refs TEXT;`;
+
+export interface RecallRow { story_id: string; platform: string; workspace: string; kind: string; reason: string; by_id: string; by_name: string; at: number }
+
+export function recallFromRow(r: RecallRow): StoryRecall {
+  return { storyId: r.story_id, platform: r.platform, workspace: r.workspace, kind: r.kind as StoryRecall['kind'], reason: r.reason, by: { id: r.by_id, name: r.by_name }, at: Number(r.at) };
+}
+
+/** Rows a recall skips before they go out (from the transition table). */
+export const RECALL_SKIPPABLE = QUEUED;

@@ -1,6 +1,6 @@
 import { describeOrigin, type Article, type ArticleInput, type Origin } from '../domain/article.js';
 import type { Platform } from '../domain/channel.js';
-import type { Delivery, NewDelivery, StoryRecord } from '../domain/delivery.js';
+import type { Delivery, NewDelivery, StoryRecord, StoryRecall } from '../domain/delivery.js';
 import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth, ScopeStop } from '../domain/subscription.js';
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
@@ -174,6 +174,10 @@ export interface StoryStore {
   /** The member whose text the story's alerts show. */
   shown(storyId: string): Promise<string | null>;
   setShown(storyId: string, articleId: string): Promise<void>;
+  /** A recall (one scope) or kill ('*'): false when the story is recalled there (or killed) already. */
+  addRecall(r: StoryRecall): Promise<boolean>;
+  /** The story's recalls and kill, oldest first. */
+  recalls(storyId: string): Promise<StoryRecall[]>;
 }
 
 /**
@@ -217,7 +221,19 @@ export interface OutboxStore {
   claimPost(id: string, now: number): Promise<boolean>;
   claimEdit(id: string, now: number): Promise<boolean>;
   markSent(id: string, messageRef: string, version: number, now: number): Promise<void>;
-  markThreaded(id: string, version: number, now: number): Promise<void>;
+  /** A thread reply went out: its version, and its reference (deleted with the alert on a recall). */
+  markThreaded(id: string, version: number, now: number, threadRef?: string): Promise<void>;
+  /**
+   * A recall or kill of a story for these subscriptions (null: every one): rows not yet sent are skipped with the
+   * reason; posted ones (and those in flight: once they are found posted) become due for a delete, ahead of any post
+   * or edit; a story listed in a sent digest or fold gets its line removed (the group is edited). Returns the rows.
+   */
+  recallRows(storyId: string, subscriptionIds: readonly string[] | null, reason: string, now: number): Promise<{ deletes: Delivery[]; skipped: number }>;
+  /** A due delete: claimed like a post (one instance), false when another has it. */
+  claimDelete(id: string, now: number): Promise<boolean>;
+  markDeleted(id: string, state: 'deleted' | 'failed', note: string | null, now: number): Promise<void>;
+  /** Every row of a story (each channel's outcome, for /alerts why after a recall). */
+  forStoryAll(storyId: string): Promise<Delivery[]>;
   markEdited(id: string, version: number, threadVersion: number | null, now: number): Promise<void>;
   retry(id: string, dueAt: number, error: string, inDoubt: boolean, now: number): Promise<void>;
   finish(id: string, state: 'failed' | 'skipped', reason: string, now: number): Promise<void>;

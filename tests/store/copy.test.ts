@@ -87,7 +87,7 @@ describe.skipIf(!postgresAvailable)('store:copy (SQLite into PostgreSQL)', () =>
     // Every SQLite table but its FTS indexes and the migration ledger; referenced tables before their referrers.
     const tables = first.map((r) => r.table);
     expect([...tables].sort()).toEqual(['action_state', 'alert_audit', 'alert_outbox', 'alert_scope_stops', 'alert_stories', 'alert_subscriptions', 'article_versions', 'articles',
-      'feed_items', 'feed_state', 'pacing_ceilings', 'search_stats_meta', 'search_term_stats', 'story_shown']);
+      'feed_items', 'feed_state', 'pacing_ceilings', 'search_stats_meta', 'search_term_stats', 'story_recalls', 'story_shown']);
     expect(tables.indexOf('alert_subscriptions')).toBeLessThan(tables.indexOf('alert_outbox'));
 
     const pg = await openPostgresStore(PG_URL, { now: TEST_CLOCK, schema, poolSize: 2 });

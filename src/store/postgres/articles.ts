@@ -1,7 +1,7 @@
 import { mergeRecordedStories } from '../story-groups.js';
 import type { Article, ArticleInput } from '../../domain/article.js';
 import type { Clock } from '../../domain/clock.js';
-import { isNewsroomOrigin, PRIORITY_RANK, type Origin } from '../../domain/article.js';
+import { ArticleKilled, isNewsroomOrigin, PRIORITY_RANK, type Origin } from '../../domain/article.js';
 import { groupDuplicates } from '../../summarize/briefing.js';
 import { OriginConflict } from '../types.js';
 import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, UpsertResult } from '../types.js';
@@ -204,6 +204,8 @@ export class PgArticleStore implements ArticleStore {
       if (!(existingRow.origin === null && isNewsroomOrigin(next.origin))) throw new OriginConflict(next.id, existingRow.origin as Origin | null);
     }
     const previous = existingRow ? rowToArticle(existingRow) : undefined;
+    // A killed story stays killed: nothing written to its id (the push API answers 409 naming the kill).
+    if (previous?.status === 'killed') throw new ArticleKilled(previous.id);
     if (previous && !toIsoOrNull(input.publishedAt)) {
       next.publishedAt = previous.publishedAt;
       next.publishedMs = Date.parse(previous.publishedAt);

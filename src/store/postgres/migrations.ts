@@ -1,4 +1,4 @@
-import { SCOPE_STOPS_SCHEMA } from '../outbox-rows.js';
+import { RECALLS_SCHEMA, SCOPE_STOPS_SCHEMA } from '../outbox-rows.js';
 import type pg from 'pg';
 import { lockKey, type PgDb } from './db.js';
 
@@ -315,6 +315,17 @@ export const pgMigrations: PgMigration[] = [
     // /alerts stop: one row per stopped server or workspace; the outbox's due-work queries leave their rows out.
     id: '430-scope-stops',
     sql: SCOPE_STOPS_SCHEMA,
+  },
+  {
+    // The newsroom's kill: articles.status gains 'killed'.
+    id: '440-article-killed',
+    sql: `ALTER TABLE articles DROP CONSTRAINT articles_status_check;
+      ALTER TABLE articles ADD CONSTRAINT articles_status_check CHECK (status IN ('published','corrected','retracted','killed'));`,
+  },
+  {
+    // Recalls and kills: overlays on stories; the outbox learns deletes and keeps its thread replies' references.
+    id: '450-recalls',
+    sql: RECALLS_SCHEMA,
   },
 ];
 

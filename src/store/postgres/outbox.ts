@@ -1,6 +1,6 @@
 import type { Platform } from '../../domain/channel.js';
 import type { Delivery, NewDelivery } from '../../domain/delivery.js';
-import { CLAIMABLE, deliveryFromRow, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow, HOLDABLE, NOT_STOPPED } from '../outbox-rows.js';
+import { CLAIMABLE, deliveryFromRow, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow, HOLDABLE, NOT_STOPPED, RECALL_SKIPPABLE } from '../outbox-rows.js';
 import type { OutboxStore } from '../types.js';
 import type { PgDb } from './db.js';
 
@@ -80,7 +80,7 @@ export class PgOutbox implements OutboxStore {
       `UPDATE alert_outbox SET target_version = $1::int, updated_at = $2::bigint,
          priority_rank = CASE WHEN state IN ('pending','sent') THEN LEAST(priority_rank, $3::int) ELSE priority_rank END,
          due_at = CASE WHEN state = 'sent' AND folded_into IS NULL AND message_ref IS NOT NULL THEN $2::bigint ELSE due_at END
-       WHERE article_id = $4 AND kind = 'alert' AND target_version < $1::int`,
+       WHERE article_id = $4 AND kind = 'alert' AND target_version < $1::int AND delete_state IS NULL`,
       [version, now, priorityRank, articleId],
     );
   }
@@ -91,7 +91,7 @@ export class PgOutbox implements OutboxStore {
          delivered_version = CASE WHEN state = 'sent' THEN 0 ELSE delivered_version END,
          priority_rank = CASE WHEN state IN ('pending','sent') THEN LEAST(priority_rank, $4::int) ELSE priority_rank END,
          due_at = CASE WHEN state = 'sent' AND folded_into IS NULL AND message_ref IS NOT NULL THEN $3::bigint ELSE due_at END
-       WHERE story_id = $5 AND kind = 'alert' AND article_id IS DISTINCT FROM $1::text`,
+       WHERE story_id = $5 AND kind = 'alert' AND article_id IS DISTINCT FROM $1::text AND delete_state IS NULL`,
       [articleId, version, now, priorityRank, storyId],
     );
   }
@@ -122,7 +122,7 @@ export class PgOutbox implements OutboxStore {
     return this.list(
       `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= $1 AND platform = ANY($2::text[])
          AND ($4::text[] IS NULL OR ${BUCKET} = ANY($4::text[])) AND ${NOT_STOPPED}
-       ORDER BY priority_rank, due_at LIMIT $3`,
+       ORDER BY delete_state IS NULL, priority_rank, due_at LIMIT $3`,
       [now, platforms, limit, buckets ?? null],
     );
   }
@@ -156,8 +156,39 @@ export class PgOutbox implements OutboxStore {
     const claim = this.claimSet(3);
     return (await this.changes(
       `UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, updated_at = $1, ${claim.sql}
-       WHERE id = (SELECT id FROM alert_outbox WHERE id = $2 AND state = 'sent' AND due_at IS NOT NULL FOR UPDATE SKIP LOCKED)`,
+       WHERE id = (SELECT id FROM alert_outbox WHERE id = $2 AND state = 'sent' AND due_at IS NOT NULL AND delete_state IS NULL FOR UPDATE SKIP LOCKED)`,
       [now, id, ...claim.params])) === 1;
+  }
+
+  async claimDelete(id: string, now: number): Promise<boolean> {
+    const claim = this.claimSet(3);
+    return (await this.changes(
+      `UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, updated_at = $1, ${claim.sql}
+       WHERE id = (SELECT id FROM alert_outbox WHERE id = $2 AND delete_state = 'due' AND due_at IS NOT NULL FOR UPDATE SKIP LOCKED)`,
+      [now, id, ...claim.params])) === 1;
+  }
+
+  async markDeleted(id: string, state: 'deleted' | 'failed', note: string | null, now: number): Promise<void> {
+    // delete_note keeps the recall's reason; a refusal's reason is the row's last error.
+    await this.db.query(`UPDATE alert_outbox SET delete_state = $1, last_error = COALESCE($2, last_error), deleted_at = $3, due_at = NULL, attempts = 0, updated_at = $3,
+        claimed_by = NULL, claim_expires = NULL WHERE id = $4`, [state, note, now, id]);
+  }
+
+  async recallRows(storyId: string, subscriptionIds: readonly string[] | null, reason: string, now: number): Promise<{ deletes: Delivery[]; skipped: number }> {
+    const scoped = subscriptionIds === null ? '' : ' AND subscription_id = ANY($4::text[])';
+    const params = [storyId, now, `recalled: ${reason}`, ...(subscriptionIds === null ? [] : [subscriptionIds])];
+    const skipped = await this.changes(`UPDATE alert_outbox SET state = 'skipped', reason = $3, due_at = NULL, updated_at = $2
+        WHERE story_id = $1 AND kind = 'alert' AND state IN (${RECALL_SKIPPABLE}) AND delete_state IS NULL${scoped}`, params);
+    await this.db.query(`UPDATE alert_outbox SET delete_state = 'due', delete_note = $3, attempts = 0, updated_at = $2,
+        due_at = CASE WHEN state = 'sent' THEN $2::bigint ELSE NULL END
+        WHERE story_id = $1 AND kind = 'alert' AND state IN ('sent','sending') AND delete_state IS NULL${scoped}`, params);
+    const deletes = await this.list(`SELECT * FROM alert_outbox WHERE story_id = $1 AND kind = 'alert' AND delete_state = 'due'${scoped.replace('$4', '$2')}`,
+      subscriptionIds === null ? [storyId] : [storyId, subscriptionIds]);
+    return { deletes, skipped };
+  }
+
+  forStoryAll(storyId: string): Promise<Delivery[]> {
+    return this.list('SELECT * FROM alert_outbox WHERE story_id = $1 ORDER BY created_at', [storyId]);
   }
 
   async reclaimAbandoned(now: number): Promise<number> {
@@ -174,21 +205,30 @@ export class PgOutbox implements OutboxStore {
          AND claimed_by IS NOT NULL AND claimed_by <> $2 AND ${ABANDONED}`,
       [now, this.claimant.instanceId],
     );
-    return posts + edits;
+    // Deletes a dead instance claimed and never finished come back (a delete is idempotent: "already gone" is done).
+    const deletes = await this.changes(
+      `UPDATE alert_outbox SET due_at = $1, claimed_by = NULL, claim_expires = NULL
+       WHERE delete_state = 'due' AND state = 'sent' AND due_at IS NULL
+         AND claimed_by IS NOT NULL AND claimed_by <> $2 AND ${ABANDONED}`,
+      [now, this.claimant.instanceId],
+    );
+    return posts + edits + deletes;
   }
 
   async markSent(id: string, messageRef: string, version: number, now: number): Promise<void> {
     await this.db.query(
       `UPDATE alert_outbox SET state = 'sent', message_ref = $1::text, sent_at = $2::bigint, delivered_version = $3::int, thread_version = $3::int,
          attempts = 0, in_doubt = 0, last_error = NULL, updated_at = $2::bigint,
-         due_at = CASE WHEN target_version > $3::int AND kind = 'alert' THEN $2::bigint ELSE NULL END
+         due_at = CASE WHEN delete_state = 'due' THEN $2::bigint WHEN target_version > $3::int AND kind = 'alert' THEN $2::bigint ELSE NULL END
        WHERE id = $4`,
       [messageRef, now, version, id],
     );
   }
 
-  async markThreaded(id: string, version: number, now: number): Promise<void> {
-    await this.db.query('UPDATE alert_outbox SET thread_version = GREATEST(COALESCE(thread_version, 0), $1), updated_at = $2 WHERE id = $3', [version, now, id]);
+  async markThreaded(id: string, version: number, now: number, threadRef?: string): Promise<void> {
+    await this.db.query(`UPDATE alert_outbox SET thread_version = GREATEST(COALESCE(thread_version, 0), $1), updated_at = $2,
+        thread_refs = CASE WHEN $4::text IS NULL THEN thread_refs ELSE (COALESCE(thread_refs::jsonb, '[]'::jsonb) || to_jsonb($4::text))::text END
+        WHERE id = $3`, [version, now, id, threadRef ?? null]);
   }
 
   async markEdited(id: string, version: number, threadVersion: number | null, now: number): Promise<void> {
@@ -272,8 +312,9 @@ export class PgOutbox implements OutboxStore {
 
   resumeEdits(now: number): Promise<number> {
     return this.changes(
-      `UPDATE alert_outbox SET due_at = $1 WHERE state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL
-         AND target_version > delivered_version${this.claimant ? ` AND (claimed_by IS NULL OR ${ABANDONED})` : ''}`,
+      `UPDATE alert_outbox SET due_at = $1 WHERE state = 'sent' AND kind = 'alert' AND due_at IS NULL
+         AND ((folded_into IS NULL AND target_version > delivered_version) OR delete_state = 'due')
+         ${this.claimant ? ` AND (claimed_by IS NULL OR ${ABANDONED})` : ''}`,
       [now],
     );
   }

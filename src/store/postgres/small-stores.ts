@@ -1,4 +1,5 @@
-import { scopeStopFromRow, type ScopeStopRow } from '../outbox-rows.js';
+import { recallFromRow, scopeStopFromRow, type RecallRow, type ScopeStopRow } from '../outbox-rows.js';
+import type { StoryRecall } from '../../domain/delivery.js';
 import type { ScopeStop } from '../../domain/subscription.js';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Platform } from '../../domain/channel.js';
@@ -172,6 +173,16 @@ export class PgStories implements StoryStore {
 
   async setShown(storyId: string, articleId: string): Promise<void> {
     await this.db.query('INSERT INTO story_shown (story_id, article_id) VALUES ($1, $2) ON CONFLICT (story_id) DO UPDATE SET article_id = excluded.article_id', [storyId, articleId]);
+  }
+
+  async addRecall(r: StoryRecall): Promise<boolean> {
+    const res = await this.db.query(`INSERT INTO story_recalls (story_id, platform, workspace, kind, reason, by_id, by_name, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (story_id, platform, workspace) DO NOTHING`, [r.storyId, r.platform, r.workspace, r.kind, r.reason, r.by.id, r.by.name, r.at]);
+    return res.rowCount === 1;
+  }
+
+  async recalls(storyId: string): Promise<StoryRecall[]> {
+    return (await this.db.rows<RecallRow>('SELECT * FROM story_recalls WHERE story_id = $1 ORDER BY at', [storyId])).map(recallFromRow);
   }
 }
 

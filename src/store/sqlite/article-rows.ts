@@ -61,7 +61,7 @@ export function keyMs(key: number): number {
 export const DEFAULT_SECTION = 'general';
 export const DEFAULT_SOURCE = 'Newsdesk';
 const PRIORITIES: readonly Priority[] = ['breaking', 'urgent', 'routine'];
-const STATUSES: readonly ArticleStatus[] = ['published', 'corrected', 'retracted'];
+const STATUSES: readonly ArticleStatus[] = ['published', 'corrected', 'retracted', 'killed'];
 
 export function normalizeInput(input: ArticleInput, now: Date): NormalizedArticle {
   const title = normalizeWhitespace(input.title);

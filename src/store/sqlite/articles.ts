@@ -8,7 +8,7 @@ import { ArticleSearch } from './article-search.js';
 import { tagsFor } from './fts-query.js';
 import type { Clock } from '../../domain/clock.js';
 import { SqliteTransactions } from './tx.js';
-import { isNewsroomOrigin, type Origin } from '../../domain/article.js';
+import { ArticleKilled, isNewsroomOrigin, type Origin } from '../../domain/article.js';
 import { OriginConflict } from '../types.js';
 
 /** Longest a bulk-load transaction may hold the event loop, in ms (a row already started is finished). */
@@ -264,6 +264,8 @@ export class SqliteArticleStore implements ArticleStore {
       if (!(existingRow.origin === null && isNewsroomOrigin(next.origin))) throw new OriginConflict(next.id, existingRow.origin as Origin | null);
     }
     const previous = existingRow ? rowToArticle(existingRow) : undefined;
+    // A killed story stays killed: nothing written to its id (the push API answers 409 naming the kill).
+    if (previous?.status === 'killed') throw new ArticleKilled(previous.id);
     if (previous && !toIsoOrNull(input.publishedAt)) {
       // An undated source (an edited inbox file) must not move the story's date on every save.
       next.publishedAt = previous.publishedAt;

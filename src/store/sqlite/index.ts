@@ -50,11 +50,11 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
     return () => (made ??= make());
   };
   const subscriptions = lazy(() => asyncStore(new SqliteSubscriptions(db), tx, ['create', 'setPaused', 'setQuiet', 'remove', 'stopScope', 'startScope']));
-  const stories = lazy(() => asyncStore(new SqliteStories(db), tx, ['addStory', 'setShown']));
+  const stories = lazy(() => asyncStore(new SqliteStories(db), tx, ['addStory', 'setShown', 'addRecall']));
   const outboxChanged = new OutboxWakeups(tx);
   const outbox = lazy(() => outboxChanged.around(asyncStore(new SqliteOutbox(db), tx, [
     'insert', 'insertMany', 'retarget', 'reassign', 'claimPost', 'claimEdit', 'markSent', 'markThreaded', 'markEdited', 'retry', 'finish', 'giveUpEdit',
-    'markMembersSent', 'failMembers', 'skipQueued', 'releaseDigests', 'resumeEdits', 'holdInto', 'nudge',
+    'markMembersSent', 'failMembers', 'skipQueued', 'releaseDigests', 'resumeEdits', 'holdInto', 'nudge', 'recallRows', 'claimDelete', 'markDeleted',
   ]), OUTBOX_DUE_WRITES));
   const audit = lazy(() => asyncStore(new SqliteAuditLog(db), tx, ['append']));
   const feedState = lazy(() => asyncStore(new SqliteFeedState(db), tx, ['save', 'forgetItems', 'markSeen']));

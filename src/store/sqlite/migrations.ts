@@ -1,4 +1,4 @@
-import { SCOPE_STOPS_SCHEMA } from '../outbox-rows.js';
+import { RECALLS_SCHEMA, SCOPE_STOPS_SCHEMA } from '../outbox-rows.js';
 import type { Database } from 'better-sqlite3';
 import { logger } from '../../log.js';
 import { FEED_STATE_SCHEMA } from './feed-state.js';
@@ -189,4 +189,20 @@ export const migrations: Migration[] = [
   },
   // /alerts stop: one row per stopped server or workspace; the outbox's due-work queries leave their rows out.
   { id: '430-scope-stops', up: (db) => db.exec(SCOPE_STOPS_SCHEMA) },
+  // The newsroom's kill: articles.status gains 'killed'. SQLite cannot alter a CHECK: the table is rebuilt from its own
+  // definition (same columns, same rowids, so the FTS indexes keyed by pub_key stay valid), and its indexes recreated.
+  {
+    id: '440-article-killed',
+    up: (db) => {
+      const table = (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'articles'").get() as { sql: string }).sql;
+      const indexes = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles' AND sql IS NOT NULL").all() as Array<{ sql: string }>;
+      const before = "CHECK (status IN ('published','corrected','retracted'))";
+      if (!table.includes(before)) throw new Error('the articles table is not as migration 100 left it');
+      db.exec(table.replace(before, "CHECK (status IN ('published','corrected','retracted','killed'))").replace(/^CREATE TABLE articles\b/, 'CREATE TABLE articles_rebuilt'));
+      db.exec('INSERT INTO articles_rebuilt SELECT * FROM articles; DROP TABLE articles; ALTER TABLE articles_rebuilt RENAME TO articles;');
+      for (const index of indexes) db.exec(index.sql);
+    },
+  },
+  // Recalls and kills: overlays on stories; the outbox learns deletes and keeps its thread replies' references.
+  { id: '450-recalls', up: (db) => db.exec(RECALLS_SCHEMA) },
 ];

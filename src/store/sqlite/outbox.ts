@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Platform } from '../../domain/channel.js';
 import type { Delivery, NewDelivery } from '../../domain/delivery.js';
-import { CLAIMABLE, deliveryFromRow, HOLDABLE, NOT_STOPPED, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow } from '../outbox-rows.js';
+import { CLAIMABLE, deliveryFromRow, HOLDABLE, NOT_STOPPED, RECALL_SKIPPABLE, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow } from '../outbox-rows.js';
 import { preparedOnce } from './statements.js';
 
 /**
@@ -112,7 +112,7 @@ export class SqliteOutbox {
         `UPDATE alert_outbox SET target_version = ?, updated_at = ?,
            priority_rank = CASE WHEN state IN ('pending','sent') THEN MIN(priority_rank, ?) ELSE priority_rank END,
            due_at = CASE WHEN state = 'sent' AND folded_into IS NULL AND message_ref IS NOT NULL THEN ? ELSE due_at END
-         WHERE article_id = ? AND kind = 'alert' AND target_version < ?`,
+         WHERE article_id = ? AND kind = 'alert' AND target_version < ? AND delete_state IS NULL`,
       )
       .run(version, now, priorityRank, now, articleId, version).changes;
   }
@@ -123,7 +123,7 @@ export class SqliteOutbox {
            delivered_version = CASE WHEN state = 'sent' THEN 0 ELSE delivered_version END,
            priority_rank = CASE WHEN state IN ('pending','sent') THEN MIN(priority_rank, ?) ELSE priority_rank END,
            due_at = CASE WHEN state = 'sent' AND folded_into IS NULL AND message_ref IS NOT NULL THEN ? ELSE due_at END
-         WHERE story_id = ? AND kind = 'alert' AND article_id IS NOT ?`,
+         WHERE story_id = ? AND kind = 'alert' AND article_id IS NOT ? AND delete_state IS NULL`,
       )
       .run(articleId, version, now, priorityRank, now, storyId, articleId).changes;
   }
@@ -158,13 +158,13 @@ export class SqliteOutbox {
       return (this.stmt(
           `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= ?
              AND platform IN (SELECT value FROM json_each(?)) AND ${BUCKET} IN (SELECT value FROM json_each(?)) AND ${NOT_STOPPED}
-           ORDER BY priority_rank, due_at LIMIT ?`,
+           ORDER BY delete_state IS NULL, priority_rank, due_at LIMIT ?`,
         )
         .all(now, JSON.stringify(platforms), JSON.stringify(buckets), limit) as OutboxRow[]).map(deliveryFromRow);
     }
     return (this.stmt(
         `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= ?
-           AND platform IN (SELECT value FROM json_each(?)) AND ${NOT_STOPPED} ORDER BY priority_rank, due_at LIMIT ?`,
+           AND platform IN (SELECT value FROM json_each(?)) AND ${NOT_STOPPED} ORDER BY delete_state IS NULL, priority_rank, due_at LIMIT ?`,
       )
       .all(now, JSON.stringify(platforms), limit) as OutboxRow[]).map(deliveryFromRow);
   }
@@ -196,25 +196,57 @@ export class SqliteOutbox {
 
   /** Edits are idempotent: no 'sending' state needed, only "not due while in flight". */
   claimEdit(id: string, now: number): boolean {
-    return this.stmt(`UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'sent' AND due_at IS NOT NULL`)
+    return this.stmt(`UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'sent' AND due_at IS NOT NULL AND delete_state IS NULL`)
       .run(now, id).changes === 1;
+  }
+
+  claimDelete(id: string, now: number): boolean {
+    return this.stmt(`UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ? AND delete_state = 'due' AND due_at IS NOT NULL`)
+      .run(now, id).changes === 1;
+  }
+
+  markDeleted(id: string, state: 'deleted' | 'failed', note: string | null, now: number): void {
+    // delete_note keeps the recall's reason; a refusal's reason is the row's last error.
+    this.stmt(`UPDATE alert_outbox SET delete_state = ?, last_error = COALESCE(?, last_error), deleted_at = ?, due_at = NULL, attempts = 0, updated_at = ? WHERE id = ?`)
+      .run(state, note, now, now, id);
+  }
+
+  recallRows(storyId: string, subscriptionIds: readonly string[] | null, reason: string, now: number): { deletes: Delivery[]; skipped: number } {
+    const scoped = subscriptionIds === null ? '' : ' AND subscription_id IN (SELECT value FROM json_each(@subs))';
+    const params = { story: storyId, now, reason: `recalled: ${reason}`, subs: JSON.stringify(subscriptionIds ?? []) };
+    const skipped = this.stmt(`UPDATE alert_outbox SET state = 'skipped', reason = @reason, due_at = NULL, updated_at = @now
+        WHERE story_id = @story AND kind = 'alert' AND state IN (${RECALL_SKIPPABLE}) AND delete_state IS NULL${scoped}`).run(params).changes;
+    // Posted (or in flight: markSent makes it due once it is found posted): due for a delete, ahead of everything.
+    this.stmt(`UPDATE alert_outbox SET delete_state = 'due', delete_note = @reason, attempts = 0, updated_at = @now,
+        due_at = CASE WHEN state = 'sent' THEN @now ELSE NULL END
+        WHERE story_id = @story AND kind = 'alert' AND state IN ('sent','sending') AND delete_state IS NULL${scoped}`).run(params);
+    const deletes = (this.stmt(`SELECT * FROM alert_outbox WHERE story_id = @story AND kind = 'alert' AND delete_state = 'due'${scoped}`)
+      .all({ story: storyId, subs: params.subs }) as OutboxRow[]).map(deliveryFromRow);
+    return { deletes, skipped };
+  }
+
+  forStoryAll(storyId: string): Delivery[] {
+    return (this.stmt('SELECT * FROM alert_outbox WHERE story_id = ? ORDER BY created_at').all(storyId) as OutboxRow[]).map(deliveryFromRow);
   }
 
   markSent(id: string, messageRef: string, version: number, now: number): void {
     this.stmt(
         `UPDATE alert_outbox SET state = 'sent', message_ref = ?, sent_at = ?, delivered_version = ?, thread_version = ?,
-           attempts = 0, in_doubt = 0, last_error = NULL, updated_at = ?, due_at = CASE WHEN target_version > ? AND kind = 'alert' THEN ? ELSE NULL END
+           attempts = 0, in_doubt = 0, last_error = NULL, updated_at = ?,
+           due_at = CASE WHEN delete_state = 'due' THEN ? WHEN target_version > ? AND kind = 'alert' THEN ? ELSE NULL END
          WHERE id = ?`,
       )
-      .run(messageRef, now, version, version, now, version, now, id);
+      .run(messageRef, now, version, version, now, now, version, now, id);
   }
 
   /**
    * A thread follow-up was accepted: committed on its own, right away, so that whatever fails after it (the rest
    * of the edit's bookkeeping, a crash) retries without posting the follow-up again (Slack has no nonce).
    */
-  markThreaded(id: string, version: number, now: number): void {
-    this.stmt(`UPDATE alert_outbox SET thread_version = MAX(COALESCE(thread_version, 0), ?), updated_at = ? WHERE id = ?`).run(version, now, id);
+  markThreaded(id: string, version: number, now: number, threadRef?: string): void {
+    this.stmt(`UPDATE alert_outbox SET thread_version = MAX(COALESCE(thread_version, 0), ?), updated_at = ?,
+        thread_refs = CASE WHEN ? IS NULL THEN thread_refs ELSE json_insert(COALESCE(thread_refs, '[]'), '$[#]', ?) END WHERE id = ?`)
+      .run(version, now, threadRef ?? null, threadRef ?? null, id);
   }
 
   markEdited(id: string, version: number, threadVersion: number | null, now: number): void {
@@ -290,7 +322,9 @@ export class SqliteOutbox {
 
   /** After a crash: edits that were in flight (due cleared, never finished) become due again. */
   resumeEdits(now: number): number {
-    return this.stmt(`UPDATE alert_outbox SET due_at = ? WHERE state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL AND target_version > delivered_version`)
+    const edits = this.stmt(`UPDATE alert_outbox SET due_at = ? WHERE state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL AND target_version > delivered_version`)
       .run(now).changes;
+    // Deletes in flight at the crash: again (a delete is idempotent: "already gone" counts as done).
+    return edits + this.stmt(`UPDATE alert_outbox SET due_at = ? WHERE delete_state = 'due' AND state = 'sent' AND due_at IS NULL`).run(now).changes;
   }
 }

@@ -1,3 +1,5 @@
+import { recallFromRow, type RecallRow } from '../outbox-rows.js';
+import type { StoryRecall } from '../../domain/delivery.js';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Origin } from '../../domain/article.js';
 import type { StoryRecord } from '../../domain/delivery.js';
@@ -64,5 +66,15 @@ export class SqliteStories {
 
   setShown(storyId: string, articleId: string): void {
     this.stmt('INSERT INTO story_shown (story_id, article_id) VALUES (?, ?) ON CONFLICT (story_id) DO UPDATE SET article_id = excluded.article_id').run(storyId, articleId);
+  }
+
+  addRecall(r: StoryRecall): boolean {
+    return this.stmt(`INSERT INTO story_recalls (story_id, platform, workspace, kind, reason, by_id, by_name, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (story_id, platform, workspace) DO NOTHING`)
+      .run(r.storyId, r.platform, r.workspace, r.kind, r.reason, r.by.id, r.by.name, r.at).changes === 1;
+  }
+
+  recalls(storyId: string): StoryRecall[] {
+    return (this.stmt('SELECT * FROM story_recalls WHERE story_id = ? ORDER BY at').all(storyId) as RecallRow[]).map(recallFromRow);
   }
 }

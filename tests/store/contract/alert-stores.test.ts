@@ -105,6 +105,38 @@ eachBackend(import.meta.filename, 'alert stores', (backend) => {
     expect(await store.outbox.get('mine')).toMatchObject({ state: 'held', foldedInto: 'group', dueAt: null });
   });
 
+  it('recalls: the overlay, thread reply references, skipped and delete-due rows, delete claims (due even in a stopped scope)', async () => {
+    const recall = { storyId: 'story-s1', platform: 'discord', workspace: 'G1', kind: 'recall' as const, reason: 'legal', by: { id: 'U1', name: 'Ada' }, at: T };
+    expect(await store.stories.addRecall(recall)).toBe(true);
+    expect(await store.stories.addRecall({ ...recall, reason: 'again' })).toBe(false);
+    expect(await store.stories.addRecall({ ...recall, platform: '*', workspace: '*', kind: 'kill', at: T + 1 })).toBe(true);
+    expect((await store.stories.recalls('story-s1')).map((r) => [r.platform, r.kind, r.reason])).toEqual([['discord', 'recall', 'legal'], ['*', 'kill', 'legal']]);
+
+    await insert('s1', { storyId: 'story-s1' });
+    const sub2 = (await store.subscriptions.create({ platform: 'discord', workspace: 'G1', channel: 'C2', minPriority: 'urgent' }, { id: 'U1', name: 'Ada' }, NOW)).id;
+    await store.outbox.insert(delivery('q1', { storyId: 'story-s1', subscriptionId: sub2, channel: 'C2' }), T);
+    expect(await store.outbox.claimPost('s1', T + 1)).toBe(true);
+    await store.outbox.markSent('s1', 'discord:G1/C1#m1', 1, T + 2);
+    await store.outbox.markThreaded('s1', 2, T + 3, 'discord:G1/m1#t1');
+    await store.outbox.markThreaded('s1', 3, T + 4, 'discord:G1/m1#t2');
+    expect((await store.outbox.get('s1'))?.threadRefs).toEqual(['discord:G1/m1#t1', 'discord:G1/m1#t2']);
+    // q1 is still pending: it is skipped; s1 is posted: due for a delete.
+    await store.subscriptions.stopScope({ platform: 'discord', workspace: 'G1', stoppedAt: NOW.toISOString(), by: { id: 'U1', name: 'Ada' }, reason: null });
+    const { deletes, skipped } = await store.outbox.recallRows('story-s1', [subId, sub2], 'legal', T + 5);
+    expect(skipped).toBe(1);
+    expect(deletes.map((d) => [d.id, d.deleteState, d.dueAt])).toEqual([['s1', 'due', T + 5]]);
+    expect(await store.outbox.get('q1')).toMatchObject({ state: 'skipped', reason: 'recalled: legal' });
+    // Deletes leave a stopped scope; a new version does not make the recalled row due for an edit.
+    expect((await store.outbox.due(T + 5, ['discord'], 10)).map((d) => d.id)).toEqual(['s1']);
+    expect(await store.outbox.retarget('art-s1', 2, 0, T + 6)).toBe(0);
+    expect(await store.outbox.claimEdit('s1', T + 6)).toBe(false);
+    expect(await store.outbox.claimDelete('s1', T + 6)).toBe(true);
+    expect(await store.outbox.claimDelete('s1', T + 6)).toBe(false);
+    await store.outbox.markDeleted('s1', 'deleted', null, T + 7);
+    expect(await store.outbox.get('s1')).toMatchObject({ deleteState: 'deleted', deleteNote: 'recalled: legal', deletedAt: T + 7, dueAt: null });
+    expect((await store.outbox.forStoryAll('story-s1')).map((d) => d.id).sort()).toEqual(['q1', 's1']);
+  });
+
   it('subscription health comes from the outbox (tests excluded), with the latest error', async () => {
     await insert('h1');
     await insert('h2');
