@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseFeed } from '../src/ingest/feeds/parse.js';
 import type { SliceQueue } from '../src/ingest/feeds/time-slice.js';
@@ -51,6 +52,8 @@ ${items.join('\n')}
 
 export interface ParseStallResult {
   feedsAtOnce: number;
+  /** The machine's 1-minute load average when the run began: on a shared machine, waits for a CPU count as stalls. */
+  loadAverage: number;
   feedMb: number;
   longestStallMs: number;
   allParsedMs: number;
@@ -59,15 +62,17 @@ export interface ParseStallResult {
 export async function measureParseStall(feedsAtOnce: number, queue?: SliceQueue): Promise<ParseStallResult> {
   const bodies = Array.from({ length: feedsAtOnce }, (_, i) => bigFeed(i));
   await new Promise((r) => setTimeout(r, 50));
+  const load = loadavg()[0];
   const stall = startStallMeter();
   const t0 = performance.now();
   // Each result is dropped once counted, as the poller drops it once stored.
-  const counts = await Promise.all(bodies.map((b, i) => parseFeed(b, `https://example.com/feed/${i}.xml`, FEED_DATE, { queue }).then((p) => p.items.length)));
+  const counts = await Promise.all(bodies.map((b, i) => parseFeed(b, `https://example.com/feed/${i}.xml`, FEED_DATE, queue ? { queue } : undefined).then((p) => p.items.length)));
   const allParsedMs = performance.now() - t0;
   const longestStallMs = stall.stop();
   if (counts.some((n) => n !== 120)) throw new Error('a bench feed did not parse to its 120 items');
   return {
     feedsAtOnce,
+    loadAverage: Math.round(load * 10) / 10,
     feedMb: Math.round((Buffer.byteLength(bodies[0]) / 1024 / 1024) * 100) / 100,
     longestStallMs: Math.round(longestStallMs),
     allParsedMs: Math.round(allParsedMs),
