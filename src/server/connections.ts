@@ -14,6 +14,12 @@ import { logger } from '../log.js';
  * that has fully arrived is never closed to make room: room is kept for clients that complete their requests.
  * A socket closed with part of a request received gets a 408 first; an idle one is closed silently, as keep-alive
  * connections are.
+ *
+ * The deadlines are kept here, per socket, besides Node's own headersTimeout/requestTimeout: Node's check did not
+ * always expire half-sent requests while other requests kept arriving (seen on Node 20.20: with /healthz probed twice
+ * a second over keep-alive, three sockets with unfinished headers stayed open past 20 s with a 5 s headers timeout).
+ * Headers must be complete within `headersTimeoutMs` of the connection opening or of the previous answer
+ * (keep-alive); the whole request within `requestTimeoutMs` of its headers.
  */
 export interface ConnectionLimits {
   /** Headers must be complete within this of the connection opening or of the previous answer (keep-alive). */

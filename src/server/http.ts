@@ -151,8 +151,7 @@ export class HttpServer {
       connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
       maxHeaderSize: MAX_HEADER_BYTES,
     });
-    // Deadlines are kept by the guard too: Node's own check did not always expire half-sent requests while other
-    // requests kept arriving (seen on Node 20.20 with /healthz probed twice a second over keep-alive).
+    // The guard keeps the deadlines too (Node's own check missed some) and room under the cap.
     const guard = new ConnectionGuard({
       headersTimeoutMs, requestTimeoutMs: Math.max(requestTimeoutMs, headersTimeoutMs), maxConnections, maxConnectionsPerAddress,
     });
