@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { logger } from '../log.js';
 
 /**
@@ -11,7 +12,9 @@ import { logger } from '../log.js';
  * - near the cap (a tenth of it kept free for bursts, since Node refuses past the cap before we see the connection),
  *   a new connection closes the oldest unfinished socket, taken first from the address holding the most.
  * "Unfinished" means no complete request on it: headers or body still arriving, or idle between requests. A request
- * that has fully arrived is never closed to make room: room is kept for clients that complete their requests.
+ * that has fully arrived is never closed to make room: room is kept for clients that complete their requests. Nor is
+ * a connection younger than `makeRoomAfterMs` on which nothing has arrived yet: in a burst of new connections (a
+ * load balancer's, a CMS's), it is most likely a request about to be read, so the newcomer is refused instead.
  * A socket closed with part of a request received gets a 408 first; an idle one is closed silently, as keep-alive
  * connections are.
  *
@@ -28,12 +31,15 @@ export interface ConnectionLimits {
   requestTimeoutMs: number;
   maxConnections: number;
   maxConnectionsPerAddress: number;
+  makeRoomAfterMs: number;
 }
 
 interface Connection {
   address: string;
   /** bytesRead when the socket last had no request under way (opened, or its last answer finished). */
   idleBytes: number;
+  /** When that was (performance.now()). */
+  idleSince: number;
   /** The request under way, while its body is still arriving. */
   req: IncomingMessage | null;
   res: ServerResponse | null;
@@ -79,7 +85,7 @@ export class ConnectionGuard {
       const heaviest = this.heaviestAddress();
       if (!this.closeOldest((c) => c.address === heaviest, 'connection cap near')) this.closeOldest(() => true, 'connection cap near');
     }
-    const conn: Connection = { address, idleBytes: 0, req: null, res: null, timer: undefined };
+    const conn: Connection = { address, idleBytes: 0, idleSince: performance.now(), req: null, res: null, timer: undefined };
     this.open.set(socket, conn);
     this.unfinished.set(socket, conn);
     this.byAddress.set(address, (this.byAddress.get(address) ?? 0) + 1);
@@ -110,6 +116,7 @@ export class ConnectionGuard {
       conn.req = null;
       conn.res = null;
       conn.idleBytes = socket.bytesRead;
+      conn.idleSince = performance.now();
       this.unfinished.delete(socket);
       this.unfinished.set(socket, conn);
       this.arm(socket, conn, this.limits.headersTimeoutMs + 5_000, 'next request headers not complete in time');
@@ -127,12 +134,14 @@ export class ConnectionGuard {
 
   /** Closes the oldest unfinished socket that `pick` accepts; false when there is none. */
   private closeOldest(pick: (c: Connection) => boolean, reason: string): boolean {
+    const youngSince = performance.now() - this.limits.makeRoomAfterMs;
     for (const [socket, conn] of this.unfinished) {
       if (conn.req?.complete) {
         this.unfinished.delete(socket);
         continue;
       }
       if (!pick(conn)) continue;
+      if (conn.idleSince > youngSince && !requestStarted(socket, conn)) continue;
       logger.debug({ reason }, 'http connection closed to make room');
       this.close(socket, conn, 'timeout');
       return true;
@@ -152,8 +161,7 @@ export class ConnectionGuard {
   /** 'timeout': a 408 when part of a request arrived, else a silent close; 'drop': closed as it is. */
   private close(socket: Socket, conn: Connection, how: 'timeout' | 'drop'): void {
     this.forget(socket, conn);
-    const requestStarted = conn.req !== null || socket.bytesRead > conn.idleBytes;
-    if (how === 'timeout' && requestStarted && !conn.res?.headersSent) answerAndClose(socket, 408, 'request not complete in time');
+    if (how === 'timeout' && requestStarted(socket, conn) && !conn.res?.headersSent) answerAndClose(socket, 408, 'request not complete in time');
     else socket.destroy();
   }
 
@@ -166,6 +174,11 @@ export class ConnectionGuard {
     if (left > 0) this.byAddress.set(conn.address, left);
     else this.byAddress.delete(conn.address);
   }
+}
+
+/** Part of a request has arrived on the socket since it was last idle. */
+function requestStarted(socket: Socket, conn: Connection): boolean {
+  return conn.req !== null || socket.bytesRead > conn.idleBytes;
 }
 
 const REASONS: Record<number, string> = {

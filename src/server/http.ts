@@ -69,9 +69,11 @@ export interface HttpServerOptions {
   requestTimeoutMs?: number;
   maxConnections?: number;
   maxConnectionsPerAddress?: number;
+  /** A connection on which nothing has arrived is closed to make room only once it is this old. */
+  makeRoomAfterMs?: number;
 }
 
-export const HTTP_LIMITS = { headersTimeoutMs: 5_000, requestTimeoutMs: 15_000, maxConnections: 1_000, maxConnectionsPerAddress: 250 } as const;
+export const HTTP_LIMITS = { headersTimeoutMs: 5_000, requestTimeoutMs: 15_000, maxConnections: 1_000, maxConnectionsPerAddress: 250, makeRoomAfterMs: 1_000 } as const;
 
 /** Node's default, written out so a runtime flag cannot change what a client may send. */
 const MAX_HEADER_BYTES = 16 * 1024;
@@ -143,7 +145,7 @@ export class HttpServer {
   }
 
   async start(port: number, host: string): Promise<AddressInfo> {
-    const { headersTimeoutMs, requestTimeoutMs, maxConnections, maxConnectionsPerAddress } = this.limits;
+    const { headersTimeoutMs, requestTimeoutMs, maxConnections, maxConnectionsPerAddress, makeRoomAfterMs } = this.limits;
     this.server = createServer({
       headersTimeout: headersTimeoutMs,
       requestTimeout: Math.max(requestTimeoutMs, headersTimeoutMs),
@@ -153,7 +155,7 @@ export class HttpServer {
     });
     // The guard keeps the deadlines too (Node's own check missed some) and room under the cap.
     const guard = new ConnectionGuard({
-      headersTimeoutMs, requestTimeoutMs: Math.max(requestTimeoutMs, headersTimeoutMs), maxConnections, maxConnectionsPerAddress,
+      headersTimeoutMs, requestTimeoutMs: Math.max(requestTimeoutMs, headersTimeoutMs), maxConnections, maxConnectionsPerAddress, makeRoomAfterMs,
     });
     guard.attach(this.server);
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {

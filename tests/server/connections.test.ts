@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 async function start(opts: ConstructorParameters<typeof HttpServer>[0]): Promise<number> {
-  server = new HttpServer({ headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, ...opts });
+  server = new HttpServer({ headersTimeoutMs: 30_000, requestTimeoutMs: 60_000, makeRoomAfterMs: 0, ...opts });
   mountHealth(server, { checks: {} });
   server.mount('POST', '/v1/articles', async (req, res) => {
     entered();
@@ -104,5 +104,34 @@ describe('half-sent requests and the connection cap', () => {
     expect(await healthz(port, '127.0.0.4')).toMatch(/^HTTP\/1\.1 200 /);
     expect(other.map((c) => c.socket.destroyed)).toEqual([false, false]);
     expect(other.map((c) => c.received())).toEqual(['', '']);
+  }, 30_000);
+
+  it('a burst of new connections on which nothing has arrived yet is not cut short: the one past the share gets 503', async () => {
+    const port = await start({ maxConnections: 100, maxConnectionsPerAddress: 3, makeRoomAfterMs: 60_000 });
+    const burst: RawClient[] = [];
+    for (let i = 0; i < 3; i++) {
+      burst.push(await rawClient(port, '127.0.0.2'));
+      clients.push(burst[i]);
+    }
+    const refused = await rawClient(port, '127.0.0.2');
+    clients.push(refused);
+    await refused.closed;
+    expect(refused.received()).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    expect(refused.received().toLowerCase()).toContain('retry-after: 1');
+    expect(refused.received()).toContain('too many connections from this address');
+    // The three are untouched and still answered.
+    burst[2].send('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(await burst[2].waitFor(/\{"status":"ok"\}/)).toMatch(/^HTTP\/1\.1 200 /);
+    expect(burst.map((c) => c.socket.destroyed)).toEqual([false, false, false]);
+  }, 30_000);
+
+  it('an idle connection past its time makes room silently (no 408: no request was under way)', async () => {
+    const port = await start({ maxConnections: 100, maxConnectionsPerAddress: 2 });
+    const idle = [await rawClient(port, '127.0.0.2'), await rawClient(port, '127.0.0.2')];
+    clients.push(...idle);
+    expect(await healthz(port, '127.0.0.2')).toMatch(/^HTTP\/1\.1 200 /);
+    await idle[0].closed;
+    expect(idle[0].received()).toBe('');
+    expect(idle[1].socket.destroyed).toBe(false);
   }, 30_000);
 });
