@@ -68,11 +68,6 @@ export class ConnectionGuard {
     server.on('connection', (socket: Socket) => this.onConnection(socket));
   }
 
-  /** Open sockets, for tests and metrics. */
-  get size(): number {
-    return this.open.size;
-  }
-
   private onConnection(socket: Socket): void {
     const address = addressOf(socket);
     if ((this.byAddress.get(address) ?? 0) >= this.limits.maxConnectionsPerAddress) {
@@ -100,14 +95,16 @@ export class ConnectionGuard {
     if (!conn) return;
     if (req.complete) {
       this.unfinished.delete(socket);
-      this.arm(socket, conn, this.limits.headersTimeoutMs + ANSWER_GRACE_MS, 'answer not sent in time');
+      this.arm(socket, conn, this.limits.headersTimeoutMs + ANSWER_GRACE_MS, 'answer not sent in time', 'drop');
     } else {
       // Keeps its place among the unfinished: its age counts from when the request began.
       conn.req = req;
       conn.res = res;
       this.arm(socket, conn, this.limits.requestTimeoutMs, 'body not complete in time');
       req.once('end', () => {
-        if (this.open.get(socket) === conn && conn.req === req) this.arm(socket, conn, this.limits.headersTimeoutMs + ANSWER_GRACE_MS, 'answer not sent in time');
+        if (this.open.get(socket) === conn && conn.req === req) {
+          this.arm(socket, conn, this.limits.headersTimeoutMs + ANSWER_GRACE_MS, 'answer not sent in time', 'drop');
+        }
       });
     }
     res.once('finish', () => {
@@ -123,11 +120,12 @@ export class ConnectionGuard {
     });
   }
 
-  private arm(socket: Socket, conn: Connection, ms: number, reason: string): void {
+  /** `drop` when the wait is ours (a handler that never answers): no 408 then, the client was not slow. */
+  private arm(socket: Socket, conn: Connection, ms: number, reason: string, how: 'timeout' | 'drop' = 'timeout'): void {
     clearTimeout(conn.timer);
     conn.timer = setTimeout(() => {
-      logger.debug({ reason }, 'http client too slow: connection closed');
-      this.close(socket, conn, reason.startsWith('answer') ? 'drop' : 'timeout');
+      logger.debug({ reason }, 'http connection closed: past its deadline');
+      this.close(socket, conn, how);
     }, ms);
     conn.timer.unref();
   }
