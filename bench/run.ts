@@ -6,9 +6,10 @@ import { runFanoutBench } from './fanout.js';
 import { runHostileHtmlBench } from './hostile-html.js';
 import { runSlowClientsBench } from './slow-clients.js';
 import { runInstancesBench } from './instances.js';
+import { runLoadBench } from './load.js';
 
 /**
- * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,instances] [--no-peer] [--store postgres]`
+ * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances] [--no-peer] [--store postgres]`
  * (`--store postgres`: the search bench runs Newsdesk on PostgreSQL too, beside SQLite; see bench/search.ts)
  * `npm run bench -- --instances 3 [--platforms discord,slack] [--failovers 3]`: only the several-instances benchmark
  *   (PostgreSQL): fan-out with 1 and with 3 instances, then failover.
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   const unknownStore = stores.find((s) => s !== 'sqlite' && s !== 'postgres');
   if (unknownStore) throw new Error(`--store takes sqlite and/or postgres (got ${unknownStore})`);
   const instances = flag('--instances');
-  const only = new Set((flag('--only') ?? (instances ? 'instances' : 'search,summary,fanout,hostile-html,slow-clients')).split(','));
+  const only = new Set((flag('--only') ?? (instances ? 'instances' : 'search,summary,fanout,hostile-html,slow-clients,load')).split(','));
   const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -57,6 +58,13 @@ async function main(): Promise<void> {
     const r = await runSlowClientsBench();
     console.table([r]);
     results.slowClients = r;
+  }
+  if (only.has('load')) {
+    log('\n== Stalls and fairness under load: 1, 20 and 100 feeds parsing at once; /healthz during 4,000 half-sent requests ==');
+    const r = await runLoadBench();
+    console.table(r.parse);
+    console.table([r.halfSent]);
+    results.load = r;
   }
   if (only.has('instances')) {
     log(`\n== Several instances on one PostgreSQL: fan-out with 1 and ${instances ?? 3}, failover ==`);

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { logger } from '../log.js';
+import { answerAndClose, ConnectionGuard } from './connections.js';
 
 /**
  * The one HTTP server: Slack's requests, Discord's HTTP interactions, the ingest API, /healthz and
@@ -59,15 +60,45 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 /**
  * Bounds on what a stranger can hold: headers must arrive within `headersTimeoutMs`, the whole request within
  * `requestTimeoutMs` (Node's default is 300 s, checked every 30 s), and at most `maxConnections` sockets are
- * open at once, so half-sent requests can never use every file descriptor (feed polls and outbound calls need them).
+ * open at once, so half-sent requests can never use every file descriptor (feed polls and outbound calls need them);
+ * one address holds at most `maxConnectionsPerAddress` of them, and the oldest unfinished requests make room for
+ * new connections near the cap (src/server/connections.ts). A slow client gets a 408 before its socket closes.
  */
 export interface HttpServerOptions {
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
   maxConnections?: number;
+  maxConnectionsPerAddress?: number;
+  /** A connection on which nothing has arrived is closed to make room only once it is this old. */
+  makeRoomAfterMs?: number;
 }
 
-export const HTTP_LIMITS = { headersTimeoutMs: 5_000, requestTimeoutMs: 15_000, maxConnections: 1_000 } as const;
+export const HTTP_LIMITS = { headersTimeoutMs: 5_000, requestTimeoutMs: 15_000, maxConnections: 1_000, maxConnectionsPerAddress: 250, makeRoomAfterMs: 1_000 } as const;
+
+/** Node's default, written out so a runtime flag cannot change what a client may send. */
+const MAX_HEADER_BYTES = 16 * 1024;
+
+/** What a request Node could not parse is told (Node's own mapping), before its socket closes. */
+function clientErrorStatus(code: string | undefined): [number, string] {
+  if (code === 'HPE_HEADER_OVERFLOW') return [431, `request headers larger than ${MAX_HEADER_BYTES / 1024} KB`];
+  if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return [413, 'chunk extensions too large'];
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'request not complete in time'];
+  return [400, 'malformed HTTP request'];
+}
+
+/**
+ * `Expect: 100-continue`: "100 Continue" is sent only when the handler starts reading the body, so a request refused
+ * at its headers (a wrong token, 404, 415) gets its refusal alone and the client never sends the body.
+ */
+function continueWhenRead(req: IncomingMessage, res: ServerResponse): void {
+  const readable = req as unknown as { _read(size: number): void };
+  const read = readable._read;
+  readable._read = function (this: IncomingMessage, size: number) {
+    readable._read = read;
+    if (!res.headersSent && !res.writableEnded) res.writeContinue();
+    return read.call(this, size);
+  };
+}
 
 /**
  * An answer sent while the request's body is still arriving (a refusal at the headers, a 413, Bolt's included)
@@ -86,45 +117,6 @@ function closeWhenAnsweredEarly(req: IncomingMessage, res: ServerResponse): void
     if (!req.complete) req.socket.destroySoon();
   });
 }
-
-/**
- * Deadlines per connection, kept by this server itself: Node's own headersTimeout/requestTimeout check did not
- * always expire half-sent requests while other requests kept arriving (seen here on Node 20.20: with /healthz
- * probed twice a second over keep-alive, three sockets with unfinished headers stayed open past 20 s with a 5 s
- * headers timeout; not reproduced at smaller timeouts). Headers must be complete within
- * `headersMs` of the connection opening or of the previous answer (keep-alive); the whole request within
- * `requestMs` of its headers. A socket past either is destroyed.
- */
-function enforceDeadlines(server: Server, headersMs: number, requestMs: number): void {
-  server.on('connection', (socket) => {
-    let timer: NodeJS.Timeout | undefined;
-    const arm = (ms: number, reason: string) => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        logger.debug({ reason }, 'http client too slow: connection closed');
-        socket.destroy();
-      }, ms);
-      timer.unref();
-    };
-    arm(headersMs, 'headers not complete in time');
-    socket.once('close', () => clearTimeout(timer));
-    // The request event is emitted once the headers are in.
-    (socket as Socket & { [kDeadline]?: typeof arm })[kDeadline] = arm;
-  });
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const arm = (req.socket as Socket & { [kDeadline]?: (ms: number, reason: string) => void })[kDeadline];
-    if (!arm) return;
-    if (req.complete) arm(headersMs + 60_000, 'answer not sent in time');
-    else {
-      arm(requestMs, 'body not complete in time');
-      req.once('end', () => arm(headersMs + 60_000, 'answer not sent in time'));
-    }
-    // After the answer, a kept-alive connection has the headers deadline again for its next request.
-    res.once('finish', () => arm(headersMs + 5_000, 'next request headers not complete in time'));
-  });
-}
-
-const kDeadline = Symbol('newsdesk.deadline');
 
 export class HttpServer {
   private readonly routes: Route[] = [];
@@ -153,13 +145,21 @@ export class HttpServer {
   }
 
   async start(port: number, host: string): Promise<AddressInfo> {
-    const { headersTimeoutMs, requestTimeoutMs, maxConnections } = this.limits;
+    const { headersTimeoutMs, requestTimeoutMs, maxConnections, maxConnectionsPerAddress, makeRoomAfterMs } = this.limits;
     this.server = createServer({
       headersTimeout: headersTimeoutMs,
       requestTimeout: Math.max(requestTimeoutMs, headersTimeoutMs),
       // How often Node looks for requests past those timeouts (default 30 s, which would make them meaningless).
       connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
-    }, (req, res) => {
+      maxHeaderSize: MAX_HEADER_BYTES,
+    });
+    // The guard keeps the deadlines too (Node's own check missed some) and room under the cap.
+    const guard = new ConnectionGuard({
+      headersTimeoutMs, requestTimeoutMs: Math.max(requestTimeoutMs, headersTimeoutMs), maxConnections, maxConnectionsPerAddress, makeRoomAfterMs,
+    });
+    guard.attach(this.server);
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      guard.onRequest(req, res);
       closeWhenAnsweredEarly(req, res);
       const route = this.route(req);
       if (!route) {
@@ -178,20 +178,23 @@ export class HttpServer {
           if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
           else res.end();
         });
+    };
+    this.server.on('request', onRequest);
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      continueWhenRead(req, res);
+      onRequest(req, res);
     });
-    this.server.maxConnections = maxConnections;
-    enforceDeadlines(this.server, headersTimeoutMs, Math.max(requestTimeoutMs, headersTimeoutMs));
-    // A request timed out or a malformed one: Node answers 408/400 itself; that is the client's doing, not ours.
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // A request timed out, too large or malformed: answered as Node would (408, 431, 413, 400); the client's doing.
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       logger.debug({ code: err.code, reason: err.message }, 'http client error');
-      if (socket.writable && !socket.writableEnded) {
-        const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-        socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-        // A client that never reads or closes its side would otherwise keep the socket.
-        setTimeout(() => socket.destroy(), 1_000).unref();
-      } else {
+      // An answer already under way on this socket cannot be followed by another (Node's default checks the same).
+      const answering = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (answering?.headersSent) {
         socket.destroy();
+        return;
       }
+      const [status, error] = clientErrorStatus(err.code);
+      answerAndClose(socket, status, error);
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);

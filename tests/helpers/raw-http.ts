@@ -15,9 +15,10 @@ export interface RawClient {
   closed: Promise<void>;
 }
 
-export function rawClient(port: number): Promise<RawClient> {
+/** `from`: the loopback address to connect from (127.0.0.2, 127.0.0.3…), to stand for several clients' addresses. */
+export function rawClient(port: number, from?: string): Promise<RawClient> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect({ port, host: '127.0.0.1', localAddress: from });
     let data = '';
     const waiters: Array<{ pattern: RegExp; resolve: (s: string) => void; reject: (e: Error) => void }> = [];
     let isClosed = false;

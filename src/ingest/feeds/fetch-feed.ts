@@ -42,9 +42,9 @@ export async function fetchFeed(req: FetchFeedRequest): Promise<FetchFeedResult>
   };
   const after = req.timeoutMs >= 1000 ? `${Math.round(req.timeoutMs / 1000)} s` : `${req.timeoutMs} ms`;
   const timer = setTimeout(() => abort(`timed out after ${after}`), req.timeoutMs);
-  const onStop = () => abort('poller stopped');
-  if (req.signal.aborted) onStop();
-  req.signal.addEventListener('abort', onStop);
+  // Tied to the poller's stop signal without a listener on it: every feed in flight adding one would pass Node's
+  // limit of 10 and print a MaxListenersExceededWarning outside the log.
+  const signal = AbortSignal.any([controller.signal, req.signal]);
   try {
     const headers: Record<string, string> = {
       'user-agent': req.userAgent,
@@ -53,7 +53,7 @@ export async function fetchFeed(req: FetchFeedRequest): Promise<FetchFeedResult>
     };
     if (req.etag) headers['if-none-match'] = req.etag;
     if (req.lastModified) headers['if-modified-since'] = req.lastModified;
-    const res = await req.fetch(req.url, { headers, signal: controller.signal, redirect: 'follow' });
+    const res = await req.fetch(req.url, { headers, signal, redirect: 'follow' });
     const validators: Validators = {
       etag: res.headers.get('etag') ?? req.etag,
       lastModified: res.headers.get('last-modified') ?? req.lastModified,
@@ -72,11 +72,11 @@ export async function fetchFeed(req: FetchFeedRequest): Promise<FetchFeedResult>
   } catch (err) {
     if (err instanceof FeedFetchError) throw err;
     if (reason) throw new FeedFetchError(reason);
+    if (req.signal.aborted) throw new FeedFetchError('poller stopped');
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     throw new FeedFetchError(cause?.code ?? cause?.message ?? (err as Error).message);
   } finally {
     clearTimeout(timer);
-    req.signal.removeEventListener('abort', onStop);
   }
 }
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FeedParseError, parseFeed } from '../../../src/ingest/feeds/parse.js';
-import { TimeSlice } from '../../../src/ingest/feeds/time-slice.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const NOW = Date.parse('2026-11-25T12:00:00Z');
@@ -154,7 +153,7 @@ describe('hostile feeds', () => {
     };
     setImmediate(beat);
     // A zero budget yields at every checkpoint, so the count of turns does not depend on this machine's speed.
-    const feed = await parseFeed(xml, 'https://hostile.example/rss', NOW, new TimeSlice(0));
+    const feed = await parseFeed(xml, 'https://hostile.example/rss', NOW, { budgetMs: 0 });
     beating = false;
     expect(feed.items.map((i) => [i.title, i.content])).toEqual([['Hostile item', 'Lead paragraph'], ['Next item', 'Fine']]);
     expect(turns).toBeGreaterThanOrEqual(10);
