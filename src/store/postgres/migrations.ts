@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { PG_SLACK_INSTALLATIONS_SCHEMA } from './slack-installations.js';
 import { lockKey, type PgDb } from './db.js';
 
 /**
@@ -301,6 +302,11 @@ export const pgMigrations: PgMigration[] = [
       ALTER INDEX articles_tsv SET (gin_pending_list_limit = 512);
       ALTER INDEX articles_title_tsv SET (gin_pending_list_limit = 512);
       ALTER INDEX articles_title_words SET (gin_pending_list_limit = 512);`,
+  },
+  {
+    // Slack for many workspaces (OAuth): installations with sealed tokens, and the install flow's states.
+    id: '700-slack-installations',
+    sql: PG_SLACK_INSTALLATIONS_SCHEMA,
   },
 ];
 

@@ -12,6 +12,7 @@ import { SqliteOutbox } from './outbox.js';
 import { SqliteStories } from './stories.js';
 import { SqliteSubscriptions } from './subscriptions.js';
 import { asyncStore, SqliteTransactions } from './tx.js';
+import { SqliteOAuthStates, SqliteSlackInstallations } from './slack-installations.js';
 
 export { openDatabase, runMigrations, type SqliteDatabase } from './db.js';
 export { migrations, type Migration } from './migrations.js';
@@ -53,10 +54,12 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
   const stories = lazy(() => asyncStore(new SqliteStories(db), tx, ['addStory', 'setShown']));
   const outbox = lazy(() => asyncStore(new SqliteOutbox(db), tx, [
     'insert', 'insertMany', 'retarget', 'reassign', 'claimPost', 'claimEdit', 'markSent', 'markThreaded', 'markEdited', 'retry', 'finish', 'giveUpEdit',
-    'markMembersSent', 'failMembers', 'skipQueued', 'releaseDigests', 'resumeEdits',
+    'markMembersSent', 'failMembers', 'skipQueued', 'failQueued', 'releaseDigests', 'resumeEdits',
   ]));
   const audit = lazy(() => asyncStore(new SqliteAuditLog(db), tx, ['append']));
   const feedState = lazy(() => asyncStore(new SqliteFeedState(db), tx, ['save', 'forgetItems', 'markSeen']));
+  const slackInstallations = lazy(() => new SqliteSlackInstallations(db));
+  const oauthStates = lazy(() => new SqliteOAuthStates(db));
   let closed = false;
   return {
     backend: 'sqlite',
@@ -78,6 +81,12 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
     },
     get feedState() {
       return feedState();
+    },
+    get slackInstallations() {
+      return slackInstallations();
+    },
+    get oauthStates() {
+      return oauthStates();
     },
     transaction: (fn) => tx.transaction(fn),
     afterCommit: (fn) => tx.afterCommit(fn),

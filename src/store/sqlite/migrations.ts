@@ -5,6 +5,7 @@ import { AUDIT_SCHEMA } from './audit.js';
 import { OUTBOX_PENDING_INDEX, OUTBOX_SCHEMA } from './outbox.js';
 import { PACING_STATE_SCHEMA } from './pacing-state.js';
 import { SUBSCRIPTIONS_SCHEMA } from './subscriptions.js';
+import { SLACK_INSTALLATIONS_SCHEMA } from './slack-installations.js';
 
 /**
  * Every schema change, in the order it is applied. Never edit a migration that has shipped: append a new one.
@@ -177,4 +178,6 @@ export const migrations: Migration[] = [
   { id: '150-search-storage', up: () => {} },
   // PostgreSQL bounds its GIN indexes' pending lists (read whole by every search); FTS5 has none.
   { id: '160-search-gin-pending', up: () => {} },
+  // Slack for many workspaces (OAuth): installations with sealed tokens, and the install flow's states (src/store/sqlite/slack-installations.ts).
+  { id: '700-slack-installations', up: (db) => db.exec(SLACK_INSTALLATIONS_SCHEMA) },
 ];
