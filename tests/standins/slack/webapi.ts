@@ -22,6 +22,8 @@ export interface ApiContext {
   buckets: Buckets;
   limits: SlackLimits;
   scopes: ReadonlySet<string>;
+  /** The workspace of the token (OAuth): the call sees only its channels and users. Unset: every workspace. */
+  team?: string;
   botUserId: string;
   botId: string;
   appId: string;
@@ -43,7 +45,7 @@ function needScope(ctx: ApiContext, scope: string): MethodResult | null {
 /** The channel as a bot sees it: private channels it is not in do not exist for it. */
 function visibleChannel(ctx: ApiContext, id: unknown): StandInChannel | undefined {
   const c = ctx.world.channel(id);
-  return c && (!c.isPrivate || c.isMember) ? c : undefined;
+  return c && (!ctx.team || c.team === ctx.team) && (!c.isPrivate || c.isMember) ? c : undefined;
 }
 
 const kind = (c: StandInChannel) => (c.isPrivate ? 'groups' : 'channels');
@@ -72,7 +74,7 @@ export function callMethod(ctx: ApiContext, method: string, body: Body): MethodR
   const { world } = ctx;
   switch (method) {
     case 'auth.test': {
-      const team = world.teams[0];
+      const team = world.teams.find((t) => t.id === ctx.team) ?? world.teams[0];
       return ok({ url: `https://${team.id.toLowerCase()}.slack.example/`, team: team.name, user: 'newsdesk', team_id: team.id, user_id: ctx.botUserId, bot_id: ctx.botId });
     }
     case 'apps.connections.open':
@@ -81,7 +83,7 @@ export function callMethod(ctx: ApiContext, method: string, body: Body): MethodR
       const missing = needScope(ctx, 'users:read');
       if (missing) return missing;
       const user = world.user(body.user);
-      if (!user) return fail('user_not_found');
+      if (!user || (ctx.team && user.team !== ctx.team)) return fail('user_not_found');
       const limited = tierLimit(ctx, method, user.team);
       if (limited) return limited;
       return ok({ user: { id: user.id, name: user.name, team_id: user.team, is_admin: user.isAdmin || user.isOwner, is_owner: user.isOwner, is_primary_owner: false, is_bot: false } });

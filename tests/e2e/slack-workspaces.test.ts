@@ -1,0 +1,185 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/log.js';
+import { startSlackStandIn, type PostedMessage, type SlackStandIn } from '../standins/slack/index.js';
+import { emptyDataDir, pushArticles, until } from '../alerts/e2e/process.js';
+
+/**
+ * Issue 29, end to end in one process (the real composition root, SQLite, Bolt's own OAuth against the stand-in):
+ * two workspaces install through /slack/install → Slack's authorize page → /slack/oauth_redirect; a replayed or
+ * forged state is refused; each runs /news and /alerts with its own token; one pushed breaking story reaches both
+ * channels, each post carrying that workspace's token; one workspace uninstalls: its token is deleted, its
+ * subscription paused with the reason, nothing more is sent there, the other is untouched; installing again resumes
+ * nothing by itself.
+ */
+/** Everything the app logs, at debug (Bolt's and web-api's own lines included): no secret may appear in it. */
+const logLines: string[] = [];
+const log = createLogger(new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } }) as never, { pretty: false });
+log.level = 'debug';
+const INGEST_TOKEN = 'slack-workspaces-ingest-token-0123';
+const SECRET_KEY = '7e'.repeat(32);
+const TEAMS = [
+  { id: 'T0ALPHA', name: 'Alpha Desk', channels: [{ id: 'C0ALPHANEWS', name: 'news' }], users: [{ id: 'U0ALPHAADM', isAdmin: true }, { id: 'U0ALPHARDR' }] },
+  { id: 'T0BETA', name: 'Beta & Co', channels: [{ id: 'C0BETANEWS', name: 'news' }], users: [{ id: 'U0BETAADM', isAdmin: true }, { id: 'U0BETARDR' }] },
+];
+const story = (id: string, title: string) => ({
+  id, url: `https://news.example/${id}`, title, dek: 'What we know so far.', body: `${title}. More to follow.`,
+  section: 'world', source: 'Desk', priority: 'breaking', published_at: new Date(Date.now() - 60_000).toISOString(),
+});
+
+describe('Slack for many workspaces: install, per-workspace tokens, uninstall', () => {
+  let slack: SlackStandIn;
+  let app: App;
+  let base: string;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    slack = await startSlackStandIn({ teams: TEAMS });
+    dataDir = emptyDataDir();
+    const config = loadConfig({
+      DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', TERMINAL: '0', INBOX_WATCH: '0', INGEST_TOKEN, LOG_LEVEL: 'silent',
+      SLACK_CLIENT_ID: slack.oauth.clientId, SLACK_CLIENT_SECRET: slack.oauth.clientSecret, SLACK_STATE_SECRET: 'state-secret-for-bolt',
+      SLACK_SIGNING_SECRET: slack.signingSecret, NEWSDESK_SECRET_KEY: SECRET_KEY, SLACK_API_URL: slack.apiUrl, SLACK_AUTHORIZE_URL: slack.authorizeUrl,
+    });
+    app = await startApp({ config, logger: log });
+    base = `http://127.0.0.1:${app.httpPort}`;
+    slack.appUrl = `${base}/slack/events`;
+    slack.redirectUrl = `${base}/slack/oauth_redirect`;
+  }, 30_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await slack?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** The browser's way through: our install route, Slack's authorize page (the installer picks `team`), our redirect. */
+  async function install(team: string): Promise<{ status: number; page: string; redirect: string; cookie: string }> {
+    const start = await fetch(`${base}/slack/install`, { redirect: 'manual' });
+    expect(start.status).toBe(302);
+    const authorize = start.headers.get('location')!;
+    expect(authorize.startsWith(slack.authorizeUrl)).toBe(true);
+    const cookie = start.headers.get('set-cookie')!.split(';')[0];
+    const approved = await fetch(`${authorize}&team=${team}`, { redirect: 'manual' });
+    expect(approved.status).toBe(302);
+    const redirect = approved.headers.get('location')!;
+    expect(redirect.startsWith(`${base}/slack/oauth_redirect?`)).toBe(true);
+    const done = await fetch(redirect, { headers: { cookie } });
+    return { status: done.status, page: await done.text(), redirect, cookie };
+  }
+
+  const tokensOf = (team: string) => new Set([...slack.oauth.tokens.values()].filter((t) => t.team === team).map((t) => t.token));
+  const postsIn = (channel: string): PostedMessage[] => slack.messages.filter((m) => m.channel === channel && !m.threadTs);
+  const dbFiles = () => readdirSync(dataDir).filter((f) => f.startsWith('newsdesk.db')).map((f) => readFileSync(join(dataDir, f)).toString('latin1')).join('');
+
+  it('two workspaces install through the real OAuth routes; a replayed or forged state is refused; no token on any page or on disk', async () => {
+    const alpha = await install('T0ALPHA');
+    expect(alpha.status).toBe(200);
+    expect(alpha.page).toContain('Newsdesk is now installed in Alpha Desk (T0ALPHA)');
+    const beta = await install('T0BETA');
+    expect(beta.status).toBe(200);
+    expect(beta.page).toContain('Newsdesk is now installed in Beta &#38; Co (T0BETA)');
+    const issued = [...slack.oauth.tokens.keys()];
+    expect(issued).toHaveLength(2);
+    for (const page of [alpha.page, beta.page]) for (const token of issued) expect(page).not.toContain(token);
+
+    // The same redirect again (a replay), and a state the server never issued (forged, with a matching cookie).
+    const replay = await fetch(alpha.redirect, { headers: { cookie: alpha.cookie } });
+    expect(replay.status).toBe(400);
+    expect(await replay.text()).toContain('The install link expired, was used already, or was started in another browser.');
+    const forged = await fetch(`${base}/slack/oauth_redirect?code=whatever&state=forged-state`, { headers: { cookie: 'slack-app-oauth-state=forged-state' } });
+    expect(forged.status).toBe(400);
+    // Neither exchanged a code: Slack saw exactly the two installs.
+    expect(slack.oauth.log.filter((e) => e.kind === 'code').map((e) => [e.team, e.outcome])).toEqual([['T0ALPHA', 'ok'], ['T0BETA', 'ok']]);
+
+    await until(() => dbFiles().includes('T0BETA'), 'the installations on disk', 5_000);
+    for (const token of issued) expect(dbFiles()).not.toContain(token);
+  });
+
+  it('each workspace runs /news and /alerts with its own token; one breaking story reaches both, each post with its workspace token', async () => {
+    expect((await pushArticles(app.httpPort!, INGEST_TOKEN, story('calm-1', 'Harbour reopens after the storm'))).status).toBe(201);
+    for (const [team, user, channel] of [['T0ALPHA', 'U0ALPHARDR', 'C0ALPHANEWS'], ['T0BETA', 'U0BETARDR', 'C0BETANEWS']]) {
+      const news = await slack.slashCommand({ command: '/news', team, user, channel, via: 'http' });
+      expect(news.status).toBe(200);
+      const [answer] = await news.waitForResponses(1);
+      expect(JSON.stringify(answer.body)).toContain('Harbour reopens after the storm');
+    }
+    for (const [team, admin, channel] of [['T0ALPHA', 'U0ALPHAADM', 'C0ALPHANEWS'], ['T0BETA', 'U0BETAADM', 'C0BETANEWS']]) {
+      const sub = await slack.slashCommand({ command: '/alerts', text: 'subscribe min_priority:breaking', team, user: admin, channel, via: 'http' });
+      const [answer] = await sub.waitForResponses(1);
+      expect(JSON.stringify(answer.body)).toMatch(/subscribed/i);
+    }
+    // The admin checks and the channel checks carried the token of the workspace they were about.
+    for (const method of ['users.info', 'conversations.info']) {
+      const calls = slack.callsTo(method);
+      expect(calls.length).toBeGreaterThanOrEqual(2);
+      for (const call of calls) {
+        const team = String(call.body.user ?? call.body.channel).includes('ALPHA') ? 'T0ALPHA' : 'T0BETA';
+        expect(tokensOf(team).has(call.token!)).toBe(true);
+      }
+    }
+
+    expect((await pushArticles(app.httpPort!, INGEST_TOKEN, story('dam-1', 'Dam fails upstream of the capital'))).status).toBe(201);
+    await until(() => postsIn('C0ALPHANEWS').length === 1 && postsIn('C0BETANEWS').length === 1, 'the alert in both workspaces', 15_000);
+    const posts = slack.callsTo('chat.postMessage').filter((c) => c.status === 200 && !c.error);
+    expect(posts.map((c) => [c.body.channel, tokensOf(c.body.channel === 'C0ALPHANEWS' ? 'T0ALPHA' : 'T0BETA').has(c.token!)]).sort())
+      .toEqual([['C0ALPHANEWS', true], ['C0BETANEWS', true]]);
+  });
+
+  it('one workspace uninstalls: its token is deleted, its subscription paused with the reason, nothing more is sent there; the other is untouched', async () => {
+    const betaTokens = tokensOf('T0BETA');
+    const statuses = await slack.uninstall('T0BETA');
+    expect(statuses).toEqual([200, 200]);
+    await until(async () => !(await listInstallations()).includes('T0BETA'), 'the Beta installation to be deleted', 5_000);
+    expect(await listInstallations()).toEqual(['T0ALPHA']);
+    const callsBefore = slack.calls.length;
+
+    expect((await pushArticles(app.httpPort!, INGEST_TOKEN, story('dam-2', 'Second dam holds, engineers say'))).status).toBe(201);
+    await until(() => postsIn('C0ALPHANEWS').length === 2, 'the second alert in Alpha', 15_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(postsIn('C0BETANEWS')).toHaveLength(1);
+    // Not one call to Slack with Beta's (revoked) token, nor about Beta's channel, since the uninstall.
+    const since = slack.calls.slice(callsBefore);
+    expect(since.filter((c) => betaTokens.has(c.token ?? '') || c.body.channel === 'C0BETANEWS')).toEqual([]);
+    // Redelivered events (or the other order) change nothing more.
+    expect(await slack.sendEvent('T0BETA', { type: 'app_uninstalled' })).toBe(200);
+
+    // Installing again resumes nothing: /alerts list shows the subscription paused, with the reason.
+    const again = await install('T0BETA');
+    expect(again.status).toBe(200);
+    const list = await slack.slashCommand({ command: '/alerts', text: 'list', team: 'T0BETA', user: 'U0BETAADM', channel: 'C0BETANEWS', via: 'http' });
+    const [answer] = await list.waitForResponses(1);
+    const text = JSON.stringify(answer.body);
+    expect(text).toMatch(/paused/i);
+    // Slack sends tokens_revoked first, then app_uninstalled: the first one's reason stands.
+    expect(text).toContain("*PAUSED*\\nNewsdesk's token for this Slack workspace was revoked: install it again (Add to Slack), then /alerts resume");
+    // Alpha was never paused.
+    const alphaList = await slack.slashCommand({ command: '/alerts', text: 'list', team: 'T0ALPHA', user: 'U0ALPHAADM', channel: 'C0ALPHANEWS', via: 'http' });
+    expect(JSON.stringify((await alphaList.waitForResponses(1))[0].body)).not.toMatch(/paused/i);
+  });
+
+  it('no token, client secret, state secret or key in any log line (debug level)', () => {
+    const all = logLines.join('');
+    expect(all).toContain('slack: Newsdesk installed in a workspace');
+    expect(all).toContain('oauth.v2.access');
+    // web-api's debug line of the code exchange names the client secret: it is scrubbed.
+    expect(all).toMatch(/client_secret[^a-z0-9]+\[redacted\]/);
+    for (const secret of [...slack.oauth.tokens.keys(), slack.oauth.clientSecret, slack.signingSecret, 'state-secret-for-bolt', SECRET_KEY, INGEST_TOKEN]) {
+      expect(all).not.toContain(secret);
+    }
+  });
+
+  async function listInstallations(): Promise<string[]> {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(dataDir, 'newsdesk.db'), { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare('SELECT key FROM slack_installations ORDER BY key').all() as Array<{ key: string }>).map((r) => r.key);
+    } finally {
+      db.close();
+    }
+  }
+});
