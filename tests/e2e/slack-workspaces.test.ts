@@ -183,3 +183,69 @@ describe('Slack for many workspaces: install, per-workspace tokens, uninstall', 
     }
   }
 });
+
+describe('Slack for many workspaces with token rotation: refreshed before expiry, and when Slack says it expired mid-fan-out', () => {
+  let slack: SlackStandIn;
+  let app: App;
+  let base: string;
+  let dataDir: string;
+  let offsetMs = 0;
+
+  beforeAll(async () => {
+    slack = await startSlackStandIn({ teams: [{ id: 'T0GAMMA', name: 'Gamma', channels: [{ id: 'C0GAMMANEWS', name: 'news' }], users: [{ id: 'U0GAMMAADM', isAdmin: true }] }], oauth: { rotation: true } });
+    dataDir = emptyDataDir();
+    const config = loadConfig({
+      DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', TERMINAL: '0', INBOX_WATCH: '0', INGEST_TOKEN, LOG_LEVEL: 'silent',
+      SLACK_CLIENT_ID: slack.oauth.clientId, SLACK_CLIENT_SECRET: slack.oauth.clientSecret, SLACK_STATE_SECRET: 'state-secret-for-bolt',
+      SLACK_SIGNING_SECRET: slack.signingSecret, NEWSDESK_SECRET_KEY: SECRET_KEY, SLACK_API_URL: slack.apiUrl, SLACK_AUTHORIZE_URL: slack.authorizeUrl,
+    });
+    // The application clock, moved forward by the test (the stand-in keeps its own time).
+    app = await startApp({ config, logger: log.child({}, { level: 'silent' }), clock: () => new Date(Date.now() + offsetMs) });
+    base = `http://127.0.0.1:${app.httpPort}`;
+    slack.appUrl = `${base}/slack/events`;
+    slack.redirectUrl = `${base}/slack/oauth_redirect`;
+  }, 30_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await slack?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const posts = () => slack.messages.filter((m) => m.channel === 'C0GAMMANEWS' && !m.threadTs);
+  const refreshes = () => slack.oauth.log.filter((e) => e.kind === 'refresh').map((e) => e.outcome);
+
+  it('installs with a rotating token, subscribes, and survives its expiry without losing or doubling a post', async () => {
+    const start = await fetch(`${base}/slack/install`, { redirect: 'manual' });
+    const cookie = start.headers.get('set-cookie')!.split(';')[0];
+    const approved = await fetch(`${start.headers.get('location')!}&team=T0GAMMA`, { redirect: 'manual' });
+    expect((await fetch(approved.headers.get('location')!, { headers: { cookie } })).status).toBe(200);
+    const [first] = slack.oauth.tokensOf('T0GAMMA');
+    expect(first.token).toMatch(/^xoxe\.xoxb-/);
+    const sub = await slack.slashCommand({ command: '/alerts', text: 'subscribe min_priority:breaking', team: 'T0GAMMA', user: 'U0GAMMAADM', channel: 'C0GAMMANEWS', via: 'http' });
+    expect(JSON.stringify((await sub.waitForResponses(1))[0].body)).toMatch(/subscribed/i);
+
+    // Slack decides the token has expired (its own clock) while our store still thinks it good: the post is refused
+    // with token_expired, the token is refreshed once, and the alert goes out once, with the new token.
+    first.expiresAt = Date.now();
+    expect((await pushArticles(app.httpPort!, INGEST_TOKEN, story('flood-1', 'River bursts its banks'))).status).toBe(201);
+    await until(() => posts().length === 1, 'the alert after the refresh', 15_000);
+    const postCalls = slack.callsTo('chat.postMessage');
+    expect(postCalls.map((c) => c.error ?? 'ok')).toEqual(['token_expired', 'ok']);
+    expect(postCalls[0].token).toBe(first.token);
+    const second = slack.oauth.tokensOf('T0GAMMA').at(-1)!;
+    expect(postCalls[1].token).toBe(second.token);
+    expect(refreshes()).toEqual(['ok']);
+
+    // Our clock says the new token has under 2 hours left: refreshed before use, with no refusal at all.
+    offsetMs = 11 * 3_600_000;
+    expect((await pushArticles(app.httpPort!, INGEST_TOKEN, story('flood-2', 'Levee holds overnight'))).status).toBe(201);
+    await until(() => posts().length === 2, 'the second alert', 15_000);
+    const third = slack.oauth.tokensOf('T0GAMMA').at(-1)!;
+    expect(third.token).not.toBe(second.token);
+    expect(slack.callsTo('chat.postMessage').slice(2).map((c) => [c.error ?? 'ok', c.token === third.token])).toEqual([['ok', true]]);
+    expect(refreshes()).toEqual(['ok', 'ok']);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(posts()).toHaveLength(2);
+  });
+});
