@@ -249,3 +249,90 @@ describe('Slack for many workspaces with token rotation: refreshed before expiry
     expect(posts()).toHaveLength(2);
   });
 });
+
+describe('three workspaces, one uninstalls mid-fan-out', () => {
+  const teams = ['A', 'B', 'C'].map((l) => ({
+    id: `T0${l}${l}${l}`, name: `Desk ${l}`,
+    channels: [1, 2, 3, 4].map((n) => ({ id: `C0${l}${l}NEWS${n}`, name: `news-${n}` })),
+    users: [{ id: `U0${l}${l}ADMIN`, isAdmin: true }],
+  }));
+  let slack: SlackStandIn;
+  let app: App;
+  let base: string;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    slack = await startSlackStandIn({ teams });
+    dataDir = emptyDataDir();
+    const config = loadConfig({
+      DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', TERMINAL: '0', INBOX_WATCH: '0', INGEST_TOKEN, LOG_LEVEL: 'silent',
+      SLACK_CLIENT_ID: slack.oauth.clientId, SLACK_CLIENT_SECRET: slack.oauth.clientSecret, SLACK_STATE_SECRET: 'state-secret-for-bolt',
+      SLACK_SIGNING_SECRET: slack.signingSecret, NEWSDESK_SECRET_KEY: SECRET_KEY, SLACK_API_URL: slack.apiUrl, SLACK_AUTHORIZE_URL: slack.authorizeUrl,
+    });
+    app = await startApp({ config, logger: log.child({}, { level: 'silent' }) });
+    base = `http://127.0.0.1:${app.httpPort}`;
+    slack.appUrl = `${base}/slack/events`;
+    slack.redirectUrl = `${base}/slack/oauth_redirect`;
+  }, 30_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await slack?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const teamOf = (channel: unknown) => teams.find((t) => t.channels.some((c) => c.id === channel))!.id;
+  const postsOf = (team: string) => slack.messages.filter((m) => m.team === team && !m.threadTs);
+  const tokensOf = (team: string) => new Set([...slack.oauth.tokens.values()].filter((t) => t.team === team).map((t) => t.token));
+
+  it('the other two complete the fan-out once each with their own tokens; nothing more is posted in the gone one', async () => {
+    for (const t of teams) {
+      const start = await fetch(`${base}/slack/install`, { redirect: 'manual' });
+      const cookie = start.headers.get('set-cookie')!.split(';')[0];
+      const approved = await fetch(`${start.headers.get('location')!}&team=${t.id}`, { redirect: 'manual' });
+      expect((await fetch(approved.headers.get('location')!, { headers: { cookie } })).status).toBe(200);
+      for (const c of t.channels) {
+        const sub = await slack.slashCommand({ command: '/alerts', text: 'subscribe min_priority:breaking', team: t.id, user: t.users[0].id, channel: c.id, via: 'http' });
+        expect(JSON.stringify((await sub.waitForResponses(1))[0].body)).toMatch(/subscribed/i);
+      }
+    }
+
+    // The fan-out starts; a post to B is held in flight while B uninstalls, then answered (with B's token revoked).
+    const held = slack.hold('chat.postMessage', (b) => teamOf(b.channel) === 'T0BBB');
+    expect((await pushArticles(app.httpPort!, INGEST_TOKEN, story('quake-1', 'Earthquake shakes the coast'))).status).toBe(201);
+    const heldCall = await held.arrived;
+    const bPostedBefore = postsOf('T0BBB').length;
+    expect(await slack.uninstall('T0BBB')).toEqual([200, 200]);
+    held.release();
+
+    await until(() => postsOf('T0AAA').length === 4 && postsOf('T0CCC').length === 4, 'the fan-out in A and C', 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    for (const team of ['T0AAA', 'T0CCC']) {
+      expect(new Set(postsOf(team).map((m) => m.channel)).size).toBe(4);
+      const calls = slack.callsTo('chat.postMessage').filter((c) => teamOf(c.body.channel) === team);
+      expect(calls.every((c) => !c.error && tokensOf(team).has(c.token!))).toBe(true);
+    }
+    expect(postsOf('T0BBB').length).toBe(bPostedBefore);
+    expect(postsOf('T0BBB').length).toBeLessThan(4);
+    // The held post was answered token_revoked: B's problem alone (A and C were not held back for it).
+    expect(heldCall.error).toBe('token_revoked');
+
+    // B's rows: each posted before the uninstall, or failed/skipped; none left to send.
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(dataDir, 'newsdesk.db'), { readonly: true, fileMustExist: true });
+    try {
+      const rows = db.prepare("SELECT state, count(*) AS n FROM alert_outbox WHERE channel LIKE 'slack:T0BBB/%' GROUP BY state ORDER BY state").all() as Array<{ state: string; n: number }>;
+      const states = Object.fromEntries(rows.map((r) => [r.state, r.n]));
+      expect((states.sent ?? 0)).toBe(bPostedBefore);
+      expect((states.sent ?? 0) + (states.failed ?? 0) + (states.skipped ?? 0)).toBe(4);
+      expect(states.pending ?? 0).toBe(0);
+      expect(states.sending ?? 0).toBe(0);
+      const paused = db.prepare("SELECT count(*) AS n FROM alert_subscriptions WHERE workspace = 'T0BBB' AND paused = 1").get() as { n: number };
+      expect(paused.n).toBe(4);
+      const others = db.prepare("SELECT count(*) AS n FROM alert_subscriptions WHERE workspace <> 'T0BBB' AND paused = 1").get() as { n: number };
+      expect(others.n).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+});
