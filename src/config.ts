@@ -132,6 +132,9 @@ function slackOAuthProblem(c: RawConfig): string | null {
     return `${missing.join(', ')}: required with SLACK_CLIENT_ID (many workspaces${missing.includes('NEWSDESK_SECRET_KEY') ? '; NEWSDESK_SECRET_KEY encrypts their tokens: openssl rand -hex 32' : ''})`;
   }
   if (c.SLACK_APP_TOKEN) return 'SLACK_APP_TOKEN: the Add to Slack install runs over HTTP (/slack/install); unset SLACK_APP_TOKEN with SLACK_CLIENT_ID';
+  if (c.SLACK_REDIRECT_URI && !new URL(c.SLACK_REDIRECT_URI).pathname.endsWith('/slack/oauth_redirect')) {
+    return 'SLACK_REDIRECT_URI: must end with /slack/oauth_redirect (the route Newsdesk serves), e.g. https://news.example/slack/oauth_redirect';
+  }
   return null;
 }
 

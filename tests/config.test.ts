@@ -56,6 +56,9 @@ describe('config', () => {
     expect(message({ ...oauth, SLACK_SIGNING_SECRET: '' })).toBe('Invalid configuration:\n  SLACK_SIGNING_SECRET: required when SLACK_CLIENT_ID is set without SLACK_APP_TOKEN');
     const badKey = message({ ...oauth, NEWSDESK_SECRET_KEY: 'too-short-secret-key' });
     expect(badKey).toBe('Invalid configuration:\n  NEWSDESK_SECRET_KEY: 32 random bytes as 64 hex characters (openssl rand -hex 32) or base64');
+    expect(message({ ...oauth, SLACK_REDIRECT_URI: 'https://news.example/oauth' })).toBe(
+      'Invalid configuration:\n  SLACK_REDIRECT_URI: must end with /slack/oauth_redirect (the route Newsdesk serves), e.g. https://news.example/slack/oauth_redirect');
+    expect(loadConfig({ ...oauth, SLACK_REDIRECT_URI: 'https://news.example/slack/oauth_redirect' }).SLACK_REDIRECT_URI).toBe('https://news.example/slack/oauth_redirect');
     expect(message({ SLACK_CLIENT_SECRET: 'x' })).toBe('Invalid configuration:\n  SLACK_CLIENT_SECRET: set only with SLACK_CLIENT_ID (many workspaces)');
   });
 

@@ -153,16 +153,18 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
   });
   if (oauth) {
     // Either order, redelivered, or after a restart: the installation goes (once) and the workspace pauses (once).
-    const gone = async (teamId: string | undefined, enterpriseId: string | undefined, event: WorkspaceGoneEvent) => {
+    const gone = async (teamId: string | undefined, enterpriseId: string | undefined, event: WorkspaceGoneEvent, orgWide = false) => {
       if (!teamId) return;
-      await oauth.installations.delete({ teamId });
+      // An org-wide install is stored under its enterprise; a workspace's own install under the team.
+      await oauth.installations.delete(orgWide && enterpriseId ? { enterpriseId, isEnterpriseInstall: true } : { teamId });
       logger.warn({ team: teamId, enterprise: enterpriseId ?? null, event }, 'slack: Newsdesk lost this workspace; its token is deleted');
       await oauth.onWorkspaceGone(teamId, event);
     };
-    app.event('app_uninstalled', async ({ body }) => gone(body.team_id, body.enterprise_id, 'app_uninstalled'));
+    const orgWide = (body: { authorizations?: Array<{ is_enterprise_install?: boolean }> }) => Boolean(body.authorizations?.[0]?.is_enterprise_install);
+    app.event('app_uninstalled', async ({ body }) => gone(body.team_id, body.enterprise_id, 'app_uninstalled', orgWide(body)));
     app.event('tokens_revoked', async ({ body, event }) => {
       // Only the bot's token matters; revoked user tokens (none are asked for) change nothing.
-      if ((event.tokens.bot ?? []).length > 0) await gone(body.team_id, body.enterprise_id, 'tokens_revoked');
+      if ((event.tokens.bot ?? []).length > 0) await gone(body.team_id, body.enterprise_id, 'tokens_revoked', orgWide(body));
     });
   } else {
     app.event('tokens_revoked', async () => logger.error('slack: the bot token was revoked; Newsdesk cannot post until reinstalled'));
