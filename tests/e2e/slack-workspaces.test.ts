@@ -331,6 +331,12 @@ describe('three workspaces, one uninstalls mid-fan-out', () => {
       expect(paused.n).toBe(4);
       const others = db.prepare("SELECT count(*) AS n FROM alert_subscriptions WHERE workspace <> 'T0BBB' AND paused = 1").get() as { n: number };
       expect(others.n).toBe(0);
+      // Rows that did not go out say why: the uninstall (queued when it came) or the revoked token (the held post).
+      const reasons = db.prepare("SELECT DISTINCT reason FROM alert_outbox WHERE channel LIKE 'slack:T0BBB/%' AND state <> 'sent'").all() as Array<{ reason: string }>;
+      for (const r of reasons) expect(r.reason).toMatch(/^uninstalled \(token revoked\)$|token_revoked|subscription paused/);
+      const audit = db.prepare("SELECT action, detail FROM alert_audit WHERE workspace = 'T0BBB' AND action = 'workspace-gone'").all() as Array<{ action: string; detail: string }>;
+      expect(audit).toHaveLength(1);
+      expect(JSON.parse(audit[0].detail)).toMatchObject({ event: 'tokens_revoked' });
     } finally {
       db.close();
     }
