@@ -36,11 +36,12 @@ describe('Slack for many workspaces: install, per-workspace tokens, uninstall', 
   let app: App;
   let base: string;
   let dataDir: string;
+  let config: ReturnType<typeof loadConfig>;
 
   beforeAll(async () => {
     slack = await startSlackStandIn({ teams: TEAMS });
     dataDir = emptyDataDir();
-    const config = loadConfig({
+    config = loadConfig({
       DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', TERMINAL: '0', INBOX_WATCH: '0', INGEST_TOKEN, LOG_LEVEL: 'silent',
       SLACK_CLIENT_ID: slack.oauth.clientId, SLACK_CLIENT_SECRET: slack.oauth.clientSecret, SLACK_STATE_SECRET: 'state-secret-for-bolt',
       SLACK_SIGNING_SECRET: slack.signingSecret, NEWSDESK_SECRET_KEY: SECRET_KEY, SLACK_API_URL: slack.apiUrl, SLACK_AUTHORIZE_URL: slack.authorizeUrl,
@@ -162,6 +163,29 @@ describe('Slack for many workspaces: install, per-workspace tokens, uninstall', 
     expect(JSON.stringify((await alphaList.waitForResponses(1))[0].body)).not.toMatch(/paused/i);
   });
 
+  it('after a restart: installations are read back with the key, the events again (other order) change nothing', async () => {
+    await app.stop();
+    app = await startApp({ config, logger: log });
+    base = `http://127.0.0.1:${app.httpPort}`;
+    slack.appUrl = `${base}/slack/events`;
+    slack.redirectUrl = `${base}/slack/oauth_redirect`;
+    const alphaPosts = slack.callsTo('chat.postMessage').length;
+    expect(await slack.uninstall('T0BETA', ['app_uninstalled', 'tokens_revoked'])).toEqual([200, 200]);
+    const news = await slack.slashCommand({ command: '/alerts', text: 'list', team: 'T0ALPHA', user: 'U0ALPHAADM', channel: 'C0ALPHANEWS', via: 'http' });
+    expect(JSON.stringify((await news.waitForResponses(1))[0].body)).toMatch(/1 alert subscription/);
+    expect((await pushArticles(app.httpPort!, INGEST_TOKEN, story('dam-3', 'Dam repairs begin'))).status).toBe(201);
+    await until(() => postsIn('C0ALPHANEWS').length === 3, 'the third alert in Alpha, after the restart', 15_000);
+    expect(slack.callsTo('chat.postMessage').slice(alphaPosts).map((c) => [c.body.channel, tokensOf('T0ALPHA').has(c.token!)])).toEqual([['C0ALPHANEWS', true]]);
+    expect(postsIn('C0BETANEWS')).toHaveLength(1);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(dataDir, 'newsdesk.db'), { readonly: true, fileMustExist: true });
+    try {
+      expect(db.prepare("SELECT count(*) AS n FROM alert_audit WHERE action = 'workspace-gone'").get()).toEqual({ n: 1 });
+    } finally {
+      db.close();
+    }
+  });
+
   it('no token, client secret, state secret or key in any log line (debug level)', () => {
     const all = logLines.join('');
     expect(all).toContain('slack: Newsdesk installed in a workspace');
@@ -214,6 +238,24 @@ describe('Slack for many workspaces with token rotation: refreshed before expiry
 
   const posts = () => slack.messages.filter((m) => m.channel === 'C0GAMMANEWS' && !m.threadTs);
   const refreshes = () => slack.oauth.log.filter((e) => e.kind === 'refresh').map((e) => e.outcome);
+
+  it('an install link is good for 10 minutes of the application clock, and a cancelled install installs nothing', async () => {
+    const start = await fetch(`${base}/slack/install`, { redirect: 'manual' });
+    const cookie = start.headers.get('set-cookie')!.split(';')[0];
+    const approved = await fetch(`${start.headers.get('location')!}&team=T0GAMMA`, { redirect: 'manual' });
+    offsetMs = 10 * 60_000 + 1_000;
+    const late = await fetch(approved.headers.get('location')!, { headers: { cookie } });
+    offsetMs = 0;
+    expect(late.status).toBe(400);
+    expect(await late.text()).toContain('The install link expired, was used already, or was started in another browser.');
+
+    const again = await fetch(`${base}/slack/install`, { redirect: 'manual' });
+    const denied = await fetch(`${again.headers.get('location')!}&team=T0GAMMA&deny=1`, { redirect: 'manual' });
+    const cancelled = await fetch(denied.headers.get('location')!, { headers: { cookie: again.headers.get('set-cookie')!.split(';')[0] } });
+    expect(await cancelled.text()).toContain('The installation was cancelled.');
+    expect(slack.oauth.log.filter((e) => e.kind === 'code')).toEqual([]);
+    expect(slack.oauth.tokensOf('T0GAMMA')).toEqual([]);
+  });
 
   it('installs with a rotating token, subscribes, and survives its expiry without losing or doubling a post', async () => {
     const start = await fetch(`${base}/slack/install`, { redirect: 'manual' });
