@@ -5,7 +5,7 @@ import { NOT_INSTALLED_REASON } from '../../../src/adapters/slack/tokens.js';
 import { answer } from '../../../src/core/reply.js';
 import { Permanent, RetryLater } from '../../../src/outbound/port.js';
 import { startSlackStandIn, type SlackStandIn } from '../../standins/slack/index.js';
-import { UNLIMITED } from '../../standins/slack/limits.js';
+import { UNLIMITED, UNLISTED_APP_HISTORY } from '../../standins/slack/limits.js';
 
 /**
  * The outbound port with many workspaces: each call carries the token of the channel's workspace; a workspace with
@@ -81,5 +81,41 @@ describe('Slack outbound port, many workspaces', () => {
     expect(revoked).toBeInstanceOf(Permanent);
     expect(revoked).toMatchObject({ code: 'token_revoked', scope: 'channel' });
     expect((revoked as Permanent).reason).toContain('install Newsdesk in the workspace again, then /alerts resume');
+  });
+});
+
+describe('Slack outbound port under an unlisted app’s history limit (1 request a minute, 15 messages)', () => {
+  let slack: SlackStandIn;
+  let port: SlackPort;
+  let token = '';
+  const rejection = async (p: Promise<unknown>) => p.then(() => null, (err: unknown) => err);
+
+  beforeAll(async () => {
+    slack = await startSlackStandIn({
+      limits: { ...UNLIMITED, unlistedHistory: UNLISTED_APP_HISTORY },
+      teams: [{ id: 'T0ONE', channels: [{ id: 'C0ONE', name: 'news' }], users: [{ id: 'U0ONEADM', isAdmin: true }] }],
+    });
+    const page = slack.oauth.authorize(new URLSearchParams({ client_id: slack.oauth.clientId, scope: 'chat:write,channels:history', team: 'T0ONE' }), 'http://127.0.0.1:9/r');
+    const code = new URL(page.location!).searchParams.get('code');
+    token = String(slack.oauth.access({ client_id: slack.oauth.clientId, client_secret: slack.oauth.clientSecret, code }, undefined).body.access_token);
+    port = new SlackPort(new webApi.WebClient(undefined, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true }),
+      { tokenFor: async () => token, expired: () => {} });
+  });
+
+  afterAll(() => slack?.close());
+
+  it('finds a post in flight (the newest) with one request; a second request within the minute is a 429 to wait out', async () => {
+    const since = Date.now() - 60_000;
+    let newest = '';
+    for (let i = 1; i <= 20; i++) {
+      newest = await port.post('slack:T0ONE/C0ONE', answer({ visibility: 'channel', text: `story ${i}` }), { deliveryId: `m-${i}` });
+    }
+    expect(await port.findPosted('slack:T0ONE/C0ONE', 'm-20', since)).toBe(newest);
+    const history = slack.callsTo('conversations.history');
+    expect(history).toHaveLength(1);
+    const again = await rejection(port.findPosted('slack:T0ONE/C0ONE', 'm-19', since));
+    expect(again).toBeInstanceOf(RetryLater);
+    expect((again as RetryLater).delayMs).toBeGreaterThanOrEqual(50_000);
+    expect(slack.callsTo('conversations.history').map((c) => c.status)).toEqual([200, 429]);
   });
 });

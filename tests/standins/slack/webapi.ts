@@ -173,9 +173,14 @@ function history(ctx: ApiContext, body: Body): MethodResult {
   if (!c.isMember) return fail('not_in_channel');
   const limited = tierLimit(ctx, 'conversations.history', c.team);
   if (limited) return limited;
+  const unlisted = ctx.team ? ctx.limits.unlistedHistory : undefined;
+  if (unlisted) {
+    const wait = ctx.buckets.take(`history:unlisted:${c.team}`, { perMinute: unlisted.perMinute, burst: 1 });
+    if (wait) return rateLimited(wait);
+  }
   const oldest = Number(body.oldest ?? 0);
   const latest = body.latest !== undefined ? Number(body.latest) : Infinity;
-  const limit = Math.min(Math.max(Number(body.limit ?? 100), 1), 999);
+  const limit = Math.min(Math.max(Number(body.limit ?? 100), 1), 999, unlisted?.maxMessages ?? Infinity);
   const offset = Number(body.cursor ? Buffer.from(String(body.cursor), 'base64').toString() : 0) || 0;
   const withMetadata = truthy(body.include_all_metadata);
   const all = ctx.world.messages
