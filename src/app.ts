@@ -116,7 +116,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     }
     // Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on this server at /slack/events.
     if (config.slackEnabled) {
-      const slack = await startSlack({ config, dispatcher, logger, http, oauth: config.slackOAuth ? slackOAuth(store, config, clock, logger) : undefined });
+      const slack = await startSlack({ config, dispatcher, logger, http, oauth: config.slackOAuth ? await slackOAuth(store, config, clock, logger) : undefined });
       ports.attach(slack.port);
       readiness.slack = () => slack.isReady();
       stoppers.push(() => slack.stop());
@@ -176,10 +176,24 @@ export async function startApp(opts: AppOptions): Promise<App> {
   }
 }
 
-/** Many Slack workspaces: installations sealed with NEWSDESK_SECRET_KEY; a workspace gone pauses its alerts. */
-function slackOAuth(store: Store, config: Config, clock: Clock, logger: Logger) {
+/**
+ * Many Slack workspaces: installations sealed with NEWSDESK_SECRET_KEY; a workspace gone pauses its alerts. A key that
+ * does not open the stored installations stops start-up in one line (every workspace would otherwise look broken).
+ */
+async function slackOAuth(store: Store, config: Config, clock: Clock, logger: Logger) {
+  const installations = new SealedSlackInstallations(store.slackInstallations, config.NEWSDESK_SECRET_KEY!);
+  const stored = await installations.list();
+  if (stored.length > 0) {
+    const first = stored[0];
+    try {
+      await installations.fetch({ teamId: first.teamId, enterpriseId: first.enterpriseId, isEnterpriseInstall: first.isEnterpriseInstall });
+    } catch {
+      throw new Error(`NEWSDESK_SECRET_KEY does not open the ${stored.length} stored Slack installation(s): start with the key they were sealed with`);
+    }
+  }
+  logger.info({ workspaces: stored.length }, 'slack: many workspaces (Add to Slack); installations read from the store');
   return {
-    installations: new SealedSlackInstallations(store.slackInstallations, config.NEWSDESK_SECRET_KEY!),
+    installations,
     states: store.oauthStates,
     coordination: store.coordination,
     now: () => clock().getTime(),

@@ -165,6 +165,10 @@ describe('Slack for many workspaces: install, per-workspace tokens, uninstall', 
 
   it('after a restart: installations are read back with the key, the events again (other order) change nothing', async () => {
     await app.stop();
+    // Another key cannot open what is stored: start-up stops in one line, naming neither key.
+    const wrongKey = { ...config, NEWSDESK_SECRET_KEY: '11'.repeat(32) };
+    await expect(startApp({ config: wrongKey, logger: log.child({}, { level: 'silent' }) })).rejects.toThrow(
+      'NEWSDESK_SECRET_KEY does not open the 2 stored Slack installation(s): start with the key they were sealed with');
     app = await startApp({ config, logger: log });
     base = `http://127.0.0.1:${app.httpPort}`;
     slack.appUrl = `${base}/slack/events`;
