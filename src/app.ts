@@ -23,7 +23,10 @@ import { mountHealth, type ReadinessCheck } from './server/health.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { PortRegistry } from './outbound/registry.js';
 import { createHash } from 'node:crypto';
-import type { Coordination } from './store/types.js';
+import type { Coordination, Store } from './store/types.js';
+import { SealedSlackInstallations } from './store/slack-installations.js';
+import { workspaceGone } from './alerts/workspace-gone.js';
+import { WORKSPACE_GONE } from './adapters/slack/oauth.js';
 
 /**
  * The composition root: opens the store, starts the configured adapters and the alerts pipeline, loads
@@ -113,7 +116,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     }
     // Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on this server at /slack/events.
     if (config.slackEnabled) {
-      const slack = await startSlack({ config, dispatcher, logger, http });
+      const slack = await startSlack({ config, dispatcher, logger, http, oauth: config.slackOAuth ? await slackOAuth(store, config, clock, logger) : undefined });
       ports.attach(slack.port);
       readiness.slack = () => slack.isReady();
       stoppers.push(() => slack.stop());
@@ -171,6 +174,33 @@ export async function startApp(opts: AppOptions): Promise<App> {
     await stop();
     throw err;
   }
+}
+
+/**
+ * Many Slack workspaces: installations sealed with NEWSDESK_SECRET_KEY; a workspace gone pauses its alerts. A key that
+ * does not open the stored installations stops start-up in one line (every workspace would otherwise look broken).
+ */
+async function slackOAuth(store: Store, config: Config, clock: Clock, logger: Logger) {
+  const installations = new SealedSlackInstallations(store.slackInstallations, config.NEWSDESK_SECRET_KEY!);
+  const stored = await installations.list();
+  if (stored.length > 0) {
+    const first = stored[0];
+    try {
+      await installations.fetch({ teamId: first.teamId, enterpriseId: first.enterpriseId, isEnterpriseInstall: first.isEnterpriseInstall });
+    } catch {
+      throw new Error(`NEWSDESK_SECRET_KEY does not open the ${stored.length} stored Slack installation(s): start with the key they were sealed with`);
+    }
+  }
+  logger.info({ workspaces: stored.length }, 'slack: many workspaces (Add to Slack); installations read from the store');
+  return {
+    installations,
+    states: store.oauthStates,
+    coordination: store.coordination,
+    now: () => clock().getTime(),
+    onWorkspaceGone: async (teamId: string, event: keyof typeof WORKSPACE_GONE) => {
+      await workspaceGone(store, { platform: 'slack', workspace: teamId }, { ...WORKSPACE_GONE[event], event }, clock, logger);
+    },
+  };
 }
 
 /** What instances compare at start: the feed list (ids and URLs), not secrets (feed headers are left out). */

@@ -58,6 +58,16 @@ export const configSchema = z.object({
   SLACK_API_URL: url,
   SLACK_ADMIN_USER_IDS: idList,
   SLACK_POSTS_PER_MINUTE: z.coerce.number().int().min(1, 'at least 1').max(100_000).optional(),
+  // Many workspaces (Add to Slack, src/adapters/slack/oauth.ts): instead of SLACK_BOT_TOKEN, never with it.
+  SLACK_CLIENT_ID: optionalString,
+  SLACK_CLIENT_SECRET: optionalString,
+  SLACK_STATE_SECRET: optionalString,
+  /** Slack's authorize page (a test points it at the stand-in). */
+  SLACK_AUTHORIZE_URL: z.url().default('https://slack.com/oauth/v2/authorize'),
+  /** The redirect URL registered in the app (…/slack/oauth_redirect); unset: the one the app has. */
+  SLACK_REDIRECT_URI: url,
+  /** 32 bytes (64 hex characters or base64) sealing tokens at rest; the message never echoes the value. */
+  NEWSDESK_SECRET_KEY: z.string().trim().refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || /^[A-Za-z0-9+/_-]{43}=?$/.test(v), '32 random bytes as 64 hex characters (openssl rand -hex 32) or base64').optional(),
 
   INGEST_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   FEEDS_FILE: z.string().optional(),
@@ -78,6 +88,8 @@ export interface Config extends RawConfig {
   discordEnabled: boolean;
   slackEnabled: boolean;
   slackSocketMode: boolean;
+  /** Many workspaces: Slack's OAuth install (SLACK_CLIENT_ID …) with installations in the store. */
+  slackOAuth: boolean;
   terminalEnabled: boolean;
   /** Core command name → the slash command Slack users type instead (from SLACK_COMMAND_<NAME>). */
   slackCommandRenames: Record<string, string>;
@@ -106,6 +118,26 @@ export function loadEnvFile(env: NodeJS.ProcessEnv = process.env): string | null
   return path;
 }
 
+/** Slack's two ways to get tokens exclude each other; OAuth mode needs its secrets and runs over HTTP. One line. */
+function slackOAuthProblem(c: RawConfig): string | null {
+  if (c.SLACK_BOT_TOKEN && c.SLACK_CLIENT_ID) {
+    return 'SLACK_BOT_TOKEN and SLACK_CLIENT_ID: set one, not both (SLACK_BOT_TOKEN serves one workspace; SLACK_CLIENT_ID with SLACK_CLIENT_SECRET and SLACK_STATE_SECRET serves every workspace that installs Newsdesk)';
+  }
+  if (!c.SLACK_CLIENT_ID) {
+    const stray = (['SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'] as const).find((k) => c[k]);
+    return stray ? `${stray}: set only with SLACK_CLIENT_ID (many workspaces)` : null;
+  }
+  const missing = (['SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET', 'NEWSDESK_SECRET_KEY'] as const).filter((k) => !c[k]);
+  if (missing.length) {
+    return `${missing.join(', ')}: required with SLACK_CLIENT_ID (many workspaces${missing.includes('NEWSDESK_SECRET_KEY') ? '; NEWSDESK_SECRET_KEY encrypts their tokens: openssl rand -hex 32' : ''})`;
+  }
+  if (c.SLACK_APP_TOKEN) return 'SLACK_APP_TOKEN: the Add to Slack install runs over HTTP (/slack/install); unset SLACK_APP_TOKEN with SLACK_CLIENT_ID';
+  if (c.SLACK_REDIRECT_URI && !new URL(c.SLACK_REDIRECT_URI).pathname.endsWith('/slack/oauth_redirect')) {
+    return 'SLACK_REDIRECT_URI: must end with /slack/oauth_redirect (the route Newsdesk serves), e.g. https://news.example/slack/oauth_redirect';
+  }
+  return null;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings in .env files mean "not set".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -129,11 +161,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (outside !== undefined && outside !== false) {
     throw new ConfigError(`Invalid configuration:\n  DISCORD_SHARD_IDS: shard ${outside} is outside 0-${c.DISCORD_SHARD_COUNT! - 1} (DISCORD_SHARD_COUNT=${c.DISCORD_SHARD_COUNT})`);
   }
-  const slackEnabled = Boolean(c.SLACK_BOT_TOKEN);
+  const slackOAuth = Boolean(c.SLACK_CLIENT_ID);
+  const oauthProblem = slackOAuthProblem(c);
+  if (oauthProblem) throw new ConfigError(`Invalid configuration:\n  ${oauthProblem}`);
+  const slackEnabled = Boolean(c.SLACK_BOT_TOKEN) || slackOAuth;
   const slackSocketMode = slackEnabled && Boolean(c.SLACK_APP_TOKEN);
   if (slackEnabled && !slackSocketMode && !c.SLACK_SIGNING_SECRET) {
     throw new ConfigError(
-      'Invalid configuration:\n  SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set without SLACK_APP_TOKEN',
+      `Invalid configuration:\n  SLACK_SIGNING_SECRET: required when ${slackOAuth ? 'SLACK_CLIENT_ID' : 'SLACK_BOT_TOKEN'} is set without SLACK_APP_TOKEN`,
     );
   }
   return {
@@ -145,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     discordEnabled,
     slackEnabled,
     slackSocketMode,
+    slackOAuth,
     terminalEnabled: c.TERMINAL || (!discordEnabled && !slackEnabled),
     slackCommandRenames,
   };

@@ -13,6 +13,8 @@ const SECRET_KEYS = [
   'token', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'INGEST_TOKEN',
   'signingSecret', 'appToken', 'botToken', 'authorization', 'Authorization', 'password',
   'DATABASE_URL', 'databaseUrl', 'connectionString',
+  'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET', 'NEWSDESK_SECRET_KEY', 'clientSecret', 'client_secret', 'stateSecret',
+  'refreshToken', 'refresh_token', 'access_token', 'sealed',
 ];
 
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
@@ -22,6 +24,8 @@ const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/\bx(?:ox[abeprs]|app)-[A-Za-z0-9-]+/g, '[redacted]'],
   // A bot token in an Authorization header echoed into a message
   [/\b(Bot|Bearer)\s+[A-Za-z0-9._-]{20,}/g, '$1 [redacted]'],
+  // Slack's OAuth client secret in a logged request body (web-api's debug lines redact only keys naming a token)
+  [/("?client_secret"?\s*[:=]\s*"?)[^"&\s,}]+/g, '$1[redacted]'],
   // A PostgreSQL connection string (DATABASE_URL may hold a password)
   [/\bpostgres(?:ql)?:\/\/[^\s'"]+/gi, '[redacted]'],
 ];

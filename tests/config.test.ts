@@ -34,6 +34,34 @@ describe('config', () => {
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slackSocketMode).toBe(true);
   });
 
+  it('Slack for many workspaces: OAuth variables, each problem in one line, never a secret echoed', () => {
+    const oauth = { SLACK_CLIENT_ID: '123.456', SLACK_CLIENT_SECRET: 'client-secret-value', SLACK_STATE_SECRET: 'state-secret-value', SLACK_SIGNING_SECRET: 's', NEWSDESK_SECRET_KEY: 'ab'.repeat(32) };
+    const c = loadConfig(oauth);
+    expect([c.slackEnabled, c.slackOAuth, c.slackSocketMode, c.terminalEnabled]).toEqual([true, true, false, false]);
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slackOAuth).toBe(false);
+    const message = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'no error';
+    };
+    expect(message({ ...oauth, SLACK_BOT_TOKEN: 'xoxb-secret-bot-token' })).toBe(
+      'Invalid configuration:\n  SLACK_BOT_TOKEN and SLACK_CLIENT_ID: set one, not both (SLACK_BOT_TOKEN serves one workspace; SLACK_CLIENT_ID with SLACK_CLIENT_SECRET and SLACK_STATE_SECRET serves every workspace that installs Newsdesk)');
+    expect(message({ ...oauth, NEWSDESK_SECRET_KEY: '' })).toBe(
+      'Invalid configuration:\n  NEWSDESK_SECRET_KEY: required with SLACK_CLIENT_ID (many workspaces; NEWSDESK_SECRET_KEY encrypts their tokens: openssl rand -hex 32)');
+    expect(message({ ...oauth, SLACK_STATE_SECRET: '' })).toBe('Invalid configuration:\n  SLACK_STATE_SECRET: required with SLACK_CLIENT_ID (many workspaces)');
+    expect(message({ ...oauth, SLACK_APP_TOKEN: 'xapp-1' })).toMatch(/^Invalid configuration:\n {2}SLACK_APP_TOKEN: the Add to Slack install runs over HTTP/);
+    expect(message({ ...oauth, SLACK_SIGNING_SECRET: '' })).toBe('Invalid configuration:\n  SLACK_SIGNING_SECRET: required when SLACK_CLIENT_ID is set without SLACK_APP_TOKEN');
+    const badKey = message({ ...oauth, NEWSDESK_SECRET_KEY: 'too-short-secret-key' });
+    expect(badKey).toBe('Invalid configuration:\n  NEWSDESK_SECRET_KEY: 32 random bytes as 64 hex characters (openssl rand -hex 32) or base64');
+    expect(message({ ...oauth, SLACK_REDIRECT_URI: 'https://news.example/oauth' })).toBe(
+      'Invalid configuration:\n  SLACK_REDIRECT_URI: must end with /slack/oauth_redirect (the route Newsdesk serves), e.g. https://news.example/slack/oauth_redirect');
+    expect(loadConfig({ ...oauth, SLACK_REDIRECT_URI: 'https://news.example/slack/oauth_redirect' }).SLACK_REDIRECT_URI).toBe('https://news.example/slack/oauth_redirect');
+    expect(message({ SLACK_CLIENT_SECRET: 'x' })).toBe('Invalid configuration:\n  SLACK_CLIENT_SECRET: set only with SLACK_CLIENT_ID (many workspaces)');
+  });
+
   it('reads DISCORD_SHARD_IDS as lists and ranges, within DISCORD_SHARD_COUNT', () => {
     expect(loadConfig({ DISCORD_SHARD_IDS: '0,2' }).DISCORD_SHARD_IDS).toEqual([0, 2]);
     expect(loadConfig({ DISCORD_SHARD_IDS: '4-6, 1' }).DISCORD_SHARD_IDS).toEqual([1, 4, 5, 6]);

@@ -12,8 +12,11 @@ import { migrations as registeredSqliteMigrations, type Migration } from './sqli
  * PostgreSQL store keeps its own, written when it was opened). Rows already in PostgreSQL are kept as they are, so
  * a second run changes nothing.
  */
-/** Who runs now (instances' heartbeats, leases): state of the running processes, not data to carry over. */
-const RUNTIME_TABLES = new Set(['instances', 'leases']);
+/**
+ * Who runs now (instances' heartbeats, leases) and Slack install flows under way (their state lives 10 minutes):
+ * state of the running processes, not data to carry over.
+ */
+const RUNTIME_TABLES = new Set(['instances', 'leases', 'slack_oauth_states']);
 
 export interface TableReport {
   table: string;

@@ -241,6 +241,8 @@ export interface OutboxStore {
   markMembersSent(groupId: string, messageRef: string, now: number): Promise<void>;
   failMembers(groupId: string, reason: string, now: number): Promise<void>;
   skipQueued(subscriptionId: string, reason: string, now: number): Promise<number>;
+  /** The workspace is gone (Slack app uninstalled): its queued rows fail with the reason, without being sent. */
+  failQueued(subscriptionId: string, reason: string, now: number): Promise<number>;
   releaseDigests(subscriptionId: string, now: number): Promise<void>;
   /** Rows whose outcome is unknown (a crash mid-post), on one platform. */
   inDoubt(platform: Platform): Promise<Delivery[]>;
@@ -316,6 +318,9 @@ export interface Store {
   actionState: ActionStateStore;
   /** What the alerts pacer learned about limits the platforms do not publish. */
   pacingState: PacingStateStore;
+  /** Slack workspaces that installed Newsdesk (OAuth mode), tokens sealed; and the install flow's pending states. */
+  slackInstallations: SlackInstallationRows;
+  oauthStates: OAuthStateRows;
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Runs `fn` after the current transaction commits (not if it rolls back); at once outside a transaction. */
   afterCommit(fn: () => void): void;
@@ -401,4 +406,84 @@ export interface LearnedCeilingRow {
 export interface PacingStateStore {
   loadCeilings(): Promise<LearnedCeilingRow[]>;
   saveCeiling(row: LearnedCeilingRow): Promise<void>;
+}
+
+/**
+ * One Slack installation as stored: what finds it in clear, the tokens sealed (AES-256-GCM, src/store/secret-box.ts)
+ * by SlackInstallationStore before they reach a backend. `key` is the team id, or the enterprise id of an org-wide
+ * install (`isEnterpriseInstall`). Times are epoch ms.
+ */
+export interface StoredSlackInstallation {
+  key: string;
+  teamId: string | null;
+  enterpriseId: string | null;
+  isEnterpriseInstall: boolean;
+  teamName: string | null;
+  botUserId: string | null;
+  botId: string | null;
+  /** Bot scopes granted, in Slack's order. */
+  scopes: string[];
+  /** When the bot token expires (token rotation), or null. */
+  tokenExpiresAt: number | null;
+  installerUserId: string | null;
+  installedAt: number;
+  updatedAt: number;
+  /** The tokens (bot token, refresh token) and Bolt's installation record, sealed and bound to `key`. */
+  sealed: string;
+}
+
+/** The backends' part: rows as they are, sealed. `put` replaces the row of its key. */
+export interface SlackInstallationRows {
+  put(row: StoredSlackInstallation): Promise<void>;
+  get(key: string): Promise<StoredSlackInstallation | null>;
+  /** True when a row was deleted. */
+  delete(key: string): Promise<boolean>;
+  /** Every installation, by key. */
+  list(): Promise<StoredSlackInstallation[]>;
+}
+
+/**
+ * A Slack installation as the app uses it (tokens in clear, in memory only). Built and read by
+ * SlackInstallationStore (src/store/slack-installations.ts) over SlackInstallationRows.
+ */
+export interface SlackInstallation {
+  teamId: string | null;
+  enterpriseId: string | null;
+  isEnterpriseInstall: boolean;
+  teamName: string | null;
+  appId: string | null;
+  botToken: string;
+  botUserId: string | null;
+  botId: string | null;
+  scopes: string[];
+  refreshToken: string | null;
+  /** Epoch ms, or null without token rotation. */
+  tokenExpiresAt: number | null;
+  installerUserId: string | null;
+  installedAt: number;
+}
+
+/** Which installation: a workspace (team id), or an organization for an org-wide install. */
+export interface SlackInstallationQuery {
+  teamId?: string | null;
+  enterpriseId?: string | null;
+  isEnterpriseInstall?: boolean;
+}
+
+export interface SlackInstallationStore {
+  store(installation: SlackInstallation, now: number): Promise<void>;
+  /** An org-wide install answers for every team of its enterprise when the team has none of its own. */
+  fetch(query: SlackInstallationQuery): Promise<SlackInstallation | null>;
+  /** True when one was deleted. */
+  delete(query: SlackInstallationQuery): Promise<boolean>;
+  /** Who is installed (no tokens). */
+  list(): Promise<Array<Omit<StoredSlackInstallation, 'sealed'>>>;
+}
+
+/** The OAuth install flow's `state` values, kept server-side: each used once, before it expires (epoch ms). */
+export interface OAuthStateRows {
+  /** `id` is a hash of the state value (the value itself is not stored). */
+  put(id: string, payload: string, expiresAt: number): Promise<void>;
+  /** Deletes and answers the payload when the state exists and has not expired at `now`; null otherwise. */
+  take(id: string, now: number): Promise<string | null>;
 }

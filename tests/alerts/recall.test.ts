@@ -84,7 +84,7 @@ describe('/alerts recall', () => {
     const listed = fold.reply.cards[0].items!.map((i) => i.id);
     expect(listed.length).toBeGreaterThanOrEqual(2);
     await h.alerts.service.stop(here, admin, 'checking');
-    await h.alerts.service.recall(here, listed[0], 'duplicate', admin);
+    await h.alerts.service.recall(here, listed[0]!, 'duplicate', admin);
     await h.settled(1);
     const edit = terminal.sent.filter((s) => s.op === 'edit').at(-1)!;
     expect(edit.reply.cards[0].items!.map((i) => i.id)).toEqual(listed.slice(1));

@@ -6,11 +6,17 @@ import { copySqliteToPostgres, type TableReport } from '../../src/store/copy.js'
 import { openPostgresStore, pgMigrations } from '../../src/store/postgres/index.js';
 import { migrations as sqliteMigrations, openSqliteStore } from '../../src/store/sqlite/index.js';
 import { freshFeedState } from '../../src/store/types.js';
+import { SealedSlackInstallations } from '../../src/store/slack-installations.js';
 import { TEST_CLOCK, TEST_NOW } from '../helpers/clock.js';
 import { dropSchema, PG_URL, postgresAvailable, schemaFor } from './contract/backends.js';
 import { tempStore } from './helpers.js';
 
 const T = TEST_NOW.getTime();
+const INSTALL_KEY = '3c'.repeat(32);
+const INSTALLATION = {
+  teamId: 'T1', enterpriseId: null, isEnterpriseInstall: false, teamName: 'Newsroom', appId: 'A1', botToken: 'xoxb-copied-token', botUserId: 'U0BOT',
+  botId: 'B0BOT', scopes: ['commands', 'chat:write'], refreshToken: 'xoxe-1-copied', tokenExpiresAt: T + 3_600_000, installerUserId: 'U1', installedAt: T,
+};
 const ROOT = join(import.meta.dirname, '..', '..');
 
 /** A SQLite store with a little of everything, written through the real stores. Answers its file and the ids it made. */
@@ -46,6 +52,8 @@ async function sqliteStoreWithEverything() {
   await store.feedState.markSeen('feedy', ['feedy:1', 'feedy:2'], T);
   const actionKey = await store.actionState.put({ query: 'flood', page: 2 });
   await store.pacingState.saveCeiling({ platform: 'slack', workspace: 'T1', perMinute: 37.5, learnedAt: new Date(T) });
+  await new SealedSlackInstallations(store.slackInstallations, INSTALL_KEY).store(INSTALLATION, T);
+  await store.oauthStates.put('state-hash', '{}', T + 600_000);
 
   const file = store.db.name;
   await store.close();
@@ -83,11 +91,12 @@ describe.skipIf(!postgresAvailable)('store:copy (SQLite into PostgreSQL)', () =>
       feed_items: [2, 0, 0],
       action_state: [1, 0, 0],
       pacing_ceilings: [1, 0, 0],
+      slack_installations: [1, 0, 0],
     });
     // Every SQLite table but its FTS indexes and the migration ledger; referenced tables before their referrers.
     const tables = first.map((r) => r.table);
     expect([...tables].sort()).toEqual(['action_state', 'alert_audit', 'alert_outbox', 'alert_scope_stops', 'alert_stories', 'alert_subscriptions', 'article_versions', 'articles',
-      'feed_items', 'feed_state', 'pacing_ceilings', 'search_stats_meta', 'search_term_stats', 'story_recalls', 'story_shown']);
+      'feed_items', 'feed_state', 'pacing_ceilings', 'search_stats_meta', 'search_term_stats', 'slack_installations', 'story_recalls', 'story_shown']);
     expect(tables.indexOf('alert_subscriptions')).toBeLessThan(tables.indexOf('alert_outbox'));
 
     const pg = await openPostgresStore(PG_URL, { now: TEST_CLOCK, schema, poolSize: 2 });
@@ -115,6 +124,9 @@ describe.skipIf(!postgresAvailable)('store:copy (SQLite into PostgreSQL)', () =>
       expect(await pg.feedState.firstSeen('feedy', 'feedy:2')).toBe(T);
       expect(await pg.actionState.get(src.actionKey)).toEqual({ query: 'flood', page: 2 });
       expect(await pg.pacingState.loadCeilings()).toEqual([{ platform: 'slack', workspace: 'T1', perMinute: 37.5, learnedAt: new Date(T) }]);
+      // Installations travel sealed, and open with the same key on the other side; OAuth states (10 minutes) stay behind.
+      expect(await new SealedSlackInstallations(pg.slackInstallations, INSTALL_KEY).fetch({ teamId: 'T1' })).toEqual(INSTALLATION);
+      expect(await pg.oauthStates.take('state-hash', T)).toBeNull();
 
       // Serial numbers continue after the copied ones: the next audit entry is a new row, the newest.
       await pg.audit.append(new Date(T + 2000), { id: 'U2', name: 'Bo', platform: 'discord', workspace: 'G1' }, { platform: 'discord', workspace: 'G1' }, 'pause', src.subId);

@@ -11,6 +11,9 @@ import { SlackPort } from './port.js';
 import { mountSlackEvents, SLACK_MAX_BODY_BYTES } from './http-events.js';
 import { connectOrKeepTrying, socketAttempts } from './socket-start.js';
 import { slackCommandNames } from './command-names.js';
+import type { Coordination, OAuthStateRows, SlackInstallationStore } from '../../store/types.js';
+import { installationBridge, installPages, type WorkspaceGoneEvent, mountSlackInstall, SLACK_BOT_SCOPES, SLACK_INSTALL_PATH, SLACK_REDIRECT_PATH, storeBackedStateStore } from './oauth.js';
+import { SlackTokens } from './tokens.js';
 
 /**
  * The Slack adapter: the real Bolt App, over HTTP on the one shared server (`/slack/events`) or over Socket Mode
@@ -36,6 +39,24 @@ export interface StartSlackOptions {
   drainTimeoutMs?: number;
   /** Timeout of one delivery call (chat.postMessage, chat.update, …). */
   deliveryTimeoutMs?: number;
+  /** Many workspaces (config.slackOAuth): the installation store (tokens sealed) and the install flow's states. */
+  oauth?: SlackOAuthOptions;
+}
+
+export interface SlackOAuthOptions {
+  installations: SlackInstallationStore;
+  states: OAuthStateRows;
+  /** Several instances: one refreshes a workspace's token at a time. */
+  coordination?: Pick<Coordination, 'acquire' | 'release'>;
+  /** The application clock, epoch ms. */
+  now: () => number;
+  /** Refresh a rotating token when less than this is left (default 2 hours). */
+  refreshMarginMs?: number;
+  /**
+   * A workspace uninstalled Newsdesk, revoked its token, or its refresh was refused: the installation is deleted
+   * already; the caller pauses the workspace's subscriptions and drops its queued deliveries.
+   */
+  onWorkspaceGone(teamId: string, event: WorkspaceGoneEvent): Promise<void>;
 }
 
 const DEFAULT_RETRIES: webApi.RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 10_000 };
@@ -45,7 +66,9 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
   const { config, dispatcher } = opts;
   const logger = opts.logger.child({ adapter: 'slack' });
   const token = config.SLACK_BOT_TOKEN;
-  if (!token) throw new Error('Slack needs SLACK_BOT_TOKEN');
+  const oauth = config.slackOAuth ? opts.oauth : undefined;
+  if (config.slackOAuth && !oauth) throw new Error('Slack for many workspaces needs the installation store');
+  if (!token && !oauth) throw new Error('Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID for many workspaces');
   const socketMode = Boolean(config.SLACK_APP_TOKEN);
   const slackLogger = boltLogger(logger);
   const apiUrl = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL.replace(/\/*$/, '/') } : {};
@@ -55,6 +78,22 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
     timeout: INTERACTIVE_TIMEOUT_MS,
     logger: slackLogger,
   };
+
+  // Many workspaces: each call's token comes from the store (refreshed before expiry, one instance at a time).
+  const refreshClient = new webApi.WebClient(undefined, { ...apiUrl, retryConfig: { retries: 0 }, timeout: INTERACTIVE_TIMEOUT_MS, logger: slackLogger });
+  const tokens = oauth
+    ? new SlackTokens({
+        installations: oauth.installations, coordination: oauth.coordination, now: oauth.now, logger, refreshMarginMs: oauth.refreshMarginMs,
+        onGone: (team, event) => oauth.onWorkspaceGone(team, event),
+        async refresh(refreshToken) {
+          const res = await refreshClient.oauth.v2.access({
+            client_id: config.SLACK_CLIENT_ID!, client_secret: config.SLACK_CLIENT_SECRET!, grant_type: 'refresh_token', refresh_token: refreshToken,
+          });
+          if (!res.access_token || !res.refresh_token || !res.expires_in) throw new Error('oauth.v2.access answered without a rotated token pair');
+          return { accessToken: res.access_token, refreshToken: res.refresh_token, expiresInSeconds: res.expires_in };
+        },
+      })
+    : undefined;
 
   let receiver: HTTPReceiver | SocketModeReceiver;
   const stopping = new AbortController();
@@ -66,13 +105,26 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
   } else {
     if (!config.SLACK_SIGNING_SECRET) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET');
     if (!opts.http) throw new Error('Slack HTTP mode needs the shared HTTP server');
-    receiver = new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, logger: slackLogger, bodyLimit: SLACK_MAX_BODY_BYTES });
+    receiver = new HTTPReceiver({
+      signingSecret: config.SLACK_SIGNING_SECRET, logger: slackLogger, bodyLimit: SLACK_MAX_BODY_BYTES,
+      // Many workspaces: Bolt's InstallProvider serves the install routes and authorizes each request from the store.
+      ...(oauth && tokens ? {
+        clientId: config.SLACK_CLIENT_ID, clientSecret: config.SLACK_CLIENT_SECRET, stateSecret: config.SLACK_STATE_SECRET,
+        scopes: SLACK_BOT_SCOPES, redirectUri: config.SLACK_REDIRECT_URI,
+        installationStore: installationBridge({ installations: oauth.installations, tokens, now: oauth.now, logger }),
+        installerOptions: {
+          stateStore: storeBackedStateStore(oauth.states, oauth.now), directInstall: true, installPath: SLACK_INSTALL_PATH,
+          redirectUriPath: SLACK_REDIRECT_PATH, callbackOptions: installPages, clientOptions, authorizationUrl: config.SLACK_AUTHORIZE_URL,
+        },
+      } : {}),
+    });
   }
-  // deferInitialization: auth.test runs in init(), where a bad token becomes a start-up error, not a crash.
+  // deferInitialization: auth.test runs in init(), where a bad token becomes a start-up error, not a crash. With many
+  // workspaces there is no token to test: Bolt's authorize reads each request's workspace from the store.
   const app = new App({ token, receiver, clientOptions, logger: slackLogger, deferInitialization: true });
   await app.init();
 
-  const admins = new SlackAdmins(app.client, config.SLACK_ADMIN_USER_IDS, logger);
+  const admins = new SlackAdmins(app.client, config.SLACK_ADMIN_USER_IDS, logger, undefined, undefined, tokens ? (team) => tokens.tokenFor(team) : undefined);
   const interactions = new SlackInteractions({ dispatcher, admins, commandNames: slackCommandNames(config, dispatcher.commands), logger });
   const wrapAck = (ack: (body?: RespondArguments) => Promise<void>): Ack => (body?: SlackResponse) => ack(body as RespondArguments);
   const wrapRespond = (respond: (body: RespondArguments) => Promise<unknown>): Respond => (body) => respond(body as RespondArguments);
@@ -99,8 +151,25 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
       () => ack(), wrapRespond(respond),
     );
   });
-  app.event('tokens_revoked', async () => logger.error('slack: the bot token was revoked; Newsdesk cannot post until reinstalled'));
-  app.event('app_uninstalled', async () => logger.error('slack: Newsdesk was uninstalled from the workspace'));
+  if (oauth) {
+    // Either order, redelivered, or after a restart: the installation goes (once) and the workspace pauses (once).
+    const gone = async (teamId: string | undefined, enterpriseId: string | undefined, event: WorkspaceGoneEvent, orgWide = false) => {
+      if (!teamId) return;
+      // An org-wide install is stored under its enterprise; a workspace's own install under the team.
+      await oauth.installations.delete(orgWide && enterpriseId ? { enterpriseId, isEnterpriseInstall: true } : { teamId });
+      logger.warn({ team: teamId, enterprise: enterpriseId ?? null, event }, 'slack: Newsdesk lost this workspace; its token is deleted');
+      await oauth.onWorkspaceGone(teamId, event);
+    };
+    const orgWide = (body: { authorizations?: Array<{ is_enterprise_install?: boolean }> }) => Boolean(body.authorizations?.[0]?.is_enterprise_install);
+    app.event('app_uninstalled', async ({ body }) => gone(body.team_id, body.enterprise_id, 'app_uninstalled', orgWide(body)));
+    app.event('tokens_revoked', async ({ body, event }) => {
+      // Only the bot's token matters; revoked user tokens (none are asked for) change nothing.
+      if ((event.tokens.bot ?? []).length > 0) await gone(body.team_id, body.enterprise_id, 'tokens_revoked', orgWide(body));
+    });
+  } else {
+    app.event('tokens_revoked', async () => logger.error('slack: the bot token was revoked; Newsdesk cannot post until reinstalled'));
+    app.event('app_uninstalled', async () => logger.error('slack: Newsdesk was uninstalled from the workspace'));
+  }
   app.error(async (err) => logger.error({ err }, 'slack: unhandled error in a listener'));
 
   let connected = !socketMode;
@@ -119,10 +188,12 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
     }
   } else {
     mountSlackEvents({ http: opts.http!, receiver, isStopped: () => stopped, logger });
-    logger.info('slack: taking requests at /slack/events');
+    if (oauth) mountSlackInstall(opts.http!, receiver, logger);
+    logger.info(oauth ? `slack: taking requests at /slack/events; installs at ${SLACK_INSTALL_PATH}` : 'slack: taking requests at /slack/events');
   }
 
-  const deliveryClient = new webApi.WebClient(token, {
+  // Many workspaces: no token of its own; each call carries its workspace's.
+  const deliveryClient = new webApi.WebClient(oauth ? undefined : token, {
     ...apiUrl,
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
@@ -131,7 +202,7 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
   });
 
   return {
-    port: new SlackPort(deliveryClient),
+    port: new SlackPort(deliveryClient, tokens),
     isReady: () => !stopped && connected,
     async stop() {
       if (stopped) return;

@@ -68,12 +68,12 @@ export class SlackInteractions {
       if (!name) return ack(ephemeral(errorReply(`Newsdesk does not know ${facts.command.slice(0, 40)}. Try ${this.helpCommand()}.`)));
       const text = decodeCommandText(facts.text ?? '', facts.teamId);
       const admin = dispatcher.find(name)?.permission === 'admin';
-      let isAdmin = admins.known(facts.userId);
+      let isAdmin = admins.known(facts.userId, facts.teamId);
       if (admin && isAdmin === undefined) {
         // users.info is a network call: acknowledge first, answer through response_url.
         await ack();
         state.acked = true;
-        isAdmin = await admins.isAdmin(facts.userId);
+        isAdmin = await admins.isAdmin(facts.userId, facts.teamId);
       }
       const prepared = this.prepare({ ...this.invocation(facts, isAdmin ?? false), command: name, text });
       if (isReply(prepared)) return state.acked ? void (await respond(ephemeral(prepared))) : ack(ephemeral(prepared));
@@ -94,7 +94,7 @@ export class SlackInteractions {
       if (facts.actionId === SHARE_ACTION_ID) return this.share(facts, respond);
       const name = facts.actionId.split(':')[0];
       const admin = this.opts.dispatcher.find(name)?.permission === 'admin';
-      const isAdmin = admin ? await this.opts.admins.isAdmin(facts.userId) : (this.opts.admins.known(facts.userId) ?? false);
+      const isAdmin = admin ? await this.opts.admins.isAdmin(facts.userId, facts.teamId) : (this.opts.admins.known(facts.userId, facts.teamId) ?? false);
       const reply = await this.opts.dispatcher.action(this.invocation(facts, isAdmin), facts.actionId);
       if (reply.kind === 'error' || (reply.visibility === 'ephemeral' && facts.inChannel)) return void (await respond(notice(reply)));
       // "More" replaces the message it was clicked on; an ephemeral answer stays ephemeral and shareable.

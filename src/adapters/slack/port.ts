@@ -137,11 +137,52 @@ function checkFailed(err: unknown): ChannelCheck {
   return { ok: false, missing: [`access (Slack answered ${code ?? (mapped as Permanent).code}: invite Newsdesk with /invite @Newsdesk, or ask a workspace admin)`] };
 }
 
+/**
+ * Many workspaces: whose token each call carries (the installation of the channel's workspace), and what to do when
+ * Slack says that token expired. Absent with one workspace: the client's own token.
+ */
+export interface WorkspaceTokens {
+  tokenFor(teamId: string): Promise<string>;
+  expired(teamId: string): void;
+}
+
+/**
+ * A refusal of one workspace's token, with many workspaces, is that workspace's problem, not the whole platform's:
+ * its subscriptions pause (scope channel) instead of every Slack delivery being held.
+ */
+const WORKSPACE_TOKEN_REFUSED = new Set(['invalid_auth', 'account_inactive', 'token_revoked', 'not_authed']);
+
 export class SlackPort implements OutboundPort {
   readonly platform = 'slack' as const;
   readonly rateRules = SLACK_RATE_RULES;
 
-  constructor(private readonly client: webApi.WebClient) {}
+  constructor(private readonly client: webApi.WebClient, private readonly tokens?: WorkspaceTokens) {}
+
+  /** `{ token }` for the workspace of this channel (many workspaces), or nothing (the client's one token). */
+  private async auth(team: string): Promise<{ token?: string }> {
+    if (!this.tokens) return {};
+    try {
+      return { token: await this.tokens.tokenFor(team) };
+    } catch (err) {
+      // Not installed: permanent for the channel. Anything else (the store, a refresh that failed on the way) passes:
+      // nothing was sent, so nothing is in doubt.
+      if (err instanceof Permanent) throw err;
+      throw new RetryLater(TRANSIENT_DELAY_MS, `the workspace's token could not be read or refreshed: ${(err as Error)?.message ?? String(err)}`.slice(0, 200));
+    }
+  }
+
+  /** Slack's refusal, mapped; with many workspaces a refused token concerns its workspace only. */
+  private failure(err: unknown, team: string): Error {
+    if (this.tokens && platformCode(err) === 'token_expired') {
+      this.tokens.expired(team);
+      return new RetryLater(1_000, 'Slack: token_expired (refreshing it)');
+    }
+    const mapped = toDeliveryError(err);
+    if (this.tokens && mapped instanceof Permanent && WORKSPACE_TOKEN_REFUSED.has(mapped.code)) {
+      return new Permanent(mapped.code, `${mapped.reason}; install Newsdesk in the workspace again, then /alerts resume`, 'channel');
+    }
+    return mapped;
+  }
 
   private channelId(ref: ChannelRef): string {
     const parsed = parseChannelRef(ref);
@@ -149,8 +190,10 @@ export class SlackPort implements OutboundPort {
     return parsed.channel;
   }
 
-  private async postMessage(channel: string, reply: Reply, options?: PostOptions, threadTs?: string): Promise<string> {
+  private async postMessage(team: string, channel: string, reply: Reply, options?: PostOptions, threadTs?: string): Promise<string> {
+    const auth = await this.auth(team);
     const args = {
+      ...auth,
       channel,
       ...renderReply(reply),
       unfurl_links: false,
@@ -164,40 +207,43 @@ export class SlackPort implements OutboundPort {
     try {
       return await send();
     } catch (err) {
-      if (platformCode(err) !== 'not_in_channel') throw toDeliveryError(err);
+      if (platformCode(err) !== 'not_in_channel') throw this.failure(err, team);
     }
     // Public channels can be joined (channels:join); private ones answer method_not_supported_for_channel_type.
     try {
-      await this.client.conversations.join({ channel });
+      await this.client.conversations.join({ channel, ...auth });
       return await send();
     } catch (err) {
-      throw toDeliveryError(err);
+      throw this.failure(err, team);
     }
   }
 
   async post(channel: ChannelRef, reply: Reply, options?: PostOptions): Promise<MessageRef> {
-    return formatMessageRef(channel, await this.postMessage(this.channelId(channel), reply, options));
+    const team = parseChannelRef(channel).workspace;
+    return formatMessageRef(channel, await this.postMessage(team, this.channelId(channel), reply, options));
   }
 
   async edit(message: MessageRef, reply: Reply): Promise<void> {
-    const { platform, channel, messageId } = parseMessageRef(message);
+    const { platform, workspace, channel, messageId } = parseMessageRef(message);
     if (platform !== 'slack') throw new Permanent('wrong_platform', `${message} is not a Slack message`);
+    const auth = await this.auth(workspace);
     try {
-      await withoutImageOnInvalidBlocks(reply, (r) => this.client.chat.update({ channel, ts: messageId, ...renderReply(r) }));
+      await withoutImageOnInvalidBlocks(reply, (r) => this.client.chat.update({ channel, ts: messageId, ...renderReply(r), ...auth }));
     } catch (err) {
-      throw toDeliveryError(err);
+      throw this.failure(err, workspace);
     }
   }
 
   /** A recall: chat.delete (chat:write covers it). message_not_found is "already gone"; a refusal fails this message only. */
   async delete(message: MessageRef): Promise<void> {
-    const { platform, channel, messageId } = parseMessageRef(message);
+    const { platform, workspace, channel, messageId } = parseMessageRef(message);
     if (platform !== 'slack') throw new Permanent('wrong_platform', `${message} is not a Slack message`, 'message');
+    const auth = await this.auth(workspace);
     try {
-      await this.client.chat.delete({ channel, ts: messageId });
+      await this.client.chat.delete({ channel, ts: messageId, ...auth });
     } catch (err) {
       if (err instanceof webApi.WebAPIPlatformError && (err.data.error === 'message_not_found' || err.data.error === 'channel_not_found')) return;
-      const e = toDeliveryError(err);
+      const e = this.failure(err, workspace);
       throw e instanceof Permanent ? new Permanent(e.code, e.code === 'cant_delete_message' ? 'Slack refused to delete it (cant_delete_message)' : e.reason, 'message') : e;
     }
   }
@@ -205,17 +251,24 @@ export class SlackPort implements OutboundPort {
   async replyInThread(message: MessageRef, reply: Reply, options?: PostOptions): Promise<MessageRef> {
     const { platform, workspace, channel, messageId } = parseMessageRef(message);
     if (platform !== 'slack') throw new Permanent('wrong_platform', `${message} is not a Slack message`);
-    const ts = await this.postMessage(channel, reply, options, messageId);
+    const ts = await this.postMessage(workspace, channel, reply, options, messageId);
     return formatMessageRef(`slack:${workspace}/${channel}`, ts);
   }
 
   /** Membership, joining public channels on the way; says what is missing otherwise. */
   async checkChannel(ref: ChannelRef): Promise<ChannelCheck> {
-    const { platform, channel } = parseChannelRef(ref);
+    const { platform, workspace, channel } = parseChannelRef(ref);
     if (platform !== 'slack') return { ok: false, missing: ['a Slack channel'] };
+    let auth: { token?: string };
+    try {
+      auth = await this.auth(workspace);
+    } catch (err) {
+      if (err instanceof Permanent) return { ok: false, missing: ['an installation in this workspace (install Newsdesk with Add to Slack)'] };
+      throw err;
+    }
     let info: { name?: string; is_member?: boolean; is_private?: boolean; is_archived?: boolean };
     try {
-      info = ((await this.client.conversations.info({ channel })).channel ?? {}) as typeof info;
+      info = ((await this.client.conversations.info({ channel, ...auth })).channel ?? {}) as typeof info;
     } catch (err) {
       return checkFailed(err);
     }
@@ -224,7 +277,7 @@ export class SlackPort implements OutboundPort {
     if (info.is_member) return { ok: true, missing: [], name };
     if (info.is_private) return { ok: false, missing: ['membership: invite Newsdesk with /invite @Newsdesk'], name };
     try {
-      await this.client.conversations.join({ channel });
+      await this.client.conversations.join({ channel, ...auth });
       return { ok: true, missing: [], name };
     } catch (err) {
       const code = platformCode(err);
@@ -235,11 +288,13 @@ export class SlackPort implements OutboundPort {
   /** Crash reconciliation: a message in the channel, newer than `sinceMs`, whose metadata carries the delivery id. */
   async findPosted(ref: ChannelRef, deliveryId: string, sinceMs: number): Promise<MessageRef | null> {
     const channel = this.channelId(ref);
+    const team = parseChannelRef(ref).workspace;
+    const auth = await this.auth(team);
     let cursor: string | undefined;
     try {
       for (let page = 0; page < HISTORY_PAGES; page++) {
         const res = await this.client.conversations.history({
-          channel, oldest: (sinceMs / 1000).toFixed(6), include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}),
+          ...auth, channel, oldest: (sinceMs / 1000).toFixed(6), include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}),
         });
         for (const m of res.messages ?? []) {
           const meta = m.metadata as { event_type?: string; event_payload?: { delivery_id?: unknown } } | undefined;
@@ -252,7 +307,7 @@ export class SlackPort implements OutboundPort {
       }
       return null;
     } catch (err) {
-      throw toDeliveryError(err);
+      throw this.failure(err, team);
     }
   }
 }

@@ -5,6 +5,7 @@ import { PgDb, redact } from './db.js';
 import { pgMigrations, runPgMigrations, type PgMigration } from './migrations.js';
 import { PgOutbox } from './outbox.js';
 import { PgCoordination } from './coordination.js';
+import { PgOAuthStates, PgSlackInstallations } from './slack-installations.js';
 import { PgPacingState, PgActionStateStore, PgAuditLog, PgFeedState, PgStories, PgSubscriptions } from './small-stores.js';
 
 export { PgDb, redact } from './db.js';
@@ -65,6 +66,8 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
     feedState: new PgFeedState(db),
     actionState: new PgActionStateStore(db, { now: () => opts.now().getTime() }),
     pacingState: new PgPacingState(db),
+    slackInstallations: new PgSlackInstallations(db),
+    oauthStates: new PgOAuthStates(db),
     transaction: (fn) => db.transaction(fn),
     afterCommit: (fn) => db.afterCommit(fn),
     // The alert_outbox_due trigger's NOTIFY reaches every instance, this one included.

@@ -1,5 +1,6 @@
 import { RECALLS_SCHEMA, SCOPE_STOPS_SCHEMA } from '../outbox-rows.js';
 import type pg from 'pg';
+import { PG_SLACK_INSTALLATIONS_SCHEMA } from './slack-installations.js';
 import { lockKey, type PgDb } from './db.js';
 
 /**
@@ -326,6 +327,11 @@ export const pgMigrations: PgMigration[] = [
     // Recalls and kills: overlays on stories; the outbox learns deletes and keeps its thread replies' references.
     id: '450-recalls',
     sql: RECALLS_SCHEMA,
+  },
+  {
+    // Slack for many workspaces (OAuth): installations with sealed tokens, and the install flow's states.
+    id: '700-slack-installations',
+    sql: PG_SLACK_INSTALLATIONS_SCHEMA,
   },
 ];
 

@@ -282,6 +282,13 @@ export class PgOutbox implements OutboxStore {
     );
   }
 
+  failQueued(subscriptionId: string, reason: string, now: number): Promise<number> {
+    return this.changes(
+      `UPDATE alert_outbox SET state = 'failed', reason = $1, due_at = NULL, updated_at = $2 WHERE subscription_id = $3 AND state IN (${QUEUED})`,
+      [reason, now, subscriptionId],
+    );
+  }
+
   async releaseDigests(subscriptionId: string, now: number): Promise<void> {
     await this.db.query(`UPDATE alert_outbox SET due_at = $1 WHERE subscription_id = $2 AND kind = 'digest' AND state = 'pending'`, [now, subscriptionId]);
   }

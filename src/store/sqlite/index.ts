@@ -12,6 +12,7 @@ import { SqliteOutbox } from './outbox.js';
 import { SqliteStories } from './stories.js';
 import { SqliteSubscriptions } from './subscriptions.js';
 import { asyncStore, OUTBOX_DUE_WRITES, OutboxWakeups, SqliteTransactions } from './tx.js';
+import { SqliteOAuthStates, SqliteSlackInstallations } from './slack-installations.js';
 
 export { openDatabase, runMigrations, type SqliteDatabase } from './db.js';
 export { migrations, type Migration } from './migrations.js';
@@ -54,10 +55,12 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
   const outboxChanged = new OutboxWakeups(tx);
   const outbox = lazy(() => outboxChanged.around(asyncStore(new SqliteOutbox(db), tx, [
     'insert', 'insertMany', 'retarget', 'reassign', 'claimPost', 'claimEdit', 'markSent', 'markThreaded', 'markEdited', 'retry', 'finish', 'giveUpEdit',
-    'markMembersSent', 'failMembers', 'skipQueued', 'releaseDigests', 'resumeEdits', 'holdInto', 'nudge', 'recallRows', 'claimDelete', 'markDeleted',
+    'markMembersSent', 'failMembers', 'skipQueued', 'failQueued', 'releaseDigests', 'resumeEdits', 'holdInto', 'nudge', 'recallRows', 'claimDelete', 'markDeleted',
   ]), OUTBOX_DUE_WRITES));
   const audit = lazy(() => asyncStore(new SqliteAuditLog(db), tx, ['append']));
   const feedState = lazy(() => asyncStore(new SqliteFeedState(db), tx, ['save', 'forgetItems', 'markSeen']));
+  const slackInstallations = lazy(() => new SqliteSlackInstallations(db));
+  const oauthStates = lazy(() => new SqliteOAuthStates(db));
   let closed = false;
   return {
     backend: 'sqlite',
@@ -79,6 +82,12 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
     },
     get feedState() {
       return feedState();
+    },
+    get slackInstallations() {
+      return slackInstallations();
+    },
+    get oauthStates() {
+      return oauthStates();
     },
     transaction: (fn) => tx.transaction(fn),
     afterCommit: (fn) => tx.afterCommit(fn),

@@ -6,6 +6,7 @@ import { AUDIT_SCHEMA } from './audit.js';
 import { OUTBOX_PENDING_INDEX, OUTBOX_SCHEMA } from './outbox.js';
 import { PACING_STATE_SCHEMA } from './pacing-state.js';
 import { SUBSCRIPTIONS_SCHEMA } from './subscriptions.js';
+import { SLACK_INSTALLATIONS_SCHEMA } from './slack-installations.js';
 
 /**
  * Every schema change, in the order it is applied. Never edit a migration that has shipped: append a new one.
@@ -205,4 +206,6 @@ export const migrations: Migration[] = [
   },
   // Recalls and kills: overlays on stories; the outbox learns deletes and keeps its thread replies' references.
   { id: '450-recalls', up: (db) => db.exec(RECALLS_SCHEMA) },
+  // Slack for many workspaces (OAuth): installations with sealed tokens, and the install flow's states (src/store/sqlite/slack-installations.ts).
+  { id: '700-slack-installations', up: (db) => db.exec(SLACK_INSTALLATIONS_SCHEMA) },
 ];

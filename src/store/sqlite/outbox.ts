@@ -293,6 +293,11 @@ export class SqliteOutbox {
       .run(reason, now, subscriptionId).changes;
   }
 
+  failQueued(subscriptionId: string, reason: string, now: number): number {
+    return this.stmt(`UPDATE alert_outbox SET state = 'failed', reason = ?, due_at = NULL, updated_at = ? WHERE subscription_id = ? AND state IN (${QUEUED})`)
+      .run(reason, now, subscriptionId).changes;
+  }
+
   /** Quiet hours changed or ended early: what was held goes out now, in its digest. */
   releaseDigests(subscriptionId: string, now: number): void {
     this.stmt(`UPDATE alert_outbox SET due_at = ? WHERE subscription_id = ? AND kind = 'digest' AND state = 'pending'`).run(now, subscriptionId);

@@ -6,6 +6,8 @@ import { defineCommand } from '../../../src/core/command.js';
 import { answer } from '../../../src/core/reply.js';
 import { slackCommandNames } from '../../../src/adapters/slack/command-names.js';
 import { loadConfig } from '../../../src/config.js';
+import { SLACK_BOT_SCOPES, SLACK_REDIRECT_PATH } from '../../../src/adapters/slack/oauth.js';
+import { manifestScopes } from './helpers.js';
 
 /** The `features.slash_commands` entries of a Slack app manifest: each command and its usage hint. */
 function manifestSlashCommands(yaml: string): Array<{ command: string; usageHint?: string }> {
@@ -71,6 +73,15 @@ describe('slack-manifest.yml against the command list', () => {
       '/news has no usage_hint',
       '/weather is in the manifest but is no command',
     ]);
+  });
+});
+
+describe('slack-manifest.yml for many workspaces', () => {
+  it('asks for the bot scopes the Add to Slack install requests, and names the OAuth redirect route', () => {
+    expect(SLACK_BOT_SCOPES).toEqual(manifestScopes());
+    expect(manifest).toContain(`- https://YOUR-HOST${SLACK_REDIRECT_PATH}`);
+    expect(SLACK_REDIRECT_PATH).toBe('/slack/oauth_redirect');
+    expect(manifest).toMatch(/\n {2}token_rotation_enabled: (true|false)\n/);
   });
 });
 

@@ -72,4 +72,25 @@ describe('Newsdesk on Slack, as a process', () => {
       standIn.clearFailures();
     }
   }, 60_000);
+
+  it('many workspaces: npm start with SLACK_CLIENT_ID serves /slack/install; with SLACK_BOT_TOKEN as well it refuses in one line', async () => {
+    const oauth = {
+      SLACK_CLIENT_ID: standIn.oauth.clientId, SLACK_CLIENT_SECRET: standIn.oauth.clientSecret, SLACK_STATE_SECRET: 'process-state-secret',
+      NEWSDESK_SECRET_KEY: '2b'.repeat(32), SLACK_SIGNING_SECRET: standIn.signingSecret, SLACK_AUTHORIZE_URL: standIn.authorizeUrl, PORT: '0',
+    };
+    const both = start(oauth);
+    expect(await both.exited).toBe(2);
+    expect(both.stderr()).toContain('  SLACK_BOT_TOKEN and SLACK_CLIENT_ID: set one, not both');
+    expect(both.stderr()).not.toContain(standIn.botToken);
+
+    const r = start({ ...oauth, SLACK_BOT_TOKEN: '' });
+    const line = await waitFor(() => /"port":(\d+)[^\n]*HTTP server listening/.exec(r.stderr()) ?? (r.child.exitCode !== null && Promise.reject(new Error(r.stderr()))), 30_000);
+    expect(r.stderr()).toContain('slack: taking requests at /slack/events; installs at /slack/install');
+    const install = await fetch(`http://127.0.0.1:${(line as RegExpExecArray)[1]}/slack/install`, { redirect: 'manual' });
+    expect(install.status).toBe(302);
+    expect(install.headers.get('location')).toMatch(new RegExp(`^${standIn.authorizeUrl}\\?`));
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+    for (const secret of [standIn.oauth.clientSecret, 'process-state-secret', '2b'.repeat(32), standIn.signingSecret]) expect(r.stderr()).not.toContain(secret);
+  }, 60_000);
 });

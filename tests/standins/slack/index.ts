@@ -8,6 +8,8 @@ import { SocketModeServer, type SocketAck } from './socket.js';
 import { validateMessage } from './validate.js';
 import { callMethod, type Body, type MethodResult } from './webapi.js';
 import { buildTeams, World, type PostedMessage, type StandInTeam, type TeamSpec } from './world.js';
+import { OAuthServer, type OAuthOptions } from './oauth.js';
+import { signedHeaders } from './signing.js';
 
 /**
  * A local Slack: the Web API over node:http on 127.0.0.1 (form or JSON bodies, Bearer tokens, strict validation, rate
@@ -50,6 +52,8 @@ export interface SlackStandInOptions {
   limits?: SlackLimits;
   /** The bot token's scopes (default: everything Newsdesk's manifest asks for). */
   scopes?: string[];
+  /** The app's OAuth settings (many workspaces): token rotation, token lifetime. */
+  oauth?: OAuthOptions;
 }
 
 export const DEFAULT_SCOPES = ['commands', 'chat:write', 'channels:join', 'channels:read', 'groups:read', 'channels:history', 'groups:history', 'users:read'];
@@ -71,6 +75,18 @@ export interface SlackStandIn {
   readonly socketClients: number;
   /** Where HTTP-mode requests go: the app's `/slack/events` URL. */
   appUrl?: string;
+  /** OAuth: the app's client credentials, the authorize page, and the tokens issued (per workspace). */
+  oauth: OAuthServer;
+  authorizeUrl: string;
+  /** The redirect URL registered in the app (used when the authorize request names none). */
+  redirectUrl?: string;
+  /** Sends a signed Events API callback (event_callback) for a workspace to appUrl; answers the app's HTTP status. */
+  sendEvent(team: string, event: Record<string, unknown>): Promise<number>;
+  /**
+   * Uninstalls the app from a workspace as Slack does: its tokens stop working (token_revoked), then Slack sends
+   * `tokens_revoked` and `app_uninstalled` (in that order unless told otherwise). Answers the app's two statuses.
+   */
+  uninstall(team: string, order?: Array<'tokens_revoked' | 'app_uninstalled'>): Promise<number[]>;
   slashCommand(cmd: SlashCommand): Promise<Interaction>;
   clickButton(click: ButtonClick): Promise<Interaction>;
   /** Posts a raw body to the app with the given headers (signature tests). */
@@ -98,6 +114,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const failures: Array<{ method: string; failure: Failure }> = [];
   const holds: Array<{ method: string; match?: (b: Body) => boolean; at: HoldPoint; arrive: (c: ApiCall) => void; released: Promise<'process' | 'drop'> }> = [];
   const socket = new SocketModeServer('A0NEWSDESK');
+  const oauth = new OAuthServer(world.teams, opts.oauth ?? {}, 'A0NEWSDESK', 'U0NEWSDESK');
   let baseUrl = '';
 
   const server = createServer((req, res) => {
@@ -115,12 +132,18 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const raw = await readAll(req);
     const path = (req.url ?? '/').split('?')[0];
     if (path.startsWith('/respond/')) return respondUrl(path.slice('/respond/'.length), raw, res);
+    if (path === '/oauth/v2/authorize' && req.method === 'GET') {
+      const page = oauth.authorize(new URL(req.url ?? '/', baseUrl).searchParams, standIn.redirectUrl);
+      res.writeHead(page.status, { 'content-type': 'text/plain', ...(page.location ? { location: page.location } : {}) }).end(page.body ?? '');
+      return;
+    }
     if (!path.startsWith('/api/') || req.method !== 'POST') return send(res, { status: 404, body: { ok: false, error: 'unknown_method' } });
     const method = path.slice('/api/'.length);
     const body = parseBody(raw, String(req.headers['content-type'] ?? ''));
     const auth = String(req.headers.authorization ?? '');
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : typeof body.token === 'string' ? body.token : undefined;
     const call: ApiCall = { method, body, token, status: 0, at: Date.now() };
+    const basic = auth.startsWith('Basic ') ? auth.slice(6) : undefined;
     calls.push(call);
 
     const hold = holds.find((h) => h.at === 'before' && h.method === method && (!h.match || h.match(body)));
@@ -133,7 +156,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
         return;
       }
     }
-    const result = answer(method, token, body);
+    const result = method === 'oauth.v2.access' ? oauth.access(body, basic) : answer(method, token, body);
     call.status = result.status;
     call.error = typeof result.body.error === 'string' ? result.body.error : undefined;
     call.detail = result.detail;
@@ -150,9 +173,14 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   }
 
   function answer(method: string, token: string | undefined, body: Body): MethodResult {
-    const wanted = method === 'apps.connections.open' ? appToken : botToken;
     if (!token) return { status: 200, body: { ok: false, error: 'not_authed' } };
-    if (token !== wanted) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
+    // The single-workspace bot token reaches every team of the stand-in; an OAuth token only its own workspace.
+    let team: string | undefined;
+    if (method === 'apps.connections.open' ? token !== appToken : token !== botToken) {
+      const who = method === 'apps.connections.open' ? { error: 'invalid_auth' as const } : oauth.check(token);
+      if ('error' in who) return { status: 200, body: { ok: false, error: who.error } };
+      team = who.team;
+    }
     const i = failures.findIndex((f) => f.method === method);
     if (i !== -1) {
       const [{ failure }] = failures.splice(i, 1);
@@ -163,7 +191,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       return { status: failure.status, body: { ok: false, error: `http_${failure.status}` } };
     }
     return callMethod(
-      { world, buckets, limits, scopes, botUserId: 'U0NEWSDESK', botId: 'B0NEWSDESK', appId: 'A0NEWSDESK', socketUrl: () => `${baseUrl.replace('http', 'ws')}/socket-mode?ticket=${randomBytes(4).toString('hex')}` },
+      { world, buckets, limits, scopes, team, botUserId: 'U0NEWSDESK', botId: 'B0NEWSDESK', appId: 'A0NEWSDESK', socketUrl: () => `${baseUrl.replace('http', 'ws')}/socket-mode?ticket=${randomBytes(4).toString('hex')}` },
       method, body,
     );
   }
@@ -204,6 +232,25 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
 
   const standIn: SlackStandIn = {
     apiUrl: `${baseUrl}/api/`, baseUrl, botToken, appToken, signingSecret, botUserId: 'U0NEWSDESK',
+    oauth, authorizeUrl: `${baseUrl}/oauth/v2/authorize`,
+    async sendEvent(team, event) {
+      const raw = JSON.stringify({
+        token: 'legacy-verification-token', team_id: team, api_app_id: 'A0NEWSDESK', type: 'event_callback',
+        event: { ...event, event_ts: (Date.now() / 1000).toFixed(6) }, event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+        event_time: Math.floor(Date.now() / 1000),
+        authorizations: [{ enterprise_id: null, team_id: team, user_id: 'U0NEWSDESK', is_bot: true, is_enterprise_install: false }],
+      });
+      const res = await inbound.postToApp(raw, { ...signedHeaders(signingSecret, raw), 'content-type': 'application/json' });
+      return res.status;
+    },
+    async uninstall(team, order = ['tokens_revoked', 'app_uninstalled']) {
+      oauth.revokeTeam(team);
+      const statuses: number[] = [];
+      for (const type of order) {
+        statuses.push(await standIn.sendEvent(team, type === 'tokens_revoked' ? { type, tokens: { bot: ['U0NEWSDESK'] } } : { type }));
+      }
+      return statuses;
+    },
     teams: world.teams, calls, messages: world.messages, responses, socketAcks: socket.acks, socketCloseCodes: socket.closeCodes,
     get socketClients() { return socket.connected; },
     slashCommand: (cmd) => inbound.slashCommand(cmd),

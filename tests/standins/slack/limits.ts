@@ -23,7 +23,16 @@ export interface SlackLimits {
   /** Other methods, per method per workspace, by Slack's tier. */
   tiers: Record<1 | 2 | 3 | 4, BucketLimit>;
   methodTier: Record<string, 1 | 2 | 3 | 4>;
+  /**
+   * conversations.history for a distributed app not listed in the Slack Marketplace (its OAuth tokens; the
+   * single-workspace token is an internal app's): Slack allows it 1 request per minute and at most 15 messages per
+   * request (docs.slack.dev/changelog/2025/05/29/rate-limit-changes-for-non-marketplace-apps). Off unless set.
+   */
+  unlistedHistory?: { perMinute: number; maxMessages: number };
 }
+
+/** Slack's limits for an unlisted distributed app's conversations.history. */
+export const UNLISTED_APP_HISTORY = { perMinute: 1, maxMessages: 15 } as const;
 
 export const SLACK_LIMITS: SlackLimits = {
   postPerChannel: { perMinute: 60, burst: 3 },

@@ -22,6 +22,8 @@ export interface ApiContext {
   buckets: Buckets;
   limits: SlackLimits;
   scopes: ReadonlySet<string>;
+  /** The workspace of the token (OAuth): the call sees only its channels and users. Unset: every workspace. */
+  team?: string;
   botUserId: string;
   botId: string;
   appId: string;
@@ -43,7 +45,7 @@ function needScope(ctx: ApiContext, scope: string): MethodResult | null {
 /** The channel as a bot sees it: private channels it is not in do not exist for it. */
 function visibleChannel(ctx: ApiContext, id: unknown): StandInChannel | undefined {
   const c = ctx.world.channel(id);
-  return c && (!c.isPrivate || c.isMember) ? c : undefined;
+  return c && (!ctx.team || c.team === ctx.team) && (!c.isPrivate || c.isMember) ? c : undefined;
 }
 
 const kind = (c: StandInChannel) => (c.isPrivate ? 'groups' : 'channels');
@@ -72,7 +74,7 @@ export function callMethod(ctx: ApiContext, method: string, body: Body): MethodR
   const { world } = ctx;
   switch (method) {
     case 'auth.test': {
-      const team = world.teams[0];
+      const team = world.teams.find((t) => t.id === ctx.team) ?? world.teams[0];
       return ok({ url: `https://${team.id.toLowerCase()}.slack.example/`, team: team.name, user: 'newsdesk', team_id: team.id, user_id: ctx.botUserId, bot_id: ctx.botId });
     }
     case 'apps.connections.open':
@@ -81,7 +83,7 @@ export function callMethod(ctx: ApiContext, method: string, body: Body): MethodR
       const missing = needScope(ctx, 'users:read');
       if (missing) return missing;
       const user = world.user(body.user);
-      if (!user) return fail('user_not_found');
+      if (!user || (ctx.team && user.team !== ctx.team)) return fail('user_not_found');
       const limited = tierLimit(ctx, method, user.team);
       if (limited) return limited;
       return ok({ user: { id: user.id, name: user.name, team_id: user.team, is_admin: user.isAdmin || user.isOwner, is_owner: user.isOwner, is_primary_owner: false, is_bot: false } });
@@ -171,9 +173,14 @@ function history(ctx: ApiContext, body: Body): MethodResult {
   if (!c.isMember) return fail('not_in_channel');
   const limited = tierLimit(ctx, 'conversations.history', c.team);
   if (limited) return limited;
+  const unlisted = ctx.team ? ctx.limits.unlistedHistory : undefined;
+  if (unlisted) {
+    const wait = ctx.buckets.take(`history:unlisted:${c.team}`, { perMinute: unlisted.perMinute, burst: 1 });
+    if (wait) return rateLimited(wait);
+  }
   const oldest = Number(body.oldest ?? 0);
   const latest = body.latest !== undefined ? Number(body.latest) : Infinity;
-  const limit = Math.min(Math.max(Number(body.limit ?? 100), 1), 999);
+  const limit = Math.min(Math.max(Number(body.limit ?? 100), 1), 999, unlisted?.maxMessages ?? Infinity);
   const offset = Number(body.cursor ? Buffer.from(String(body.cursor), 'base64').toString() : 0) || 0;
   const withMetadata = truthy(body.include_all_metadata);
   const all = ctx.world.messages
