@@ -195,6 +195,12 @@ export interface OutboxStore {
   markThreaded(id: string, version: number, now: number): Promise<void>;
   markEdited(id: string, version: number, threadVersion: number | null, now: number): Promise<void>;
   retry(id: string, dueAt: number, error: string, inDoubt: boolean, now: number): Promise<void>;
+  /**
+   * This sender's claim whose outcome could not be recorded (the store failed mid-delivery) goes back to the queue,
+   * due at `now`: a post pending and in doubt (looked up before any re-post), an unfinished edit due again. A row
+   * another sender holds, or one whose outcome was recorded after all, is left alone. True when a row came back.
+   */
+  releaseClaim(id: string, reason: string, now: number): Promise<boolean>;
   finish(id: string, state: 'failed' | 'skipped', reason: string, now: number): Promise<void>;
   giveUpEdit(id: string, reason: string, now: number): Promise<void>;
   markMembersSent(groupId: string, messageRef: string, now: number): Promise<void>;

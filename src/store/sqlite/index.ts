@@ -52,7 +52,7 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
   const subscriptions = lazy(() => asyncStore(new SqliteSubscriptions(db), tx, ['create', 'setPaused', 'setQuiet', 'remove']));
   const stories = lazy(() => asyncStore(new SqliteStories(db), tx, ['addStory', 'setShown']));
   const outbox = lazy(() => asyncStore(new SqliteOutbox(db), tx, [
-    'insert', 'insertMany', 'retarget', 'reassign', 'claimPost', 'claimEdit', 'markSent', 'markThreaded', 'markEdited', 'retry', 'finish', 'giveUpEdit',
+    'insert', 'insertMany', 'retarget', 'reassign', 'claimPost', 'claimEdit', 'markSent', 'markThreaded', 'markEdited', 'retry', 'releaseClaim', 'finish', 'giveUpEdit',
     'markMembersSent', 'failMembers', 'skipQueued', 'releaseDigests', 'resumeEdits',
   ]));
   const audit = lazy(() => asyncStore(new SqliteAuditLog(db), tx, ['append']));
