@@ -92,7 +92,7 @@ describe.skipIf(!postgresAvailable)('three instances, PostgreSQL behind a fault 
     await discord?.close();
     await slack?.close();
     await dropSchema(schema);
-    if (table.length) console.info(['fault | pushes 2xx/503/other | alerts per story (want 50) | doubled | ready after return', ...table].join('\n'));
+    if (table.length) console.info(['fault | pushes 2xx/503/other | alerts per story (want 50) | doubled | ready after return | command during | push→post after', ...table].join('\n'));
   });
 
   async function ready(i: Instance): Promise<{ ok: boolean; failed: string[] }> {
@@ -174,9 +174,14 @@ describe.skipIf(!postgresAvailable)('three instances, PostgreSQL behind a fault 
     expect(opened.statuses).toEqual([201]);
     await Promise.race([held.arrived, new Promise((_, rej) => setTimeout(() => rej(new Error('no Discord post in flight')), 30_000))]);
     await fault();
+    const faultAt = Date.now();
     // The held post completes at the platform while the store is away: its bookkeeping cannot be written.
     held.release('process');
     const during = instances.map((i) => push(i, `${name}-${++serial}`, Date.now() + holdMs + 60_000));
+    // A reader's /news on Slack meanwhile: a short "unavailable" line while the store is still away, not a wait.
+    slack.appUrl = `http://127.0.0.1:${instances[serial % 3].proc.port}/slack/events`;
+    const command = slack.slashCommand({ command: '/news', text: `levee ${name}`, via: 'http' })
+      .then(async (cmd) => ({ ack: cmd.status, answer: (await cmd.waitForResponses(1, holdMs + 10_000))[0], ms: Date.now() - faultAt }));
     await new Promise((r) => setTimeout(r, Math.min(holdMs, 3_000)));
     const readiness = await Promise.all(instances.map(ready));
     expect(readiness.map((r) => r.failed.includes('store')), 'every /readyz names the store while it is away').toEqual([true, true, true]);
@@ -185,6 +190,10 @@ describe.skipIf(!postgresAvailable)('three instances, PostgreSQL behind a fault 
     await proxy.pass();
     const readyMs = await readyAgain(back);
     expect(readyMs).toBeLessThan(READY_AFTER_RETURN_MS);
+    const answered = await command;
+    expect(answered.ack).toBe(200);
+    expect(JSON.stringify(answered.answer.body)).toContain('The archive is unavailable right now; try again in a minute.');
+    expect(answered.ms, 'the command was answered while the store was still away').toBeLessThan(holdMs);
     const outcomes = [opened, ...(await Promise.all(during))];
     for (const o of outcomes) {
       for (const [k, s] of o.statuses.entries()) {
@@ -194,8 +203,15 @@ describe.skipIf(!postgresAvailable)('three instances, PostgreSQL behind a fault 
       expect(o.statuses.at(-1), `push ${o.story} acknowledged in the end`).toBe(201);
     }
     const { perStory, doubled } = await expectEveryAcknowledgedStoryOnce(outcomes.map((o) => o.story));
+    // Wake-ups resumed: a story pushed now is posted within moments (NOTIFY, not the safety sweep).
+    const after = `${name}-after-${++serial}`;
+    const pushedAt = Date.now();
+    expect((await push(instances[serial % 3], after, 0)).statuses).toEqual([201]);
+    await until(() => alertsOf(after).some((n) => n > 0), 'a post of the story pushed after recovery', 30_000);
+    const firstPostMs = Date.now() - pushedAt;
+    await expectEveryAcknowledgedStoryOnce([after]);
     const statuses = outcomes.flatMap((o) => o.statuses);
-    table.push(`${name} | ${statuses.filter((s) => s < 300).length}/${statuses.filter((s) => s === 503).length}/${statuses.filter((s) => s !== 503 && s >= 300).length} | ${perStory.join(',')} | ${doubled} | ${readyMs} ms`);
+    table.push(`${name} | ${statuses.filter((s) => s < 300).length}/${statuses.filter((s) => s === 503).length}/${statuses.filter((s) => s !== 503 && s >= 300).length} | ${perStory.join(',')} | ${doubled} | ${readyMs} ms | /news answered in ${answered.ms} ms | push→first post ${firstPostMs} ms`);
     expect(instances.map((i) => i.proc.stderr().includes('uncaught exception'))).toEqual([false, false, false]);
   }
 
