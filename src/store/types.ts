@@ -327,6 +327,8 @@ export interface Coordination {
   leases(prefix: string): Promise<Array<{ name: string; holder: string }>>;
   /** Called on every NOTIFY of `topic` (from any instance, this one included) and after the listener reconnects. */
   listen(topic: CoordinationTopic, fn: () => void): () => void;
+  /** How far the database's clock is ahead of this process's (negative: behind), measured now. */
+  clockOffsetMs?(): Promise<number>;
   stop(): Promise<void>;
 }
 
