@@ -11,6 +11,7 @@ import { createTldrCache } from './tldr.js';
 import type { Delivery, DeliveryState } from '../domain/delivery.js';
 import type { Subscription } from '../domain/subscription.js';
 import type { PortRegistry } from '../outbound/registry.js';
+import { storeUnavailableReason } from '../store/unavailable.js';
 
 export interface DispatcherOptions {
   outbox: OutboxStore;
@@ -91,6 +92,8 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   let ticking = false;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
+  /** The store is away: said once when passes start failing for it, and once when one succeeds again. */
+  let storeAway = false;
   /**
    * Claims whose outcome could not be written (the store failed mid-delivery, or the claim's own answer was lost):
    * each pass first hands them back to the queue (releaseClaim: in doubt, looked up before any re-post), so a live
@@ -135,8 +138,17 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     ticking = true;
     try {
       await tick();
+      if (storeAway) {
+        storeAway = false;
+        opts.logger.info('alert deliveries resume: the store answers again');
+      }
     } catch (err) {
-      opts.logger.error({ err }, 'alert dispatcher pass failed; retrying shortly');
+      const away = storeUnavailableReason(err);
+      if (away === null) opts.logger.error({ err }, 'alert dispatcher pass failed; retrying shortly');
+      else if (!storeAway) {
+        storeAway = true;
+        opts.logger.warn({ reason: away }, 'alert deliveries wait: the store is unavailable; trying again every second');
+      }
       clearTimeout(timer);
       if (!stopped) timer = setTimeout(wake, 1_000).unref();
     } finally {
