@@ -54,7 +54,11 @@ export interface App {
 export async function startApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
   const logger = opts.logger ?? rootLogger;
-  const clock = opts.clock ?? systemClock;
+  // Several instances (PostgreSQL): application time is the database's, read through this process's clock plus the
+  // offset measured when it joins, so instances whose wall clocks disagree still agree on due times, quiet hours and
+  // publication times (a row another instance queued "now" is due now here too, not when this clock gets there).
+  let databaseOffsetMs = 0;
+  const clock = opts.clock ?? (() => new Date(systemClock().getTime() + databaseOffsetMs));
   const stoppers: Array<() => Promise<void> | void> = [];
   const stop = async () => {
     for (const s of stoppers.splice(0).reverse()) {
@@ -74,6 +78,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     store.articles.onChange(() => cache.clear());
     const feeds = loadFeedsConfig(config.feedsFile);
     if (store.coordination) {
+      if (!opts.clock) databaseOffsetMs = await measureClockOffset(store.coordination, logger);
       await joinInstances(store.coordination, { feeds: feedsFingerprint(feeds), timeZone: config.TIMEZONE }, logger);
       // Another instance's writes reach this one's cache through NOTIFY.
       store.coordination.listen('articles', () => cache.clear());
@@ -207,6 +212,15 @@ async function slackOAuth(store: Store, config: Config, clock: Clock, logger: Lo
 function feedsFingerprint(feeds: ReturnType<typeof loadFeedsConfig>): string {
   const list = feeds.map((f) => `${f.id} ${f.url}`).sort().join('\n');
   return createHash('sha256').update(list).digest('hex').slice(0, 16);
+}
+
+/** Large differences are said once: they point at a machine whose clock is not synchronised. */
+async function measureClockOffset(coordination: Coordination, logger: Logger): Promise<number> {
+  const offset = (await coordination.clockOffsetMs?.()) ?? 0;
+  if (Math.abs(offset) >= 1_000) {
+    logger.warn({ offsetMs: offset }, "this machine's clock differs from the database's; application time follows the database's");
+  }
+  return offset;
 }
 
 /** Registers this instance (heartbeat, LISTEN) and warns when the others run with another feed list or time zone. */

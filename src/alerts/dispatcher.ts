@@ -1,4 +1,4 @@
-import type { Platform } from '../domain/channel.js';
+import { isChannelRef, parseChannelRef, parseMessageRef, type Platform } from '../domain/channel.js';
 import { Permanent, type OutboundPort } from '../outbound/port.js';
 import type { Reply } from '../core/reply.js';
 import type { Logger } from '../log.js';
@@ -11,6 +11,7 @@ import { createTldrCache } from './tldr.js';
 import type { Delivery, DeliveryState } from '../domain/delivery.js';
 import type { Subscription } from '../domain/subscription.js';
 import type { PortRegistry } from '../outbound/registry.js';
+import { storeUnavailableReason } from '../store/unavailable.js';
 
 export interface DispatcherOptions {
   outbox: OutboxStore;
@@ -91,6 +92,16 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   let ticking = false;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
+  /** The store is away: said once when passes start failing for it, and once when one succeeds again. */
+  let storeAway = false;
+  /**
+   * Claims whose outcome could not be written (the store failed mid-delivery, or the claim's own answer was lost):
+   * each pass first hands them back to the queue (releaseClaim: in doubt, looked up before any re-post), so a live
+   * instance never keeps a row 'sending' under its own claim. Until then the failing pass retries every second.
+   */
+  const unsettled = new Map<string, { op: Operation; why: string }>();
+  /** Rows that cannot be read (a channel reference that does not parse), already set aside and logged. */
+  const setAside = new Set<string>();
 
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
   const retries = createRetryPolicy({
@@ -127,8 +138,17 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     ticking = true;
     try {
       await tick();
+      if (storeAway) {
+        storeAway = false;
+        opts.logger.info('alert deliveries resume: the store answers again');
+      }
     } catch (err) {
-      opts.logger.error({ err }, 'alert dispatcher pass failed; retrying shortly');
+      const away = storeUnavailableReason(err);
+      if (away === null) opts.logger.error({ err }, 'alert dispatcher pass failed; retrying shortly');
+      else if (!storeAway) {
+        storeAway = true;
+        opts.logger.warn({ reason: away }, 'alert deliveries wait: the store is unavailable; trying again every second');
+      }
       clearTimeout(timer);
       if (!stopped) timer = setTimeout(wake, 1_000).unref();
     } finally {
@@ -160,6 +180,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   async function tick(): Promise<void> {
     if (stopped) return;
     const at = now();
+    await releaseUnsettled(at);
     const { ready: platforms, heldMs } = await readyPlatforms();
     let nextWait = heldMs;
     const claims = new Map<Platform, number>();
@@ -170,7 +191,12 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
           more = true;
           continue;
         }
-        if (inFlight.has(row.id)) continue;
+        if (inFlight.has(row.id) || setAside.has(row.id)) continue;
+        const unreadable = unreadableReason(row);
+        if (unreadable) {
+          await setRowAside(row, unreadable, at);
+          continue;
+        }
         const port = opts.ports.get(row.platform)!;
         if ((inFlightPerPlatform.get(row.platform) ?? 0) >= concurrency) continue;
         const op: Operation = row.deleteState === 'due' ? 'delete' : row.state === 'sent' ? 'edit' : 'post';
@@ -179,8 +205,15 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
           nextWait = Math.min(nextWait, wait);
           continue;
         }
-        const claimed = op === 'post' ? await opts.outbox.claimPost(row.id, at)
-          : op === 'delete' ? await opts.outbox.claimDelete(row.id, at) : await opts.outbox.claimEdit(row.id, at);
+        let claimed: boolean;
+        try {
+          claimed = op === 'post' ? await opts.outbox.claimPost(row.id, at)
+            : op === 'delete' ? await opts.outbox.claimDelete(row.id, at) : await opts.outbox.claimEdit(row.id, at);
+        } catch (err) {
+          // The claim may have been written with its answer lost: released once the store answers.
+          unsettled.set(row.id, { op, why: 'its claim could not be confirmed' });
+          throw err;
+        }
         if (!claimed) continue;
         pacer.record(row.platform, row.channel, op);
         run(row, op, port);
@@ -205,10 +238,50 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     if (Number.isFinite(nextWait)) timer = setTimeout(wake, Math.min(Math.max(nextWait, 1), MAX_TIMER_MS)).unref();
   }
 
+  async function releaseUnsettled(at: number): Promise<void> {
+    for (const [id, { op, why }] of unsettled) {
+      if (inFlight.has(id)) continue;
+      const released = await opts.outbox.releaseClaim(id, `the store failed during this ${op} (${why}); checked before any re-post`, at);
+      unsettled.delete(id);
+      opts.logger.info({ delivery: id, op, released }, 'alert delivery whose bookkeeping failed is back in the queue');
+    }
+  }
+
+  /** Why a row cannot be delivered at all, whatever is retried: its channel (or message) reference does not parse. */
+  function unreadableReason(row: Delivery): string | null {
+    if (!isChannelRef(row.channel)) return `unreadable row: not a channel reference: ${JSON.stringify(row.channel.slice(0, 120))}`;
+    if (parseChannelRef(row.channel).platform !== row.platform) return `unreadable row: channel ${JSON.stringify(row.channel.slice(0, 120))} is not on ${row.platform}`;
+    if (row.state === 'sent' && row.messageRef) {
+      try {
+        parseMessageRef(row.messageRef);
+      } catch {
+        return `unreadable row: not a message reference: ${JSON.stringify(row.messageRef.slice(0, 120))}`;
+      }
+    }
+    return null;
+  }
+
+  /** One unreadable row is failed with its reason (logged once); the rest of the pass goes on without it. */
+  async function setRowAside(row: Delivery, reason: string, at: number): Promise<void> {
+    setAside.add(row.id);
+    try {
+      if (row.state === 'sent') await opts.outbox.giveUpEdit(row.id, reason, at);
+      else await opts.outbox.finish(row.id, 'failed', reason, at);
+    } catch (err) {
+      setAside.delete(row.id);
+      throw err;
+    }
+    opts.logger.error({ delivery: row.id, subscription: row.subscriptionId, reason }, 'alert delivery set aside: its row cannot be read');
+  }
+
   function run(row: Delivery, op: Operation, port: OutboundPort): void {
     inFlightPerPlatform.set(row.platform, (inFlightPerPlatform.get(row.platform) ?? 0) + 1);
     const work = (op === 'post' ? post(row, port) : op === 'delete' ? remove(row, port) : edit(row, port))
-      .catch((err) => opts.logger.error({ err, delivery: row.id }, 'alert delivery bookkeeping failed'))
+      .catch((err) => {
+        // The outcome (sent, or to be retried) could not be written: the claim is handed back by the next pass.
+        opts.logger.error({ err, delivery: row.id, op }, 'alert delivery bookkeeping failed; the row goes back to the queue once the store answers');
+        unsettled.set(row.id, { op, why: 'its outcome could not be written' });
+      })
       .finally(() => {
         pacer.settled(row.platform, row.channel, op);
         inFlight.delete(row.id);
@@ -219,7 +292,8 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   }
 
   async function settle(row: Delivery, operation: Operation, retrying: boolean): Promise<void> {
-    const delivery = (await opts.outbox.get(row.id)) ?? row;
+    // Only listeners read it: a store that fails here must not turn a recorded outcome into a retry.
+    const delivery = (await opts.outbox.get(row.id).catch(() => null)) ?? row;
     for (const l of listeners) l({ delivery, operation, state: delivery.state, retrying });
   }
 

@@ -9,6 +9,7 @@ import { parseTextArgs, splitSubcommand } from './text-args.js';
 import { normalizeChannelOption } from './channel-option.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../domain/clock.js';
+import { storeUnavailableReason } from '../store/unavailable.js';
 
 /** A validated invocation, ready to run. Adapters use `visibility` and `mayBeSlow` to defer correctly. */
 export interface Prepared {
@@ -46,6 +47,8 @@ export interface DispatcherDeps {
 }
 
 const ERROR_ID_BYTES = 4;
+/** What a user sees while the store is away (a stalled or unreachable database, a locked or full SQLite file). */
+export const STORE_AWAY_REPLY = 'The archive is unavailable right now; try again in a minute.';
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const byName = new Map(deps.commands.map((c) => [c.name, c]));
@@ -133,6 +136,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return reply;
     } catch (err) {
       if (isUserError(err)) return errorReply(err.message);
+      const away = storeUnavailableReason(err);
+      if (away !== null) {
+        deps.logger.warn({ reason: away, command: invocation.command, platform: invocation.platform }, `${what}: the store is unavailable`);
+        return errorReply(STORE_AWAY_REPLY);
+      }
       const errorId = randomBytes(ERROR_ID_BYTES).toString('hex');
       deps.logger.error({ err, errorId, command: invocation.command, platform: invocation.platform }, `${what} failed`);
       return errorReply(`Sorry, something went wrong on our side (error id ${errorId}). Please try again.`);

@@ -9,6 +9,7 @@ import { articleJsonSchema, articleJsonToInput } from './article-schema.js';
 import { decodePushBody, PushBodyError } from './push-body.js';
 import { ArticleKilled, describeOrigin, EmbargoRefused } from '../domain/article.js';
 import { OriginConflict } from '../store/types.js';
+import { STORE_RETRY_AFTER_S, storeUnavailableReason } from '../store/unavailable.js';
 
 /**
  * `POST /v1/articles`: newsroom systems (the CMS, a wire bridge) push one article or an array.
@@ -32,7 +33,18 @@ export function mountIngestApi(http: HttpServer, opts: IngestApiOptions): boolea
   if (!opts.token) return false;
   const expected = digest(opts.token);
   const log = opts.logger.child({ module: 'ingest-api' });
-  http.mount('POST', '/v1/articles', (req, res) => handlePush(req, res, expected, opts.store, log));
+  http.mount('POST', '/v1/articles', async (req, res) => {
+    try {
+      await handlePush(req, res, expected, opts.store, log);
+    } catch (err) {
+      const away = storeUnavailableReason(err);
+      if (away === null || res.headersSent) throw err;
+      // Nothing was acknowledged: the pusher sends it again (identical content is acknowledged without a new version).
+      log.warn({ reason: away }, 'push refused with 503: the store is unavailable');
+      res.setHeader('retry-after', String(STORE_RETRY_AFTER_S));
+      sendJson(res, 503, { error: `the article store is unavailable right now; nothing was stored. Retry in ${STORE_RETRY_AFTER_S} s` });
+    }
+  });
   return true;
 }
 

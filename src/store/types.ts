@@ -236,6 +236,12 @@ export interface OutboxStore {
   forStoryAll(storyId: string): Promise<Delivery[]>;
   markEdited(id: string, version: number, threadVersion: number | null, now: number): Promise<void>;
   retry(id: string, dueAt: number, error: string, inDoubt: boolean, now: number): Promise<void>;
+  /**
+   * This sender's claim whose outcome could not be recorded (the store failed mid-delivery) goes back to the queue,
+   * due at `now`: a post pending and in doubt (looked up before any re-post), an unfinished edit due again. A row
+   * another sender holds, or one whose outcome was recorded after all, is left alone. True when a row came back.
+   */
+  releaseClaim(id: string, reason: string, now: number): Promise<boolean>;
   finish(id: string, state: 'failed' | 'skipped', reason: string, now: number): Promise<void>;
   giveUpEdit(id: string, reason: string, now: number): Promise<void>;
   markMembersSent(groupId: string, messageRef: string, now: number): Promise<void>;
@@ -380,6 +386,8 @@ export interface Coordination {
   leases(prefix: string): Promise<Array<{ name: string; holder: string }>>;
   /** Called on every NOTIFY of `topic` (from any instance, this one included) and after the listener reconnects. */
   listen(topic: CoordinationTopic, fn: () => void): () => void;
+  /** How far the database's clock is ahead of this process's (negative: behind), measured now. */
+  clockOffsetMs?(): Promise<number>;
   stop(): Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import { answer } from '../../src/core/reply.js';
 import type { Services } from '../../src/core/services.js';
 import { logger } from '../../src/log.js';
 import { TEST_CLOCK } from '../helpers/clock.js';
+import { StoreUnavailable } from '../../src/store/unavailable.js';
 
 const echo = defineCommand({
   name: 'echo',
@@ -35,6 +36,8 @@ const echo = defineCommand({
     void input.nope;
     if (input.words === 'nothing') throw new UserError('Nothing found for that.');
     if (input.words === 'boom') throw new Error('database exploded at /secret/path');
+    if (input.words === 'stalled') throw new StoreUnavailable('PostgreSQL: Query read timeout');
+    if (input.words === 'locked') throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
     return answer({ text: JSON.stringify(input) });
   },
   async onAction(_ctx, action) {
@@ -117,6 +120,14 @@ describe('dispatcher', () => {
     expect(boom.text).toMatch(/error id [0-9a-f]{8}/);
     expect(boom.text).not.toContain('secret');
     expect(boom.visibility).toBe('ephemeral');
+  });
+
+  it('a store that is away (PostgreSQL timed out, SQLite locked) is said in a short line, not as "something went wrong"', async () => {
+    for (const words of ['stalled', 'locked']) {
+      const away = await dispatcher.dispatch(inv('echo', words));
+      expect(away.kind).toBe('error');
+      expect(away.text).toBe('The archive is unavailable right now; try again in a minute.');
+    }
   });
 
   it('refuses admin commands to non-admins and lets admins run subcommands', async () => {

@@ -51,6 +51,8 @@ const MESSAGE_ONLY = new Set([
 const TRANSIENT = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 const REFUSED_NOT_WRITTEN = new Set(['ratelimited', 'rate_limited']);
 const TRANSIENT_DELAY_MS = 5_000;
+/** Slack's error codes are short snake_case words (`channel_not_found`); anything else did not come from Slack. */
+const SLACK_ERROR_CODE = /^[a-z0-9_.]{1,80}$/;
 const HISTORY_PAGES = 5;
 
 export function toDeliveryError(err: unknown): Error {
@@ -61,6 +63,11 @@ export function toDeliveryError(err: unknown): Error {
   }
   if (err instanceof webApi.WebAPIPlatformError) {
     const code = err.data.error;
+    // A body that is not Slack's JSON (a proxy's HTML error page with a 200) comes as a "platform error" whose code
+    // is the page itself: not a refusal, and nothing says whether Slack acted on the request. In doubt.
+    if (typeof code !== 'string' || !SLACK_ERROR_CODE.test(code)) {
+      return new RetryLater(TRANSIENT_DELAY_MS, 'Slack: an answer that is not Slack\'s (a proxy error page?)', { inDoubt: true });
+    }
     // Refusals (nothing written) are rate limits Slack does not attribute: the pacer decides what was hit.
     if (REFUSED_NOT_WRITTEN.has(code)) return new RetryLater(TRANSIENT_DELAY_MS, `Slack: ${code}`, { rateLimit: 'unattributed' });
     if (TRANSIENT.has(code)) return new RetryLater(TRANSIENT_DELAY_MS, `Slack: ${code}`, { inDoubt: true });

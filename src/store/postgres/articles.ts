@@ -68,9 +68,12 @@ export class PgArticleStore implements ArticleStore {
    * index time).
    */
   async optimize(): Promise<void> {
-    await this.db.query('ANALYZE articles');
-    await this.db.query(`SELECT gin_clean_pending_list(indexrelid::regclass) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid = 'articles'::regclass AND a.amname = 'gin'`);
+    // Longer than a statement's bound on a large store: its own unbounded (long) transaction.
+    await this.db.transaction(async () => {
+      await this.db.query('ANALYZE articles');
+      await this.db.query(`SELECT gin_clean_pending_list(indexrelid::regclass) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid = 'articles'::regclass AND a.amname = 'gin'`);
+    }, { long: true });
   }
 
   async get(id: string, opts?: { includeHidden?: boolean }): Promise<Article | null> {

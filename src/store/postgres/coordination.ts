@@ -37,6 +37,7 @@ export class PgCoordination implements Coordination {
   private reconnectDelay = 250;
   private stopped = false;
   private started = false;
+  private pinging = false;
 
   constructor(private readonly db: PgDb, private readonly url: string, private readonly opts: PgCoordinationOptions = {}) {
     this.heartbeatTtlMs = opts.heartbeatTtlMs ?? 3_000;
@@ -71,12 +72,30 @@ export class PgCoordination implements Coordination {
     } catch (err) {
       this.opts.onProblem?.('heartbeat failed', err);
     }
+    await this.pingListener();
+  }
+
+  /**
+   * A LISTEN connection whose server stalled, or whose packets are dropped, says nothing: no 'error', no 'end', no
+   * notification. A bounded query on it tells; one that fails replaces the connection.
+   */
+  private async pingListener(): Promise<void> {
+    const client = this.listener;
+    if (!client || this.pinging) return;
+    this.pinging = true;
+    try {
+      await client.query('SELECT 1');
+    } catch (err) {
+      this.lost(client, err);
+    } finally {
+      this.pinging = false;
+    }
   }
 
   private async connectListener(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.url });
-    client.on('error', (err) => this.lost(client, err));
+    // Connecting and each query are bounded (a stalled server): the ping in beat() finds a LISTEN that went quiet.
+    const client: pg.Client = this.db.dedicatedClient((err) => this.lost(client, err), { readMs: this.db.timeouts.readMs });
     client.on('end', () => this.lost(client, new Error('connection ended')));
     client.on('notification', (msg) => {
       const topic = TOPICS.find((t) => this.channel(t) === msg.channel);
@@ -125,6 +144,18 @@ export class PgCoordination implements Coordination {
     if (!set) this.listeners.set(topic, (set = new Set()));
     set.add(fn);
     return () => set.delete(fn);
+  }
+
+  /** The sample with the shortest round trip of three, its midpoint compared with the server's clock. */
+  async clockOffsetMs(): Promise<number> {
+    let best = { rtt: Number.POSITIVE_INFINITY, offset: 0 };
+    for (let i = 0; i < 3; i++) {
+      const t0 = Date.now();
+      const row = await this.db.one<{ ms: number }>(`SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS ms`);
+      const t1 = Date.now();
+      if (row && t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: Math.round(row.ms - (t0 + t1) / 2) };
+    }
+    return best.offset;
   }
 
   async liveInstances(): Promise<InstanceInfo[]> {

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
+import { StoreUnavailable, storeUnavailableReason } from '../unavailable.js';
 
 /** Schema names go into SQL as identifiers (search_path, lock keys): plain lower-case names only. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -25,6 +26,31 @@ export function redact(message: string, url?: string): string {
   return out.replace(/postgres(?:ql)?:\/\/[^\s'"]+/gi, '<DATABASE_URL>');
 }
 
+/**
+ * Every bound on waiting for PostgreSQL, in one place. A stalled server (accepting, never answering) must not hold a
+ * command past Slack's or Discord's 3 s answer window, nor a push past its client's patience: a new connection
+ * waits at most `connectMs` (also the wait for a free pooled one), a statement runs at most `statementMs` on the
+ * server, and the client gives up on an answer after `readMs` (the server's own timeout never reaches us through a
+ * stalled network). Migrations and optimize() run on their own unbounded connection or transaction (`long`).
+ */
+export interface PgTimeouts {
+  connectMs: number;
+  statementMs: number;
+  readMs: number;
+  /** A transaction left idle this long (its instance stalled or partitioned) is ended by the server, freeing its locks. */
+  idleInTransactionMs: number;
+  /** Bound for the long work (migrations, ANALYZE after a bulk load). */
+  longMs: number;
+}
+
+export const PG_TIMEOUTS: Readonly<PgTimeouts> = Object.freeze({
+  connectMs: 2_000,
+  statementMs: 2_000,
+  readMs: 2_500,
+  idleInTransactionMs: 15_000,
+  longMs: 10 * 60_000,
+});
+
 export interface Queryable {
   query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
 }
@@ -35,6 +61,8 @@ interface TxContext {
   afterCommit: Array<() => void>;
   /** Transaction-scoped advisory locks this transaction already holds (held until it ends). */
   locks: Set<string>;
+  /** Bounded by `timeouts.longMs` instead of the statement bounds. */
+  long: boolean;
 }
 
 /**
@@ -46,20 +74,44 @@ export class PgDb implements Queryable {
   readonly pool: pg.Pool;
   private readonly context = new AsyncLocalStorage<TxContext>();
   private ended = false;
+  readonly timeouts: Readonly<PgTimeouts>;
 
-  constructor(private readonly url: string, readonly schema: string, opts: { max?: number } = {}) {
+  constructor(private readonly url: string, readonly schema: string, opts: { max?: number; timeouts?: Partial<PgTimeouts> } = {}) {
     checkSchemaName(schema);
+    this.timeouts = { ...PG_TIMEOUTS, ...opts.timeouts };
     this.pool = new pg.Pool({
       connectionString: url,
       max: opts.max ?? 10,
       types,
       // Every connection sees this store's schema only (tests: one schema per file).
       options: `-c search_path=${schema}`,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: this.timeouts.connectMs,
+      statement_timeout: this.timeouts.statementMs,
+      query_timeout: this.timeouts.readMs,
+      idle_in_transaction_session_timeout: this.timeouts.idleInTransactionMs,
       idleTimeoutMillis: 30_000,
     });
-    // An idle client losing its connection (a server restart) must not crash the process; the next query reconnects.
+    // A client losing its connection (a server restart, pg_terminate_backend) must not crash the process: idle ones
+    // are the pool's 'error'; a checked-out one between queries (inside a transaction) emits 'error' on itself, which
+    // with no listener would be an uncaught exception. Its next query fails, and the pool replaces it.
     this.pool.on('error', () => {});
+    this.pool.on('connect', (client) => client.on('error', () => {}));
+  }
+
+  /**
+   * A connection of its own, outside the pool and its bounds (migrations wait for another instance's under a lock;
+   * LISTEN lives for the process). Connecting is bounded; its 'error' never crashes the process (`onError`).
+   */
+  dedicatedClient(onError: (err: Error) => void, opts: { readMs?: number } = {}): pg.Client {
+    const client = new pg.Client({
+      connectionString: this.url,
+      types,
+      options: `-c search_path=${this.schema}`,
+      connectionTimeoutMillis: this.timeouts.connectMs,
+      ...(opts.readMs ? { query_timeout: opts.readMs } : {}),
+    });
+    client.on('error', onError);
+    return client;
   }
 
   inside(): boolean {
@@ -68,9 +120,12 @@ export class PgDb implements Queryable {
 
   async query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
     const ctx = this.context.getStore();
-    const on: Queryable = ctx?.open ? ctx.client : this.pool;
     try {
-      return await on.query<R>(sql, params);
+      if (ctx?.open && ctx.long) {
+        // pg reads query_timeout from the query's config too (not in its types).
+        return await ctx.client.query<R>({ text: sql, values: params, query_timeout: this.timeouts.longMs } as pg.QueryConfig);
+      }
+      return await (ctx?.open ? ctx.client : this.pool).query<R>(sql, params);
     } catch (err) {
       throw this.clean(err);
     }
@@ -84,7 +139,11 @@ export class PgDb implements Queryable {
     return (await this.query<R>(sql, params)).rows[0];
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * `long`: the statement bounds lifted for this transaction (ANALYZE after a bulk load), to `timeouts.longMs`.
+   * A connection that failed mid-transaction is destroyed, not returned to the pool.
+   */
+  async transaction<T>(fn: () => Promise<T>, opts: { long?: boolean } = {}): Promise<T> {
     if (this.inside()) return fn();
     let client: pg.PoolClient;
     try {
@@ -92,12 +151,13 @@ export class PgDb implements Queryable {
     } catch (err) {
       throw this.clean(err);
     }
-    const ctx: TxContext = { client, open: true, afterCommit: [], locks: new Set() };
+    const ctx: TxContext = { client, open: true, afterCommit: [], locks: new Set(), long: opts.long === true };
     let broken = false;
     try {
-      await client.query('BEGIN');
       let result: T;
       try {
+        await client.query('BEGIN');
+        if (ctx.long) await client.query(`SET LOCAL statement_timeout = ${Math.floor(this.timeouts.longMs)}`);
         result = await this.context.run(ctx, fn);
         await client.query('COMMIT');
       } catch (err) {
@@ -143,7 +203,14 @@ export class PgDb implements Queryable {
     await this.pool.end();
   }
 
-  private clean(err: unknown): unknown {
+  /** Connection failures and timeouts become StoreUnavailable (callers answer "try again"); no error carries the URL. */
+  clean(err: unknown): unknown {
+    const away = storeUnavailableReason(err);
+    if (away !== null && !(err instanceof StoreUnavailable)) {
+      const e = new StoreUnavailable(`PostgreSQL: ${redact(away, this.url)}`);
+      (e as Error & { code?: unknown }).code = (err as Error & { code?: unknown }).code;
+      return e;
+    }
     if (err instanceof Error && /postgres(ql)?:\/\//i.test(err.message + (err.stack ?? ''))) {
       const e = new Error(redact(err.message, this.url));
       (e as Error & { code?: unknown }).code = (err as Error & { code?: unknown }).code;

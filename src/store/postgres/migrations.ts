@@ -341,9 +341,11 @@ export const pgMigrations: PgMigration[] = [
  * schema that has migrations this code does not know (a newer release migrated it).
  */
 export async function runPgMigrations(db: PgDb, list: readonly PgMigration[] = pgMigrations): Promise<string[]> {
-  const client: pg.PoolClient = await db.pool.connect();
+  // Its own connection, outside the pool's statement bounds: a migration (or the wait for another instance's, under
+  // the lock) may take longer than any request should.
+  const client: pg.Client = db.dedicatedClient(() => {}, { readMs: db.timeouts.longMs });
+  await client.connect().catch((err) => { throw db.clean(err); });
   const key = lockKey(`newsdesk:migrate:${db.schema}`);
-  let broken = false;
   try {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${db.schema}`).catch(async (err: Error & { code?: string }) => {
       // Two instances creating the schema at once: one wins, the other finds it.
@@ -367,16 +369,16 @@ export async function runPgMigrations(db: PgDb, list: readonly PgMigration[] = p
           await client.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)', [m.id, new Date().toISOString()]);
           await client.query('COMMIT');
         } catch (err) {
-          await client.query('ROLLBACK').catch(() => (broken = true));
+          await client.query('ROLLBACK').catch(() => {});
           throw new Error(`migration ${m.id} failed: ${(err as Error).message}`, { cause: err });
         }
         applied.push(m.id);
       }
       return applied;
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1, $2)', [lockKey('newsdesk:migrate'), key]).catch(() => (broken = true));
+      await client.query('SELECT pg_advisory_unlock($1, $2)', [lockKey('newsdesk:migrate'), key]).catch(() => {});
     }
   } finally {
-    client.release(broken);
+    await client.end().catch(() => {});
   }
 }

@@ -248,6 +248,16 @@ export class PgOutbox implements OutboxStore {
     );
   }
 
+  async releaseClaim(id: string, reason: string, now: number): Promise<boolean> {
+    return (await this.changes(
+      `UPDATE alert_outbox SET state = CASE WHEN state = 'sending' THEN 'pending' ELSE state END,
+         in_doubt = CASE WHEN state = 'sending' THEN 1 ELSE in_doubt END, due_at = $1, last_error = $2, updated_at = $1,
+         claimed_by = NULL, claim_expires = NULL
+       WHERE id = $3 AND ($4::text IS NULL OR claimed_by = $4::text) AND (state = 'sending' OR (state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL
+         AND target_version > delivered_version) OR (state = 'sent' AND delete_state = 'due' AND due_at IS NULL))`,
+      [now, reason, id, this.claimant?.instanceId ?? null])) === 1;
+  }
+
   async finish(id: string, state: 'failed' | 'skipped', reason: string, now: number): Promise<void> {
     await this.db.query(
       `UPDATE alert_outbox SET state = $1::text, reason = $2::text, due_at = NULL,

@@ -267,6 +267,16 @@ export class SqliteOutbox {
       .run(dueAt, error, inDoubt ? 1 : 0, now, id);
   }
 
+  /** One process sends from a SQLite outbox: every claim is this sender's. */
+  releaseClaim(id: string, reason: string, now: number): boolean {
+    return this.stmt(
+      `UPDATE alert_outbox SET state = CASE WHEN state = 'sending' THEN 'pending' ELSE state END,
+         in_doubt = CASE WHEN state = 'sending' THEN 1 ELSE in_doubt END, due_at = ?, last_error = ?, updated_at = ?
+       WHERE id = ? AND (state = 'sending' OR (state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL
+         AND target_version > delivered_version) OR (state = 'sent' AND delete_state = 'due' AND due_at IS NULL))`,
+    ).run(now, reason, now, id).changes === 1;
+  }
+
   finish(id: string, state: 'failed' | 'skipped', reason: string, now: number): void {
     this.stmt(`UPDATE alert_outbox SET state = ?, reason = ?, due_at = NULL, last_error = CASE WHEN ? = 'failed' THEN ? ELSE last_error END, updated_at = ? WHERE id = ?`)
       .run(state, reason, state, reason, now, id);

@@ -49,6 +49,29 @@ describe('Slack outbound port', () => {
     expect(ref).toMatch(new RegExp(`^slack:${team}/C0BREAKING#\\d+\\.\\d{6}$`));
   });
 
+  it('a 200 with a proxy\'s HTML page instead of Slack\'s JSON is in doubt (never a refusal, never a pause); history tells whether it went out', async () => {
+    const channel = `slack:${team}/C0NEWSROOM`;
+    const since = Date.now() - 60_000;
+    // Handled by Slack, then the proxy's page came back.
+    const written = standIn.hold('chat.postMessage', (b) => b.channel === 'C0NEWSROOM', 'recorded');
+    const first = rejection(port().post(channel, alert('Breaking: proxy page after the write'), { deliveryId: 'd-html-1' }));
+    await written.arrived;
+    written.release('html');
+    const afterWrite = await first;
+    expect(afterWrite).toBeInstanceOf(RetryLater);
+    expect(afterWrite).toMatchObject({ inDoubt: true, reason: "Slack: an answer that is not Slack's (a proxy error page?)" });
+    const found = await port().findPosted!(channel, 'd-html-1', since);
+    expect(found).toMatch(new RegExp(`^slack:${team}/C0NEWSROOM#\\d+\\.\\d{6}$`));
+    // Never handled: the proxy answered instead of Slack; nothing to find, so the retry posts.
+    const notWritten = standIn.hold('chat.postMessage', (b) => b.channel === 'C0NEWSROOM', 'before');
+    const second = rejection(port().post(channel, alert('Breaking: proxy page before Slack'), { deliveryId: 'd-html-2' }));
+    await notWritten.arrived;
+    notWritten.release('html');
+    expect(await second).toMatchObject({ inDoubt: true });
+    expect(await port().findPosted!(channel, 'd-html-2', since)).toBeNull();
+    expect(standIn.messages.filter((m) => JSON.stringify(m.metadata ?? {}).includes('d-html-')).length).toBe(1);
+  });
+
   it('gives a Permanent error for a private channel it was not invited to', async () => {
     // A private channel the bot is not in does not exist for it: channel_not_found.
     const err = await rejection(port().post(`slack:${team}/G0EDITORS`, alert()));

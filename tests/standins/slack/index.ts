@@ -37,8 +37,11 @@ export type Failure = string | { status: 429; retryAfter: number } | { status: n
 export interface Hold {
   /** Resolves when a matching call arrives (it then waits for release). */
   arrived: Promise<ApiCall>;
-  /** `process` answers the call as usual; `drop` cuts the connection without an answer (outcome unknown). */
-  release(outcome?: 'process' | 'drop'): void;
+  /**
+   * `process` answers the call as usual; `drop` cuts the connection without an answer (outcome unknown); `html`
+   * answers 200 with a proxy's HTML error page instead of Slack's JSON (handled or not, as the hold point says).
+   */
+  release(outcome?: HoldOutcome): void;
 }
 
 /**
@@ -46,6 +49,7 @@ export interface Hold {
  * message is stored, as when Slack has posted but the answer has not reached the app) and holds the answer.
  */
 export type HoldPoint = 'before' | 'recorded';
+export type HoldOutcome = 'process' | 'drop' | 'html';
 
 export interface SlackStandInOptions {
   teams?: TeamSpec[];
@@ -112,7 +116,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const responses: ResponsePost[] = [];
   const responseUrlUses = new Map<string, { first: number; count: number }>();
   const failures: Array<{ method: string; failure: Failure }> = [];
-  const holds: Array<{ method: string; match?: (b: Body) => boolean; at: HoldPoint; arrive: (c: ApiCall) => void; released: Promise<'process' | 'drop'> }> = [];
+  const holds: Array<{ method: string; match?: (b: Body) => boolean; at: HoldPoint; arrive: (c: ApiCall) => void; released: Promise<HoldOutcome> }> = [];
   const socket = new SocketModeServer('A0NEWSDESK');
   const oauth = new OAuthServer(world.teams, opts.oauth ?? {}, 'A0NEWSDESK', 'U0NEWSDESK');
   let baseUrl = '';
@@ -150,10 +154,15 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     if (hold) {
       holds.splice(holds.indexOf(hold), 1);
       hold.arrive(call);
-      if ((await hold.released) === 'drop') {
+      const outcome = await hold.released;
+      if (outcome === 'drop') {
         call.status = -1;
         req.socket.destroy();
         return;
+      }
+      if (outcome === 'html') {
+        call.status = 200;
+        return sendProxyPage(res);
       }
     }
     const result = method === 'oauth.v2.access' ? oauth.access(body, basic) : answer(method, token, body);
@@ -164,10 +173,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     if (after) {
       holds.splice(holds.indexOf(after), 1);
       after.arrive(call);
-      if ((await after.released) === 'drop') {
+      const outcome = await after.released;
+      if (outcome === 'drop') {
         req.socket.destroy();
         return;
       }
+      if (outcome === 'html') return sendProxyPage(res);
     }
     send(res, result);
   }
@@ -258,9 +269,9 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     postToApp: (raw, headers) => inbound.postToApp(raw, headers),
     hold(method, match, at = 'before') {
       let arrive!: (c: ApiCall) => void;
-      let release!: (o: 'process' | 'drop') => void;
+      let release!: (o: HoldOutcome) => void;
       const arrived = new Promise<ApiCall>((r) => { arrive = r; });
-      const released = new Promise<'process' | 'drop'>((r) => { release = r; });
+      const released = new Promise<HoldOutcome>((r) => { release = r; });
       holds.push({ method, match, at, arrive, released });
       return { arrived, release: (outcome = 'process') => release(outcome) };
     },
@@ -311,6 +322,12 @@ function parseBody(raw: string, contentType: string): Body {
     }
   }
   return Object.fromEntries(new URLSearchParams(raw));
+}
+
+/** What a proxy or load balancer in front of Slack answers when it has trouble: 200, and a page, not JSON. */
+function sendProxyPage(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+  res.end('<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>');
 }
 
 function send(res: ServerResponse, result: MethodResult): void {

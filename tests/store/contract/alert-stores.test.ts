@@ -215,6 +215,25 @@ eachBackend(import.meta.filename, 'alert stores', (backend) => {
     expect(await store.outbox.get('e1')).toMatchObject({ deliveredVersion: 3, dueAt: null, lastError: 'message deleted', state: 'sent' });
   });
 
+  it('outbox: a claim whose outcome could not be written is released: a post back to pending in doubt, an edit due again; a recorded outcome is left alone', async () => {
+    await insert('r1');
+    expect(await store.outbox.claimPost('r1', T)).toBe(true);
+    expect(await store.outbox.releaseClaim('r1', 'the store failed', T + 1)).toBe(true);
+    expect(await store.outbox.get('r1')).toMatchObject({ state: 'pending', inDoubt: true, dueAt: T + 1, lastError: 'the store failed', attempts: 1 });
+    // Released again (the first answer was lost): nothing left to release.
+    expect(await store.outbox.releaseClaim('r1', 'again', T + 2)).toBe(false);
+    expect(await store.outbox.claimPost('r1', T + 3)).toBe(true);
+    await store.outbox.markSent('r1', 'msg-1', 1, T + 4);
+    // The outcome was written after all (its answer lost): the row stays sent, not due.
+    expect(await store.outbox.releaseClaim('r1', 'late', T + 5)).toBe(false);
+    expect(await store.outbox.get('r1')).toMatchObject({ state: 'sent', dueAt: null, inDoubt: false, lastError: null });
+    await store.outbox.retarget('art-r1', 2, 2, T + 6);
+    expect(await store.outbox.claimEdit('r1', T + 7)).toBe(true);
+    expect(await store.outbox.releaseClaim('r1', 'edit lost', T + 8)).toBe(true);
+    expect(await store.outbox.get('r1')).toMatchObject({ state: 'sent', dueAt: T + 8, inDoubt: false, lastError: 'edit lost' });
+    expect(await store.outbox.releaseClaim('missing', 'x', T)).toBe(false);
+  });
+
   it('outbox: state guards follow the domain table (a sent row is never claimed again; skipped is final)', async () => {
     const claimable = statesBefore('sending');
     expect(claimable).toEqual(['pending']);
