@@ -204,6 +204,8 @@ export interface OutboxStore {
   /** Rows whose outcome is unknown (a crash mid-post), on one platform. */
   inDoubt(platform: Platform): Promise<Delivery[]>;
   resumeEdits(now: number): Promise<number>;
+  /** Rows per (state, platform), and how many are due by `now` (for /metrics). */
+  stateCounts(now: number): Promise<Array<{ state: string; platform: string; rows: number; due: number }>>;
 }
 
 /** Every change an admin (or the system) made to subscriptions. */

@@ -276,4 +276,9 @@ export class SqliteOutbox {
     return this.stmt(`UPDATE alert_outbox SET due_at = ? WHERE state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL AND target_version > delivered_version`)
       .run(now).changes;
   }
+
+  stateCounts(now: number): Array<{ state: string; platform: string; rows: number; due: number }> {
+    return this.stmt(`SELECT state, platform, COUNT(*) AS rows, COUNT(CASE WHEN due_at <= ? THEN 1 END) AS due FROM alert_outbox GROUP BY state, platform`)
+      .all(now) as Array<{ state: string; platform: string; rows: number; due: number }>;
+  }
 }
