@@ -169,9 +169,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
     }
     mountIngestApi(refusedWhileDraining(http, () => draining), { token: config.INGEST_TOKEN, store: store.articles, logger });
 
-    // --- the one HTTP server: only when something arrives over HTTP, or PORT asks for it ---
+    // --- the one HTTP server: only when something arrives over HTTP, or PORT asks for it, or headless without a
+    // platform (then /healthz and /readyz are how a supervisor sees it) ---
     let httpPort: number | undefined;
-    if (http.hasRoutes || config.PORT !== undefined) {
+    if (http.hasRoutes || config.PORT !== undefined || (headless && !config.discordEnabled && !config.slackEnabled)) {
       mountHealth(http, { checks: readiness, draining: () => draining });
       const address = await http.start(config.PORT ?? 3000, config.HOST);
       httpPort = address.port;
