@@ -184,6 +184,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
         outbox: () => store.outbox.stateCounts(clock().getTime()),
         feeds: () => (services.feeds?.health() ?? []) as ReadonlyArray<{ status: string }>,
         draining: () => draining,
+        deliveryArticle: async (id) => (await store.outbox.get(id))?.articleId ?? null,
         leases: store.coordination ? () => leasesHeld(store.coordination!) : undefined,
       });
       const address = await metrics.serve(config.METRICS_PORT!, config.METRICS_HOST);

@@ -5,7 +5,7 @@ import type { Dispatcher } from '../core/dispatcher.js';
 import type { Reply } from '../core/reply.js';
 import { senderBucket, type ChannelRef, type MessageRef, type Platform } from '../domain/channel.js';
 import { channelOfMessage } from '../domain/channel.js';
-import { Permanent, RetryLater, type OutboundPort } from '../outbound/port.js';
+import { Permanent, RetryLater, type OutboundPort, type PostOptions } from '../outbound/port.js';
 import type { UpsertResult } from '../store/types.js';
 
 /**
@@ -25,7 +25,12 @@ export interface MetricsSources {
   leases?: () => Promise<Record<string, number>>;
   /** True from the moment a stop begins. */
   draining?: () => boolean;
+  /** The article an outbox delivery is for (to time ingest → first post). */
+  deliveryArticle?: (deliveryId: string) => Promise<string | null>;
 }
+
+/** Articles waiting for their first post, at most this many (the oldest are forgotten first). */
+const FIRST_POST_WATCH = 10_000;
 
 const OUTCOMES = ['ok', 'retry_later', 'rate_limited', 'permanent', 'error'] as const;
 type CallOutcome = (typeof OUTCOMES)[number];
@@ -38,6 +43,9 @@ export class Metrics {
   private readonly rateLimited: Counter<'platform' | 'bucket'>;
   private readonly retries: Counter<'platform' | 'bucket'>;
   private readonly ingested: Counter<'origin' | 'outcome'>;
+  private readonly firstPost: Histogram<'origin' | 'platform'>;
+  /** New articles by id: when ingest wrote them (real elapsed time, performance.now()) and where posted already. */
+  private readonly awaitingPost = new Map<string, { at: number; origin: string; posted: Set<string> }>();
   private sources: MetricsSources = {};
   private server: Server | null = null;
 
@@ -67,6 +75,10 @@ export class Metrics {
     this.ingested = new Counter({
       name: 'newsdesk_articles_ingested_total', help: 'Articles written by ingest, by origin kind (push, files, feed) and outcome (created, updated, unchanged)',
       labelNames: ['origin', 'outcome'], registers,
+    });
+    this.firstPost = new Histogram({
+      name: 'newsdesk_ingest_to_first_post_seconds', help: 'From a new article written by ingest (push, files, feed poll) to its first alert posted, per platform',
+      labelNames: ['origin', 'platform'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800], registers,
     });
     const self = this;
     new Gauge({
@@ -120,6 +132,19 @@ export class Metrics {
     const origin = change.article.origin;
     const kind = origin === 'push' || origin === 'files' ? origin : origin?.startsWith('feed:') ? 'feed' : 'other';
     this.ingested.inc({ origin: kind, outcome: change.outcome });
+    if (change.outcome !== 'created' || change.quiet) return;
+    this.awaitingPost.set(change.article.id, { at: performance.now(), origin: kind, posted: new Set() });
+    if (this.awaitingPost.size > FIRST_POST_WATCH) this.awaitingPost.delete(this.awaitingPost.keys().next().value!);
+  }
+
+  /** A post went out: the first one for its article on this platform is timed from the article's ingest. */
+  private async firstPostOf(platform: string, deliveryId: string | undefined): Promise<void> {
+    if (!deliveryId || this.awaitingPost.size === 0 || !this.sources.deliveryArticle) return;
+    const articleId = await this.sources.deliveryArticle(deliveryId).catch(() => null);
+    const entry = articleId ? this.awaitingPost.get(articleId) : undefined;
+    if (!entry || entry.posted.has(platform)) return;
+    entry.posted.add(platform);
+    this.firstPost.observe({ origin: entry.origin, platform }, (performance.now() - entry.at) / 1000);
   }
 
   /** The dispatcher with every command counted and timed (what adapters use in its place). */
@@ -175,13 +200,18 @@ export class Metrics {
         this.outbound.inc({ platform, bucket, operation, outcome });
       }
     };
+    const self = this;
     return new Proxy(port, {
       get(target, prop) {
         const value = Reflect.get(target, prop);
         if (typeof value !== 'function') return value;
         switch (prop) {
           case 'post':
-            return (channel: ChannelRef, ...rest: unknown[]) => count('post', channel, () => value.call(target, channel, ...rest));
+            return async (channel: ChannelRef, reply: Reply, options?: PostOptions) => {
+              const ref = await count('post', channel, () => value.call(target, channel, reply, options));
+              void self.firstPostOf(platform, options?.deliveryId);
+              return ref;
+            };
           case 'edit':
           case 'replyInThread':
           case 'delete':

@@ -99,6 +99,14 @@ describe('/metrics after a fan-out through the stand-ins', () => {
     expect(m.get(`newsdesk_outbound_retries_total{platform="slack",bucket="${team}"}`)).toBe(1);
     expect(m.has('newsdesk_outbound_rate_limited_total{platform="discord",bucket="discord"}')).toBe(false);
     expect(m.get('newsdesk_articles_ingested_total{origin="push",outcome="created"}')).toBe(1);
+    // Push → first post, once per platform (the Slack one after its 429 and retry: at least the 1 s Retry-After).
+    const firstPosts = await until(async () => {
+      const now = samples(await scrape());
+      return now.get('newsdesk_ingest_to_first_post_seconds_count{origin="push",platform="discord"}') === 1 &&
+        now.get('newsdesk_ingest_to_first_post_seconds_count{origin="push",platform="slack"}') === 1 && now;
+    }, 'the push → first post times', 10_000);
+    expect(firstPosts.get('newsdesk_ingest_to_first_post_seconds_sum{origin="push",platform="slack"}')).toBeGreaterThanOrEqual(1);
+    expect(firstPosts.get('newsdesk_ingest_to_first_post_seconds_bucket{le="0.5",origin="push",platform="slack"}')).toBe(0);
     const ours = text.split('\n').filter((l) => l.startsWith('newsdesk_outbox') || l.startsWith('newsdesk_draining')).join('\n');
     expect(ours).toMatch(/^newsdesk_outbox_due\{platform="slack"\} \d+$/m);
     expect(m.get('newsdesk_draining'), ours).toBe(0);
