@@ -138,6 +138,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     if (config.discordEnabled) {
       const discord = await startDiscord({ config, dispatcher, logger, http, coordination: store.coordination });
       attach(discord.port);
+      metrics?.setSources({ discordPing: () => discord.gatewayPing() });
       readiness.discord = () => discord.isReady();
       stoppers.push(() => discord.stop());
     }

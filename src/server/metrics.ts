@@ -25,6 +25,8 @@ export interface MetricsSources {
   leases?: () => Promise<Record<string, number>>;
   /** True from the moment a stop begins. */
   draining?: () => boolean;
+  /** Discord gateway heartbeat round trips, per shard this instance runs. */
+  discordPing?: () => Array<{ shard: number; ms: number }>;
   /** The article an outbox delivery is for (to time ingest → first post). */
   deliveryArticle?: (deliveryId: string) => Promise<string | null>;
 }
@@ -112,6 +114,13 @@ export class Metrics {
         this.reset();
         const held: Record<string, number> = (await self.sources.leases?.().catch(() => ({}))) ?? {};
         for (const [kind, n] of Object.entries(held)) this.set({ kind }, n);
+      },
+    });
+    new Gauge({
+      name: 'newsdesk_discord_gateway_ping_seconds', help: 'Discord gateway heartbeat round trip, per shard this instance runs', labelNames: ['shard'], registers,
+      collect() {
+        this.reset();
+        for (const p of self.sources.discordPing?.() ?? []) this.set({ shard: String(p.shard) }, p.ms / 1000);
       },
     });
     new Gauge({

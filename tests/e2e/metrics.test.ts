@@ -40,7 +40,8 @@ describe('/metrics after a fan-out through the stand-ins', () => {
   const slackChannel = 'C0NEWSROOM';
 
   beforeAll(async () => {
-    discord = await startDiscordStandIn();
+    // Heartbeats every second (Discord's is ~41 s), so the gateway round trip is measured within the test.
+    discord = await startDiscordStandIn({ heartbeatIntervalMs: 1_000 });
     slack = await startSlackStandIn();
     proc = await startNewsdeskProcess({
       DATA_DIR: emptyDataDir(), INGEST_TOKEN, METRICS_PORT: '0',
@@ -110,6 +111,13 @@ describe('/metrics after a fan-out through the stand-ins', () => {
     const ours = text.split('\n').filter((l) => l.startsWith('newsdesk_outbox') || l.startsWith('newsdesk_draining')).join('\n');
     expect(ours).toMatch(/^newsdesk_outbox_due\{platform="slack"\} \d+$/m);
     expect(m.get('newsdesk_draining'), ours).toBe(0);
+    // Discord's gateway round trip, per shard (one shard here: 0).
+    const { ping } = await until(async () => {
+      const v = samples(await scrape()).get('newsdesk_discord_gateway_ping_seconds{shard="0"}');
+      return v === undefined ? undefined : { ping: v }; // 0 (a sub-millisecond round trip) is a value too
+    }, 'the shard ping', 15_000);
+    expect(ping).toBeGreaterThanOrEqual(0);
+    expect(ping).toBeLessThan(5);
     expect(m.get('newsdesk_command_duration_seconds_count{command="alerts",platform="slack"}')).toBe(1);
     // Default process metrics (prom-client): event-loop lag, heap, GC.
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
