@@ -185,6 +185,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
         outbox: () => store.outbox.stateCounts(clock().getTime()),
         feeds: () => (services.feeds?.health() ?? []) as ReadonlyArray<{ status: string }>,
         draining: () => draining,
+        pausedSubscriptions: () => store.subscriptions.pausedReasons(),
         deliveryArticle: async (id) => (await store.outbox.get(id))?.articleId ?? null,
         leases: store.coordination ? () => leasesHeld(store.coordination!) : undefined,
       });

@@ -25,6 +25,8 @@ export interface MetricsSources {
   leases?: () => Promise<Record<string, number>>;
   /** True from the moment a stop begins. */
   draining?: () => boolean;
+  /** Paused subscriptions per stored pause reason (free text: bucketed by pauseReasonLabel). */
+  pausedSubscriptions?: () => Promise<Array<{ reason: string | null; count: number }>>;
   /** Discord gateway heartbeat round trips, per shard this instance runs. */
   discordPing?: () => Array<{ shard: number; ms: number }>;
   /** The article an outbox delivery is for (to time ingest → first post). */
@@ -33,6 +35,15 @@ export interface MetricsSources {
 
 /** Articles waiting for their first post, at most this many (the oldest are forgotten first). */
 const FIRST_POST_WATCH = 10_000;
+
+/**
+ * A stored pause reason as a bounded label: `admin` for /alerts pause ("paused by <name>": the name stays out), the
+ * platform's error code for an automatic pause ("slack: … (channel_not_found)"), else `other`.
+ */
+export function pauseReasonLabel(reason: string | null): string {
+  if (reason === null || /^paused by /.test(reason)) return 'admin';
+  return /\(([A-Za-z0-9_.-]{1,40})\)$/.exec(reason)?.[1] ?? 'other';
+}
 
 const OUTCOMES = ['ok', 'retry_later', 'rate_limited', 'permanent', 'error'] as const;
 type CallOutcome = (typeof OUTCOMES)[number];
@@ -114,6 +125,19 @@ export class Metrics {
         this.reset();
         const held: Record<string, number> = (await self.sources.leases?.().catch(() => ({}))) ?? {};
         for (const [kind, n] of Object.entries(held)) this.set({ kind }, n);
+      },
+    });
+    new Gauge({
+      name: 'newsdesk_subscriptions_paused', help: 'Paused alert subscriptions by reason: admin, or the platform error code that paused it (else other)',
+      labelNames: ['reason'], registers,
+      async collect() {
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const r of (await self.sources.pausedSubscriptions?.().catch(() => [])) ?? []) {
+          const label = pauseReasonLabel(r.reason);
+          counts.set(label, (counts.get(label) ?? 0) + r.count);
+        }
+        for (const [reason, n] of counts) this.set({ reason }, n);
       },
     });
     new Gauge({

@@ -117,6 +117,8 @@ export interface SubscriptionStore {
   setQuiet(id: string, quiet: QuietHours | null): Promise<void>;
   remove(id: string, at: Date): Promise<void>;
   health(ids: string[]): Promise<Map<string, SubscriptionHealth>>;
+  /** Paused subscriptions (not removed) per pause reason as stored (for /metrics, which buckets the reasons). */
+  pausedReasons(): Promise<Array<{ reason: string | null; count: number }>>;
 }
 
 export interface NewStoryMember {

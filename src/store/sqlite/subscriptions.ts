@@ -190,4 +190,10 @@ export class SqliteSubscriptions {
     }
     return out;
   }
+
+  pausedReasons(): Array<{ reason: string | null; count: number }> {
+    return this.db
+      .prepare('SELECT paused_reason AS reason, COUNT(*) AS count FROM alert_subscriptions WHERE paused = 1 AND removed_at IS NULL GROUP BY paused_reason')
+      .all() as Array<{ reason: string | null; count: number }>;
+  }
 }

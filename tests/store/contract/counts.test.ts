@@ -4,10 +4,13 @@ import type { Store } from '../../../src/store/types.js';
 import { NOW } from '../helpers.js';
 import { eachBackend } from './backends.js';
 
-/** OutboxStore.stateCounts (what /metrics shows as newsdesk_outbox_rows and newsdesk_outbox_due), on both backends. */
+/**
+ * What /metrics reads from the store, on both backends: OutboxStore.stateCounts (newsdesk_outbox_rows and
+ * newsdesk_outbox_due) and SubscriptionStore.pausedReasons (newsdesk_subscriptions_paused).
+ */
 const T = NOW.getTime();
 
-eachBackend(import.meta.filename, 'outbox state counts', (backend) => {
+eachBackend(import.meta.filename, 'counts for /metrics', (backend) => {
   let store: Store;
   let subId: string;
   beforeEach(async () => {
@@ -34,5 +37,21 @@ eachBackend(import.meta.filename, 'outbox state counts', (backend) => {
       { state: 'skipped', platform: 'discord', rows: 1, due: 0 },
     ]);
     expect((await store.outbox.stateCounts(T + 60_000)).find((r) => r.state === 'pending' && r.platform === 'discord')?.due).toBe(2);
+  });
+
+  it('counts paused subscriptions per stored reason, leaving out active and removed ones', async () => {
+    expect(await store.subscriptions.pausedReasons()).toEqual([]);
+    const make = async (channel: string) => (await store.subscriptions.create({ platform: 'slack', workspace: 'T1', channel, minPriority: 'breaking' }, { id: 'U1', name: 'Ada' }, NOW)).id;
+    const [a, b, c, d] = [await make('slack:T1/C1'), await make('slack:T1/C2'), await make('slack:T1/C3'), await make('slack:T1/C4')];
+    await store.subscriptions.setPaused(a, true, 'slack: channel not found (channel_not_found)');
+    await store.subscriptions.setPaused(b, true, 'slack: channel not found (channel_not_found)');
+    await store.subscriptions.setPaused(c, true, 'paused by Ada');
+    await store.subscriptions.setPaused(d, true, 'paused by Ada');
+    await store.subscriptions.remove(d, NOW);
+    const sorted = (await store.subscriptions.pausedReasons()).sort((x, y) => String(x.reason).localeCompare(String(y.reason)));
+    expect(sorted).toEqual([
+      { reason: 'paused by Ada', count: 1 },
+      { reason: 'slack: channel not found (channel_not_found)', count: 2 },
+    ]);
   });
 });
