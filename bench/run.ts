@@ -7,9 +7,11 @@ import { runHostileHtmlBench } from './hostile-html.js';
 import { runSlowClientsBench } from './slow-clients.js';
 import { runInstancesBench } from './instances.js';
 import { runLoadBench } from './load.js';
+import { runServiceBench } from './service.js';
 
 /**
- * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances] [--no-peer] [--store postgres]`
+ * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances,service] [--no-peer] [--store postgres]`
+ * (`--only service`: start-up time and idle RSS of npm start before/now vs node dist/main.js; build first)
  * (`--store postgres`: the search bench runs Newsdesk on PostgreSQL too, beside SQLite; see bench/search.ts)
  * `npm run bench -- --instances 3 [--platforms discord,slack] [--failovers 3]`: only the several-instances benchmark
  *   (PostgreSQL): fan-out with 1 and with 3 instances, then failover.
@@ -71,6 +73,12 @@ async function main(): Promise<void> {
     results.instances = await runInstancesBench({ instances: Number(instances ?? 3), failovers: Number(flag('--failovers') ?? 3), log,
       platforms: flag('--platforms')?.split(',').filter((p): p is 'discord' | 'slack' => p === 'discord' || p === 'slack'),
     });
+  }
+  if (only.has('service')) {
+    log('\n== Start-up time and idle RSS (process tree): npm start before / now vs node dist/main.js ==');
+    const r = await runServiceBench({ runs: Number(flag('--runs') ?? 3), log });
+    console.table(r);
+    results.service = r;
   }
   results.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   process.stdout.write(`\npeak RSS of this process: ${results.peakRssMb} MB\n`);

@@ -14,6 +14,10 @@ import { watchInbox } from './ingest/inbox.js';
 import { startAlerts } from './alerts/index.js';
 import { startTerminal } from './adapters/terminal/index.js';
 import { TerminalPort } from './adapters/terminal/port.js';
+import { renderReply } from './adapters/terminal/render.js';
+import { runMode, stdinKind, type StdinKind } from './adapters/terminal/mode.js';
+import { Metrics } from './server/metrics.js';
+import { sendJson } from './server/http.js';
 import { startDiscord } from './adapters/discord/index.js';
 import { startSlack } from './adapters/slack/index.js';
 import { loadFeedsConfig } from './ingest/feeds/config.js';
@@ -41,6 +45,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Called when the terminal's input ends and no platform keeps the bot running. */
   onTerminalEnd?: () => void;
+  /** What stdin is (decides terminal or headless when TERMINAL is unset); default: read from fd 0, or 'pipe' with `stdin`. */
+  stdinKind?: StdinKind;
 }
 
 export interface App {
@@ -48,6 +54,15 @@ export interface App {
   services: Services;
   /** Set when the HTTP server runs. */
   httpPort?: number;
+  /** Set when /metrics is served (METRICS_PORT). */
+  metricsPort?: number;
+  /** The terminal reads stdin (false: headless, a service until a signal stops it). */
+  terminal: boolean;
+  /**
+   * Drains and stops: /readyz answers 503 and pushes are refused from the first moment; the terminal, feeds and
+   * inbox stop; the alert dispatcher finishes what is in flight and hands its leases over; then the HTTP server
+   * closes (answers in flight finish), the adapters log out and the store closes.
+   */
   stop(): Promise<void>;
 }
 
@@ -60,7 +75,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
   let databaseOffsetMs = 0;
   const clock = opts.clock ?? (() => new Date(systemClock().getTime() + databaseOffsetMs));
   const stoppers: Array<() => Promise<void> | void> = [];
+  let draining = false;
   const stop = async () => {
+    draining = true;
     for (const s of stoppers.splice(0).reverse()) {
       try {
         await s();
@@ -84,6 +101,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
       store.coordination.listen('articles', () => cache.clear());
     }
     const ports = new PortRegistry();
+    // /metrics on its own port, only when METRICS_PORT is set; every port and the dispatcher are counted through it.
+    const metrics = config.METRICS_PORT !== undefined ? new Metrics() : undefined;
+    const attach = (port: Parameters<PortRegistry['attach']>[0]) => ports.attach(metrics ? metrics.instrumentPort(port) : port);
+    if (metrics) store.articles.onChange((change) => metrics.countIngest(change));
     const services: Services = {
       articles: store.articles,
       summarizer: createSummarizer(),
@@ -91,22 +112,31 @@ export async function startApp(opts: AppOptions): Promise<App> {
       actionState: store.actionState,
     };
 
+    // --- terminal or service (headless): one log line says which and why ---
+    const mode = runMode(config, opts.stdinKind ?? (opts.stdin ? 'pipe' : stdinKind(0)));
+    const headless = !mode.terminal && (config.TERMINAL === false || (!config.discordEnabled && !config.slackEnabled));
+    if (mode.terminal) logger.info({ mode: 'terminal', reason: mode.reason, pid: process.pid }, `terminal on stdin: ${mode.reason}`);
+    // A person who started it with stdin at /dev/null on a terminal sees this line (warnings show there).
+    else logger[process.stderr.isTTY ? 'warn' : 'info']({ mode: 'headless', reason: mode.reason, pid: process.pid }, `running headless (no terminal): ${mode.reason}; stop with SIGTERM or SIGINT`);
+
     // --- alerts: the fan-out listens before any article is loaded, so files that arrived while down match ---
-    const terminalPort = config.terminalEnabled ? new TerminalPort() : undefined;
-    if (terminalPort) ports.attach(terminalPort);
+    // Headless, alerts for terminal:<name> channels are printed on stdout (the service's log) instead of lost.
+    const terminalPort = mode.terminal ? new TerminalPort() : headless ? new TerminalPort(printAlert(opts.stdout ?? process.stdout)) : undefined;
+    if (terminalPort) attach(terminalPort);
     const alerts = startAlerts({
       store, ports, summarizer: services.summarizer, logger, config, now: clock,
       ceilings: config.SLACK_POSTS_PER_MINUTE ? { slack: config.SLACK_POSTS_PER_MINUTE } : undefined,
     });
     services.alerts = alerts.service;
 
-    const dispatcher = createDispatcher({
+    const core = createDispatcher({
       commands: coreCommands(),
       services,
       logger,
       now: clock,
       autocompleteSources: alerts.autocompleteSources,
     });
+    const dispatcher = metrics ? metrics.instrument(core) : core;
     const http = new HttpServer();
     const readiness: Record<string, ReadinessCheck> = {
       store: () => store.ping(),
@@ -115,18 +145,21 @@ export async function startApp(opts: AppOptions): Promise<App> {
     // --- platform adapters (each mounts its HTTP routes before the server starts) ---
     if (config.discordEnabled) {
       const discord = await startDiscord({ config, dispatcher, logger, http, coordination: store.coordination });
-      ports.attach(discord.port);
+      attach(discord.port);
+      metrics?.setSources({ discordPing: () => discord.gatewayPing() });
       readiness.discord = () => discord.isReady();
       stoppers.push(() => discord.stop());
     }
     // Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on this server at /slack/events.
     if (config.slackEnabled) {
       const slack = await startSlack({ config, dispatcher, logger, http, oauth: config.slackOAuth ? await slackOAuth(store, config, clock, logger) : undefined });
-      ports.attach(slack.port);
+      attach(slack.port);
       readiness.slack = () => slack.isReady();
       stoppers.push(() => slack.stop());
     }
-    // Alerts stop before the adapters (reverse order), so in-flight deliveries drain first.
+    // Stopping runs in reverse: alerts drain (in-flight deliveries finish, leases are handed over) while the HTTP
+    // server still answers (/readyz 503); then the server closes, then the adapters whose ports the alerts used.
+    stoppers.push(() => http.stop());
     stoppers.push(() => alerts.stop());
 
     // --- sources ---
@@ -143,20 +176,42 @@ export async function startApp(opts: AppOptions): Promise<App> {
       services.feeds = poller;
       stoppers.push(() => poller.stop());
     }
-    mountIngestApi(http, { token: config.INGEST_TOKEN, store: store.articles, logger });
+    mountIngestApi(refusedWhileDraining(http, () => draining), { token: config.INGEST_TOKEN, store: store.articles, logger });
 
-    // --- the one HTTP server: only when something arrives over HTTP, or PORT asks for it ---
+    // --- the one HTTP server: only when something arrives over HTTP, or PORT asks for it, or headless without a
+    // platform (then /healthz and /readyz are how a supervisor sees it) ---
     let httpPort: number | undefined;
-    if (http.hasRoutes || config.PORT !== undefined) {
-      mountHealth(http, { checks: readiness });
+    if (http.hasRoutes || config.PORT !== undefined || (headless && !config.discordEnabled && !config.slackEnabled)) {
+      mountHealth(http, { checks: readiness, draining: () => draining });
       const address = await http.start(config.PORT ?? 3000, config.HOST);
       httpPort = address.port;
-      stoppers.push(() => http.stop());
       logger.info({ port: address.port, host: config.HOST }, 'HTTP server listening');
+    }
+    let metricsPort: number | undefined;
+    if (metrics) {
+      metrics.setSources({
+        outbox: () => store.outbox.stateCounts(clock().getTime()),
+        feeds: () => (services.feeds?.health() ?? []) as ReadonlyArray<{ status: string }>,
+        draining: () => draining,
+        pausedSubscriptions: () => store.subscriptions.pausedReasons(),
+        deliveryArticle: async (id) => (await store.outbox.get(id))?.articleId ?? null,
+        leases: store.coordination ? () => leasesHeld(store.coordination!) : undefined,
+      });
+      const address = await metrics.serve(config.METRICS_PORT!, config.METRICS_HOST);
+      metricsPort = address.port;
+      // Last to stop: the drain can be watched.
+      stoppers.unshift(() => metrics.stop());
+      logger.info({ port: address.port, host: config.METRICS_HOST }, 'metrics listening (/metrics)');
+    }
+
+    // --- headless: the process runs until a signal, even with nothing else holding the event loop ---
+    if (!mode.terminal) {
+      const keepAlive = setInterval(() => {}, 2 ** 31 - 1);
+      stoppers.unshift(() => clearInterval(keepAlive));
     }
 
     // --- the terminal starts last, so piped commands find everything ready ---
-    if (terminalPort) {
+    if (mode.terminal && terminalPort) {
       const stdin = opts.stdin ?? process.stdin;
       const stdout = opts.stdout ?? process.stdout;
       const terminal = startTerminal({
@@ -174,7 +229,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       stoppers.push(() => terminal.stop());
     }
 
-    return { dispatcher, services, httpPort, stop };
+    return { dispatcher, services, httpPort, metricsPort, terminal: mode.terminal, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -206,6 +261,36 @@ async function slackOAuth(store: Store, config: Config, clock: Clock, logger: Lo
       await workspaceGone(store, { platform: 'slack', workspace: teamId }, { ...WORKSPACE_GONE[event], event }, clock, logger);
     },
   };
+}
+
+/** The HTTP server as the ingest API mounts on it: while draining, a push is refused (503) so the CMS sends it elsewhere or later. */
+function refusedWhileDraining(http: HttpServer, draining: () => boolean): HttpServer {
+  const gated = Object.create(http) as HttpServer;
+  gated.mount = (method, path, handler) =>
+    http.mount(method, path, (req, res) => {
+      if (!draining()) return handler(req, res);
+      res.setHeader('retry-after', '5');
+      sendJson(res, 503, { error: 'this instance is stopping; send the push again (to another instance, or in a few seconds)' });
+    });
+  return gated;
+}
+
+/** Headless: alerts for terminal channels go to stdout as plain text, one block each. */
+function printAlert(out: Writable) {
+  return (heading: string, reply: Parameters<typeof renderReply>[0] | null) => {
+    out.write(`${heading}\n${reply ? `${renderReply(reply, { color: false, width: 100 })}\n` : ''}`);
+  };
+}
+
+/** Leases this instance holds, by kind (the part of the name before the first ':'). */
+async function leasesHeld(coordination: Coordination): Promise<Record<string, number>> {
+  const held: Record<string, number> = {};
+  for (const l of await coordination.leases('')) {
+    if (l.holder !== coordination.instanceId) continue;
+    const kind = l.name.split(':')[0];
+    held[kind] = (held[kind] ?? 0) + 1;
+  }
+  return held;
 }
 
 /** What instances compare at start: the feed list (ids and URLs), not secrets (feed headers are left out). */

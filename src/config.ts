@@ -6,7 +6,8 @@ import { z } from 'zod';
  * naming the variable. Every variable is documented in .env.example.
  */
 const optionalString = z.string().trim().min(1).optional();
-const flag = z.enum(['0', '1', 'true', 'false', '']).optional().transform((v) => v === '1' || v === 'true');
+/** 1/true, 0/false, or unset (undefined): "unset" decides by itself (TERMINAL: by the platforms and stdin). */
+const triState = z.enum(['0', '1', 'true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === '1' || v === 'true'));
 const idList = z.string().optional().transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 const url = z.url().optional();
 /** `0,2`, `0-3`, `0-3,7`: shard ids, ascending, each once. */
@@ -36,7 +37,8 @@ export const configSchema = z.object({
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case schema name').default('public'),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HOST: z.string().default('127.0.0.1'),
-  TERMINAL: flag,
+  /** 1: the terminal runs; 0: never (a service); unset: when no platform is configured and stdin can be read (app.ts). */
+  TERMINAL: triState,
   TERMINAL_CHANNEL: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('newsroom'),
   CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(300),
   TIMEZONE: z.string().default('UTC'),
@@ -71,6 +73,11 @@ export const configSchema = z.object({
 
   INGEST_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   FEEDS_FILE: z.string().optional(),
+  /** /metrics (Prometheus text) on its own port; unset: no metrics endpoint. Bound to METRICS_HOST (default loopback). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  /** On SIGTERM/SIGINT: how long in-flight work may take to finish before the process exits anyway (code 1). */
+  DRAIN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(20),
   INBOX_WATCH: z.enum(['0', '1', 'true', 'false']).default('1').transform((v) => v === '1' || v === 'true'),
 });
 
@@ -90,6 +97,10 @@ export interface Config extends RawConfig {
   slackSocketMode: boolean;
   /** Many workspaces: Slack's OAuth install (SLACK_CLIENT_ID …) with installations in the store. */
   slackOAuth: boolean;
+  /**
+   * The terminal may run: TERMINAL=1, or TERMINAL unset and no platform configured (then it runs only when stdin is
+   * a TTY, a pipe or a file: src/adapters/terminal/mode.ts). TERMINAL=0: never.
+   */
   terminalEnabled: boolean;
   /** Core command name → the slash command Slack users type instead (from SLACK_COMMAND_<NAME>). */
   slackCommandRenames: Record<string, string>;
@@ -181,7 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slackEnabled,
     slackSocketMode,
     slackOAuth,
-    terminalEnabled: c.TERMINAL || (!discordEnabled && !slackEnabled),
+    terminalEnabled: c.TERMINAL ?? (!discordEnabled && !slackEnabled),
     slackCommandRenames,
   };
 }

@@ -78,6 +78,22 @@ describe('config', () => {
     expect(loadConfig({ ...slack, TERMINAL: '1' }).terminalEnabled).toBe(true);
   });
 
+  it('TERMINAL=0 turns the terminal off even without a platform (a service); unset leaves it to stdin', () => {
+    expect(loadConfig({ TERMINAL: '0' }).terminalEnabled).toBe(false);
+    expect(loadConfig({ TERMINAL: 'false' }).terminalEnabled).toBe(false);
+    expect(loadConfig({ TERMINAL: '0' }).TERMINAL).toBe(false);
+    expect(loadConfig({}).TERMINAL).toBeUndefined();
+    expect(loadConfig({ TERMINAL: '1' }).TERMINAL).toBe(true);
+  });
+
+  it('reads METRICS_PORT (off unless set, loopback by default) and DRAIN_TIMEOUT_SECONDS', () => {
+    expect(loadConfig({}).METRICS_PORT).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: '9464' })).toMatchObject({ METRICS_PORT: 9464, METRICS_HOST: '127.0.0.1' });
+    expect(loadConfig({}).DRAIN_TIMEOUT_SECONDS).toBe(20);
+    expect(() => loadConfig({ METRICS_PORT: 'metrics' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ DRAIN_TIMEOUT_SECONDS: '0' })).toThrow(/DRAIN_TIMEOUT_SECONDS/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DISCORD_TOKEN: '', PORT: '' }).discordEnabled).toBe(false);
   });

@@ -4,6 +4,7 @@ import { sendJson } from './http.js';
 /**
  * `/healthz`: the process answers (for restarts). `/readyz`: every dependency answers (for load balancers):
  * the store is reachable and each configured adapter is connected. A check that throws or hangs counts as failed.
+ * While the process drains (a stop has begun), /readyz is 503 whatever the checks say.
  */
 export type ReadinessCheck = () => boolean | Promise<boolean>;
 
@@ -11,12 +12,18 @@ export interface HealthOptions {
   checks: Record<string, ReadinessCheck>;
   /** A check slower than this fails, so /readyz always answers. */
   checkTimeoutMs?: number;
+  /** True from the moment a stop begins: /readyz answers 503 at once (load balancers send no new work). */
+  draining?: () => boolean;
 }
 
 export function mountHealth(http: HttpServer, opts: HealthOptions): void {
   const timeoutMs = opts.checkTimeoutMs ?? 2000;
   http.mount('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
   http.mount('GET', '/readyz', async (_req, res) => {
+    if (opts.draining?.()) {
+      sendJson(res, 503, { status: 'draining' });
+      return;
+    }
     const names = Object.keys(opts.checks);
     const outcomes = await Promise.all(names.map((name) => runCheck(opts.checks[name], timeoutMs)));
     const checks = Object.fromEntries(names.map((name, i) => [name, outcomes[i]]));

@@ -138,6 +138,8 @@ export interface SubscriptionStore {
   /** `/alerts start`: removes the scope's stop and returns it; null when it was not stopped. */
   startScope(scope: Scope): Promise<ScopeStop | null>;
   stopState(scope: Scope): Promise<ScopeStop | null>;
+  /** Paused subscriptions (not removed) per pause reason as stored (for /metrics, which buckets the reasons). */
+  pausedReasons(): Promise<Array<{ reason: string | null; count: number }>>;
 }
 
 export interface NewStoryMember {
@@ -259,6 +261,8 @@ export interface OutboxStore {
   /** Announces the subscriptions' due rows again (a stop ended): every instance's dispatcher looks at them. */
   nudge(subscriptionIds: readonly string[], now: number): Promise<void>;
   resumeEdits(now: number): Promise<number>;
+  /** Rows per (state, platform), and how many are due by `now` (for /metrics). */
+  stateCounts(now: number): Promise<Array<{ state: string; platform: string; rows: number; due: number }>>;
 }
 
 /** Every change an admin (or the system) made to subscriptions. */

@@ -63,4 +63,21 @@ describe('health endpoints', () => {
       await other.stop();
     }
   });
+
+  it('/readyz is 503 "draining" once a stop has begun, while /healthz still answers 200', async () => {
+    let draining = false;
+    const other = new HttpServer();
+    mountHealth(other, { checks: { store: () => true }, draining: () => draining });
+    const { port } = await other.start(0, '127.0.0.1');
+    try {
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      draining = true;
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'draining' });
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      await other.stop();
+    }
+  });
 });

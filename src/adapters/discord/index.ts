@@ -29,6 +29,8 @@ export interface DiscordAdapter {
   isReady(): boolean;
   /** The shard ids this instance runs now, and the shard count. */
   shards(): { ids: number[]; count: number };
+  /** Each running shard's gateway heartbeat round trip in ms (shards not measured yet are left out). */
+  gatewayPing(): Array<{ shard: number; ms: number }>;
 }
 
 export interface StartDiscordOptions {
@@ -153,6 +155,8 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordAd
     port: new DiscordPort(deliveryRest, { findGuild, ownUserId }),
     isReady: () => !stopped && (leases ? [...shardClients.values()].every((c) => c.isReady()) : client.isReady()),
     shards: () => ({ ids: leases ? leases.shards() : [...((client.options.shards as number[] | undefined) ?? [])], count }),
+    gatewayPing: () =>
+      gatewayClients().flatMap((c) => [...c.ws.shards.values()].map((s) => ({ shard: s.id, ms: s.ping }))).filter((p) => p.ms >= 0),
     async stop() {
       if (stopped) return;
       stopped = true;

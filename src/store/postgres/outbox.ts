@@ -335,4 +335,12 @@ export class PgOutbox implements OutboxStore {
       [now],
     );
   }
+
+  async stateCounts(now: number): Promise<Array<{ state: string; platform: string; rows: number; due: number }>> {
+    const rows = await this.db.rows<{ state: string; platform: string; rows: string; due: string }>(
+      `SELECT state, platform, COUNT(*) AS rows, COUNT(*) FILTER (WHERE due_at <= $1) AS due FROM alert_outbox GROUP BY state, platform`,
+      [now],
+    );
+    return rows.map((r) => ({ state: r.state, platform: r.platform, rows: Number(r.rows), due: Number(r.due) }));
+  }
 }

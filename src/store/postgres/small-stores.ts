@@ -122,6 +122,12 @@ export class PgSubscriptions implements SubscriptionStore {
     }
     return out;
   }
+
+  async pausedReasons(): Promise<Array<{ reason: string | null; count: number }>> {
+    const rows = await this.db.rows<{ reason: string | null; count: string }>(
+      'SELECT paused_reason AS reason, COUNT(*) AS count FROM alert_subscriptions WHERE paused = 1 AND removed_at IS NULL GROUP BY paused_reason');
+    return rows.map((r) => ({ reason: r.reason, count: Number(r.count) }));
+  }
 }
 
 export class PgStories implements StoryStore {

@@ -342,4 +342,9 @@ export class SqliteOutbox {
     // Deletes in flight at the crash: again (a delete is idempotent: "already gone" counts as done).
     return edits + this.stmt(`UPDATE alert_outbox SET due_at = ? WHERE delete_state = 'due' AND state = 'sent' AND due_at IS NULL`).run(now).changes;
   }
+
+  stateCounts(now: number): Array<{ state: string; platform: string; rows: number; due: number }> {
+    return this.stmt(`SELECT state, platform, COUNT(*) AS rows, COUNT(CASE WHEN due_at <= ? THEN 1 END) AS due FROM alert_outbox GROUP BY state, platform`)
+      .all(now) as Array<{ state: string; platform: string; rows: number; due: number }>;
+  }
 }

@@ -208,4 +208,10 @@ export class SqliteSubscriptions {
     const row = this.db.prepare('SELECT * FROM alert_scope_stops WHERE platform = ? AND workspace = ?').get(scope.platform, scope.workspace) as ScopeStopRow | undefined;
     return row ? scopeStopFromRow(row) : null;
   }
+
+  pausedReasons(): Array<{ reason: string | null; count: number }> {
+    return this.db
+      .prepare('SELECT paused_reason AS reason, COUNT(*) AS count FROM alert_subscriptions WHERE paused = 1 AND removed_at IS NULL GROUP BY paused_reason')
+      .all() as Array<{ reason: string | null; count: number }>;
+  }
 }
