@@ -8,9 +8,10 @@ import { runSlowClientsBench } from './slow-clients.js';
 import { runInstancesBench } from './instances.js';
 import { runLoadBench } from './load.js';
 import { runServiceBench } from './service.js';
+import { runEmbargoBench } from './embargo.js';
 
 /**
- * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances,service] [--no-peer] [--store postgres]`
+ * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances,service,embargo] [--no-peer] [--store postgres]`
  * (`--only service`: start-up time and idle RSS of npm start before/now vs node dist/main.js; build first)
  * (`--store postgres`: the search bench runs Newsdesk on PostgreSQL too, beside SQLite; see bench/search.ts)
  * `npm run bench -- --instances 3 [--platforms discord,slack] [--failovers 3]`: only the several-instances benchmark
@@ -73,6 +74,12 @@ async function main(): Promise<void> {
     results.instances = await runInstancesBench({ instances: Number(instances ?? 3), failovers: Number(flag('--failovers') ?? 3), log,
       platforms: flag('--platforms')?.split(',').filter((p): p is 'discord' | 'slack' => p === 'discord' || p === 'slack'),
     });
+  }
+  if (only.has('embargo')) {
+    log('\n== Embargo lift → first post (20 lifts; SQLite, and three instances on PostgreSQL) ==');
+    const r = await runEmbargoBench({ postgres: flag('--store') !== 'sqlite' });
+    console.table(r);
+    results.embargo = r;
   }
   if (only.has('service')) {
     log('\n== Start-up time and idle RSS (process tree): npm start before / now vs node dist/main.js ==');
