@@ -203,4 +203,41 @@ describe.skipIf(!postgresAvailable)('several instances on one PostgreSQL schema'
     await until(() => ports[survivor].posts().length >= before + 30, 20_000);
     expect(ports[survivor].posts().filter((p) => p.target.startsWith('slack:T0/')).length).toBeGreaterThanOrEqual(10);
   });
+
+  it('newsroom controls: an embargo lifts once with two pipelines (on the survivor when the one that stored it died); stop through one holds the other at once; a recall finishes after its sender died', async () => {
+    const [a, b] = [await instance(), await instance()];
+    const ports = [new RecordingPort('terminal'), new RecordingPort('terminal')];
+    const pipelines = [a, b].map((store, i) => startAlerts({ store, ports: new PortRegistry([ports[i]]), logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: clock, senderLeaseMs: 1_000 }));
+    running.push(...pipelines);
+    for (const ch of ['terminal:one', 'terminal:two']) await a.subscriptions.create({ platform: 'terminal', workspace: '', channel: ch, minPriority: 'routine' }, { id: 'U1', name: 'Ada' }, new Date(T));
+    const posts = () => [...ports[0].posts(), ...ports[1].posts()];
+
+    // Two embargoes a second ahead, stored through each instance: each lifts once, two channels each.
+    const at = new Date(clock().getTime() + 1_000).toISOString();
+    await a.articles.upsert({ id: 'e1', title: 'Budget cuts income tax', priority: 'breaking', embargoUntil: at });
+    await b.articles.upsert({ id: 'e2', title: 'Budget raises fuel duty', priority: 'breaking', embargoUntil: at });
+    expect(posts()).toEqual([]);
+    await until(() => posts().length >= 4);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(posts().map((p) => p.reply.cards[0].title).sort()).toEqual(['Budget cuts income tax', 'Budget cuts income tax', 'Budget raises fuel duty', 'Budget raises fuel duty']);
+
+    // The instance that stored an embargo dies before the lift: the survivor lifts it.
+    await a.articles.upsert({ id: 'e3', title: 'Budget freezes pensions', priority: 'breaking', embargoUntil: new Date(clock().getTime() + 1_500).toISOString() });
+    await pipelines[0].stop();
+    await crash(a);
+    await until(() => ports[1].posts().filter((p) => p.reply.cards[0].title === 'Budget freezes pensions').length === 2, 20_000);
+
+    // Stop through the survivor's store as another instance would: nothing new leaves.
+    const c = await instance();
+    await c.subscriptions.stopScope({ platform: 'terminal', workspace: '', stoppedAt: new Date(T).toISOString(), by: { id: 'U1', name: 'Ada' }, reason: 'hoax check' });
+    const before = posts().length;
+    await b.articles.upsert({ id: 'n1', title: 'Held by the stop', priority: 'breaking' });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(posts().length).toBe(before);
+    // A recall while stopped: deletes still go, from the survivor.
+    const recallPipeline = startAlerts({ store: c, ports: new PortRegistry([new RecordingPort('terminal')]), logger: quietLogger, config: { TIMEZONE: 'UTC' }, now: clock, senderLeaseMs: 1_000 });
+    running.push(recallPipeline);
+    await recallPipeline.service.recall({ platform: 'terminal', workspace: '' }, 'e2', 'wrong figures', { id: 'U1', name: 'Ada', platform: 'terminal', workspace: '' });
+    await until(async () => (await b.outbox.forStoryAll('e2')).every((r) => r.deleteState === 'deleted'), 20_000);
+  });
 });
