@@ -196,11 +196,26 @@ function channelMessages(world: RestWorld, method: string, channelId: string, me
     return ok(messageJson(msg, world.bot, world.appId));
   }
   if (method === 'DELETE') {
+    // Discord: a bot deletes its own messages freely; someone else's needs Manage Messages in the channel.
+    if (msg.authorId && msg.authorId !== world.bot.id && !(perms & P.ManageMessages)) return err(403, 50013, 'Missing Permissions');
     msg.deleted = true;
     world.changed();
     return ok();
   }
   return { status: 405, body: { code: 0, message: '405: Method Not Allowed' } };
+}
+
+/** A message a member wrote (not the bot): for tests of what the bot may and may not do to others' messages. */
+export function userMessage(world: RestWorld, channelId: string, content: string, authorId: string): StoredMessage {
+  const found = findChannel(world, channelId);
+  if (!found) throw new Error(`no channel ${channelId} in the stand-in`);
+  const msg: StoredMessage = {
+    id: snowflake(), channelId, guildId: found.guild.id, content, embeds: [], components: [], flags: 0,
+    pings: { everyone: false, roles: [], users: [] }, history: [{ content }], createdAt: Date.now(), deleted: false, authorId,
+  };
+  world.messages.set(msg.id, msg);
+  world.changed();
+  return msg;
 }
 
 function startThread(world: RestWorld, channelId: string, messageId: string, body: any): RestResult {

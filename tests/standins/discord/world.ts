@@ -77,6 +77,8 @@ export interface StoredMessage {
   createdAt: number;
   deleted: boolean;
   threadId?: string;
+  /** Who wrote it: absent for the bot's own messages (everything the REST routes create); a user id otherwise. */
+  authorId?: string;
 }
 
 export function buildGuild(spec: GuildSpec, index: number): StandInGuild {
@@ -187,7 +189,8 @@ export function guildJson(g: StandInGuild, bot: ReturnType<typeof userJson>) {
 
 export function messageJson(m: StoredMessage, bot: ReturnType<typeof userJson>, appId: string) {
   return {
-    id: m.id, channel_id: m.channelId, ...(m.guildId ? { guild_id: m.guildId } : {}), author: bot,
+    id: m.id, channel_id: m.channelId, ...(m.guildId ? { guild_id: m.guildId } : {}),
+    author: m.authorId && m.authorId !== bot.id ? userJson(m.authorId, `user-${m.authorId.slice(-4)}`) : bot,
     content: m.content, timestamp: new Date(m.createdAt).toISOString(),
     edited_timestamp: m.history.length > 1 ? new Date().toISOString() : null, tts: false,
     mention_everyone: m.pings.everyone, mentions: [], mention_roles: m.pings.roles, attachments: [],

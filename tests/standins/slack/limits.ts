@@ -6,7 +6,9 @@
  * - A workspace-wide posting limit Slack does not publish ("several hundred per minute"): 300/min with bursts of 50
  *   by default. Tests and the benchmark give the stand-in their own (`limits.postPerWorkspace`); Newsdesk is never
  *   told, it has to learn it.
- * - chat.update, conversations.history/info/join: Tier 3, "50+ per minute", sporadic bursts (10 here).
+ * - chat.update, chat.delete, conversations.history/replies/info/join: Tier 3, "50+ per minute", sporadic bursts (10
+ *   here), each method in its own bucket per workspace (docs.slack.dev/reference/methods/chat.delete: "Rate limits:
+ *   Tier 3").
  */
 export interface BucketLimit {
   /** Sustained rate. */
@@ -45,7 +47,9 @@ export const SLACK_LIMITS: SlackLimits = {
   },
   methodTier: {
     'chat.update': 3,
+    'chat.delete': 3,
     'conversations.history': 3,
+    'conversations.replies': 3,
     'conversations.info': 3,
     'conversations.join': 3,
     'users.info': 4,
