@@ -91,6 +91,8 @@ describe('Discord stand-in: deleting messages', () => {
   it('deletes the bot\'s own message with 204 and marks it deleted; a second delete is 404 Unknown Message (10008)', async () => {
     const channel = standIn.guilds[0].channel('news').id;
     const id = await post(channel, 'recall me');
+    // Its id carries its creation time, as Discord's do (ms since 2015-01-01, shifted 22 bits).
+    expect(Math.abs(Number((BigInt(id) >> 22n) + 1_420_070_400_000n) - Date.now())).toBeLessThan(5_000);
     expect(await outcome(rest.delete(`/channels/${channel}/messages/${id}`))).toBe('ok');
     const call = standIn.calls.findLast((c) => c.method === 'DELETE')!;
     expect([call.path, call.status]).toEqual([`/channels/${channel}/messages/${id}`, 204]);

@@ -2,7 +2,7 @@ import type { DiscordLimits } from './limits.js';
 import { P, computePings } from './permissions.js';
 import { validateChoices, validateCommands, validateMessage, type DiscordError } from './validate.js';
 import {
-  botPermissionsIn, channelJson, messageJson, snowflake,
+  botPermissionsIn, channelJson, messageJson, messageSnowflake, snowflake,
   type StandInChannel, type StandInGuild, type StoredMessage, type userJson,
 } from './world.js';
 
@@ -210,7 +210,7 @@ export function userMessage(world: RestWorld, channelId: string, content: string
   const found = findChannel(world, channelId);
   if (!found) throw new Error(`no channel ${channelId} in the stand-in`);
   const msg: StoredMessage = {
-    id: snowflake(), channelId, guildId: found.guild.id, content, embeds: [], components: [], flags: 0,
+    id: messageSnowflake(), channelId, guildId: found.guild.id, content, embeds: [], components: [], flags: 0,
     pings: { everyone: false, roles: [], users: [] }, history: [{ content }], createdAt: Date.now(), deleted: false, authorId,
   };
   world.messages.set(msg.id, msg);
@@ -250,7 +250,7 @@ function createMessage(world: RestWorld, channelId: string, body: any, token?: s
   const senderPerms = senderPermissions(world, channelId);
   const embedsAllowed = !channelPost || Boolean(senderPerms & P.EmbedLinks);
   const msg: StoredMessage = {
-    id: snowflake(),
+    id: messageSnowflake(),
     channelId,
     guildId: found?.guild.id,
     content: String(body.content ?? ''),

@@ -8,6 +8,18 @@ export function snowflake(): string {
   return lastId.toString();
 }
 
+/**
+ * Message ids carry their creation time, as Discord's do ((ms since 2015-01-01) << 22): discord.js reads it, and
+ * puts the DELETE of a message older than 14 days on another route ("Delete Old Message"). Increasing and unique.
+ */
+const DISCORD_EPOCH_MS = 1_420_070_400_000n;
+let lastMessageId = 0n;
+export function messageSnowflake(now = Date.now()): string {
+  const fromClock = (BigInt(now) - DISCORD_EPOCH_MS) << 22n;
+  lastMessageId = fromClock > lastMessageId ? fromClock : lastMessageId + 1n;
+  return lastMessageId.toString();
+}
+
 export const DEFAULT_EVERYONE = P.ViewChannel | P.SendMessages | P.ReadMessageHistory | P.EmbedLinks;
 export const BOT_ROLE_PERMISSIONS =
   P.ViewChannel | P.SendMessages | P.EmbedLinks | P.ReadMessageHistory | P.CreatePublicThreads | P.SendMessagesInThreads;
