@@ -67,6 +67,24 @@ describe('Discord outbound port: delete', () => {
     expect([stored(posted).deleted, stored(reply).deleted]).toEqual([false, true]);
   });
 
+  it('a reply in a thread Discord has archived (a day without messages): the thread is unarchived, then the reply deleted', async () => {
+    const posted = await adapter.port.post(ref('threads'), alert('Quake'));
+    const reply = await adapter.port.replyInThread(posted, alert('Aftershock'));
+    const threadId = reply.split('/')[1].split('#')[0];
+    const thread = standIn.guilds[0].channels.find((c) => c.id === threadId)!;
+    thread.archived = true;
+    const before = standIn.calls.length;
+    await adapter.port.delete(reply);
+    const calls = standIn.calls.slice(before).map((c) => [c.method, c.path, c.status, c.responseBody?.code]);
+    expect(calls).toEqual([
+      ['DELETE', `/channels/${threadId}/messages/${stored(reply).id}`, 400, 50083],
+      ['PATCH', `/channels/${threadId}`, 200, undefined],
+      ['DELETE', `/channels/${threadId}/messages/${stored(reply).id}`, 204, undefined],
+    ]);
+    expect(standIn.calls.at(-2)!.body).toEqual({ archived: false });
+    expect([stored(reply).deleted, thread.archived]).toEqual([true, false]);
+  });
+
   it('a refusal is Permanent for that message only: 50013 (someone else\'s message, no Manage Messages), 50001 (channel hidden)', async () => {
     const theirs = standIn.addUserMessage(id('general'), 'a member wrote this');
     const refused = await rejection(adapter.port.delete(`${ref('general')}#${theirs.id}`));

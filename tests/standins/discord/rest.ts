@@ -75,6 +75,7 @@ export function route(world: RestWorld, method: string, path: string, query: URL
     if (!(botPermissionsIn(found.guild, found.channel, world.bot.id) & P.ViewChannel)) return err(403, 50001, 'Missing Access');
     return ok(channelJson(found.channel));
   }
+  if ((m = /^\/channels\/(\d+)$/.exec(path)) && method === 'PATCH') return modifyThread(world, m[1], body);
   return { status: 404, body: { code: 0, message: '404: Not Found' } };
 }
 
@@ -175,6 +176,8 @@ function channelMessages(world: RestWorld, method: string, channelId: string, me
     if (!(perms & send)) return err(403, 50013, 'Missing Permissions');
     const invalid = validateMessage(body, { requireContent: true });
     if (invalid) return invalid;
+    // A message sent in an archived (unlocked) thread unarchives it.
+    if (found.channel.archived) found.channel.archived = false;
     if (body.enforce_nonce && body.nonce !== undefined) {
       const earlier = [...world.messages.values()].find(
         (m) => m.channelId === channelId && m.nonce === String(body.nonce) && Date.now() - m.createdAt < world.limits.nonceWindowMs,
@@ -187,6 +190,7 @@ function channelMessages(world: RestWorld, method: string, channelId: string, me
   }
   const msg = messageId ? world.messages.get(messageId) : undefined;
   if (!msg || msg.deleted || msg.channelId !== channelId) return err(404, 10008, 'Unknown Message');
+  if (found.channel.archived && (method === 'PATCH' || method === 'DELETE')) return err(400, 50083, 'Thread is archived');
   if (method === 'GET') return ok(messageJson(msg, world.bot, world.appId));
   if (method === 'PATCH') {
     const invalid = validateMessage(body);
@@ -216,6 +220,21 @@ export function userMessage(world: RestWorld, channelId: string, content: string
   world.messages.set(msg.id, msg);
   world.changed();
   return msg;
+}
+
+/** PATCH /channels/{thread}: only unarchiving and archiving a thread (Send Messages in Threads suffices, unlocked). */
+function modifyThread(world: RestWorld, channelId: string, body: any): RestResult {
+  const found = findChannel(world, channelId);
+  if (!found) return err(404, 10003, 'Unknown Channel');
+  const perms = botPermissionsIn(found.guild, found.channel, world.bot.id);
+  if (!(perms & P.ViewChannel)) return err(403, 50001, 'Missing Access');
+  if (found.channel.type !== 11 || typeof body?.archived !== 'boolean' || Object.keys(body).length !== 1) {
+    return err(400, 50035, 'Invalid Form Body');
+  }
+  if (!(perms & P.SendMessagesInThreads)) return err(403, 50013, 'Missing Permissions');
+  found.channel.archived = body.archived;
+  world.changed();
+  return ok(channelJson(found.channel));
 }
 
 function startThread(world: RestWorld, channelId: string, messageId: string, body: any): RestResult {

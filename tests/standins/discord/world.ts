@@ -50,6 +50,12 @@ export interface StandInChannel {
   type: number;
   parentId?: string;
   overwrites: Overwrite[];
+  /**
+   * Threads only: archived (Discord archives a thread after its auto_archive_duration without activity; tests set it).
+   * An archived thread refuses edits and deletes of its messages (400, 50083) until unarchived; a new message in it
+   * unarchives it.
+   */
+  archived?: boolean;
 }
 
 export interface StandInRole extends RoleLike {
@@ -163,7 +169,7 @@ export function channelJson(c: StandInChannel) {
     last_message_id: null,
     rate_limit_per_user: 0,
     ...(c.type === 11
-      ? { owner_id: '0', thread_metadata: { archived: false, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() }, message_count: 0, member_count: 1 }
+      ? { owner_id: '0', thread_metadata: { archived: Boolean(c.archived), auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() }, message_count: 0, member_count: 1 }
       : {}),
   };
 }
