@@ -28,6 +28,8 @@ const PERMANENT_REASONS: Record<string, string> = {
   invalid_arguments: 'Slack refused the message arguments',
   message_not_found: 'the message was deleted',
   cant_update_message: 'the message can no longer be edited',
+  cant_delete_message: 'Slack refused to delete it (cant_delete_message)',
+  compliance_exports_prevent_deletion: 'the workspace\'s compliance exports forbid deleting messages',
   restricted_action: 'a workspace setting stops Newsdesk posting there',
   method_not_supported_for_channel_type: 'Newsdesk cannot join this kind of channel: invite it with /invite @Newsdesk',
 };
@@ -255,7 +257,7 @@ export class SlackPort implements OutboundPort {
     } catch (err) {
       if (platformCode(err) === 'message_not_found') return;
       const e = this.failure(err, workspace);
-      throw e instanceof Permanent ? new Permanent(e.code, e.code === 'cant_delete_message' ? 'Slack refused to delete it (cant_delete_message)' : e.reason, 'message') : e;
+      throw e instanceof Permanent ? new Permanent(e.code, e.reason, 'message') : e;
     }
   }
 

@@ -66,6 +66,15 @@ describe('Slack outbound port: delete', () => {
     expect(standIn.messages.find((m) => m.ts === ts)!.deleted).toBeUndefined();
   });
 
+  it('compliance exports forbidding deletion are Permanent for that message, with a reason an admin understands', async () => {
+    const ref = await port().post(`slack:${team}/C0NEWSROOM`, alert());
+    standIn.failNext('chat.delete', 'compliance_exports_prevent_deletion');
+    expect(await rejection(port().delete(ref))).toMatchObject({
+      name: 'Permanent', code: 'compliance_exports_prevent_deletion', scope: 'message', reason: 'the workspace\'s compliance exports forbid deleting messages',
+    });
+    expect(stored(ref).deleted).toBeUndefined();
+  });
+
   it('channel_not_found is not "already gone": removed from a private channel, the bot cannot see its alert, which stays', async () => {
     const ref = await port().post(`slack:${team}/G0DESK`, alert());
     const desk = standIn.teams[0].channels.find((c) => c.id === 'G0DESK')!;

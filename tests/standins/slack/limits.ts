@@ -65,6 +65,17 @@ export const UNLIMITED: SlackLimits = {
 };
 
 /**
+ * The least time the limits allow for deleting messages (chat.delete, Tier 3 per workspace): per workspace, what
+ * exceeds the burst waits for the sustained rate (workspaces delete in parallel).
+ */
+export function minimumDeletesMs(messagesPerWorkspace: number[], limits: SlackLimits = SLACK_LIMITS): number {
+  const tier = limits.methodTier['chat.delete'];
+  if (!tier) return 0;
+  const { perMinute, burst } = limits.tiers[tier];
+  return Math.max(0, ...messagesPerWorkspace.map((n) => (Math.max(0, n - burst) * 60_000) / perMinute));
+}
+
+/**
  * The least time the limits allow for posting one message to each channel, given how many channels each
  * workspace has: per workspace, what exceeds the burst waits for the sustained rate (channels post in parallel).
  */

@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackStandIn, type SlackStandIn } from './index.js';
-import { SLACK_LIMITS, minimumFanoutMs, type SlackLimits } from './limits.js';
+import { SLACK_LIMITS, minimumDeletesMs, minimumFanoutMs, type SlackLimits } from './limits.js';
 
 /** The stand-in refuses what Slack refuses; otherwise tests against it would prove nothing. */
 describe('Slack stand-in', () => {
@@ -169,6 +169,12 @@ describe('Slack stand-in: chat.delete', () => {
     expect(await outcome(client.chat.delete({ channel: 'C00000003', ts: reply! }))).toBe('ok');
     expect((await client.conversations.history({ channel: 'C00000003' })).messages).toEqual([]);
     expect(await outcome(client.conversations.replies({ channel: 'C00000003', ts: parent! }))).toBe('thread_not_found');
+  });
+
+  it('computes the least time its limits allow for deletes: Tier 3, 50 a minute after a burst of 10, per workspace', () => {
+    expect(minimumDeletesMs([10])).toBe(0);
+    expect(minimumDeletesMs([50, 50, 50, 50])).toBe(48_000);
+    expect(minimumDeletesMs([60, 5])).toBe(60_000);
   });
 
   it('limits chat.delete at Tier 3 in its own bucket per workspace: chat.update and another workspace still go', async () => {
