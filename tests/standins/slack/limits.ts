@@ -26,7 +26,8 @@ export interface SlackLimits {
   tiers: Record<1 | 2 | 3 | 4, BucketLimit>;
   methodTier: Record<string, 1 | 2 | 3 | 4>;
   /**
-   * conversations.history for a distributed app not listed in the Slack Marketplace (its OAuth tokens; the
+   * conversations.history (and conversations.replies, each its own bucket) for a distributed app not listed in the
+   * Slack Marketplace (its OAuth tokens; the
    * single-workspace token is an internal app's): Slack allows it 1 request per minute and at most 15 messages per
    * request (docs.slack.dev/changelog/2025/05/29/rate-limit-changes-for-non-marketplace-apps). Off unless set.
    */

@@ -210,12 +210,18 @@ function replies(ctx: ApiContext, body: Body): MethodResult {
   if (!c.isMember) return fail('not_in_channel');
   const limited = tierLimit(ctx, 'conversations.replies', c.team);
   if (limited) return limited;
+  // The unlisted distributed app's limit covers conversations.replies as well as history (the same changelog).
+  const unlisted = ctx.team ? ctx.limits.unlistedHistory : undefined;
+  if (unlisted) {
+    const wait = ctx.buckets.take(`replies:unlisted:${c.team}`, { perMinute: unlisted.perMinute, burst: 1 });
+    if (wait) return rateLimited(wait);
+  }
   const asked = ctx.world.messages.find((m) => m.channel === c.id && m.ts === String(body.ts));
   const parentTs = asked?.threadTs ?? asked?.ts;
   const parent = parentTs !== undefined ? ctx.world.messages.find((m) => m.channel === c.id && m.ts === parentTs) : undefined;
   const thread = parent ? ctx.world.replies(c.id, parent.ts) : [];
   if (!asked || !parent || (parent.deleted && thread.length === 0) || (asked.deleted && asked !== parent)) return fail('thread_not_found');
-  const limit = Math.min(Math.max(Number(body.limit ?? 1000), 1), 1000);
+  const limit = Math.min(Math.max(Number(body.limit ?? 1000), 1), 1000, unlisted?.maxMessages ?? Infinity);
   const offset = Number(body.cursor ? Buffer.from(String(body.cursor), 'base64').toString() : 0) || 0;
   const withMetadata = truthy(body.include_all_metadata);
   const all = [parent, ...thread];
