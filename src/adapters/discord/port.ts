@@ -28,6 +28,7 @@ const PERMANENT_CODES: Record<number, string> = {
 const MESSAGE_CODES = new Set([50035, 10008]);
 const SERVER_ERROR_DELAY_MS = 5_000;
 const THREAD_ALREADY_EXISTS = 160004;
+const THREAD_ARCHIVED = 50083;
 /** Discord JSON error codes: the message, or its whole channel, no longer exists (a delete is then done). */
 const UNKNOWN_MESSAGE = 10008;
 const UNKNOWN_CHANNEL = 10003;
@@ -119,14 +120,25 @@ export class DiscordPort implements OutboundPort {
     }
   }
 
-  /** A recall: DELETE the message. 10008 Unknown Message is "already gone" (done); a refusal fails this message only. */
+  /**
+   * A recall: DELETE the message. 10008 Unknown Message is "already gone" (done); a refusal fails this message only.
+   * A thread reply's thread is archived a day after its last message, and an archived thread refuses deletes (50083):
+   * it is unarchived first, as Discord's own client does, then the reply deleted.
+   */
   async delete(message: MessageRef): Promise<void> {
     const { channel, messageId, platform } = parseMessageRef(message);
     if (platform !== 'discord') throw new Permanent('wrong_platform', `${message} is not a Discord message`, 'message');
+    const gone = (err: unknown) => err instanceof DiscordAPIError && (err.code === UNKNOWN_MESSAGE || err.code === UNKNOWN_CHANNEL);
     try {
-      await this.rest.delete(Routes.channelMessage(channel, messageId));
+      try {
+        await this.rest.delete(Routes.channelMessage(channel, messageId));
+      } catch (err) {
+        if (!(err instanceof DiscordAPIError && err.code === THREAD_ARCHIVED)) throw err;
+        await this.rest.patch(Routes.channel(channel), { body: { archived: false } });
+        await this.rest.delete(Routes.channelMessage(channel, messageId));
+      }
     } catch (err) {
-      if (err instanceof DiscordAPIError && (err.code === UNKNOWN_MESSAGE || err.code === UNKNOWN_CHANNEL)) return;
+      if (gone(err)) return;
       const e = toDeliveryError(err);
       throw e instanceof Permanent ? new Permanent(e.code, e.reason, 'message') : e;
     }

@@ -2,12 +2,14 @@ import type { BucketReport } from '../../outbound/rate-limits.js';
 
 /**
  * Reads Discord's rate-limit headers off an answer to a route alerts use: POST /channels/{id}/messages (posts and
- * thread replies) and PATCH /channels/{id}/messages/{mid} (edits). Null for other routes or without the headers.
+ * thread replies), PATCH /channels/{id}/messages/{mid} (edits) and DELETE /channels/{id}/messages/{mid} (recalls). Null
+ * for other routes or without the headers.
  */
 export function bucketReport(method: string, path: string, headers: Headers): BucketReport | null {
   const m = /^\/channels\/(\d+)\/messages(?:\/(\d+))?$/.exec(path);
   if (!m) return null;
-  const op = method.toUpperCase() === 'POST' && !m[2] ? 'post' : method.toUpperCase() === 'PATCH' && m[2] ? 'edit' : null;
+  const verb = method.toUpperCase();
+  const op = verb === 'POST' && !m[2] ? 'post' : verb === 'PATCH' && m[2] ? 'edit' : verb === 'DELETE' && m[2] ? 'delete' : null;
   const bucket = headers.get('x-ratelimit-bucket');
   const limit = Number(headers.get('x-ratelimit-limit'));
   const remaining = Number(headers.get('x-ratelimit-remaining'));

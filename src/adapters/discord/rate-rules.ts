@@ -6,12 +6,15 @@ import type { PlatformRateRules } from '../../outbound/rate-limits.js';
  * - Per-route buckets "should not be hard coded": every answer reports its bucket (X-RateLimit-Bucket, -Limit,
  *   -Remaining, -Reset-After; -Scope and -Global with a 429) and the pacer follows those reports. Until a channel's
  *   first answer it assumes the commonly seen 5 messages per 5 s, and lets nothing more through.
- * Thread replies are posts (a message in the thread's channel).
+ * Thread replies are posts (a message in the thread's channel). Deletes (recalls) count against the global limit and
+ * their channel's reported bucket: DELETE /channels/{id}/messages/{mid} is a route of its own (discord.js keys buckets
+ * by method and route), assumed at 5 per 5 s like the others until reported.
  */
 export const DISCORD_RATE_RULES: PlatformRateRules = {
   rules: [
-    { id: 'discord:global', ops: ['post', 'edit'], scope: 'bot', limit: 50, windowMs: 1000 },
+    { id: 'discord:global', ops: ['post', 'edit', 'delete'], scope: 'bot', limit: 50, windowMs: 1000 },
     { id: 'discord:channel-messages', ops: ['post'], scope: 'channel', limit: 5, windowMs: 5000, reported: true },
     { id: 'discord:channel-edits', ops: ['edit'], scope: 'channel', limit: 5, windowMs: 5000, reported: true },
+    { id: 'discord:channel-deletes', ops: ['delete'], scope: 'channel', limit: 5, windowMs: 5000, reported: true },
   ],
 };

@@ -28,6 +28,8 @@ const PERMANENT_REASONS: Record<string, string> = {
   invalid_arguments: 'Slack refused the message arguments',
   message_not_found: 'the message was deleted',
   cant_update_message: 'the message can no longer be edited',
+  cant_delete_message: 'Slack refused to delete it (cant_delete_message)',
+  compliance_exports_prevent_deletion: 'the workspace\'s compliance exports forbid deleting messages',
   restricted_action: 'a workspace setting stops Newsdesk posting there',
   method_not_supported_for_channel_type: 'Newsdesk cannot join this kind of channel: invite it with /invite @Newsdesk',
 };
@@ -241,7 +243,11 @@ export class SlackPort implements OutboundPort {
     }
   }
 
-  /** A recall: chat.delete (chat:write covers it). message_not_found is "already gone"; a refusal fails this message only. */
+  /**
+   * A recall: chat.delete (chat:write covers it). message_not_found is "already gone"; a refusal fails this message
+   * only. channel_not_found is not "gone": Slack also says it for a private channel Newsdesk was removed from, where
+   * the alert is still there for everyone else to read.
+   */
   async delete(message: MessageRef): Promise<void> {
     const { platform, workspace, channel, messageId } = parseMessageRef(message);
     if (platform !== 'slack') throw new Permanent('wrong_platform', `${message} is not a Slack message`, 'message');
@@ -249,9 +255,9 @@ export class SlackPort implements OutboundPort {
     try {
       await this.client.chat.delete({ channel, ts: messageId, ...auth });
     } catch (err) {
-      if (err instanceof webApi.WebAPIPlatformError && (err.data.error === 'message_not_found' || err.data.error === 'channel_not_found')) return;
+      if (platformCode(err) === 'message_not_found') return;
       const e = this.failure(err, workspace);
-      throw e instanceof Permanent ? new Permanent(e.code, e.code === 'cant_delete_message' ? 'Slack refused to delete it (cant_delete_message)' : e.reason, 'message') : e;
+      throw e instanceof Permanent ? new Permanent(e.code, e.reason, 'message') : e;
     }
   }
 

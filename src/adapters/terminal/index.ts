@@ -63,7 +63,8 @@ export function startTerminal(opts: TerminalOptions): TerminalAdapter {
 
   const port = opts.port ?? new TerminalPort();
   port.attach((heading, reply) => {
-    write(`\n${style.color ? '\x1b[1m' : ''}${heading}${style.color ? '\x1b[0m' : ''}\n${reply ? renderReply(reply, style) : ''}`);
+    // A deletion is its heading alone: no empty body line after it.
+    write(`\n${style.color ? '\x1b[1m' : ''}${heading}${style.color ? '\x1b[0m' : ''}${reply ? `\n${renderReply(reply, style)}` : ''}`);
     prompt();
   });
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Gateway, type Shard } from './gateway.js';
 import { DISCORD_LIMITS, type DiscordLimits } from './limits.js';
 import { RateLimiter } from './ratelimit.js';
-import { route, type InteractionRecord, type RestWorld } from './rest.js';
+import { route, userMessage, type InteractionRecord, type RestWorld } from './rest.js';
 import { InteractionFactory, type CommandSpec, type AutocompleteSpec, type ClickSpec } from './interactions.js';
 import { buildGuild, channelJson, guildJson, snowflake, userJson, type GuildSpec, type StandInGuild, type StoredMessage } from './world.js';
 
@@ -83,6 +83,11 @@ export interface DiscordStandIn {
   readonly refusedShards: unknown[];
   /** IDENTIFYs of a shard another open session already held (Discord accepts them; both sessions get its events). */
   readonly shardOverlaps: number;
+  /**
+   * A message a member (not the bot) wrote in the channel. The bot may delete it only with Manage Messages there
+   * (403, code 50013 otherwise); its own messages it deletes freely.
+   */
+  addUserMessage(channelId: string, content: string, authorId?: string): StoredMessage;
   sendCommand(spec: CommandSpec): InteractionRecord;
   sendAutocomplete(spec: AutocompleteSpec): InteractionRecord;
   clickButton(spec: ClickSpec): InteractionRecord;
@@ -265,6 +270,7 @@ export async function startDiscordStandIn(opts: StandInOptions = {}): Promise<Di
     get shardOverlaps() {
       return gateway.overlaps;
     },
+    addUserMessage: (channelId, content, authorId = snowflake()) => userMessage(world, channelId, content, authorId),
     sendCommand: (spec) => factory.command(spec),
     sendAutocomplete: (spec) => factory.autocomplete(spec),
     clickButton: (spec) => factory.click(spec),

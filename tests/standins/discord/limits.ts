@@ -13,8 +13,10 @@ export interface DiscordLimits {
   globalPerSecond: number;
   /** POST /channels/{id}/messages: per channel (Discord's well-known 5 messages / 5 s). */
   channelMessages: RouteBucket;
-  /** PATCH/DELETE of channel messages, per channel. */
+  /** PATCH of channel messages, per channel. */
   channelMessageEdits: RouteBucket;
+  /** DELETE of channel messages, per channel: a route (and bucket) of its own, as Discord keys buckets by method. */
+  channelMessageDeletes: RouteBucket;
   /** Webhook routes (interaction follow-ups and edits), per interaction token. */
   webhooks: RouteBucket;
   /** Any other route, per route and major parameter. */
@@ -31,6 +33,7 @@ export const DISCORD_LIMITS: DiscordLimits = {
   globalPerSecond: 50,
   channelMessages: { limit: 5, windowMs: 5_000 },
   channelMessageEdits: { limit: 5, windowMs: 5_000 },
+  channelMessageDeletes: { limit: 5, windowMs: 5_000 },
   webhooks: { limit: 5, windowMs: 2_000 },
   other: { limit: 50, windowMs: 1_000 },
   interactionResponseMs: 3_000,

@@ -4,6 +4,7 @@ export const P = {
   ManageGuild: 1n << 5n,
   ViewChannel: 1n << 10n,
   SendMessages: 1n << 11n,
+  ManageMessages: 1n << 13n,
   EmbedLinks: 1n << 14n,
   ReadMessageHistory: 1n << 16n,
   MentionEveryone: 1n << 17n,

@@ -29,8 +29,11 @@ export function classifyRoute(
   if (messages && method === 'POST' && !messages[2]) {
     return { key: `msg:${messages[1]}`, bucket: limits.channelMessages, name: 'POST /channels/{id}/messages', global: true };
   }
-  if (messages && messages[2] && (method === 'PATCH' || method === 'DELETE')) {
-    return { key: `edit:${messages[1]}`, bucket: limits.channelMessageEdits, name: `${method} /channels/{id}/messages/{mid}`, global: true };
+  if (messages && messages[2] && method === 'PATCH') {
+    return { key: `edit:${messages[1]}`, bucket: limits.channelMessageEdits, name: 'PATCH /channels/{id}/messages/{mid}', global: true };
+  }
+  if (messages && messages[2] && method === 'DELETE') {
+    return { key: `delete:${messages[1]}`, bucket: limits.channelMessageDeletes, name: 'DELETE /channels/{id}/messages/{mid}', global: true };
   }
   const major = /^\/(channels|guilds|webhooks)\/(\d+)/.exec(path)?.[2] ?? '';
   const template = path.replace(/\d{5,}/g, '{id}');

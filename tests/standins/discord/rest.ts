@@ -2,7 +2,7 @@ import type { DiscordLimits } from './limits.js';
 import { P, computePings } from './permissions.js';
 import { validateChoices, validateCommands, validateMessage, type DiscordError } from './validate.js';
 import {
-  botPermissionsIn, channelJson, messageJson, snowflake,
+  botPermissionsIn, channelJson, messageJson, messageSnowflake, snowflake,
   type StandInChannel, type StandInGuild, type StoredMessage, type userJson,
 } from './world.js';
 
@@ -75,6 +75,7 @@ export function route(world: RestWorld, method: string, path: string, query: URL
     if (!(botPermissionsIn(found.guild, found.channel, world.bot.id) & P.ViewChannel)) return err(403, 50001, 'Missing Access');
     return ok(channelJson(found.channel));
   }
+  if ((m = /^\/channels\/(\d+)$/.exec(path)) && method === 'PATCH') return modifyThread(world, m[1], body);
   return { status: 404, body: { code: 0, message: '404: Not Found' } };
 }
 
@@ -175,6 +176,8 @@ function channelMessages(world: RestWorld, method: string, channelId: string, me
     if (!(perms & send)) return err(403, 50013, 'Missing Permissions');
     const invalid = validateMessage(body, { requireContent: true });
     if (invalid) return invalid;
+    // A message sent in an archived (unlocked) thread unarchives it.
+    if (found.channel.archived) found.channel.archived = false;
     if (body.enforce_nonce && body.nonce !== undefined) {
       const earlier = [...world.messages.values()].find(
         (m) => m.channelId === channelId && m.nonce === String(body.nonce) && Date.now() - m.createdAt < world.limits.nonceWindowMs,
@@ -187,6 +190,7 @@ function channelMessages(world: RestWorld, method: string, channelId: string, me
   }
   const msg = messageId ? world.messages.get(messageId) : undefined;
   if (!msg || msg.deleted || msg.channelId !== channelId) return err(404, 10008, 'Unknown Message');
+  if (found.channel.archived && (method === 'PATCH' || method === 'DELETE')) return err(400, 50083, 'Thread is archived');
   if (method === 'GET') return ok(messageJson(msg, world.bot, world.appId));
   if (method === 'PATCH') {
     const invalid = validateMessage(body);
@@ -196,11 +200,41 @@ function channelMessages(world: RestWorld, method: string, channelId: string, me
     return ok(messageJson(msg, world.bot, world.appId));
   }
   if (method === 'DELETE') {
+    // Discord: a bot deletes its own messages freely; someone else's needs Manage Messages in the channel.
+    if (msg.authorId && msg.authorId !== world.bot.id && !(perms & P.ManageMessages)) return err(403, 50013, 'Missing Permissions');
     msg.deleted = true;
     world.changed();
     return ok();
   }
   return { status: 405, body: { code: 0, message: '405: Method Not Allowed' } };
+}
+
+/** A message a member wrote (not the bot): for tests of what the bot may and may not do to others' messages. */
+export function userMessage(world: RestWorld, channelId: string, content: string, authorId: string): StoredMessage {
+  const found = findChannel(world, channelId);
+  if (!found) throw new Error(`no channel ${channelId} in the stand-in`);
+  const msg: StoredMessage = {
+    id: messageSnowflake(), channelId, guildId: found.guild.id, content, embeds: [], components: [], flags: 0,
+    pings: { everyone: false, roles: [], users: [] }, history: [{ content }], createdAt: Date.now(), deleted: false, authorId,
+  };
+  world.messages.set(msg.id, msg);
+  world.changed();
+  return msg;
+}
+
+/** PATCH /channels/{thread}: only unarchiving and archiving a thread (Send Messages in Threads suffices, unlocked). */
+function modifyThread(world: RestWorld, channelId: string, body: any): RestResult {
+  const found = findChannel(world, channelId);
+  if (!found) return err(404, 10003, 'Unknown Channel');
+  const perms = botPermissionsIn(found.guild, found.channel, world.bot.id);
+  if (!(perms & P.ViewChannel)) return err(403, 50001, 'Missing Access');
+  if (found.channel.type !== 11 || typeof body?.archived !== 'boolean' || Object.keys(body).length !== 1) {
+    return err(400, 50035, 'Invalid Form Body');
+  }
+  if (!(perms & P.SendMessagesInThreads)) return err(403, 50013, 'Missing Permissions');
+  found.channel.archived = body.archived;
+  world.changed();
+  return ok(channelJson(found.channel));
 }
 
 function startThread(world: RestWorld, channelId: string, messageId: string, body: any): RestResult {
@@ -235,7 +269,7 @@ function createMessage(world: RestWorld, channelId: string, body: any, token?: s
   const senderPerms = senderPermissions(world, channelId);
   const embedsAllowed = !channelPost || Boolean(senderPerms & P.EmbedLinks);
   const msg: StoredMessage = {
-    id: snowflake(),
+    id: messageSnowflake(),
     channelId,
     guildId: found?.guild.id,
     content: String(body.content ?? ''),

@@ -8,6 +8,18 @@ export function snowflake(): string {
   return lastId.toString();
 }
 
+/**
+ * Message ids carry their creation time, as Discord's do ((ms since 2015-01-01) << 22): discord.js reads it, and
+ * puts the DELETE of a message older than 14 days on another route ("Delete Old Message"). Increasing and unique.
+ */
+const DISCORD_EPOCH_MS = 1_420_070_400_000n;
+let lastMessageId = 0n;
+export function messageSnowflake(now = Date.now()): string {
+  const fromClock = (BigInt(now) - DISCORD_EPOCH_MS) << 22n;
+  lastMessageId = fromClock > lastMessageId ? fromClock : lastMessageId + 1n;
+  return lastMessageId.toString();
+}
+
 export const DEFAULT_EVERYONE = P.ViewChannel | P.SendMessages | P.ReadMessageHistory | P.EmbedLinks;
 export const BOT_ROLE_PERMISSIONS =
   P.ViewChannel | P.SendMessages | P.EmbedLinks | P.ReadMessageHistory | P.CreatePublicThreads | P.SendMessagesInThreads;
@@ -38,6 +50,12 @@ export interface StandInChannel {
   type: number;
   parentId?: string;
   overwrites: Overwrite[];
+  /**
+   * Threads only: archived (Discord archives a thread after its auto_archive_duration without activity; tests set it).
+   * An archived thread refuses edits and deletes of its messages (400, 50083) until unarchived; a new message in it
+   * unarchives it.
+   */
+  archived?: boolean;
 }
 
 export interface StandInRole extends RoleLike {
@@ -77,6 +95,8 @@ export interface StoredMessage {
   createdAt: number;
   deleted: boolean;
   threadId?: string;
+  /** Who wrote it: absent for the bot's own messages (everything the REST routes create); a user id otherwise. */
+  authorId?: string;
 }
 
 export function buildGuild(spec: GuildSpec, index: number): StandInGuild {
@@ -149,7 +169,7 @@ export function channelJson(c: StandInChannel) {
     last_message_id: null,
     rate_limit_per_user: 0,
     ...(c.type === 11
-      ? { owner_id: '0', thread_metadata: { archived: false, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() }, message_count: 0, member_count: 1 }
+      ? { owner_id: '0', thread_metadata: { archived: Boolean(c.archived), auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() }, message_count: 0, member_count: 1 }
       : {}),
   };
 }
@@ -187,7 +207,8 @@ export function guildJson(g: StandInGuild, bot: ReturnType<typeof userJson>) {
 
 export function messageJson(m: StoredMessage, bot: ReturnType<typeof userJson>, appId: string) {
   return {
-    id: m.id, channel_id: m.channelId, ...(m.guildId ? { guild_id: m.guildId } : {}), author: bot,
+    id: m.id, channel_id: m.channelId, ...(m.guildId ? { guild_id: m.guildId } : {}),
+    author: m.authorId && m.authorId !== bot.id ? userJson(m.authorId, `user-${m.authorId.slice(-4)}`) : bot,
     content: m.content, timestamp: new Date(m.createdAt).toISOString(),
     edited_timestamp: m.history.length > 1 ? new Date().toISOString() : null, tts: false,
     mention_everyone: m.pings.everyone, mentions: [], mention_roles: m.pings.roles, attachments: [],

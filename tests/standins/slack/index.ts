@@ -71,6 +71,7 @@ export interface SlackStandIn {
   botUserId: string;
   teams: StandInTeam[];
   calls: ApiCall[];
+  /** Every message, in posting order: deleted ones stay here, flagged `deleted`. */
   messages: PostedMessage[];
   responses: ResponsePost[];
   socketAcks: SocketAck[];
@@ -96,6 +97,8 @@ export interface SlackStandIn {
   /** Posts a raw body to the app with the given headers (signature tests). */
   postToApp(rawBody: string, headers: Record<string, string>): Promise<{ status: number; body: string }>;
   hold(method: string, match?: (body: Body) => boolean, at?: HoldPoint): Hold;
+  /** A message a person wrote in the channel (optionally in a thread): the bot cannot chat.delete it. Returns its ts. */
+  addUserMessage(msg: { channel: string; text: string; user?: string; threadTs?: string }): string;
   failNext(method: string, failure: Failure, times?: number): void;
   /** Forgets every injected failure not used yet. */
   clearFailures(): void;
@@ -274,6 +277,13 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const released = new Promise<HoldOutcome>((r) => { release = r; });
       holds.push({ method, match, at, arrive, released });
       return { arrived, release: (outcome = 'process') => release(outcome) };
+    },
+    addUserMessage({ channel, text, user = 'U0READER', threadTs }) {
+      const c = world.channel(channel);
+      if (!c) throw new Error(`no channel ${channel} in the stand-in`);
+      const ts = world.nextTs();
+      world.messages.push({ team: c.team, channel, ts, text, user, edits: [], ...(threadTs !== undefined ? { threadTs } : {}) });
+      return ts;
     },
     failNext(method, failure, times = 1) {
       for (let i = 0; i < times; i++) failures.push({ method, failure });

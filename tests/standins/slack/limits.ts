@@ -6,7 +6,9 @@
  * - A workspace-wide posting limit Slack does not publish ("several hundred per minute"): 300/min with bursts of 50
  *   by default. Tests and the benchmark give the stand-in their own (`limits.postPerWorkspace`); Newsdesk is never
  *   told, it has to learn it.
- * - chat.update, conversations.history/info/join: Tier 3, "50+ per minute", sporadic bursts (10 here).
+ * - chat.update, chat.delete, conversations.history/replies/info/join: Tier 3, "50+ per minute", sporadic bursts (10
+ *   here), each method in its own bucket per workspace (docs.slack.dev/reference/methods/chat.delete: "Rate limits:
+ *   Tier 3").
  */
 export interface BucketLimit {
   /** Sustained rate. */
@@ -24,7 +26,8 @@ export interface SlackLimits {
   tiers: Record<1 | 2 | 3 | 4, BucketLimit>;
   methodTier: Record<string, 1 | 2 | 3 | 4>;
   /**
-   * conversations.history for a distributed app not listed in the Slack Marketplace (its OAuth tokens; the
+   * conversations.history (and conversations.replies, each its own bucket) for a distributed app not listed in the
+   * Slack Marketplace (its OAuth tokens; the
    * single-workspace token is an internal app's): Slack allows it 1 request per minute and at most 15 messages per
    * request (docs.slack.dev/changelog/2025/05/29/rate-limit-changes-for-non-marketplace-apps). Off unless set.
    */
@@ -45,7 +48,9 @@ export const SLACK_LIMITS: SlackLimits = {
   },
   methodTier: {
     'chat.update': 3,
+    'chat.delete': 3,
     'conversations.history': 3,
+    'conversations.replies': 3,
     'conversations.info': 3,
     'conversations.join': 3,
     'users.info': 4,
@@ -59,6 +64,17 @@ export const UNLIMITED: SlackLimits = {
   tiers: { 1: { perMinute: 1e9, burst: 1e9 }, 2: { perMinute: 1e9, burst: 1e9 }, 3: { perMinute: 1e9, burst: 1e9 }, 4: { perMinute: 1e9, burst: 1e9 } },
   methodTier: {},
 };
+
+/**
+ * The least time the limits allow for deleting messages (chat.delete, Tier 3 per workspace): per workspace, what
+ * exceeds the burst waits for the sustained rate (workspaces delete in parallel).
+ */
+export function minimumDeletesMs(messagesPerWorkspace: number[], limits: SlackLimits = SLACK_LIMITS): number {
+  const tier = limits.methodTier['chat.delete'];
+  if (!tier) return 0;
+  const { perMinute, burst } = limits.tiers[tier];
+  return Math.max(0, ...messagesPerWorkspace.map((n) => (Math.max(0, n - burst) * 60_000) / perMinute));
+}
 
 /**
  * The least time the limits allow for posting one message to each channel, given how many channels each

@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackStandIn, type SlackStandIn } from './index.js';
-import { SLACK_LIMITS, minimumFanoutMs, type SlackLimits } from './limits.js';
+import { SLACK_LIMITS, minimumDeletesMs, minimumFanoutMs, type SlackLimits } from './limits.js';
 
 /** The stand-in refuses what Slack refuses; otherwise tests against it would prove nothing. */
 describe('Slack stand-in', () => {
@@ -110,4 +110,87 @@ describe('Slack stand-in', () => {
       await standIn.waitFor(() => standIn.socketClients === 0);
     }
   }, 20_000);
+});
+
+/** chat.delete as docs.slack.dev/reference/methods/chat.delete states it (Tier 3; message_not_found, cant_delete_message). */
+describe('Slack stand-in: chat.delete', () => {
+  let standIn: SlackStandIn;
+  let client: webApi.WebClient;
+  const outcome = (p: Promise<unknown>) =>
+    p.then(() => 'ok', (err: unknown) => (err instanceof webApi.WebAPIPlatformError ? err.data.error : err instanceof webApi.WebAPIRateLimitedError ? `429:${err.retryAfter}` : String(err)));
+  const live = (channel: string) => standIn.messages.filter((m) => m.channel === channel && !m.deleted).map((m) => m.text);
+
+  /** The documented method tiers (chat.delete among them) with Tier 3 at 50/min and the given burst; posts unlimited. */
+  const tier3Burst = (burst: number): SlackLimits => ({
+    ...SLACK_LIMITS,
+    postPerChannel: { perMinute: 1e6, burst: 1e6 },
+    postPerWorkspace: { perMinute: 1e6, burst: 1e6 },
+    tiers: { ...SLACK_LIMITS.tiers, 3: { perMinute: 50, burst } },
+  });
+
+  beforeAll(async () => {
+    standIn = await startSlackStandIn({ limits: tier3Burst(1_000), teams: [{ channels: 3 }] });
+    client = new webApi.WebClient(standIn.botToken, { slackApiUrl: standIn.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+  });
+
+  afterAll(async () => {
+    await standIn?.close();
+  });
+
+  it('deletes the bot\'s own message, answering channel and ts; a second delete is message_not_found', async () => {
+    const { ts } = await client.chat.postMessage({ channel: 'C00000001', text: 'recall me' });
+    const res = await client.chat.delete({ channel: 'C00000001', ts: ts! });
+    expect({ ok: res.ok, channel: res.channel, ts: res.ts }).toEqual({ ok: true, channel: 'C00000001', ts });
+    expect(live('C00000001')).toEqual([]);
+    expect(await outcome(client.chat.delete({ channel: 'C00000001', ts: ts! }))).toBe('message_not_found');
+    expect(await outcome(client.chat.update({ channel: 'C00000001', ts: ts!, text: 'back?' }))).toBe('message_not_found');
+    const history = await client.conversations.history({ channel: 'C00000001' });
+    expect(history.messages).toEqual([]);
+  });
+
+  it('refuses a message a person wrote (cant_delete_message), an unknown ts (message_not_found), an unknown channel (channel_not_found)', async () => {
+    const ts = standIn.addUserMessage({ channel: 'C00000002', text: 'a reader wrote this' });
+    expect(await outcome(client.chat.delete({ channel: 'C00000002', ts }))).toBe('cant_delete_message');
+    expect(live('C00000002')).toEqual(['a reader wrote this']);
+    expect(await outcome(client.chat.delete({ channel: 'C00000002', ts: '1700000000.000001' }))).toBe('message_not_found');
+    expect(await outcome(client.chat.delete({ channel: 'C09999999', ts }))).toBe('channel_not_found');
+  });
+
+  it('a deleted thread parent leaves its replies and a tombstone; the last reply deleted, the thread is gone', async () => {
+    const { ts: parent } = await client.chat.postMessage({ channel: 'C00000003', text: 'alert' });
+    const { ts: reply } = await client.chat.postMessage({ channel: 'C00000003', text: 'update 1', thread_ts: parent! });
+    expect(await outcome(client.chat.delete({ channel: 'C00000003', ts: parent! }))).toBe('ok');
+    const history = await client.conversations.history({ channel: 'C00000003' });
+    expect(history.messages).toEqual([
+      { type: 'message', subtype: 'tombstone', hidden: true, ts: parent, text: 'This message was deleted.', user: 'USLACKBOT', thread_ts: parent, reply_count: 1 },
+    ]);
+    const thread = await client.conversations.replies({ channel: 'C00000003', ts: parent! });
+    expect(thread.messages!.map((m) => [m.ts, m.text])).toEqual([[parent, 'This message was deleted.'], [reply, 'update 1']]);
+    expect(await outcome(client.chat.delete({ channel: 'C00000003', ts: reply! }))).toBe('ok');
+    expect((await client.conversations.history({ channel: 'C00000003' })).messages).toEqual([]);
+    expect(await outcome(client.conversations.replies({ channel: 'C00000003', ts: parent! }))).toBe('thread_not_found');
+  });
+
+  it('computes the least time its limits allow for deletes: Tier 3, 50 a minute after a burst of 10, per workspace', () => {
+    expect(minimumDeletesMs([10])).toBe(0);
+    expect(minimumDeletesMs([50, 50, 50, 50])).toBe(48_000);
+    expect(minimumDeletesMs([60, 5])).toBe(60_000);
+  });
+
+  it('limits chat.delete at Tier 3 in its own bucket per workspace: chat.update and another workspace still go', async () => {
+    const tight = await startSlackStandIn({ limits: tier3Burst(2), teams: [{ channels: 1 }, { channels: 1 }] });
+    try {
+      const slack = new webApi.WebClient(tight.botToken, { slackApiUrl: tight.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+      const posted = await Promise.all([1, 2, 3].map((i) => slack.chat.postMessage({ channel: 'C00000001', text: `m${i}` })));
+      const del = (ts: string, channel = 'C00000001') => outcome(slack.chat.delete({ channel, ts }));
+      // 50 per minute after a burst of 2: the third waits 1.2 s, which Retry-After says in whole seconds.
+      expect([await del(posted[0].ts!), await del(posted[1].ts!), await del(posted[2].ts!)]).toEqual(['ok', 'ok', '429:2']);
+      expect(await outcome(slack.chat.update({ channel: 'C00000001', ts: posted[2].ts!, text: 'edited' }))).toBe('ok');
+      const { ts: other } = await slack.chat.postMessage({ channel: 'C00100001', text: 'other workspace' });
+      expect(await del(other!, 'C00100001')).toBe('ok');
+      expect(tight.messages.filter((m) => !m.deleted).map((m) => m.text)).toEqual(['edited']);
+    } finally {
+      await tight.close();
+    }
+  });
 });

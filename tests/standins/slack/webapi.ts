@@ -1,7 +1,7 @@
 import type { SlackLimits } from './limits.js';
 import type { Buckets } from './ratelimit.js';
 import { validateMessage } from './validate.js';
-import type { StandInChannel, World } from './world.js';
+import type { PostedMessage, StandInChannel, World } from './world.js';
 
 /**
  * The Web API methods Newsdesk calls, answering as Slack does: `{ok:true,…}` or `{ok:false, error}` with HTTP 200,
@@ -110,10 +110,14 @@ export function callMethod(ctx: ApiContext, method: string, body: Body): MethodR
     }
     case 'conversations.history':
       return history(ctx, body);
+    case 'conversations.replies':
+      return replies(ctx, body);
     case 'chat.postMessage':
       return postMessage(ctx, body);
     case 'chat.update':
       return update(ctx, body);
+    case 'chat.delete':
+      return deleteMessage(ctx, body);
     default:
       return fail('unknown_method', `the stand-in does not implement ${method}`);
   }
@@ -165,6 +169,70 @@ function update(ctx: ApiContext, body: Body): MethodResult {
   return ok({ channel: c.id, ts: message.ts, text: message.text });
 }
 
+/**
+ * chat.delete as docs.slack.dev/reference/methods/chat.delete states it: chat:write covers it; Tier 3; "with a bot
+ * token, this method may delete only messages posted by that bot" (cant_delete_message otherwise); a message that
+ * does not exist (never, or no longer) is message_not_found; a channel the bot cannot see is channel_not_found.
+ * Success echoes `channel` and `ts`. The message leaves history and its thread; its replies stay.
+ */
+function deleteMessage(ctx: ApiContext, body: Body): MethodResult {
+  const missing = needScope(ctx, 'chat:write');
+  if (missing) return missing;
+  const c = visibleChannel(ctx, body.channel);
+  if (!c) return fail('channel_not_found');
+  // Slack counts calls against the method's tier whatever their outcome.
+  const limited = tierLimit(ctx, 'chat.delete', c.team);
+  if (limited) return limited;
+  const message = ctx.world.find(c.id, String(body.ts));
+  if (!message) return fail('message_not_found');
+  if (message.user !== undefined && message.user !== ctx.botUserId) return fail('cant_delete_message', `${message.user} wrote it, not the bot`);
+  message.deleted = true;
+  return ok({ channel: c.id, ts: message.ts });
+}
+
+/** What a bot reads of a message in history or a thread; a deleted parent whose replies remain is a tombstone. */
+function messageView(ctx: ApiContext, m: PostedMessage, withMetadata: boolean): Body {
+  const replyCount = m.threadTs === undefined ? ctx.world.replies(m.channel, m.ts).length : 0;
+  const thread = replyCount > 0 ? { thread_ts: m.ts, reply_count: replyCount } : m.threadTs !== undefined ? { thread_ts: m.threadTs } : {};
+  if (m.deleted) return { type: 'message', subtype: 'tombstone', hidden: true, ts: m.ts, text: 'This message was deleted.', user: 'USLACKBOT', ...thread };
+  return {
+    type: 'message', ts: m.ts, text: m.text, ...(m.user ? { user: m.user } : { bot_id: ctx.botId, user: ctx.botUserId }),
+    ...thread, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+  };
+}
+
+/** A thread: its parent (or the parent's tombstone) then its live replies, oldest first; paged like history. */
+function replies(ctx: ApiContext, body: Body): MethodResult {
+  const c = visibleChannel(ctx, body.channel);
+  if (!c) return fail('channel_not_found');
+  const missing = needScope(ctx, `${kind(c)}:history`);
+  if (missing) return missing;
+  if (!c.isMember) return fail('not_in_channel');
+  const limited = tierLimit(ctx, 'conversations.replies', c.team);
+  if (limited) return limited;
+  // The unlisted distributed app's limit covers conversations.replies as well as history (the same changelog).
+  const unlisted = ctx.team ? ctx.limits.unlistedHistory : undefined;
+  if (unlisted) {
+    const wait = ctx.buckets.take(`replies:unlisted:${c.team}`, { perMinute: unlisted.perMinute, burst: 1 });
+    if (wait) return rateLimited(wait);
+  }
+  const asked = ctx.world.messages.find((m) => m.channel === c.id && m.ts === String(body.ts));
+  const parentTs = asked?.threadTs ?? asked?.ts;
+  const parent = parentTs !== undefined ? ctx.world.messages.find((m) => m.channel === c.id && m.ts === parentTs) : undefined;
+  const thread = parent ? ctx.world.replies(c.id, parent.ts) : [];
+  if (!asked || !parent || (parent.deleted && thread.length === 0) || (asked.deleted && asked !== parent)) return fail('thread_not_found');
+  const limit = Math.min(Math.max(Number(body.limit ?? 1000), 1), 1000, unlisted?.maxMessages ?? Infinity);
+  const offset = Number(body.cursor ? Buffer.from(String(body.cursor), 'base64').toString() : 0) || 0;
+  const withMetadata = truthy(body.include_all_metadata);
+  const all = [parent, ...thread];
+  const page = all.slice(offset, offset + limit).map((m) => messageView(ctx, m, withMetadata));
+  const more = all.length > offset + limit;
+  return ok({
+    messages: page, has_more: more,
+    response_metadata: { next_cursor: more ? Buffer.from(String(offset + limit)).toString('base64') : '' },
+  });
+}
+
 function history(ctx: ApiContext, body: Body): MethodResult {
   const c = visibleChannel(ctx, body.channel);
   if (!c) return fail('channel_not_found');
@@ -183,13 +251,12 @@ function history(ctx: ApiContext, body: Body): MethodResult {
   const limit = Math.min(Math.max(Number(body.limit ?? 100), 1), 999, unlisted?.maxMessages ?? Infinity);
   const offset = Number(body.cursor ? Buffer.from(String(body.cursor), 'base64').toString() : 0) || 0;
   const withMetadata = truthy(body.include_all_metadata);
+  // A deleted message is gone, unless it is a thread parent whose replies remain: then Slack shows a tombstone.
   const all = ctx.world.messages
     .filter((m) => m.channel === c.id && !m.threadTs && Number(m.ts) > oldest && Number(m.ts) < latest)
+    .filter((m) => !m.deleted || ctx.world.replies(c.id, m.ts).length > 0)
     .sort((a, b) => Number(b.ts) - Number(a.ts));
-  const page = all.slice(offset, offset + limit).map((m) => ({
-    type: 'message', ts: m.ts, text: m.text, bot_id: ctx.botId, user: ctx.botUserId,
-    ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
-  }));
+  const page = all.slice(offset, offset + limit).map((m) => messageView(ctx, m, withMetadata));
   const more = all.length > offset + limit;
   return ok({
     messages: page, has_more: more,

@@ -39,6 +39,13 @@ export interface PostedMessage {
   unfurlMedia?: boolean;
   /** Earlier versions, oldest first, when chat.update changed the message. */
   edits: Array<{ text: string; blocks?: unknown[] }>;
+  /** Who wrote it: absent for the bot's own posts; a user id for messages people wrote (the bot cannot delete those). */
+  user?: string;
+  /**
+   * chat.delete removed it: gone from conversations.history and conversations.replies (a deleted thread parent whose
+   * replies remain shows as Slack's tombstone, "This message was deleted."). Its replies are not deleted with it.
+   */
+  deleted?: boolean;
 }
 
 export interface TeamSpec {
@@ -115,7 +122,15 @@ export class World {
     return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
   }
 
+  /** A message that exists (a deleted one does not). */
   find(channel: string, ts: string): PostedMessage | undefined {
-    return this.messages.find((m) => m.channel === channel && m.ts === ts);
+    return this.messages.find((m) => m.channel === channel && m.ts === ts && !m.deleted);
+  }
+
+  /** The live replies in the thread of `parentTs`, oldest first. */
+  replies(channel: string, parentTs: string): PostedMessage[] {
+    return this.messages
+      .filter((m) => m.channel === channel && m.threadTs === parentTs && m.ts !== parentTs && !m.deleted)
+      .sort((a, b) => Number(a.ts) - Number(b.ts));
   }
 }
