@@ -67,8 +67,11 @@ export class Pacer {
       }
       wait = Math.max(wait, this.meters.waitMs(meterKey(rule, channel, workspace), rule, now));
     }
+    // A 429 on a workspace-wide method bucket (chat.update, chat.delete) holds every channel of the workspace, with or
+    // without a learned ceiling for the op.
+    wait = Math.max(wait, this.blocked(`${platform}:${workspace}:${op}`, now));
     const ceiling = this.ceiling(platform, workspace, op, now);
-    if (ceiling) wait = Math.max(wait, this.blocked(`${platform}:${workspace}:${op}`, now), ceiling.waitMs(now, pace.refused ?? false));
+    if (ceiling) wait = Math.max(wait, ceiling.waitMs(now, pace.refused ?? false));
     return wait;
   }
 
