@@ -48,6 +48,7 @@ describe.skipIf(!postgresAvailable)('three instances on one PostgreSQL: SIGKILLs
   let slack: SlackStandIn;
   let instances: Instance[] = [];
   let db: SchemaReader;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     discord = await startDiscordStandIn({ guilds: [{ channels: DISCORD_CHANNELS }] });
@@ -67,11 +68,12 @@ describe.skipIf(!postgresAvailable)('three instances on one PostgreSQL: SIGKILLs
     await store.close();
     db = new SchemaReader(PG_URL, schema);
     await db.open();
-    instances = await startInstances(['A', 'B', 'C'], {
+    env = {
       DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, INGEST_TOKEN,
       DISCORD_TOKEN: discord.token, DISCORD_APPLICATION_ID: discord.appId, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: guild.id,
       SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: slack.signingSecret, SLACK_API_URL: slack.apiUrl,
-    });
+    };
+    instances = await startInstances(['A', 'B', 'C'], env);
   });
 
   afterAll(async () => {
@@ -170,6 +172,21 @@ describe.skipIf(!postgresAvailable)('three instances on one PostgreSQL: SIGKILLs
     const slack429 = slack.calls.filter((c) => c.status === 429 && (c.method === 'chat.postMessage' || c.method === 'chat.update'));
     expect(discord429.length).toBeLessThanOrEqual(4);
     expect(slack429.length).toBeLessThanOrEqual(4);
+    // The newsroom's kill (controls I): two fresh instances join; the story is killed through the push API; the instance
+    // sending Discord's deletes is SIGKILLed with a delete in flight. Every channel ends with no message of the story.
+    instances.push(...(await startInstances(['D', 'E'], env)));
+    const firstDelete = track(discord.hold({ method: 'DELETE', path: DISCORD_EDIT }));
+    const killed = await pushArticles(last.proc.port, INGEST_TOKEN, { ...ARTICLE, title: UPDATED_TITLE, status: 'killed' });
+    expect(killed.status).toBe(201);
+    await until(() => firstDelete.arrived, 'the first Discord delete to be in flight', 60_000);
+    const victim3 = byId((await db.senders()).get('discord'));
+    expect(victim3?.alive, 'the Discord sender lease names a running instance').toBe(true);
+    await killHard(victim3!);
+    firstDelete.hold.release('drop');
+    const left = () => discordIds.filter((id) => discordAlerts(id).length > 0).length
+      + slackIds.filter((id) => slack.messages.some((m) => m.channel === id && !m.deleted)).length;
+    await until(() => left() === 0, 'every message of the killed story to be deleted', 4 * 60_000);
+    console.info(`three instances: the kill left ${left()} messages after SIGKILLing ${victim3!.name} mid-recall`);
     console.info(`three instances: killed ${victim1!.name} (Discord${orphanedWorkspaces.size ? ` and ${orphanedWorkspaces.size} Slack workspace(s)` : ''}), then ${victim2!.name}; Discord channels posted at the kills: ${postedAtKill1}, ${postedAtKill2}; ${last.name} finished; 429s: Discord ${discord429.length}, Slack ${slack429.length}`);
   });
 });
