@@ -17,20 +17,21 @@ describe('config', () => {
   it('stops with a message naming the variable on an invalid value', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
-    expect(() => loadConfig({ DISCORD_PUBLIC_KEY: 'nothex' })).toThrow(/DISCORD_PUBLIC_KEY: 64 hex/);
+    expect(() => loadConfig({ DISCORD_PUBLIC_KEY: 'nothex' })).toThrow("Invalid configuration: DISCORD_PUBLIC_KEY must be 64 hex characters (the application's Public Key), got 'nothex'");
     expect(() => loadConfig({ INGEST_TOKEN: 'short' })).toThrow(/INGEST_TOKEN/);
   });
 
   it('requires what a platform needs, and never echoes a secret', () => {
     let message = '';
     try {
-      loadConfig({ DISCORD_TOKEN: 'very-secret-token-value' });
+      loadConfig({ DISCORD_TOKEN: 'very.secret.token-value' });
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).toContain('DISCORD_APPLICATION_ID');
-    expect(message).not.toContain('very-secret-token-value');
-    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/SLACK_SIGNING_SECRET/);
+    expect(message).toBe("Invalid configuration: DISCORD_APPLICATION_ID must be set when DISCORD_TOKEN is (the Developer Portal's Application ID)");
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(
+      'Invalid configuration: SLACK_SIGNING_SECRET must be set when SLACK_BOT_TOKEN is set without SLACK_APP_TOKEN (HTTP mode)',
+    );
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slackSocketMode).toBe(true);
   });
 
@@ -38,10 +39,48 @@ describe('config', () => {
     expect(loadConfig({ DISCORD_SHARD_IDS: '0,2' }).DISCORD_SHARD_IDS).toEqual([0, 2]);
     expect(loadConfig({ DISCORD_SHARD_IDS: '4-6, 1' }).DISCORD_SHARD_IDS).toEqual([1, 4, 5, 6]);
     expect(loadConfig({}).DISCORD_SHARD_IDS).toBeUndefined();
-    expect(() => loadConfig({ DISCORD_SHARD_IDS: '3-1' })).toThrow(/DISCORD_SHARD_IDS: shard ids like 0,2 or 0-3/);
+    expect(() => loadConfig({ DISCORD_SHARD_IDS: '3-1' })).toThrow("Invalid configuration: DISCORD_SHARD_IDS must be shard ids like 0,2 or 0-3, got '3-1'");
     expect(() => loadConfig({ DISCORD_SHARD_IDS: 'one' })).toThrow(/DISCORD_SHARD_IDS/);
-    expect(() => loadConfig({ DISCORD_SHARD_COUNT: '2', DISCORD_SHARD_IDS: '0-2' })).toThrow(/DISCORD_SHARD_IDS: shard 2 is outside 0-1/);
+    expect(() => loadConfig({ DISCORD_SHARD_COUNT: '2', DISCORD_SHARD_IDS: '0-2' })).toThrow('Invalid configuration: DISCORD_SHARD_IDS names shard 2, outside 0-1 (DISCORD_SHARD_COUNT=2)');
     expect(() => loadConfig({ DISCORD_SHARD_COUNT: '0' })).toThrow(/DISCORD_SHARD_COUNT/);
+  });
+
+  it('says in plain words what a variable must be, with the value given when it is no secret', () => {
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow("Invalid configuration: PORT must be a number from 0 to 65535 (0 picks a free port), got 'abc'");
+    expect(() => loadConfig({ PORT: '70000' })).toThrow("Invalid configuration: PORT must be a number from 0 to 65535 (0 picks a free port), got '70000'");
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow("Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'");
+    expect(() => loadConfig({ INGEST_TOKEN: 'short-secret' })).toThrow(/^Invalid configuration: INGEST_TOKEN must be at least 16 characters$/);
+    // Two problems: one line each.
+    expect(() => loadConfig({ PORT: 'abc', CACHE_TTL_SECONDS: '0' })).toThrow(
+      "Invalid configuration: PORT must be a number from 0 to 65535 (0 picks a free port), got 'abc'\n" +
+        "Invalid configuration: CACHE_TTL_SECONDS must be a whole number of seconds, at least 1, got '0'",
+    );
+  });
+
+  it('refuses a time zone Intl does not know', () => {
+    expect(() => loadConfig({ TIMEZONE: 'Mars/Base' })).toThrow(
+      "Invalid configuration: TIMEZONE must be a time zone such as UTC, Europe/London or America/New_York, got 'Mars/Base'",
+    );
+    expect(loadConfig({ TIMEZONE: 'Europe/Paris' }).TIMEZONE).toBe('Europe/Paris');
+  });
+
+  it('checks the shape of each token, never repeating it', () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ DISCORD_TOKEN: 'not-a-token', DISCORD_APPLICATION_ID: '1' }, 'Invalid configuration: DISCORD_TOKEN must be a bot token (three parts joined by dots, without "Bot "): Developer Portal → Bot → Reset Token'],
+      [{ DISCORD_TOKEN: 'Bot abc.def.ghi', DISCORD_APPLICATION_ID: '1' }, 'Invalid configuration: DISCORD_TOKEN must be a bot token (three parts joined by dots, without "Bot "): Developer Portal → Bot → Reset Token'],
+      [{ SLACK_BOT_TOKEN: 'xoxp-user-token', SLACK_SIGNING_SECRET: 's' }, 'Invalid configuration: SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)'],
+      [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-2' }, 'Invalid configuration: SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information → App-Level Tokens)'],
+    ];
+    for (const [env, expected] of cases) {
+      let message = '';
+      try {
+        loadConfig(env);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toBe(expected);
+    }
+    expect(loadConfig({ DISCORD_TOKEN: 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abc-def_ghi', DISCORD_APPLICATION_ID: '1' }).discordEnabled).toBe(true);
   });
 
   it('keeps the terminal off when a platform is configured unless TERMINAL=1', () => {

@@ -1,3 +1,5 @@
+import { isValidTimeZone } from '../domain/clock.js';
+
 /** Time words users type (`since:24h`, `since:7d`, `since:2026-11-20`) and times users read ("2h ago"). */
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const MAX_LOOKBACK_MS = 366 * 86_400_000;
@@ -49,6 +51,11 @@ export function relativeTime(iso: string, now: Date): string {
   return new Date(iso).toISOString().slice(0, 10);
 }
 
+/**
+ * "14:05" in the zone. TIMEZONE and quiet-hours zones are checked where they come in; a zone that slipped past
+ * (a row written by an older release) shows UTC, said so, rather than failing the alert or the answer.
+ */
 export function formatClock(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone, hour12: false }).format(date);
+  const format = (tz: string) => new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: tz, hour12: false }).format(date);
+  return isValidTimeZone(timeZone) ? format(timeZone) : `${format('UTC')} UTC`;
 }
