@@ -56,7 +56,8 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       const check = port.checkChannel ? await port.checkChannel(input.channel) : null;
       if (check && !check.ok) {
         const where = check.name ? `#${check.name}` : 'that channel';
-        throw new UserError(`I cannot post in ${where}: missing ${check.missing.join(', ') || 'access'}. Fix that and run /alerts subscribe again.`);
+        const why = check.problem ?? `missing ${check.missing.join(', ') || 'access'}`;
+        throw new UserError(`I cannot post in ${where}: ${why}. Fix that and run /alerts subscribe again.`);
       }
       const scope = { platform: input.platform, workspace: input.workspace };
       return store.transaction(async () => {

@@ -65,6 +65,14 @@ describe('/alerts through the real dispatcher', () => {
     expect((await run('subscribe #desk')).text).toBe('I cannot post in #desk: missing Send Messages, Embed Links. Fix that and run /alerts subscribe again.');
   });
 
+  it('says a refusal that is no missing permission as its own sentence, not in the "missing …" template', async () => {
+    const { run, port } = await setup();
+    port.problem = 'Newsdesk is not in this server; invite the bot (npm run discord:invite gives the link)';
+    expect((await run('subscribe #desk')).text).toBe(
+      'I cannot post in that channel: Newsdesk is not in this server; invite the bot (npm run discord:invite gives the link). Fix that and run /alerts subscribe again.',
+    );
+  });
+
   it('refuses @everyone as a mention', async () => {
     const { run } = await setup();
     expect((await run('subscribe #desk mention:@everyone')).text).toMatch(/never ping everyone/);
