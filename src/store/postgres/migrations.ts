@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { lockKey, type PgDb } from './db.js';
+import { OPS_MIGRATION_SQL, OUTBOX_NOTICES_SQL } from './ops.js';
 
 /**
  * Every PostgreSQL schema change, in order; the ids match the SQLite migrations (src/store/sqlite/migrations.ts)
@@ -302,6 +303,9 @@ export const pgMigrations: PgMigration[] = [
       ALTER INDEX articles_title_tsv SET (gin_pending_list_limit = 512);
       ALTER INDEX articles_title_words SET (gin_pending_list_limit = 512);`,
   },
+  // Operations channels (/alerts ops) and their open problems; notices through the outbox (src/store/postgres/ops.ts).
+  { id: '600-ops-channels', sql: OPS_MIGRATION_SQL },
+  { id: '601-outbox-notices', sql: OUTBOX_NOTICES_SQL },
 ];
 
 /**

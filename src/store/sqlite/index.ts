@@ -9,6 +9,7 @@ import type { Store } from '../types.js';
 import { SqliteAuditLog } from './audit.js';
 import { SqliteFeedState } from './feed-state.js';
 import { SqliteOutbox } from './outbox.js';
+import { SqliteOps } from './ops.js';
 import { SqliteStories } from './stories.js';
 import { SqliteSubscriptions } from './subscriptions.js';
 import { asyncStore, SqliteTransactions } from './tx.js';
@@ -57,6 +58,7 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
   ]));
   const audit = lazy(() => asyncStore(new SqliteAuditLog(db), tx, ['append']));
   const feedState = lazy(() => asyncStore(new SqliteFeedState(db), tx, ['save', 'forgetItems', 'markSeen']));
+  const ops = lazy(() => asyncStore(new SqliteOps(db), tx, ['setChannel', 'openProblem', 'closeProblem']));
   let closed = false;
   return {
     backend: 'sqlite',
@@ -78,6 +80,9 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
     },
     get feedState() {
       return feedState();
+    },
+    get ops() {
+      return ops();
     },
     transaction: (fn) => tx.transaction(fn),
     afterCommit: (fn) => tx.afterCommit(fn),

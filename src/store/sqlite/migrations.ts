@@ -3,6 +3,7 @@ import { logger } from '../../log.js';
 import { FEED_STATE_SCHEMA } from './feed-state.js';
 import { AUDIT_SCHEMA } from './audit.js';
 import { OUTBOX_PENDING_INDEX, OUTBOX_SCHEMA } from './outbox.js';
+import { allowOutboxNotices, OPS_SCHEMA } from './ops.js';
 import { PACING_STATE_SCHEMA } from './pacing-state.js';
 import { SUBSCRIPTIONS_SCHEMA } from './subscriptions.js';
 
@@ -177,4 +178,7 @@ export const migrations: Migration[] = [
   { id: '150-search-storage', up: () => {} },
   // PostgreSQL bounds its GIN indexes' pending lists (read whole by every search); FTS5 has none.
   { id: '160-search-gin-pending', up: () => {} },
+  // Operations channels (/alerts ops) and their open problems; notices through the outbox (src/store/sqlite/ops.ts).
+  { id: '600-ops-channels', up: (db) => db.exec(OPS_SCHEMA) },
+  { id: '601-outbox-notices', up: (db) => allowOutboxNotices(db) },
 ];
