@@ -72,6 +72,14 @@ const subcommands = {
     options: { article: { kind: 'string', description: 'Article id, link or headline words', rest: true, autocomplete: 'articles', maxLength: 500 } },
     schema: z.object({ article: z.string().trim().min(1).max(500) }),
   },
+  ops: {
+    description: 'Name the channel where Newsdesk tells admins about trouble (off: nowhere)',
+    options: {
+      channel: { kind: 'channel', description: 'Operations channel (default: this one), or off', rest: true, example: '#newsroom-ops', words: ['off'] },
+      off: { kind: 'boolean', description: 'Stop operations notices', example: 'yes' },
+    },
+    schema: z.object({ channel: z.string().optional(), off: yesNo.optional() }),
+  },
   sources: {
     description: 'Health of the polled feeds, a page at a time',
     options: { page: { kind: 'integer', description: 'Page of feeds', minValue: 1, maxValue: MAX_SOURCES_PAGE, example: '2' } },
@@ -112,6 +120,7 @@ export const alerts = defineCommand({
       case 'test': return handlers.test(ctx, service, actor, input);
       case 'why': return handlers.why(ctx, service, actor, input);
       case 'sources': return handlers.sources(ctx, service, actor, input);
+      case 'ops': return handlers.ops(ctx, service, actor, input);
       default: return assertNever(input);
     }
   },
@@ -140,9 +149,15 @@ const handlers: Handlers = {
   },
 
   async list(ctx, service) {
-    const subs = await service.list(scopeOf(ctx.invocation));
-    if (subs.length === 0) return done('No alert subscriptions yet. Start one with /alerts subscribe #channel.');
-    return answer({ text: `${subs.length} alert subscription${subs.length === 1 ? '' : 's'}:`, cards: subs.slice(0, 10).map((s) => describeSubscription(s, s.health, ctx.now())) });
+    const scope = scopeOf(ctx.invocation);
+    const subs = await service.list(scope);
+    const ops = await opsLine(service, scope);
+    const lines = (first: string) => [first, ops].filter(Boolean).join('\n');
+    if (subs.length === 0) return done(lines('No alert subscriptions yet. Start one with /alerts subscribe #channel.'));
+    return answer({
+      text: lines(`${subs.length} alert subscription${subs.length === 1 ? '' : 's'}:`),
+      cards: subs.slice(0, 10).map((s) => describeSubscription(s, s.health, ctx.now())),
+    });
   },
 
   async remove(ctx, service, actor, input) {
@@ -205,6 +220,20 @@ const handlers: Handlers = {
   async sources(ctx, _service, _actor, input) {
     return sourcesPage(ctx, input.page ?? 1);
   },
+
+  async ops(ctx, service, actor, input) {
+    if (!service.ops) throw new UserError('Operations notices are not running on this bot.');
+    const inv = ctx.invocation;
+    const scope = scopeOf(inv);
+    if (input.off === true || input.channel?.trim().toLowerCase() === 'off') {
+      await service.ops.setChannel(scope, null, actor);
+      return done('Operations notices are off: trouble shows only in /alerts list. /alerts ops #channel turns them on.');
+    }
+    const channel = input.channel ?? inv.channel;
+    const set = await service.ops.setChannel(scope, { channel, channelName: channel === inv.channel ? inv.channelName ?? null : null }, actor);
+    const label = `#${set?.channelName ?? channel.split('/').pop()!.replace(/^terminal:/, '')}`;
+    return done(`Operations notices go to ${label}: a paused subscription, a failing feed or a refused token is said there once, and again when it is fixed.`);
+  },
 };
 
 /** One page of feed health; a More button (and the page: option) reaches every feed. */
@@ -227,6 +256,16 @@ async function sourcesPage(ctx: CommandContext, page: number): Promise<Reply> {
   });
   if (page < pages) reply.buttons = [{ label: 'More', action: `alerts:sources:${page + 1}`, style: 'secondary' }];
   return reply;
+}
+
+/** Where trouble is said, for /alerts list (with the problems open now). */
+async function opsLine(service: AlertsService, scope: ReturnType<typeof scopeOf>): Promise<string> {
+  if (!service.ops) return '';
+  const [ops, problems] = await Promise.all([service.ops.channel(scope), service.ops.problems(scope)]);
+  const where = ops
+    ? `Operations notices: #${ops.channelName ?? ops.channel.split('/').pop()!.replace(/^terminal:/, '')} (set by ${ops.setByName}).`
+    : 'Operations notices: none (/alerts ops #channel names where trouble is said).';
+  return problems.length ? `${where} Open: ${problems.map((p) => clip(p.detail, 200)).join(' ')}` : where;
 }
 
 function channelLabel(sub: { channel: string; channelName: string | null }): string {

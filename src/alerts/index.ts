@@ -12,6 +12,8 @@ import type { AlertsService } from '../core/alerts-service.js';
 import type { Clock } from '../domain/clock.js';
 import type { PortRegistry } from '../outbound/registry.js';
 import { SenderLeases } from './senders.js';
+import { createOpsNotices, noticeText, type OpsNotices } from './ops-notices.js';
+import { withOpsNotices } from './ops-service.js';
 
 export interface StartAlertsOptions {
   /** Articles, subscriptions, stories, outbox and audit log, on whichever backend. */
@@ -33,6 +35,8 @@ export interface StartAlertsOptions {
 export interface Alerts {
   service: AlertsService;
   dispatcher: AlertDispatcher;
+  /** Trouble said in the operations channels (src/alerts/ops-notices.ts). */
+  notices: OpsNotices;
   /** For the core dispatcher's `autocompleteSources`. */
   autocompleteSources: { subscriptions: (invocation: Invocation, partial: string) => Promise<OptionChoice[]> };
   stop(): Promise<void>;
@@ -62,6 +66,7 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
     ? new SenderLeases({ coordination, outbox, ports: opts.ports, logger, now: () => now().getTime(), ttlMs: opts.senderLeaseMs, onChange: () => wakeDispatcher() })
     : undefined;
 
+  const notices = createOpsNotices({ store, now, timeZone: opts.config.TIMEZONE, wake: () => dispatcher.wake() });
   const dispatcher = createAlertDispatcher({
     senders,
     outbox, subscriptions, articles: store.articles, ports: opts.ports, summarizer: opts.summarizer, logger,
@@ -72,10 +77,18 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
         await subscriptions.setPaused(sub.id, true, reason);
         await outbox.skipQueued(sub.id, `subscription paused: ${reason}`, now().getTime());
         await audit.append(now(), SYSTEM, { platform: sub.platform, workspace: sub.workspace }, 'auto-pause', sub.id, { reason });
+        await notices.problem({ platform: sub.platform, workspace: sub.workspace }, `sub:${sub.id}`, noticeText.paused(sub, reason));
       });
       // No platform-neutral way to reach a channel's admins privately: the reason is logged here and shown in
       // /alerts list and /alerts why, where admins look.
       logger.warn({ subscription: sub.id, channel: sub.channel, reason }, 'alert subscription paused after a permanent failure');
+    },
+    onPlatformProblem(platform, problem) {
+      const cause = `platform:${platform}`;
+      const told = problem
+        ? notices.problemEverywhere(cause, noticeText.platformRefused(platform, problem))
+        : notices.recoveredEverywhere(cause, noticeText.platformRecovered(platform));
+      told.catch((err) => logger.warn({ err, platform }, 'operations notice could not be queued'));
     },
   });
 
@@ -92,16 +105,17 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
     if ((await fanOut({ subscriptions, outbox, stories, headlines, now }, change)) > 0) store.afterCommit(() => dispatcher.wake());
   });
 
-  const service = createAlertsService({
+  const service = withOpsNotices(createAlertsService({
     store, ports: opts.ports, dispatcher,
     timeZone: opts.config.TIMEZONE, now,
-  });
+  }), { store, ports: opts.ports, notices, now });
   dispatcher.start();
   senders?.start();
 
   return {
     service,
     dispatcher,
+    notices,
     autocompleteSources: {
       subscriptions: async (invocation, partial) =>
         (await service.suggest(scopeOf(invocation), partial)).map((s) => ({

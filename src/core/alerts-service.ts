@@ -38,5 +38,16 @@ export interface AlertsService {
   /** Autocomplete: subscriptions of this scope whose id or channel contains `partial`. */
   suggest(scope: Scope, partial: string): Promise<Subscription[]>;
   audit(scope: Scope, limit: number): Promise<AuditEntry[]>;
+  /** The operations channel (/alerts ops): where this scope's admins are told about trouble. */
+  ops?: OpsService;
+}
+
+/** `/alerts ops`: one channel per server or workspace; every change audited. */
+export interface OpsService {
+  channel(scope: Scope): Promise<{ channel: ChannelRef; channelName: string | null; setByName: string } | null>;
+  /** Checks the bot can post there (like subscribe), then names it; null clears it. */
+  setChannel(scope: Scope, target: { channel: ChannelRef; channelName: string | null } | null, actor: Actor): Promise<{ channelName: string | null } | null>;
+  /** Problems open in this scope, oldest first (what the notices said). */
+  problems(scope: Scope): Promise<Array<{ detail: string; openedAt: number }>>;
 }
 

@@ -98,7 +98,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
 
     for (const [name, meta] of Object.entries(options)) {
-      if (meta.kind === 'channel' && typeof raw[name] === 'string') {
+      if (meta.kind === 'channel' && typeof raw[name] === 'string' && !meta.words?.includes(String(raw[name]).trim().toLowerCase())) {
         const ref = normalizeChannelOption(String(raw[name]), invocation);
         if (!ref) return errorReply(`${name}: expected a channel of this ${invocation.platform === 'slack' ? 'workspace' : 'server'}, like #breaking.`);
         raw[name] = ref;
