@@ -12,6 +12,7 @@ import { createSummarizer } from './summarize/summarizer.js';
 import { loadArticleFiles } from './ingest/files.js';
 import { watchInbox } from './ingest/inbox.js';
 import { startAlerts } from './alerts/index.js';
+import { startFeedWatch } from './alerts/feed-watch.js';
 import { startTerminal } from './adapters/terminal/index.js';
 import { TerminalPort } from './adapters/terminal/port.js';
 import { startDiscord } from './adapters/discord/index.js';
@@ -134,6 +135,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
       });
       services.feeds = poller;
       stoppers.push(() => poller.stop());
+      const watch = startFeedWatch({ feeds, feedState: store.feedState, notices: alerts.notices, now: clock, thresholdMs: config.FEED_ALERT_AFTER, logger });
+      stoppers.push(() => watch.stop());
     }
     mountIngestApi(http, { token: config.INGEST_TOKEN, store: store.articles, logger });
 

@@ -66,6 +66,16 @@ export const configSchema = z.object({
 
   INGEST_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   FEEDS_FILE: z.string().optional(),
+  /** A feed failing this long is said in the operations channels (/alerts ops): 90m, 6h, 1d. */
+  FEED_ALERT_AFTER: z.string().trim().default('6h').transform((v, ctx) => {
+    const m = /^(\d{1,4})\s*(m|h|d)$/i.exec(v);
+    const ms = m ? Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2].toLowerCase() as 'm' | 'h' | 'd'] : 0;
+    if (ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: 'a duration like 90m, 6h or 1d' });
+      return z.NEVER;
+    }
+    return ms;
+  }),
   INBOX_WATCH: z.enum(['0', '1', 'true', 'false']).default('1').transform((v) => v === '1' || v === 'true'),
 });
 
@@ -121,6 +131,7 @@ const EXPECTED: Record<string, string> = {
   SLACK_API_URL: 'a URL such as https://slack.com/api/',
   SLACK_POSTS_PER_MINUTE: 'a whole number from 1 to 100000',
   INGEST_TOKEN: 'at least 16 characters',
+  FEED_ALERT_AFTER: 'a duration like 90m, 6h or 1d',
   INBOX_WATCH: 'one of 0, 1, true, false',
 };
 

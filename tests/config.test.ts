@@ -57,6 +57,13 @@ describe('config', () => {
     );
   });
 
+  it('reads FEED_ALERT_AFTER as a duration (default 6 h)', () => {
+    expect(loadConfig({}).FEED_ALERT_AFTER).toBe(21_600_000);
+    expect(loadConfig({ FEED_ALERT_AFTER: '90m' }).FEED_ALERT_AFTER).toBe(5_400_000);
+    expect(loadConfig({ FEED_ALERT_AFTER: '1d' }).FEED_ALERT_AFTER).toBe(86_400_000);
+    expect(() => loadConfig({ FEED_ALERT_AFTER: 'soon' })).toThrow("Invalid configuration: FEED_ALERT_AFTER must be a duration like 90m, 6h or 1d, got 'soon'");
+  });
+
   it('refuses a time zone Intl does not know', () => {
     expect(() => loadConfig({ TIMEZONE: 'Mars/Base' })).toThrow(
       "Invalid configuration: TIMEZONE must be a time zone such as UTC, Europe/London or America/New_York, got 'Mars/Base'",
