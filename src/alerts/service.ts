@@ -147,7 +147,9 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       return Promise.all((here.length ? here : all).map(async (sub) => {
         const row = story ? await outbox.forStory(story.storyId, sub.id) : null;
         const group = row?.foldedInto ? await outbox.get(row.foldedInto) : null;
-        return explainDelivery({ article, sub, story, row, group, now: deps.now(), timeZone: sub.tz ?? deps.timeZone });
+        return explainDelivery({
+          article, sub, story, row, group, now: deps.now(), timeZone: sub.tz ?? deps.timeZone, platformProblem: deps.dispatcher.platformProblem(sub.platform),
+        });
       }));
     },
 

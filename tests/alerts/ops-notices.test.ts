@@ -115,6 +115,10 @@ describe('/alerts ops: trouble is said where admins work', () => {
     // The notice itself waits behind the same refusal; the hold is 5 minutes, on the test's clock.
     for (let i = 0; i < 100 && !(await h!.store.ops.problems(here)).length; i++) await new Promise((r) => setTimeout(r, 10));
     expect((await h!.store.ops.problems(here)).map((p) => p.cause)).toEqual(['platform:terminal']);
+    // /alerts why says the platform holds it, not a channel rate limit.
+    expect((await h!.alerts.service.why(here, 'terminal:a', 'a1')).map((l) => l.explanation)).toEqual([
+      'queued: every terminal alert is held because the platform refused the bot itself (terminal: the bot token was revoked (token_revoked)); it goes out once that is fixed',
+    ]);
     h!.clock.advance(5 * 60_000 + 1);
     h!.alerts.dispatcher.wake();
     for (let i = 0; i < 200 && postedTo('terminal:ops').length < 2; i++) await new Promise((r) => setTimeout(r, 10));
