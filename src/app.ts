@@ -4,7 +4,7 @@ import { coreCommands } from '../commands/index.js';
 import { createDispatcher, type Dispatcher } from './core/dispatcher.js';
 import type { Services } from './core/services.js';
 import { HttpServer } from './server/http.js';
-import { logger as rootLogger, type Logger } from './log.js';
+import { lifecycle, logger as rootLogger, type Logger } from './log.js';
 import { openStore } from './store/open.js';
 import type { ArticleStore } from './store/types.js';
 import { createDerivedCache } from './store/cache.js';
@@ -55,6 +55,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const clock = opts.clock ?? systemClock;
   const stoppers: Array<() => Promise<void> | void> = [];
   const stop = async () => {
+    if (stoppers.length) lifecycle(logger, {}, 'stopping');
     for (const s of stoppers.splice(0).reverse()) {
       try {
         await s();
@@ -147,7 +148,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       const address = await http.start(config.PORT ?? 3000, config.HOST);
       httpPort = address.port;
       stoppers.push(() => http.stop());
-      logger.info({ port: address.port, host: config.HOST }, 'HTTP server listening');
+      lifecycle(logger, { port: address.port, host: config.HOST }, 'HTTP server listening');
     }
 
     // --- the terminal starts last, so piped commands find everything ready ---
@@ -186,7 +187,7 @@ function feedsFingerprint(feeds: ReturnType<typeof loadFeedsConfig>): string {
 async function joinInstances(coordination: Coordination, mine: { feeds: string; timeZone: string }, logger: Logger): Promise<void> {
   await coordination.start(mine);
   const others = await coordination.liveInstances();
-  logger.info({ instance: coordination.instanceId, others: others.length }, 'instance joined the shared store');
+  lifecycle(logger, { instance: coordination.instanceId, others: others.length }, 'instance joined the shared store');
   for (const o of others) {
     if (o.feeds !== null && o.feeds !== mine.feeds) {
       logger.warn({ instance: o.id, host: o.host }, 'another instance runs with a different data/feeds.json: every instance should share one feed list (a feed only some know is polled only while one of them holds it)');
@@ -211,6 +212,6 @@ async function loadData(config: Config, articles: ArticleStore, logger: Logger):
         }
       : undefined,
   });
-  logger.info({ loaded: result.loaded, warnings: result.warnings.length }, 'articles loaded from data/');
+  lifecycle(logger, { loaded: result.loaded, warnings: result.warnings.length }, 'articles loaded from data/');
   if (result.created + result.updated > OPTIMIZE_AFTER_WRITES) await articles.optimize?.();
 }

@@ -32,7 +32,7 @@ const shardIds = z.string().trim().optional().transform((v, ctx) => {
 
 export const configSchema = z.object({
   /** Unset: warnings and errors on a terminal, info elsewhere (src/log.ts). */
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'notice', 'info', 'debug', 'trace', 'silent']).optional(),
   DATA_DIR: z.string().default('data'),
   DATABASE_PATH: z.string().optional(),
   // The message never echoes the value: it may hold a password.
@@ -110,7 +110,7 @@ const SECRET = new Set(['DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', '
 
 /** What each variable must be, written for the person editing .env ("PORT must be …, got 'abc'"). */
 const EXPECTED: Record<string, string> = {
-  LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
+  LOG_LEVEL: 'one of fatal, error, warn, notice, info, debug, trace, silent',
   DATABASE_URL: 'a postgres://… connection string',
   DATABASE_SCHEMA: 'a lower-case schema name (letters, digits, _)',
   PORT: 'a number from 0 to 65535 (0 picks a free port)',

@@ -48,7 +48,7 @@ describe('config', () => {
   it('says in plain words what a variable must be, with the value given when it is no secret', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow("Invalid configuration: PORT must be a number from 0 to 65535 (0 picks a free port), got 'abc'");
     expect(() => loadConfig({ PORT: '70000' })).toThrow("Invalid configuration: PORT must be a number from 0 to 65535 (0 picks a free port), got '70000'");
-    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow("Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'");
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow("Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, notice, info, debug, trace, silent, got 'loud'");
     expect(() => loadConfig({ INGEST_TOKEN: 'short-secret' })).toThrow(/^Invalid configuration: INGEST_TOKEN must be at least 16 characters$/);
     // Two problems: one line each.
     expect(() => loadConfig({ PORT: 'abc', CACHE_TTL_SECONDS: '0' })).toThrow(
@@ -117,9 +117,9 @@ describe('config', () => {
     }
   });
 
-  it('without LOG_LEVEL: warnings and errors on a terminal, info elsewhere', () => {
+  it('without LOG_LEVEL: lifecycle lines, warnings and errors on a terminal, info elsewhere', () => {
     expect(loadConfig({}).LOG_LEVEL).toBeUndefined();
-    expect(defaultLogLevel(true)).toBe('warn');
+    expect(defaultLogLevel(true)).toBe('notice');
     expect(defaultLogLevel(false)).toBe('info');
   });
 });

@@ -4,7 +4,7 @@ import { REST, Routes, type Client, type Guild, type IIdentifyThrottler } from '
 import type { Config } from '../../config.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import type { OutboundPort } from '../../outbound/port.js';
-import type { Logger } from '../../log.js';
+import { lifecycle, type Logger } from '../../log.js';
 import type { HttpServer } from '../../server/http.js';
 import type { Coordination } from '../../store/types.js';
 import { cachedGuild, connectGateway, newClient } from './gateway.js';
@@ -101,7 +101,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordAd
       if (count) client.options.shardCount = count;
       await startStep(discordStep('logging in to the gateway'), () => connectGateway({ ...gateway, shards, shardCount: count || undefined }, client));
       count = client.options.shardCount ?? 1;
-      logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, shards: client.options.shards, count }, 'discord ready');
+      lifecycle(logger, { user: client.user?.tag, guilds: client.guilds.cache.size, shards: client.options.shards, count }, 'discord ready');
     } else {
       count = config.DISCORD_SHARD_COUNT ?? (await countInUse(coordination)) ??
         (await startStep(discordStep('asking how many shards to run'), () => recommendedShards(client)));
@@ -121,7 +121,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordAd
           await connectGateway({ ...gateway, shards: [id], shardCount: count }, shardClient);
           // Lost while connecting: stopShard destroyed it already.
           if (shardClients.get(id) !== shardClient) await shardClient.destroy();
-          else logger.info({ shard: id, count, guilds: shardClient.guilds.cache.size }, 'discord shard ready');
+          else lifecycle(logger, { shard: id, count, guilds: shardClient.guilds.cache.size }, 'discord shard ready');
         },
         stopShard: async (id) => {
           const shardClient = shardClients.get(id);
@@ -130,7 +130,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordAd
         },
       });
       await startStep(discordStep('logging in to the gateway'), () => leases!.start());
-      logger.info({ shards: leases.shards(), count, instance: coordination.instanceId }, 'discord ready (shards under leases)');
+      lifecycle(logger, { shards: leases.shards(), count, instance: coordination.instanceId }, 'discord ready (shards under leases)');
     }
   } catch (err) {
     await leases?.stop();

@@ -3,7 +3,7 @@ import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondArguments } 
 import type { Config } from '../../config.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import type { OutboundPort } from '../../outbound/port.js';
-import type { Logger } from '../../log.js';
+import { lifecycle, type Logger } from '../../log.js';
 import type { HttpServer } from '../../server/http.js';
 import { SlackAdmins } from './admins.js';
 import { boltLogger } from './bolt-logger.js';
@@ -115,13 +115,13 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
     // adapters while Socket Mode keeps trying, and stop() ends the attempts.
     const opening = startStep(slackStep('SLACK_APP_TOKEN', 'opening the Socket Mode connection (apps.connections.open)'), () => app.start());
     if ((await connectOrKeepTrying(opening, attempts, logger, stopping.signal)) === 'connected') {
-      logger.info('slack: connected over Socket Mode');
+      lifecycle(logger, {}, 'slack: connected over Socket Mode');
     } else {
       logger.warn('slack: started without Socket Mode for now; /readyz reports slack not ready until it connects');
     }
   } else {
     mountSlackEvents({ http: opts.http!, receiver, isStopped: () => stopped, logger });
-    logger.info('slack: taking requests at /slack/events');
+    lifecycle(logger, {}, 'slack: taking requests at /slack/events');
   }
 
   const deliveryClient = new webApi.WebClient(token, {
