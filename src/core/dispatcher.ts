@@ -105,6 +105,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
     }
     for (const key of Object.keys(raw)) if (raw[key] === '' || raw[key] === undefined) delete raw[key];
+    if (raw.__nearMiss !== undefined) {
+      const miss = raw.__nearMiss as { word: string; option: string };
+      return errorReply(`There is no option ${miss.word.slice(0, 30)}: here. Did you mean ${miss.option}:? Options here: ${Object.keys(options).map((k) => `${k}:`).join(' ')}`);
+    }
     if (raw.__unexpected !== undefined) {
       const known = Object.keys(options);
       return errorReply(
@@ -212,7 +216,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 }
 
 function fromText(text: string, options: OptionMap): Record<string, unknown> {
-  const { values, rest } = parseTextArgs(text, options);
+  const { values, rest, nearMiss } = parseTextArgs(text, options);
+  if (nearMiss) return { __nearMiss: nearMiss };
   const restOption = Object.entries(options).find(([, m]) => m.rest)?.[0];
   const raw: Record<string, unknown> = { ...values };
   if (rest) {

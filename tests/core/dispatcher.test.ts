@@ -84,6 +84,12 @@ function inv(command: string, text: string, extra: Partial<Invocation> = {}): In
 }
 
 describe('dispatcher', () => {
+  it('refuses a misspelt option on a text line, naming the closest one, instead of searching for it', async () => {
+    expect(await dispatcher.dispatch(inv('echo', 'flood secton:world'))).toMatchObject({
+      kind: 'error', text: 'There is no option secton: here. Did you mean section:? Options here: words: count: mode: where: section:',
+    });
+  });
+
   it('parses text options and validates them with zod', async () => {
     const reply = await dispatcher.dispatch(inv('echo', 'hello world count:3 mode:b'));
     expect(reply.kind).toBe('answer');
