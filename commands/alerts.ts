@@ -245,7 +245,7 @@ async function sourcesPage(ctx: CommandContext, page: number): Promise<Reply> {
   if (page > pages) return done(`There are only ${pages} page${pages === 1 ? '' : 's'} of feeds (${all.length} feeds).`);
   const first = (page - 1) * SOURCES_PAGE_SIZE;
   const shown = all.slice(first, first + SOURCES_PAGE_SIZE);
-  const card = describeFeeds(shown);
+  const card = describeFeeds(shown, ctx.now());
   if (all.length === 0) return answer({ cards: [card] });
   const reply = answer({
     cards: [{

@@ -28,6 +28,26 @@ export function isSince(value: string): boolean {
   return sinceForm(value) !== null;
 }
 
+const UNIT_WORDS: Record<string, [string, string]> = { m: ['minute', 'minutes'], h: ['hour', 'hours'], d: ['day', 'days'], w: ['week', 'weeks'] };
+
+/**
+ * A `since` value as words for a sentence: "in the last 24 hours", "today", "since yesterday", "since 2026-11-20".
+ * A value that is not a `since` is quoted as it is.
+ */
+export function sinceWords(value: string): string {
+  const v = value.trim().toLowerCase();
+  const rel = /^(\d{1,4})\s*([a-z]+)$/.exec(v);
+  const form = sinceForm(v);
+  if (!form) return `since ${value}`;
+  if ('lookbackMs' in form && rel) {
+    const n = Number(rel[1]);
+    const [one, many] = UNIT_WORDS[rel[2][0]];
+    return n === 1 ? `in the last ${one}` : `in the last ${n} ${many}`;
+  }
+  if ('day' in form) return form.day === 0 ? 'today' : 'since yesterday';
+  return `since ${value.trim()}`;
+}
+
 /** Parses a `since` value relative to `now`; null when it is not one, or when it names a time after `now`. */
 export function parseSince(value: string, now: Date): Date | null {
   const form = sinceForm(value);

@@ -106,7 +106,21 @@ describe('/alerts through the real dispatcher', () => {
       'id', '',
     );
     expect(choices).toEqual([{ name: `${id} · #desk · breaking+`, value: id }]);
-    expect(said(await run('sources'))).toContain('Wire A: url: https://a.example/rss · ok: false · lastError: 503 from origin');
+    expect(said(await run('sources'))).toContain('Wire A: https://a.example/rss · ok: false · last error: 503 from origin');
+  });
+
+  it('/alerts sources says the poller\'s figures in words (no "consecutiveFailures: 0")', async () => {
+    const feeds: object[] = [];
+    const { run, said } = await setup(feeds);
+    const now = h!.now().getTime();
+    feeds.push(
+      { name: 'Calm', url: 'https://calm.example/rss', status: 'ok', lastSuccess: new Date(now - 5 * 60_000).toISOString(), consecutiveFailures: 0, lastError: null, nextPoll: new Date(now + 10 * 60_000 + 5_000).toISOString() },
+      { name: 'Wire', url: 'https://wire.example/rss', status: 'failing', lastSuccess: null, consecutiveFailures: 3, lastError: 'HTTP 503', nextPoll: null },
+    );
+    const text = said(await run('sources'));
+    expect(text).toContain('Calm: https://calm.example/rss · ok · last success 5m ago · next poll in 10 min');
+    expect(text).toContain('Wire: https://wire.example/rss · failing · 3 failures in a row · last error: HTTP 503');
+    expect(text).not.toContain('consecutiveFailures');
   });
 
   it('/alerts sources pages through every feed: a More button and page:, never a dead "and N more"', async () => {
