@@ -22,6 +22,8 @@ export function describeSubscription(sub: Subscription, health: SubscriptionHeal
     const last = health.lastSentAt ? relativeTime(new Date(health.lastSentAt).toISOString(), now) : 'never';
     const parts = [`last alert ${last}`, `${health.sent} sent`, `${health.failed} failed`];
     if (health.queued) parts.push(`${health.queued} queued`);
+    // Tests are not alerts (not in "sent"), but an admin who just ran one expects to see it.
+    if (health.lastTestAt) parts.push(`last test ${relativeTime(new Date(health.lastTestAt).toISOString(), now)}`);
     fields.push({ name: 'Health', value: parts.join(' · '), inline: true });
     if (health.platformProblem) fields.push({ name: 'Platform', value: clip(`deliveries held: ${health.platformProblem}`, 300) });
     if (health.lastError && !sub.paused) fields.push({ name: 'Last error', value: clip(health.lastError, 300) });

@@ -109,6 +109,13 @@ describe('/alerts through the real dispatcher', () => {
     expect(said(await run('sources'))).toContain('Wire A: https://a.example/rss · ok: false · last error: 503 from origin');
   });
 
+  it('after /alerts test, /alerts list shows the test went out (tests are not counted as alerts sent)', async () => {
+    const { run, said } = await setup();
+    const id = /id (\w+)/.exec((await run('subscribe #desk')).text!)![1];
+    expect((await run(`test ${id}`)).text).toBe(`TEST alert posted for ${id}.`);
+    expect(said(await run('list'))).toContain('Health: last alert never · 0 sent · 0 failed · last test just now');
+  });
+
   it('/alerts sources says the poller\'s figures in words (no "consecutiveFailures: 0")', async () => {
     const feeds: object[] = [];
     const { run, said } = await setup(feeds);
