@@ -72,7 +72,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const command = find(invocation.command);
     if (!command) return unknownCommand(invocation);
     if (command.permission === 'admin' && !invocation.user.isAdmin) {
-      return errorReply(`Only admins can use ${typedName(invocation, command.name)}. Ask a server or workspace admin.`);
+      // The terminal has no server admins: its tester switches role (Errbot's way), so say how.
+      const ask = invocation.platform === 'terminal' ? 'On the terminal, type :as admin to act as one.' : 'Ask a server or workspace admin.';
+      return errorReply(`Only admins can use ${typedName(invocation, command.name)}. ${ask}`);
     }
     let options: OptionMap = command.options;
     let subcommand: string | undefined;

@@ -31,7 +31,7 @@ describe('/alerts through the real dispatcher', () => {
   it('refuses non-admins before doing anything', async () => {
     const { run } = await setup();
     const reply = await run('subscribe', false);
-    expect(reply).toMatchObject({ kind: 'error', text: 'Only admins can use /alerts. Ask a server or workspace admin.' });
+    expect(reply).toMatchObject({ kind: 'error', text: 'Only admins can use /alerts. On the terminal, type :as admin to act as one.' });
     expect(await h!.alerts.service.list({ platform: 'terminal', workspace: '' })).toEqual([]);
   });
 

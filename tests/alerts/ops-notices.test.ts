@@ -44,7 +44,7 @@ describe('/alerts ops: trouble is said where admins work', () => {
 
   it('is for admins only', async () => {
     const { run } = await setup();
-    expect(await run('ops #ops', { id: 'U2', name: 'Bo', isAdmin: false })).toMatchObject({ kind: 'error', text: 'Only admins can use /alerts. Ask a server or workspace admin.' });
+    expect(await run('ops #ops', { id: 'U2', name: 'Bo', isAdmin: false })).toMatchObject({ kind: 'error', text: 'Only admins can use /alerts. On the terminal, type :as admin to act as one.' });
     expect(await h!.store.ops.channel(here)).toBeNull();
   });
 
