@@ -231,8 +231,7 @@ const handlers: Handlers = {
     }
     const channel = input.channel ?? inv.channel;
     const set = await service.ops.setChannel(scope, { channel, channelName: channel === inv.channel ? inv.channelName ?? null : null }, actor);
-    const label = `#${set?.channelName ?? channel.split('/').pop()!.replace(/^terminal:/, '')}`;
-    return done(`Operations notices go to ${label}: a paused subscription, a failing feed or a refused token is said there once, and again when it is fixed.`);
+    return done(`Operations notices go to ${channelLabel({ channel, channelName: set?.channelName ?? null })}: a paused subscription, a failing feed or a refused token is said there once, and again when it is fixed.`);
   },
 };
 
@@ -263,7 +262,7 @@ async function opsLine(service: AlertsService, scope: ReturnType<typeof scopeOf>
   if (!service.ops) return '';
   const [ops, problems] = await Promise.all([service.ops.channel(scope), service.ops.problems(scope)]);
   const where = ops
-    ? `Operations notices: #${ops.channelName ?? ops.channel.split('/').pop()!.replace(/^terminal:/, '')} (set by ${ops.setByName}).`
+    ? `Operations notices: ${channelLabel(ops)} (set by ${ops.setByName}).`
     : 'Operations notices: none (/alerts ops #channel names where trouble is said).';
   return problems.length ? `${where} Open: ${problems.map((p) => clip(p.detail, 200)).join(' ')}` : where;
 }

@@ -2,6 +2,7 @@ import type { Card, ReplyField } from '../core/reply.js';
 import { clip } from '../core/text.js';
 import { relativeTime } from '../core/time.js';
 import type { Subscription, SubscriptionHealth } from '../domain/subscription.js';
+import type { ChannelCheck } from '../outbound/port.js';
 
 /** One subscription as `/alerts list` and `/alerts subscribe` show it: settings, who set it up, health. */
 export function describeSubscription(sub: Subscription, health: SubscriptionHealth | null, now: Date): Card {
@@ -30,6 +31,13 @@ export function describeSubscription(sub: Subscription, health: SubscriptionHeal
   }
   if (sub.paused) fields.push({ name: 'PAUSED', value: clip(sub.pausedReason ?? 'paused', 300) });
   return { title: `${sub.id} → ${where}`, fields, badge: sub.paused ? 'PAUSED' : undefined };
+}
+
+/** Why the bot cannot post in a channel, as /alerts subscribe and /alerts ops say it. */
+export function cannotPost(check: ChannelCheck, again: string): string {
+  const where = check.name ? `#${check.name}` : 'that channel';
+  const why = check.problem ?? `missing ${check.missing.join(', ') || 'access'}`;
+  return `I cannot post in ${where}: ${why}. Fix that and run ${again} again.`;
 }
 
 const FEED_FIELDS_SHOWN = 15;

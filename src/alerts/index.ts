@@ -79,8 +79,7 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
         await audit.append(now(), SYSTEM, { platform: sub.platform, workspace: sub.workspace }, 'auto-pause', sub.id, { reason });
         await notices.problem({ platform: sub.platform, workspace: sub.workspace }, `sub:${sub.id}`, noticeText.paused(sub, reason));
       });
-      // No platform-neutral way to reach a channel's admins privately: the reason is logged here and shown in
-      // /alerts list and /alerts why, where admins look.
+      // Said where admins look: the operations channel (the notice above), /alerts list and /alerts why.
       logger.warn({ subscription: sub.id, channel: sub.channel, reason }, 'alert subscription paused after a permanent failure');
     },
     onPlatformProblem(platform, problem) {

@@ -4,6 +4,7 @@ import type { Actor, Scope } from '../domain/subscription.js';
 import type { PortRegistry } from '../outbound/registry.js';
 import type { Store } from '../store/types.js';
 import { noticeText, type OpsNotices } from './ops-notices.js';
+import { cannotPost } from './describe.js';
 
 export interface OpsServiceDeps {
   store: Store;
@@ -37,11 +38,7 @@ export function withOpsNotices(service: AlertsService, deps: OpsServiceDeps): Al
       const port = deps.ports.get(scope.platform);
       if (!port) throw new UserError(`${scope.platform} is not connected right now, so I cannot post there.`);
       const check = port.checkChannel ? await port.checkChannel(target.channel) : null;
-      if (check && !check.ok) {
-        const where = check.name ? `#${check.name}` : 'that channel';
-        const why = check.problem ?? `missing ${check.missing.join(', ') || 'access'}`;
-        throw new UserError(`I cannot post in ${where}: ${why}. Fix that and run /alerts ops again.`);
-      }
+      if (check && !check.ok) throw new UserError(cannotPost(check, '/alerts ops'));
       const channelName = target.channelName ?? check?.name ?? null;
       await store.transaction(async () => {
         await store.ops.setChannel(scope, { channel: target.channel, channelName }, actor, deps.now());

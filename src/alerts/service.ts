@@ -8,6 +8,7 @@ import { PRIORITY_RANK } from '../domain/article.js';
 import { type Actor, type QuietHours, type Scope, type Subscription } from '../domain/subscription.js';
 import { type AlertsService, type TestOutcome } from '../core/alerts-service.js';
 import { explainDelivery } from './why.js';
+import { cannotPost } from './describe.js';
 import type { PortRegistry } from '../outbound/registry.js';
 
 export interface ServiceDeps {
@@ -54,11 +55,7 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       const port = deps.ports.get(input.platform);
       if (!port) throw new UserError(`${input.platform} is not connected right now, so I cannot post there.`);
       const check = port.checkChannel ? await port.checkChannel(input.channel) : null;
-      if (check && !check.ok) {
-        const where = check.name ? `#${check.name}` : 'that channel';
-        const why = check.problem ?? `missing ${check.missing.join(', ') || 'access'}`;
-        throw new UserError(`I cannot post in ${where}: ${why}. Fix that and run /alerts subscribe again.`);
-      }
+      if (check && !check.ok) throw new UserError(cannotPost(check, '/alerts subscribe'));
       const scope = { platform: input.platform, workspace: input.workspace };
       return store.transaction(async () => {
         const sub = await subscriptions.create({ ...input, channelName: input.channelName ?? check?.name ?? null }, actor, deps.now());
