@@ -90,6 +90,14 @@ const subcommands = {
       reason: z.string({ error: 'give a reason, e.g. reason:"wrong casualty figures"' }).trim().min(1, 'give a reason, e.g. reason:"wrong casualty figures"').max(200, 'a reason of at most 200 characters'),
     }),
   },
+  ops: {
+    description: 'Name the channel where Newsdesk tells admins about trouble (off: nowhere)',
+    options: {
+      channel: { kind: 'channel', description: 'Operations channel (default: this one), or off', rest: true, example: '#newsroom-ops', words: ['off'] },
+      off: { kind: 'boolean', description: 'Stop operations notices', example: 'yes' },
+    },
+    schema: z.object({ channel: z.string().optional(), off: yesNo.optional() }),
+  },
   sources: {
     description: 'Health of the polled feeds, a page at a time',
     options: { page: { kind: 'integer', description: 'Page of feeds', minValue: 1, maxValue: MAX_SOURCES_PAGE, example: '2' } },
@@ -133,6 +141,7 @@ export const alerts = defineCommand({
       case 'stop': return handlers.stop(ctx, service, actor, input);
       case 'start': return handlers.start(ctx, service, actor, input);
       case 'recall': return handlers.recall(ctx, service, actor, input);
+      case 'ops': return handlers.ops(ctx, service, actor, input);
       default: return assertNever(input);
     }
   },
@@ -165,9 +174,14 @@ const handlers: Handlers = {
     const subs = await service.list(scope);
     // The stop comes first: it overrides everything listed below it.
     const stop = await service.stopState(scope);
-    const state = stop ? `${stoppedLine(stop, service.timeZone, ctx.now())} /alerts start resumes.\n` : '';
-    if (subs.length === 0) return done(`${state}No alert subscriptions yet. Start one with /alerts subscribe #channel.`);
-    return answer({ text: `${state}${subs.length} alert subscription${subs.length === 1 ? '' : 's'}:`, cards: subs.slice(0, 10).map((s) => describeSubscription(s, s.health, ctx.now())) });
+    const state = stop ? `${stoppedLine(stop, service.timeZone, ctx.now())} /alerts start resumes.` : '';
+    const ops = await opsLine(service, scope);
+    const lines = (first: string) => [state, first, ops].filter(Boolean).join('\n');
+    if (subs.length === 0) return done(lines('No alert subscriptions yet. Start one with /alerts subscribe #channel.'));
+    return answer({
+      text: lines(`${subs.length} alert subscription${subs.length === 1 ? '' : 's'}:`),
+      cards: subs.slice(0, 10).map((s) => describeSubscription(s, s.health, ctx.now())),
+    });
   },
 
   async stop(ctx, service, actor, input) {
@@ -255,6 +269,19 @@ const handlers: Handlers = {
   async sources(ctx, _service, _actor, input) {
     return sourcesPage(ctx, input.page ?? 1);
   },
+
+  async ops(ctx, service, actor, input) {
+    if (!service.ops) throw new UserError('Operations notices are not running on this bot.');
+    const inv = ctx.invocation;
+    const scope = scopeOf(inv);
+    if (input.off === true || input.channel?.trim().toLowerCase() === 'off') {
+      await service.ops.setChannel(scope, null, actor);
+      return done('Operations notices are off: trouble shows only in /alerts list. /alerts ops #channel turns them on.');
+    }
+    const channel = input.channel ?? inv.channel;
+    const set = await service.ops.setChannel(scope, { channel, channelName: channel === inv.channel ? inv.channelName ?? null : null }, actor);
+    return done(`Operations notices go to ${channelLabel({ channel, channelName: set?.channelName ?? null })}: a paused subscription, a failing feed or a refused token is said there once, and again when it is fixed.`);
+  },
 };
 
 /** One page of feed health; a More button (and the page: option) reaches every feed. */
@@ -266,7 +293,7 @@ async function sourcesPage(ctx: CommandContext, page: number): Promise<Reply> {
   if (page > pages) return done(`There are only ${pages} page${pages === 1 ? '' : 's'} of feeds (${all.length} feeds).`);
   const first = (page - 1) * SOURCES_PAGE_SIZE;
   const shown = all.slice(first, first + SOURCES_PAGE_SIZE);
-  const card = describeFeeds(shown);
+  const card = describeFeeds(shown, ctx.now());
   if (all.length === 0) return answer({ cards: [card] });
   const reply = answer({
     cards: [{
@@ -277,6 +304,16 @@ async function sourcesPage(ctx: CommandContext, page: number): Promise<Reply> {
   });
   if (page < pages) reply.buttons = [{ label: 'More', action: `alerts:sources:${page + 1}`, style: 'secondary' }];
   return reply;
+}
+
+/** Where trouble is said, for /alerts list (with the problems open now). */
+async function opsLine(service: AlertsService, scope: ReturnType<typeof scopeOf>): Promise<string> {
+  if (!service.ops) return '';
+  const [ops, problems] = await Promise.all([service.ops.channel(scope), service.ops.problems(scope)]);
+  const where = ops
+    ? `Operations notices: ${channelLabel(ops)} (set by ${ops.setByName}).`
+    : 'Operations notices: none (/alerts ops #channel names where trouble is said).';
+  return problems.length ? `${where} Open: ${problems.map((p) => clip(p.detail, 200)).join(' ')}` : where;
 }
 
 function channelLabel(sub: { channel: string; channelName: string | null }): string {

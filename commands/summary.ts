@@ -3,7 +3,7 @@ import { defineCommand, type CommandContext } from '../src/core/command.js';
 import { UserError } from '../src/core/errors.js';
 import { answer, type Card, type Reply } from '../src/core/reply.js';
 import { clip, looksLikeUrl, titleCase } from '../src/core/text.js';
-import { relativeTime } from '../src/core/time.js';
+import { relativeTime, sinceWords } from '../src/core/time.js';
 import { buildBriefing } from '../src/summarize/briefing.js';
 import { SENTENCES_FOR_LENGTH, type SummaryLength } from '../src/summarize/types.js';
 import type { Article } from '../src/domain/article.js';
@@ -123,14 +123,14 @@ async function briefing(ctx: CommandContext, input: SummaryInput): Promise<Reply
     sourceCount: s.sourceCount,
     duplicateIds: s.duplicateIds,
   }));
-  let note = `Top stories since ${sinceText}${input.section ? ` in ${input.section}` : ''}`;
+  let note = `Top stories ${sinceWords(sinceText)}${input.section ? ` in ${input.section}` : ''}`;
   if (candidates.length === 0) {
     const page = await store.latest({ section: input.section, limit: FALLBACK_CANDIDATES, offset: 0 });
     if (page.items.length === 0) {
       throw new UserError(input.section ? `No stories in ${input.section} yet.` : 'No stories in the store yet.');
     }
     candidates = page.items;
-    note = `Nothing new since ${sinceText}${input.section ? ` in ${input.section}` : ''}; here are the most recent stories`;
+    note = `Nothing new ${sinceWords(sinceText)}${input.section ? ` in ${input.section}` : ''}; here are the most recent stories`;
   }
   const sections = buildBriefing(candidates, ctx.services.summarizer, { now });
   return answer({

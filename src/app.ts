@@ -4,7 +4,7 @@ import { coreCommands } from '../commands/index.js';
 import { createDispatcher, type Dispatcher } from './core/dispatcher.js';
 import type { Services } from './core/services.js';
 import { HttpServer } from './server/http.js';
-import { logger as rootLogger, type Logger } from './log.js';
+import { lifecycle, logger as rootLogger, type Logger } from './log.js';
 import { openStore } from './store/open.js';
 import type { ArticleStore } from './store/types.js';
 import { createDerivedCache } from './store/cache.js';
@@ -12,6 +12,7 @@ import { createSummarizer } from './summarize/summarizer.js';
 import { loadArticleFiles } from './ingest/files.js';
 import { watchInbox } from './ingest/inbox.js';
 import { startAlerts } from './alerts/index.js';
+import { startFeedWatch } from './alerts/feed-watch.js';
 import { startTerminal } from './adapters/terminal/index.js';
 import { TerminalPort } from './adapters/terminal/port.js';
 import { renderReply } from './adapters/terminal/render.js';
@@ -78,6 +79,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   let draining = false;
   const stop = async () => {
     draining = true;
+    if (stoppers.length) lifecycle(logger, {}, 'stopping');
     for (const s of stoppers.splice(0).reverse()) {
       try {
         await s();
@@ -175,6 +177,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
       });
       services.feeds = poller;
       stoppers.push(() => poller.stop());
+      const watch = startFeedWatch({ feeds, feedState: store.feedState, notices: alerts.notices, now: clock, thresholdMs: config.FEED_ALERT_AFTER, logger });
+      stoppers.push(() => watch.stop());
     }
     mountIngestApi(refusedWhileDraining(http, () => draining), { token: config.INGEST_TOKEN, store: store.articles, logger });
 
@@ -185,7 +189,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       mountHealth(http, { checks: readiness, draining: () => draining });
       const address = await http.start(config.PORT ?? 3000, config.HOST);
       httpPort = address.port;
-      logger.info({ port: address.port, host: config.HOST }, 'HTTP server listening');
+      lifecycle(logger, { port: address.port, host: config.HOST }, 'HTTP server listening');
     }
     let metricsPort: number | undefined;
     if (metrics) {
@@ -312,7 +316,7 @@ async function measureClockOffset(coordination: Coordination, logger: Logger): P
 async function joinInstances(coordination: Coordination, mine: { feeds: string; timeZone: string }, logger: Logger): Promise<void> {
   await coordination.start(mine);
   const others = await coordination.liveInstances();
-  logger.info({ instance: coordination.instanceId, others: others.length }, 'instance joined the shared store');
+  lifecycle(logger, { instance: coordination.instanceId, others: others.length }, 'instance joined the shared store');
   for (const o of others) {
     if (o.feeds !== null && o.feeds !== mine.feeds) {
       logger.warn({ instance: o.id, host: o.host }, 'another instance runs with a different data/feeds.json: every instance should share one feed list (a feed only some know is polled only while one of them holds it)');
@@ -337,6 +341,6 @@ async function loadData(config: Config, articles: ArticleStore, logger: Logger):
         }
       : undefined,
   });
-  logger.info({ loaded: result.loaded, warnings: result.warnings.length }, 'articles loaded from data/');
+  lifecycle(logger, { loaded: result.loaded, warnings: result.warnings.length }, 'articles loaded from data/');
   if (result.created + result.updated > OPTIMIZE_AFTER_WRITES) await articles.optimize?.();
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { isValidTimeZone } from './domain/clock.js';
 
 /**
  * The whole environment, read once, through zod. An invalid value stops start-up with a message
@@ -10,6 +11,9 @@ const optionalString = z.string().trim().min(1).optional();
 const triState = z.enum(['0', '1', 'true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === '1' || v === 'true'));
 const idList = z.string().optional().transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 const url = z.url().optional();
+/** A Discord bot token: three base64url parts joined by dots (the Developer Portal's Bot → Reset Token). */
+const DISCORD_TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
 /** `0,2`, `0-3`, `0-3,7`: shard ids, ascending, each once. */
 const shardIds = z.string().trim().optional().transform((v, ctx) => {
   if (!v) return undefined;
@@ -29,7 +33,7 @@ const shardIds = z.string().trim().optional().transform((v, ctx) => {
 
 export const configSchema = z.object({
   /** Unset: warnings and errors on a terminal, info elsewhere (src/log.ts). */
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'notice', 'info', 'debug', 'trace', 'silent']).optional(),
   DATA_DIR: z.string().default('data'),
   DATABASE_PATH: z.string().optional(),
   // The message never echoes the value: it may hold a password.
@@ -41,9 +45,10 @@ export const configSchema = z.object({
   TERMINAL: triState,
   TERMINAL_CHANNEL: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('newsroom'),
   CACHE_TTL_SECONDS: z.coerce.number().int().min(1).default(300),
-  TIMEZONE: z.string().default('UTC'),
+  // Checked through Intl: an unknown zone would throw a RangeError wherever a time is shown.
+  TIMEZONE: z.string().default('UTC').refine(isValidTimeZone),
 
-  DISCORD_TOKEN: optionalString,
+  DISCORD_TOKEN: z.string().trim().regex(DISCORD_TOKEN_SHAPE).optional(),
   DISCORD_APPLICATION_ID: z.string().regex(/^\d+$/, 'a numeric application id').optional(),
   DISCORD_GUILD_ID: z.string().regex(/^\d+$/, 'a numeric server id').optional(),
   DISCORD_API_URL: url,
@@ -54,9 +59,9 @@ export const configSchema = z.object({
   /** The shards this instance runs (pinned); unset: all of them alone, or what the leases let it take. */
   DISCORD_SHARD_IDS: shardIds,
 
-  SLACK_BOT_TOKEN: optionalString,
+  SLACK_BOT_TOKEN: z.string().trim().regex(/^xoxb-[A-Za-z0-9-]+$/).optional(),
   SLACK_SIGNING_SECRET: optionalString,
-  SLACK_APP_TOKEN: optionalString,
+  SLACK_APP_TOKEN: z.string().trim().regex(/^xapp-[A-Za-z0-9-]+$/).optional(),
   SLACK_API_URL: url,
   SLACK_ADMIN_USER_IDS: idList,
   SLACK_POSTS_PER_MINUTE: z.coerce.number().int().min(1, 'at least 1').max(100_000).optional(),
@@ -78,6 +83,16 @@ export const configSchema = z.object({
   METRICS_HOST: z.string().default('127.0.0.1'),
   /** On SIGTERM/SIGINT: how long in-flight work may take to finish before the process exits anyway (code 1). */
   DRAIN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(20),
+  /** A feed failing this long is said in the operations channels (/alerts ops): 90m, 6h, 1d. */
+  FEED_ALERT_AFTER: z.string().trim().default('6h').transform((v, ctx) => {
+    const m = /^(\d{1,4})\s*(m|h|d)$/i.exec(v);
+    const ms = m ? Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2].toLowerCase() as 'm' | 'h' | 'd'] : 0;
+    if (ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: 'a duration like 90m, 6h or 1d' });
+      return z.NEVER;
+    }
+    return ms;
+  }),
   INBOX_WATCH: z.enum(['0', '1', 'true', 'false']).default('1').transform((v) => v === '1' || v === 'true'),
 });
 
@@ -106,7 +121,52 @@ export interface Config extends RawConfig {
   slackCommandRenames: Record<string, string>;
 }
 
-export class ConfigError extends Error {}
+/** What stops start-up: one line per problem, each naming its variable. */
+export class ConfigError extends Error {
+  static of(problems: string[]): ConfigError {
+    return new ConfigError(problems.map((p) => `Invalid configuration: ${p}`).join('\n'));
+  }
+}
+
+/** Values never repeated in a message: they are secrets, or may hold one (a password in DATABASE_URL). */
+const SECRET = new Set(['DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'INGEST_TOKEN', 'DATABASE_URL',
+  'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET', 'NEWSDESK_SECRET_KEY']);
+
+/** What each variable must be, written for the person editing .env ("PORT must be …, got 'abc'"). */
+const EXPECTED: Record<string, string> = {
+  LOG_LEVEL: 'one of fatal, error, warn, notice, info, debug, trace, silent',
+  DATABASE_URL: 'a postgres://… connection string',
+  DATABASE_SCHEMA: 'a lower-case schema name (letters, digits, _)',
+  PORT: 'a number from 0 to 65535 (0 picks a free port)',
+  TERMINAL: 'one of 0, 1, true, false',
+  TERMINAL_CHANNEL: 'a channel name of letters, digits, _ . - only',
+  CACHE_TTL_SECONDS: 'a whole number of seconds, at least 1',
+  TIMEZONE: 'a time zone such as UTC, Europe/London or America/New_York',
+  DISCORD_TOKEN: 'a bot token (three parts joined by dots, without "Bot "): Developer Portal → Bot → Reset Token',
+  DISCORD_APPLICATION_ID: 'the numeric Application ID',
+  DISCORD_GUILD_ID: 'a numeric server id',
+  DISCORD_API_URL: 'a URL such as https://discord.com/api',
+  DISCORD_PUBLIC_KEY: '64 hex characters (the application\'s Public Key)',
+  DISCORD_SHARD_COUNT: 'a whole number from 1 to 100000',
+  DISCORD_SHARD_IDS: 'shard ids like 0,2 or 0-3',
+  SLACK_BOT_TOKEN: 'a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token)',
+  SLACK_APP_TOKEN: 'an app-level token starting with xapp- (Basic Information → App-Level Tokens)',
+  SLACK_SIGNING_SECRET: 'the app\'s Signing Secret',
+  SLACK_API_URL: 'a URL such as https://slack.com/api/',
+  SLACK_POSTS_PER_MINUTE: 'a whole number from 1 to 100000',
+  INGEST_TOKEN: 'at least 16 characters',
+  FEED_ALERT_AFTER: 'a duration like 90m, 6h or 1d',
+  INBOX_WATCH: 'one of 0, 1, true, false',
+};
+
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const key = String(issue.path[0] ?? '(environment)');
+  const expected = EXPECTED[key] ?? issue.message;
+  const value = env[key];
+  if (SECRET.has(key) || value === undefined) return `${key} must be ${expected}`;
+  const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+  return `${key} must be ${expected}, got '${shown}'`;
+}
 
 /**
  * `.env` (in the working directory, or the file NEWSDESK_ENV_FILE names) read into process.env at start: a
@@ -153,34 +213,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings in .env files mean "not set".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = configSchema.safeParse(cleaned);
-  const lines = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => describeIssue(i, cleaned));
   const slackCommandRenames: Record<string, string> = {};
   for (const [key, value] of Object.entries(cleaned)) {
     const name = SLACK_RENAME.exec(key)?.[1];
     if (!name) continue;
     const slash = slashCommand.safeParse(value);
     if (slash.success) slackCommandRenames[name.toLowerCase()] = slash.data;
-    else lines.push(`  ${key}: ${slash.error.issues[0].message}`);
+    else problems.push(`${key} must be a slash command like /news, got '${value}'`);
   }
-  if (!parsed.success || lines.length) throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  if (!parsed.success || problems.length) throw ConfigError.of(problems);
   const c = parsed.data;
   const discordEnabled = Boolean(c.DISCORD_TOKEN);
   if (discordEnabled && !c.DISCORD_APPLICATION_ID) {
-    throw new ConfigError('Invalid configuration:\n  DISCORD_APPLICATION_ID: required when DISCORD_TOKEN is set');
+    throw ConfigError.of(['DISCORD_APPLICATION_ID must be set when DISCORD_TOKEN is (the Developer Portal\'s Application ID)']);
   }
   const outside = c.DISCORD_SHARD_COUNT !== undefined && c.DISCORD_SHARD_IDS?.find((id) => id >= c.DISCORD_SHARD_COUNT!);
   if (outside !== undefined && outside !== false) {
-    throw new ConfigError(`Invalid configuration:\n  DISCORD_SHARD_IDS: shard ${outside} is outside 0-${c.DISCORD_SHARD_COUNT! - 1} (DISCORD_SHARD_COUNT=${c.DISCORD_SHARD_COUNT})`);
+    throw ConfigError.of([`DISCORD_SHARD_IDS names shard ${outside}, outside 0-${c.DISCORD_SHARD_COUNT! - 1} (DISCORD_SHARD_COUNT=${c.DISCORD_SHARD_COUNT})`]);
   }
   const slackOAuth = Boolean(c.SLACK_CLIENT_ID);
   const oauthProblem = slackOAuthProblem(c);
-  if (oauthProblem) throw new ConfigError(`Invalid configuration:\n  ${oauthProblem}`);
+  if (oauthProblem) throw ConfigError.of([oauthProblem]);
   const slackEnabled = Boolean(c.SLACK_BOT_TOKEN) || slackOAuth;
   const slackSocketMode = slackEnabled && Boolean(c.SLACK_APP_TOKEN);
   if (slackEnabled && !slackSocketMode && !c.SLACK_SIGNING_SECRET) {
-    throw new ConfigError(
-      `Invalid configuration:\n  SLACK_SIGNING_SECRET: required when ${slackOAuth ? 'SLACK_CLIENT_ID' : 'SLACK_BOT_TOKEN'} is set without SLACK_APP_TOKEN`,
-    );
+    throw ConfigError.of([`SLACK_SIGNING_SECRET must be set when ${slackOAuth ? 'SLACK_CLIENT_ID' : 'SLACK_BOT_TOKEN'} is set without SLACK_APP_TOKEN (HTTP mode)`]);
   }
   return {
     ...c,

@@ -41,16 +41,25 @@ function scrubValue(value: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubValue(v, depth + 1)]));
 }
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'notice' | 'info' | 'debug' | 'trace' | 'silent';
 
-/** The level when LOG_LEVEL is not set: a person at a terminal sees warnings and errors; a log collector gets info. */
+/**
+ * `notice`, between info and warn: the lifecycle lines a person starting Newsdesk looks for (ready, listening,
+ * connected, joined, stopping), shown on a terminal by default; per-request detail stays at info and debug.
+ */
+const CUSTOM_LEVELS = { notice: 35 };
+
+/** The level when LOG_LEVEL is not set: a person at a terminal sees lifecycle lines, warnings and errors; a log collector gets info. */
 export function defaultLogLevel(tty: boolean): LogLevel {
-  return tty ? 'warn' : 'info';
+  return tty ? 'notice' : 'info';
 }
 
 /** Readable lines for a person: time, level and message, then the fields on the same line. */
 function prettyStream(destination: NodeJS.WritableStream | number): pino.DestinationStream {
-  return pretty({ destination, sync: true, colorize: destination === 2, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true });
+  return pretty({
+    destination, sync: true, colorize: destination === 2, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true,
+    customLevels: 'notice:35', customColors: 'notice:green', useOnlyCustomProps: false,
+  });
 }
 
 /**
@@ -60,13 +69,14 @@ function prettyStream(destination: NodeJS.WritableStream | number): pino.Destina
 export function createLogger(
   destination?: pino.DestinationStream,
   opts: { pretty?: boolean } = {},
-) {
+): Logger {
   const readable = opts.pretty ?? (destination === undefined && Boolean(process.stderr.isTTY));
   const out = readable
     ? prettyStream((destination as NodeJS.WritableStream | undefined) ?? 2)
     : destination ?? pino.destination({ fd: 2, sync: true });
-  return pino(
+  return pino<'notice'>(
   {
+    customLevels: CUSTOM_LEVELS,
     level: defaultLogLevel(readable),
     redact: {
       paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), 'headers.authorization', '*.headers.authorization'],
@@ -82,9 +92,17 @@ export function createLogger(
     base: undefined,
   },
   out,
-  );
+  ) as unknown as Logger; // `notice` is reached through lifecycle(): the type stays every pino logger's
 }
 
 export const logger = createLogger();
 
-export type Logger = ReturnType<typeof createLogger>;
+/** Any pino logger (tests pass their own); ours also has `notice`. */
+export type Logger = pino.Logger;
+
+/** A lifecycle line (ready, listening, connected, joined, stopping): `notice` where the logger has it, else info. */
+export function lifecycle(log: Logger, fields: Record<string, unknown>, message: string): void {
+  const notice = (log as unknown as { notice?: pino.LogFn }).notice;
+  if (typeof notice === 'function') notice.call(log, fields, message);
+  else log.info(fields, message);
+}

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\nSee .env.example for every variable.\n`);
+      process.stderr.write(`${err.message} (see .env.example)\n`);
       process.exit(2);
     }
     throw err;

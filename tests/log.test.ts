@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, scrubSecrets } from '../src/log.js';
+import { createLogger, lifecycle, scrubSecrets } from '../src/log.js';
 
 function capture() {
   const lines: string[] = [];
@@ -41,7 +41,7 @@ describe('logger', () => {
     const lines: string[] = [];
     const stream = new Writable({ write(chunk, _enc, done) { lines.push(chunk.toString()); done(); } });
     const readable = createLogger(stream as never, { pretty: true });
-    expect(readable.level).toBe('warn');
+    expect(readable.level).toBe('notice');
     readable.info('not shown by default');
     readable.warn({ feed: 'wire', token: 'abc' }, 'feed failing');
     const text = lines.join('');
@@ -50,5 +50,25 @@ describe('logger', () => {
     expect(text).not.toContain('not shown');
     expect(text).not.toContain('abc');
     expect(text.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('shows lifecycle lines on a terminal by default (README tells users to look for them), per-request detail not', () => {
+    const lines: string[] = [];
+    const stream = new Writable({ write(chunk, _enc, done) { lines.push(chunk.toString()); done(); } });
+    const readable = createLogger(stream as never, { pretty: true });
+    lifecycle(readable.child({ adapter: 'slack' }), {}, 'slack: taking requests at /slack/events');
+    lifecycle(readable, { instance: 'i-1', others: 0 }, 'instance joined the shared store');
+    readable.info({ delivery: 'd1' }, 'alert post will be retried');
+    const text = lines.join('');
+    expect(text).toMatch(/NOTICE.*slack: taking requests at \/slack\/events/);
+    expect(text).toMatch(/NOTICE.*instance joined the shared store/);
+    expect(text).not.toContain('will be retried');
+    expect(text.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('elsewhere (JSON, info by default) lifecycle lines are there too, at level 35', () => {
+    const { logger, text } = capture();
+    lifecycle(logger, { port: 3000 }, 'HTTP server listening');
+    expect(JSON.parse(text())).toMatchObject({ level: 35, port: 3000, msg: 'HTTP server listening' });
   });
 });

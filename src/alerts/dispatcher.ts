@@ -12,6 +12,7 @@ import type { Delivery, DeliveryState } from '../domain/delivery.js';
 import type { Subscription } from '../domain/subscription.js';
 import type { PortRegistry } from '../outbound/registry.js';
 import { storeUnavailableReason } from '../store/unavailable.js';
+import { observedProblems, renderNotice } from './ops-notices.js';
 
 export interface DispatcherOptions {
   outbox: OutboxStore;
@@ -24,6 +25,8 @@ export interface DispatcherOptions {
   timeZone: string;
   /** Auto-pause on a permanent failure (audited by the caller). */
   pauseSubscription(sub: Subscription, reason: string): Promise<void>;
+  /** A platform refused the bot itself (problem), or takes posts again (null): for the operations notices. */
+  onPlatformProblem?(platform: Platform, problem: string | null): void;
   now?: () => number;
   /** Where learned rate ceilings persist (Slack workspaces); without it they are learned again after a restart. */
   pacingState?: PacingStateStore;
@@ -84,7 +87,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   const inFlightPerPlatform = new Map<Platform, number>();
   const listeners = new Set<(e: SettledEvent) => void>();
   const tldrOf = createTldrCache(opts.summarizer, opts.logger);
-  const platformProblems = new Map<Platform, string>();
+  const platformProblems = observedProblems(opts.onPlatformProblem);
   let started = false;
   let stopped = false;
   let scheduled = false;
@@ -298,16 +301,17 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   }
 
   async function post(row: Delivery, port: OutboundPort): Promise<void> {
-    const sub = await opts.subscriptions.get(row.subscriptionId);
+    // An operations notice belongs to no subscription: it posts its own line (src/alerts/ops-notices.ts).
+    const sub = row.kind === 'notice' ? null : await opts.subscriptions.get(row.subscriptionId);
     try {
       // Asked before any Skip: a post that may already be live must be found, so that a retraction since then
       // strikes it through (the edit path) instead of the row being skipped with the alert left standing.
       const found = await retries.findIfPosted(row, port);
-      if (found) return await finishPost(row, found, await postedVersion(row, sub));
+      if (found) return await finishPost(row, found, row.kind === 'notice' ? row.targetVersion : await postedVersion(row, sub));
       if (row.deleteState) throw new Skip(row.deleteNote ?? 'recalled');
-      if (!sub) throw new Skip('subscription removed');
-      if (row.kind !== 'test' && sub.paused) throw new Skip(`subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}`);
-      const content = await buildPost(row, sub);
+      if (!sub && row.kind !== 'notice') throw new Skip('subscription removed');
+      if (sub && row.kind !== 'test' && sub.paused) throw new Skip(`subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}`);
+      const content = sub ? await buildPost(row, sub) : { reply: renderNotice(row), version: row.targetVersion };
       const ref = await withTimeout(port.post(row.channel, content.reply, { deliveryId: row.id }), sendTimeoutMs);
       await finishPost(row, ref, content.version);
     } catch (err) {

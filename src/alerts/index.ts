@@ -13,6 +13,8 @@ import type { Clock } from '../domain/clock.js';
 import type { PortRegistry } from '../outbound/registry.js';
 import { SenderLeases } from './senders.js';
 import { startEmbargoLifter } from './embargo.js';
+import { createOpsNotices, noticeText, type OpsNotices } from './ops-notices.js';
+import { withOpsNotices } from './ops-service.js';
 
 export interface StartAlertsOptions {
   /** Articles, subscriptions, stories, outbox and audit log, on whichever backend. */
@@ -34,6 +36,8 @@ export interface StartAlertsOptions {
 export interface Alerts {
   service: AlertsService;
   dispatcher: AlertDispatcher;
+  /** Trouble said in the operations channels (src/alerts/ops-notices.ts). */
+  notices: OpsNotices;
   /** For the core dispatcher's `autocompleteSources`. */
   autocompleteSources: { subscriptions: (invocation: Invocation, partial: string) => Promise<OptionChoice[]> };
   stop(): Promise<void>;
@@ -63,6 +67,7 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
     ? new SenderLeases({ coordination, outbox, ports: opts.ports, logger, now: () => now().getTime(), ttlMs: opts.senderLeaseMs, onChange: () => wakeDispatcher() })
     : undefined;
 
+  const notices = createOpsNotices({ store, now, timeZone: opts.config.TIMEZONE, wake: () => dispatcher.wake() });
   const dispatcher = createAlertDispatcher({
     senders,
     outbox, subscriptions, articles: store.articles, ports: opts.ports, summarizer: opts.summarizer, logger,
@@ -73,10 +78,17 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
         await subscriptions.setPaused(sub.id, true, reason);
         await outbox.skipQueued(sub.id, `subscription paused: ${reason}`, now().getTime());
         await audit.append(now(), SYSTEM, { platform: sub.platform, workspace: sub.workspace }, 'auto-pause', sub.id, { reason });
+        await notices.problem({ platform: sub.platform, workspace: sub.workspace }, `sub:${sub.id}`, noticeText.paused(sub, reason));
       });
-      // No platform-neutral way to reach a channel's admins privately: the reason is logged here and shown in
-      // /alerts list and /alerts why, where admins look.
+      // Said where admins look: the operations channel (the notice above), /alerts list and /alerts why.
       logger.warn({ subscription: sub.id, channel: sub.channel, reason }, 'alert subscription paused after a permanent failure');
+    },
+    onPlatformProblem(platform, problem) {
+      const cause = `platform:${platform}`;
+      const told = problem
+        ? notices.problemEverywhere(cause, noticeText.platformRefused(platform, problem))
+        : notices.recoveredEverywhere(cause, noticeText.platformRecovered(platform));
+      told.catch((err) => logger.warn({ err, platform }, 'operations notice could not be queued'));
     },
   });
 
@@ -96,10 +108,10 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
     if ((await fanOut({ subscriptions, outbox, stories, headlines, now }, change)) > 0) store.afterCommit(() => dispatcher.wake());
   });
 
-  const service = createAlertsService({
+  const service = withOpsNotices(createAlertsService({
     store, ports: opts.ports, dispatcher,
     timeZone: opts.config.TIMEZONE, now,
-  });
+  }), { store, ports: opts.ports, notices, now });
   dispatcher.start();
   senders?.start();
   // Embargoes lift at their time, from the store: the lift is a stored change whose fan-out queues the alerts.
@@ -108,6 +120,7 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
   return {
     service,
     dispatcher,
+    notices,
     autocompleteSources: {
       subscriptions: async (invocation, partial) =>
         (await service.suggest(scopeOf(invocation), partial)).map((s) => ({

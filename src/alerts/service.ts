@@ -8,6 +8,7 @@ import { PRIORITY_RANK } from '../domain/article.js';
 import { type Actor, type QuietHours, type Scope, type ScopeStop, type Subscription } from '../domain/subscription.js';
 import { type AlertsService, type TestOutcome } from '../core/alerts-service.js';
 import { explainDelivery } from './why.js';
+import { cannotPost } from './describe.js';
 import type { PortRegistry } from '../outbound/registry.js';
 
 export interface ServiceDeps {
@@ -57,10 +58,7 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       const port = deps.ports.get(input.platform);
       if (!port) throw new UserError(`${input.platform} is not connected right now, so I cannot post there.`);
       const check = port.checkChannel ? await port.checkChannel(input.channel) : null;
-      if (check && !check.ok) {
-        const where = check.name ? `#${check.name}` : 'that channel';
-        throw new UserError(`I cannot post in ${where}: missing ${check.missing.join(', ') || 'access'}. Fix that and run /alerts subscribe again.`);
-      }
+      if (check && !check.ok) throw new UserError(cannotPost(check, '/alerts subscribe'));
       const scope = { platform: input.platform, workspace: input.workspace };
       return store.transaction(async () => {
         const sub = await subscriptions.create({ ...input, channelName: input.channelName ?? check?.name ?? null }, actor, deps.now());
@@ -152,7 +150,9 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       return Promise.all((here.length ? here : all).map(async (sub) => {
         const row = story ? await outbox.forStory(story.storyId, sub.id) : null;
         const group = row?.foldedInto ? await outbox.get(row.foldedInto) : null;
-        return explainDelivery({ article, sub, story, row, group, recall, now: deps.now(), timeZone: sub.tz ?? deps.timeZone });
+        return explainDelivery({
+          article, sub, story, row, group, recall, now: deps.now(), timeZone: sub.tz ?? deps.timeZone, platformProblem: deps.dispatcher.platformProblem(sub.platform),
+        });
       }));
     },
 

@@ -17,6 +17,8 @@ export interface WhyInput {
   timeZone: string;
   /** A recall of the story in this scope, or the newsroom's kill. */
   recall?: StoryRecall | null;
+  /** Why the platform's deliveries are all held (it refused the bot itself), or null. */
+  platformProblem?: string | null;
 }
 
 /** "14:05", or "14:05 on 2026-11-24" when not today. */
@@ -51,6 +53,9 @@ export function explainDelivery(input: WhyInput): WhyLine {
   if (story?.quiet) return line(false, 'not alerted: it came in the first poll of a newly added feed, which is stored without alerts');
   if (row && duplicate && row.articleId !== article.id) {
     return line(false, `not sent again: ${duplicate}; that story was ${describeRow(row, input.group, at)}`);
+  }
+  if (row?.state === 'pending' && input.platformProblem) {
+    return line(false, `queued: every ${sub.platform} alert is held because the platform refused the bot itself (${input.platformProblem}); it goes out once that is fixed`);
   }
   if (row) return line(row.state === 'sent', describeRow(row, input.group, at));
 

@@ -54,5 +54,16 @@ export interface AlertsService {
   recall(scope: Scope, articleId: string, reason: string, actor: Actor): Promise<{ already: StoryRecall | null; channels: number; messages: number }>;
   /** The newsroom's time zone (TIMEZONE), for times in answers. */
   readonly timeZone: string;
+  /** The operations channel (/alerts ops): where this scope's admins are told about trouble. */
+  ops?: OpsService;
+}
+
+/** `/alerts ops`: one channel per server or workspace; every change audited. */
+export interface OpsService {
+  channel(scope: Scope): Promise<{ channel: ChannelRef; channelName: string | null; setByName: string } | null>;
+  /** Checks the bot can post there (like subscribe), then names it; null clears it. */
+  setChannel(scope: Scope, target: { channel: ChannelRef; channelName: string | null } | null, actor: Actor): Promise<{ channelName: string | null } | null>;
+  /** Problems open in this scope, oldest first (what the notices said). */
+  problems(scope: Scope): Promise<Array<{ detail: string; openedAt: number }>>;
 }
 

@@ -22,6 +22,8 @@ export interface OptionMeta {
   rest?: boolean;
   /** Example value for /help. */
   example?: string;
+  /** A channel option's words taken as they are, not as a channel name (`/alerts ops off` on a text line). */
+  words?: readonly string[];
   minValue?: number;
   maxValue?: number;
   maxLength?: number;

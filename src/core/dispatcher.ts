@@ -75,7 +75,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const command = find(invocation.command);
     if (!command) return unknownCommand(invocation);
     if (command.permission === 'admin' && !invocation.user.isAdmin) {
-      return errorReply(`Only admins can use ${typedName(invocation, command.name)}. Ask a server or workspace admin.`);
+      // The terminal has no server admins: its tester switches role (Errbot's way), so say how.
+      const ask = invocation.platform === 'terminal' ? 'On the terminal, type :as admin to act as one.' : 'Ask a server or workspace admin.';
+      return errorReply(`Only admins can use ${typedName(invocation, command.name)}. ${ask}`);
     }
     let options: OptionMap = command.options;
     let subcommand: string | undefined;
@@ -101,13 +103,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
 
     for (const [name, meta] of Object.entries(options)) {
-      if (meta.kind === 'channel' && typeof raw[name] === 'string') {
+      if (meta.kind === 'channel' && typeof raw[name] === 'string' && !meta.words?.includes(String(raw[name]).trim().toLowerCase())) {
         const ref = normalizeChannelOption(String(raw[name]), invocation);
         if (!ref) return errorReply(`${name}: expected a channel of this ${invocation.platform === 'slack' ? 'workspace' : 'server'}, like #breaking.`);
         raw[name] = ref;
       }
     }
     for (const key of Object.keys(raw)) if (raw[key] === '' || raw[key] === undefined) delete raw[key];
+    if (raw.__nearMiss !== undefined) {
+      const miss = raw.__nearMiss as { word: string; option: string };
+      return errorReply(`There is no option ${miss.word.slice(0, 30)}: here. Did you mean ${miss.option}:? Options here: ${Object.keys(options).map((k) => `${k}:`).join(' ')}`);
+    }
     if (raw.__unexpected !== undefined) {
       const known = Object.keys(options);
       return errorReply(
@@ -220,7 +226,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 }
 
 function fromText(text: string, options: OptionMap): Record<string, unknown> {
-  const { values, rest } = parseTextArgs(text, options);
+  const { values, rest, nearMiss } = parseTextArgs(text, options);
+  if (nearMiss) return { __nearMiss: nearMiss };
   const restOption = Object.entries(options).find(([, m]) => m.rest)?.[0];
   const raw: Record<string, unknown> = { ...values };
   if (rest) {

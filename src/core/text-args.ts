@@ -1,4 +1,5 @@
 import type { OptionMap } from './command.js';
+import { closest } from './closest.js';
 
 /**
  * One text-argument parser for Slack and the terminal:
@@ -53,12 +54,18 @@ export interface ParsedText {
   values: Record<string, string>;
   /** The words that were not `key:value`, joined by single spaces. */
   rest: string;
+  /** `secton:world`: a word shaped like an option, one or two letters off a known one (the first such word). */
+  nearMiss?: { word: string; option: string };
 }
+
+/** A word that looks like an option name: letters and _ only, so `https://…`, `22:00` and `re:` stay text. */
+const OPTION_SHAPED = /^([a-z][a-z_]{2,30}):(?!\/\/)(.+)$/i;
 
 export function parseTextArgs(line: string, options: OptionMap): ParsedText {
   const known = new Map(Object.keys(options).map((name) => [name.toLowerCase(), name]));
   const values: Record<string, string> = {};
   const rest: string[] = [];
+  let nearMiss: ParsedText['nearMiss'];
   for (const token of tokenize(line)) {
     const colon = token.text.indexOf(':');
     const key = colon > 0 && !token.quotedKey ? known.get(token.text.slice(0, colon).toLowerCase()) : undefined;
@@ -66,9 +73,12 @@ export function parseTextArgs(line: string, options: OptionMap): ParsedText {
       values[key] = token.text.slice(colon + 1);
     } else {
       rest.push(token.text);
+      const shaped = !key && !token.quotedKey ? OPTION_SHAPED.exec(token.text) : null;
+      const option = shaped ? closest(shaped[1], [...known.values()], 2) : undefined;
+      if (option && !nearMiss) nearMiss = { word: shaped![1], option };
     }
   }
-  return { values, rest: rest.join(' ').trim() };
+  return { values, rest: rest.join(' ').trim(), ...(nearMiss ? { nearMiss } : {}) };
 }
 
 /** Splits a leading subcommand word off a line: `subscribe #breaking` → ['subscribe', '#breaking']. */

@@ -1,3 +1,5 @@
+import { isValidTimeZone } from '../domain/clock.js';
+
 /** Time words users type (`since:24h`, `since:7d`, `since:2026-11-20`) and times users read ("2h ago"). */
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const MAX_LOOKBACK_MS = 366 * 86_400_000;
@@ -26,6 +28,26 @@ export function isSince(value: string): boolean {
   return sinceForm(value) !== null;
 }
 
+const UNIT_WORDS: Record<string, [string, string]> = { m: ['minute', 'minutes'], h: ['hour', 'hours'], d: ['day', 'days'], w: ['week', 'weeks'] };
+
+/**
+ * A `since` value as words for a sentence: "in the last 24 hours", "today", "since yesterday", "since 2026-11-20".
+ * A value that is not a `since` is quoted as it is.
+ */
+export function sinceWords(value: string): string {
+  const v = value.trim().toLowerCase();
+  const rel = /^(\d{1,4})\s*([a-z]+)$/.exec(v);
+  const form = sinceForm(v);
+  if (!form) return `since ${value}`;
+  if ('lookbackMs' in form && rel) {
+    const n = Number(rel[1]);
+    const [one, many] = UNIT_WORDS[rel[2][0]];
+    return n === 1 ? `in the last ${one}` : `in the last ${n} ${many}`;
+  }
+  if ('day' in form) return form.day === 0 ? 'today' : 'since yesterday';
+  return `since ${value.trim()}`;
+}
+
 /** Parses a `since` value relative to `now`; null when it is not one, or when it names a time after `now`. */
 export function parseSince(value: string, now: Date): Date | null {
   const form = sinceForm(value);
@@ -49,6 +71,11 @@ export function relativeTime(iso: string, now: Date): string {
   return new Date(iso).toISOString().slice(0, 10);
 }
 
+/**
+ * "14:05" in the zone. TIMEZONE and quiet-hours zones are checked where they come in; a zone that slipped past
+ * (a row written by an older release) shows UTC, said so, rather than failing the alert or the answer.
+ */
 export function formatClock(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone, hour12: false }).format(date);
+  const format = (tz: string) => new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: tz, hour12: false }).format(date);
+  return isValidTimeZone(timeZone) ? format(timeZone) : `${format('UTC')} UTC`;
 }

@@ -12,3 +12,13 @@ export const systemClock: Clock = () => new Date();
 export function clockMs(clock: Clock): number {
   return clock().getTime();
 }
+
+/** Whether `Intl` knows the time zone (an unknown one throws a RangeError wherever a time is shown in it). */
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

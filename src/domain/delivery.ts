@@ -1,7 +1,8 @@
 import type { ChannelRef, MessageRef, Platform } from './channel.js';
 
 /** Deliveries: the outbox's rows, one per (story, subscription), and the states a row may move through. */
-export type DeliveryKind = 'alert' | 'digest' | 'fold' | 'test';
+/** `notice`: a line for an operations channel (src/alerts/ops-notices.ts), keyed (ops:<cause>:<day>, ops:<scope>). */
+export type DeliveryKind = 'alert' | 'digest' | 'fold' | 'test' | 'notice';
 /**
  * pending → sending → sent (→ edited: delivered_version grows); or held (quiet hours) / folded (into a
  * digest or "N more stories" row), skipped (reason), failed (reason).

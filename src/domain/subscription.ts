@@ -74,6 +74,8 @@ export interface SubscriptionHealth {
   failed: number;
   queued: number;
   lastError: string | null;
+  /** When the last /alerts test went out (tests are not counted as alerts). */
+  lastTestAt?: number | null;
   /** The platform refuses the bot itself (revoked token): every delivery there is held until it is fixed. */
   platformProblem?: string | null;
 }

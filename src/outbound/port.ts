@@ -50,6 +50,8 @@ export interface ChannelCheck {
   ok: boolean;
   /** Human-readable names of what is missing: "Send Messages", "Embed Links", "membership". */
   missing: string[];
+  /** A refusal that is no missing permission, as a whole sentence ("Newsdesk is not in this server: …"). */
+  problem?: string;
   /** The channel's display name when the platform tells it. */
   name?: string;
 }

@@ -1,7 +1,8 @@
 import { describeOrigin, type Article, type ArticleInput, type Origin } from '../domain/article.js';
-import type { Platform } from '../domain/channel.js';
 import type { Delivery, NewDelivery, StoryRecord, StoryRecall } from '../domain/delivery.js';
 import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth, ScopeStop } from '../domain/subscription.js';
+import type { ChannelRef, Platform } from '../domain/channel.js';
+import type { OpsChannel } from '../domain/ops.js';
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -265,6 +266,24 @@ export interface OutboxStore {
   stateCounts(now: number): Promise<Array<{ state: string; platform: string; rows: number; due: number }>>;
 }
 
+/**
+ * Operations channels (one per server or workspace, named with /alerts ops) and the problems open in each scope.
+ * A problem is opened once and closed once: the caller that opens or closes it posts the notice.
+ */
+export interface OpsStore {
+  /** Names the scope's operations channel, or clears it (null). */
+  setChannel(scope: Scope, target: { channel: ChannelRef; channelName: string | null } | null, by: { id: string; name: string }, at: Date): Promise<void>;
+  channel(scope: Scope): Promise<OpsChannel | null>;
+  /** Every scope's operations channel (newsroom-wide trouble, e.g. a failing feed, goes to each). */
+  channels(): Promise<OpsChannel[]>;
+  /** True when the problem was not open yet (this caller posts its notice). */
+  openProblem(scope: Scope, cause: string, detail: string, at: number): Promise<boolean>;
+  /** True when the problem was open (this caller posts the recovery). */
+  closeProblem(scope: Scope, cause: string): Promise<boolean>;
+  /** Open problems of a scope, oldest first. */
+  problems(scope: Scope): Promise<Array<{ cause: string; detail: string; openedAt: number }>>;
+}
+
 /** Every change an admin (or the system) made to subscriptions. */
 export interface AuditLog {
   append(at: Date, actor: Actor, scope: Scope, action: string, subscriptionId: string | null, detail?: Record<string, unknown>): Promise<void>;
@@ -325,6 +344,8 @@ export interface Store {
   outbox: OutboxStore;
   audit: AuditLog;
   feedState: FeedStateStore;
+  /** Operations channels and the problems open in each scope. */
+  ops: OpsStore;
   actionState: ActionStateStore;
   /** What the alerts pacer learned about limits the platforms do not publish. */
   pacingState: PacingStateStore;

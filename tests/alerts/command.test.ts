@@ -31,7 +31,7 @@ describe('/alerts through the real dispatcher', () => {
   it('refuses non-admins before doing anything', async () => {
     const { run } = await setup();
     const reply = await run('subscribe', false);
-    expect(reply).toMatchObject({ kind: 'error', text: 'Only admins can use /alerts. Ask a server or workspace admin.' });
+    expect(reply).toMatchObject({ kind: 'error', text: 'Only admins can use /alerts. On the terminal, type :as admin to act as one.' });
     expect(await h!.alerts.service.list({ platform: 'terminal', workspace: '' })).toEqual([]);
   });
 
@@ -63,6 +63,14 @@ describe('/alerts through the real dispatcher', () => {
     const { run, port } = await setup();
     port.missing = ['Send Messages', 'Embed Links'];
     expect((await run('subscribe #desk')).text).toBe('I cannot post in #desk: missing Send Messages, Embed Links. Fix that and run /alerts subscribe again.');
+  });
+
+  it('says a refusal that is no missing permission as its own sentence, not in the "missing …" template', async () => {
+    const { run, port } = await setup();
+    port.problem = 'Newsdesk is not in this server; invite the bot (npm run discord:invite gives the link)';
+    expect((await run('subscribe #desk')).text).toBe(
+      'I cannot post in that channel: Newsdesk is not in this server; invite the bot (npm run discord:invite gives the link). Fix that and run /alerts subscribe again.',
+    );
   });
 
   it('refuses @everyone as a mention', async () => {
@@ -98,7 +106,28 @@ describe('/alerts through the real dispatcher', () => {
       'id', '',
     );
     expect(choices).toEqual([{ name: `${id} · #desk · breaking+`, value: id }]);
-    expect(said(await run('sources'))).toContain('Wire A: url: https://a.example/rss · ok: false · lastError: 503 from origin');
+    expect(said(await run('sources'))).toContain('Wire A: https://a.example/rss · ok: false · last error: 503 from origin');
+  });
+
+  it('after /alerts test, /alerts list shows the test went out (tests are not counted as alerts sent)', async () => {
+    const { run, said } = await setup();
+    const id = /id (\w+)/.exec((await run('subscribe #desk')).text!)![1];
+    expect((await run(`test ${id}`)).text).toBe(`TEST alert posted for ${id}.`);
+    expect(said(await run('list'))).toContain('Health: last alert never · 0 sent · 0 failed · last test just now');
+  });
+
+  it('/alerts sources says the poller\'s figures in words (no "consecutiveFailures: 0")', async () => {
+    const feeds: object[] = [];
+    const { run, said } = await setup(feeds);
+    const now = h!.now().getTime();
+    feeds.push(
+      { name: 'Calm', url: 'https://calm.example/rss', status: 'ok', lastSuccess: new Date(now - 5 * 60_000).toISOString(), consecutiveFailures: 0, lastError: null, nextPoll: new Date(now + 10 * 60_000 + 5_000).toISOString() },
+      { name: 'Wire', url: 'https://wire.example/rss', status: 'failing', lastSuccess: null, consecutiveFailures: 3, lastError: 'HTTP 503', nextPoll: null },
+    );
+    const text = said(await run('sources'));
+    expect(text).toContain('Calm: https://calm.example/rss · ok · last success 5m ago · next poll in 10 min');
+    expect(text).toContain('Wire: https://wire.example/rss · failing · 3 failures in a row · last error: HTTP 503');
+    expect(text).not.toContain('consecutiveFailures');
   });
 
   it('/alerts sources pages through every feed: a More button and page:, never a dead "and N more"', async () => {

@@ -21,6 +21,8 @@ export class RecordingPort implements OutboundPort {
   private readonly byDelivery = new Map<string, MessageRef>();
   findPosted?: (channel: ChannelRef, deliveryId: string, sinceMs: number) => Promise<MessageRef | null>;
   missing: string[] = [];
+  /** A refusal that is no missing permission (checkChannel answers it as a sentence). */
+  problem: string | undefined;
   /** Rate rules the test states for this port (none: unpaced). */
   readonly rateRules?: PlatformRateRules;
 
@@ -84,6 +86,7 @@ export class RecordingPort implements OutboundPort {
   }
 
   async checkChannel(channel: ChannelRef): Promise<ChannelCheck> {
+    if (this.problem) return { ok: false, missing: [], problem: this.problem };
     return { ok: this.missing.length === 0, missing: this.missing, name: parseChannelRef(channel).channel };
   }
 }

@@ -102,10 +102,11 @@ describe('/news and /summary on the sample data', () => {
   it('/summary without an article is a briefing grouped by section, falling back to recent stories when the period is empty', async () => {
     const briefing = await dispatcher.dispatch(inv('summary', 'since:30d'));
     expect(briefing.kind).toBe('answer');
+    expect(briefing.text).toMatch(/^Top stories in the last 30 days/);
     expect(briefing.cards.length).toBeGreaterThan(1);
     for (const card of briefing.cards) expect(card.items!.every((i) => i.text && i.title)).toBe(true);
     const empty = await dispatcher.dispatch(inv('summary', 'since:30m'));
-    expect(empty.text).toMatch(/Nothing new since 30m/);
+    expect(empty.text).toMatch(/^Nothing new in the last 30 minutes; here are the most recent stories/);
   });
 
   it('/help lists commands and explains one; a typo gets a suggestion', async () => {

@@ -87,6 +87,19 @@ function inv(command: string, text: string, extra: Partial<Invocation> = {}): In
 }
 
 describe('dispatcher', () => {
+  it('refuses an admin command to a member, saying on the terminal how to act as an admin', async () => {
+    expect((await dispatcher.dispatch(inv('admin', 'list'))).text).toBe('Only admins can use /admin. On the terminal, type :as admin to act as one.');
+    expect((await dispatcher.dispatch(inv('admin', 'list', { platform: 'slack', channel: 'slack:T1/C1', workspace: 'T1' }))).text).toBe(
+      'Only admins can use /admin. Ask a server or workspace admin.',
+    );
+  });
+
+  it('refuses a misspelt option on a text line, naming the closest one, instead of searching for it', async () => {
+    expect(await dispatcher.dispatch(inv('echo', 'flood secton:world'))).toMatchObject({
+      kind: 'error', text: 'There is no option secton: here. Did you mean section:? Options here: words: count: mode: where: section:',
+    });
+  });
+
   it('parses text options and validates them with zod', async () => {
     const reply = await dispatcher.dispatch(inv('echo', 'hello world count:3 mode:b'));
     expect(reply.kind).toBe('answer');

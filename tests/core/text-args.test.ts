@@ -32,6 +32,14 @@ describe('text-argument parser', () => {
     expect(parsed.rest).toBe('https://example.com/a?b=1 at 22:00 http:foo');
   });
 
+  it('notes a word one or two letters off an option (secton:world), but never a URL, a clock time or a short word', () => {
+    expect(parseTextArgs('modi secton:world', options)).toEqual({ values: {}, rest: 'modi secton:world', nearMiss: { word: 'secton', option: 'section' } });
+    expect(parseTextArgs('sinse:7d', options).nearMiss).toEqual({ word: 'sinse', option: 'since' });
+    for (const text of ['https://example.com/a:b', 'at 22:00', 're:brexit', 'flood "secton:world"', 'weather:storm', 'secton:']) {
+      expect(parseTextArgs(text, options).nearMiss).toBeUndefined();
+    }
+  });
+
   it('lets a value contain colons: from:22:00', () => {
     expect(parseTextArgs('from:22:00', options).values).toEqual({ from: '22:00' });
   });

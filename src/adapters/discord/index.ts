@@ -1,9 +1,10 @@
+import { startStep, type StartStep } from '../start-failure.js';
 import { SharedIdentifyThrottler } from './identify-throttler.js';
 import { REST, Routes, type Client, type Guild, type IIdentifyThrottler } from 'discord.js';
 import type { Config } from '../../config.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import type { OutboundPort } from '../../outbound/port.js';
-import type { Logger } from '../../log.js';
+import { lifecycle, type Logger } from '../../log.js';
 import type { HttpServer } from '../../server/http.js';
 import type { Coordination } from '../../store/types.js';
 import { cachedGuild, connectGateway, newClient } from './gateway.js';
@@ -84,27 +85,28 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordAd
   let count = 0;
   const gatewayClients = (): Client[] => (leases ? [...shardClients.values()] : [client]);
   try {
-    const result = await ensureRegistered(
+    const result = await startStep(discordStep('registering slash commands', config.DISCORD_GUILD_ID), () => ensureRegistered(
       client.rest,
       dispatcher.commands,
       { applicationId, guildId: config.DISCORD_GUILD_ID },
       registrationStateFile(config.DATA_DIR),
-    );
+    ));
     logger.info(result, result.outcome === 'registered' ? 'discord commands registered' : 'discord commands unchanged');
 
     const gateway = { token, rest, handler, logger, readyTimeoutMs: READY_TIMEOUT_MS };
     if (!coordination) {
       const ids = config.DISCORD_SHARD_IDS;
-      count = config.DISCORD_SHARD_COUNT ?? (ids ? await recommendedShards(client) : 0);
+      count = config.DISCORD_SHARD_COUNT ?? (ids ? await startStep(discordStep('asking how many shards to run'), () => recommendedShards(client)) : 0);
       const shards = ids ?? (count ? [...Array(count).keys()] : 'auto');
       checkIds(ids, count);
       client.options.shards = shards;
       if (count) client.options.shardCount = count;
-      await connectGateway({ ...gateway, shards, shardCount: count || undefined }, client);
+      await startStep(discordStep('logging in to the gateway'), () => connectGateway({ ...gateway, shards, shardCount: count || undefined }, client));
       count = client.options.shardCount ?? 1;
-      logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, shards: client.options.shards, count }, 'discord ready');
+      lifecycle(logger, { user: client.user?.tag, guilds: client.guilds.cache.size, shards: client.options.shards, count }, 'discord ready');
     } else {
-      count = config.DISCORD_SHARD_COUNT ?? (await countInUse(coordination)) ?? (await recommendedShards(client));
+      count = config.DISCORD_SHARD_COUNT ?? (await countInUse(coordination)) ??
+        (await startStep(discordStep('asking how many shards to run'), () => recommendedShards(client)));
       checkIds(config.DISCORD_SHARD_IDS, count);
       // One Client per shard, and one IDENTIFY spacing for every instance's shards (Discord's max_concurrency is the
       // bot's): the start slots live in the shared store.
@@ -121,7 +123,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordAd
           await connectGateway({ ...gateway, shards: [id], shardCount: count }, shardClient);
           // Lost while connecting: stopShard destroyed it already.
           if (shardClients.get(id) !== shardClient) await shardClient.destroy();
-          else logger.info({ shard: id, count, guilds: shardClient.guilds.cache.size }, 'discord shard ready');
+          else lifecycle(logger, { shard: id, count, guilds: shardClient.guilds.cache.size }, 'discord shard ready');
         },
         stopShard: async (id) => {
           const shardClient = shardClients.get(id);
@@ -129,8 +131,8 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordAd
           await shardClient?.destroy();
         },
       });
-      await leases.start();
-      logger.info({ shards: leases.shards(), count, instance: coordination.instanceId }, 'discord ready (shards under leases)');
+      await startStep(discordStep('logging in to the gateway'), () => leases!.start());
+      lifecycle(logger, { shards: leases.shards(), count, instance: coordination.instanceId }, 'discord ready (shards under leases)');
     }
   } catch (err) {
     await leases?.stop();
@@ -169,6 +171,22 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordAd
 }
 
 /** What Discord recommends for this bot (GET /gateway/bot). */
+/** A start-up step against Discord: its failure names Discord, the variable, and this step. */
+function discordStep(doing: string, guildId?: string): StartStep {
+  return {
+    platform: 'Discord', tokenVariable: 'DISCORD_TOKEN', doing, apiUrlVariable: 'DISCORD_API_URL',
+    resetHint: 'reset the token in the Developer Portal (Bot → Reset Token)',
+    byStatus: {
+      403: guildId
+        ? 'check DISCORD_APPLICATION_ID (this bot\'s Application ID), and that the bot was invited to DISCORD_GUILD_ID with the applications.commands scope (npm run discord:invite)'
+        : 'check DISCORD_APPLICATION_ID (this bot\'s Application ID)',
+      404: guildId
+        ? 'check DISCORD_APPLICATION_ID and DISCORD_GUILD_ID (is the bot in that server?)'
+        : 'check DISCORD_APPLICATION_ID (the Developer Portal\'s Application ID of this bot)',
+    },
+  };
+}
+
 async function recommendedShards(client: Client): Promise<number> {
   const info = (await client.rest.get(Routes.gatewayBot())) as { shards: number };
   return Math.max(1, info.shards);

@@ -167,7 +167,9 @@ export class DiscordPort implements OutboundPort {
     const { workspace, channel: channelId, platform } = parseChannelRef(ref);
     if (platform !== 'discord') return { ok: false, missing: ['a Discord channel'] };
     const guild = await this.guilds.findGuild(workspace);
-    if (!guild) return { ok: false, missing: ['Newsdesk is not in that server'] };
+    if (!guild) {
+      return { ok: false, missing: [], problem: 'Newsdesk is not in this server; invite the bot (npm run discord:invite gives the link)' };
+    }
     const channel: GuildBasedChannel | null =
       guild.channels.cache.get(channelId) ?? (await guild.channels.fetch(channelId).catch(() => null));
     if (!channel) return { ok: false, missing: ['View Channel (the channel is unknown or hidden from Newsdesk)'] };

@@ -17,14 +17,14 @@ export function slackCommandNames(
   const known = new Set(commands.map((c) => c.name));
   for (const name of Object.keys(config.slackCommandRenames)) {
     if (!known.has(name)) {
-      throw new ConfigError(`Invalid configuration:\n  SLACK_COMMAND_${name.toUpperCase()}: there is no command ${name} (commands: ${[...known].join(', ')})`);
+      throw ConfigError.of([`SLACK_COMMAND_${name.toUpperCase()} renames a command that does not exist: ${name} (commands: ${[...known].join(', ')})`]);
     }
   }
   const names = new Map<string, string>();
   for (const { name } of commands) {
     const slash = config.slackCommandRenames[name] ?? SLACK_DEFAULT_NAMES[name] ?? `/${name}`;
     const taken = names.get(slash);
-    if (taken) throw new ConfigError(`Invalid configuration:\n  ${slash} names both ${taken} and ${name} on Slack; rename one (SLACK_COMMAND_${name.toUpperCase()})`);
+    if (taken) throw ConfigError.of([`${slash} names both ${taken} and ${name} on Slack; rename one (SLACK_COMMAND_${name.toUpperCase()})`]);
     names.set(slash, name);
   }
   return names;

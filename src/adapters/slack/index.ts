@@ -1,8 +1,9 @@
+import { startStep, type StartStep } from '../start-failure.js';
 import { App, HTTPReceiver, SocketModeReceiver, webApi, type RespondArguments } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import type { OutboundPort } from '../../outbound/port.js';
-import type { Logger } from '../../log.js';
+import { lifecycle, type Logger } from '../../log.js';
 import type { HttpServer } from '../../server/http.js';
 import { SlackAdmins } from './admins.js';
 import { boltLogger } from './bolt-logger.js';
@@ -122,7 +123,7 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
   // deferInitialization: auth.test runs in init(), where a bad token becomes a start-up error, not a crash. With many
   // workspaces there is no token to test: Bolt's authorize reads each request's workspace from the store.
   const app = new App({ token, receiver, clientOptions, logger: slackLogger, deferInitialization: true });
-  await app.init();
+  await startStep(slackStep('SLACK_BOT_TOKEN', 'checking the bot token (auth.test)'), () => app.init());
 
   const admins = new SlackAdmins(app.client, config.SLACK_ADMIN_USER_IDS, logger, undefined, undefined, tokens ? (team) => tokens.tokenFor(team) : undefined);
   const interactions = new SlackInteractions({ dispatcher, admins, commandNames: slackCommandNames(config, dispatcher.commands), logger });
@@ -181,8 +182,9 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
     client.on('reconnecting', () => { connected = false; });
     // A refused app token fails start-up; an outage does not hold it: the bot serves /healthz and its other
     // adapters while Socket Mode keeps trying, and stop() ends the attempts.
-    if ((await connectOrKeepTrying(app.start(), attempts, logger, stopping.signal)) === 'connected') {
-      logger.info('slack: connected over Socket Mode');
+    const opening = startStep(slackStep('SLACK_APP_TOKEN', 'opening the Socket Mode connection (apps.connections.open)'), () => app.start());
+    if ((await connectOrKeepTrying(opening, attempts, logger, stopping.signal)) === 'connected') {
+      lifecycle(logger, {}, 'slack: connected over Socket Mode');
     } else {
       logger.warn('slack: started without Socket Mode for now; /readyz reports slack not ready until it connects');
     }
@@ -190,6 +192,7 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
     mountSlackEvents({ http: opts.http!, receiver, isStopped: () => stopped, logger });
     if (oauth) mountSlackInstall(opts.http!, receiver, logger);
     logger.info(oauth ? `slack: taking requests at /slack/events; installs at ${SLACK_INSTALL_PATH}` : 'slack: taking requests at /slack/events');
+    lifecycle(logger, {}, 'slack: taking requests at /slack/events');
   }
 
   // Many workspaces: no token of its own; each call carries its workspace's.
@@ -217,6 +220,14 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackAdapter>
 }
 
 /** Bolt's stop() returns before the socket closes; wait (bounded) for the client to report it disconnected. */
+/** A start-up step against Slack: its failure names Slack, the variable, and this step. */
+function slackStep(tokenVariable: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN', doing: string): StartStep {
+  const resetHint = tokenVariable === 'SLACK_BOT_TOKEN'
+    ? 'copy the Bot User OAuth Token again (api.slack.com/apps → OAuth & Permissions), reinstalling the app if it was removed'
+    : 'create an app-level token with connections:write (api.slack.com/apps → Basic Information → App-Level Tokens)';
+  return { platform: 'Slack', tokenVariable, doing, resetHint, apiUrlVariable: 'SLACK_API_URL' };
+}
+
 async function closeSocket(receiver: SocketModeReceiver, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([

@@ -95,6 +95,17 @@ function missingScope(data: { needed?: unknown }): Permanent {
   return new Permanent('missing_scope', `the app lacks ${what}: reinstall it from slack-manifest.yml`, botWide ? 'bot' : 'channel');
 }
 
+/**
+ * A refused conversations.join is that channel's problem, whatever Slack answered (a missing_scope without `needed`
+ * too: posting itself works, the bot just was not in there): it pauses that subscription, never every Slack alert.
+ */
+function joinRefused(err: Error): Error {
+  if (!(err instanceof Permanent)) return err;
+  const needed = /the (\S+) scope/.exec(err.reason)?.[1];
+  const why = err.code === 'missing_scope' ? `the app lacks ${needed ? `the ${needed} scope` : 'a scope to join channels'}` : err.reason;
+  return new Permanent(err.code, `Newsdesk is not in the channel and could not join it (${why}): invite it with /invite @Newsdesk`, 'channel');
+}
+
 const platformCode = (err: unknown) => (err instanceof webApi.WebAPIPlatformError ? err.data.error : undefined);
 
 /**
@@ -221,6 +232,10 @@ export class SlackPort implements OutboundPort {
     // Public channels can be joined (channels:join); private ones answer method_not_supported_for_channel_type.
     try {
       await this.client.conversations.join({ channel, ...auth });
+    } catch (err) {
+      throw joinRefused(this.failure(err, team));
+    }
+    try {
       return await send();
     } catch (err) {
       throw this.failure(err, team);

@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline';
+import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Invocation, User } from '../../core/command.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
@@ -49,12 +49,14 @@ export function startTerminal(opts: TerminalOptions): TerminalAdapter {
   let lastButtons: ReplyButton[] = [];
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
+  /** Lines typed and not answered yet: their last answer redraws the prompt, nothing else does meanwhile. */
+  let pending = 0;
 
   const write = (text: string) => {
     opts.output.write(`${text}\n`);
   };
   const prompt = () => {
-    if (opts.interactive && !closed) rl.prompt();
+    if (opts.interactive && !closed && pending === 0) rl.prompt(true);
   };
   const show = (reply: Reply) => {
     lastButtons = reply.buttons ?? [];
@@ -63,8 +65,15 @@ export function startTerminal(opts: TerminalOptions): TerminalAdapter {
 
   const port = opts.port ?? new TerminalPort();
   port.attach((heading, reply) => {
+    // An alert arriving at the prompt replaces the prompt line and redraws it (with what was typed) below; while
+    // a command is being answered, the answer's own prompt comes after both.
+    const atPrompt = opts.interactive && pending === 0;
+    if (atPrompt) {
+      clearLine(opts.output, 0);
+      cursorTo(opts.output, 0);
+    }
     // A deletion is its heading alone: no empty body line after it.
-    write(`\n${style.color ? '\x1b[1m' : ''}${heading}${style.color ? '\x1b[0m' : ''}${reply ? `\n${renderReply(reply, style)}` : ''}`);
+    write(`${atPrompt ? '' : '\n'}${style.color ? '\x1b[1m' : ''}${heading}${style.color ? '\x1b[0m' : ''}${reply ? `\n${renderReply(reply, style)}` : ''}`);
     prompt();
   });
 
@@ -129,13 +138,17 @@ export function startTerminal(opts: TerminalOptions): TerminalAdapter {
   }
 
   rl.on('line', (line) => {
+    pending++;
     queue = queue
       .then(() => handle(line))
       .catch((err: unknown) => {
         opts.logger.error({ err }, 'terminal line failed');
         write('Sorry, something went wrong on our side.');
       })
-      .then(prompt);
+      .then(() => {
+        pending--;
+        prompt();
+      });
   });
   rl.on('close', () => {
     if (closed) return;

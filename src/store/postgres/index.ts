@@ -1,3 +1,4 @@
+import { PgOps } from './ops.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Store } from '../types.js';
 import { PgArticleStore } from './articles.js';
@@ -64,6 +65,7 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
     coordination,
     audit: new PgAuditLog(db),
     feedState: new PgFeedState(db),
+    ops: new PgOps(db),
     actionState: new PgActionStateStore(db, { now: () => opts.now().getTime() }),
     pacingState: new PgPacingState(db),
     slackInstallations: new PgSlackInstallations(db),

@@ -2,6 +2,7 @@ import { RECALLS_SCHEMA, SCOPE_STOPS_SCHEMA } from '../outbox-rows.js';
 import type pg from 'pg';
 import { PG_SLACK_INSTALLATIONS_SCHEMA } from './slack-installations.js';
 import { lockKey, type PgDb } from './db.js';
+import { OPS_MIGRATION_SQL, OUTBOX_NOTICES_SQL } from './ops.js';
 
 /**
  * Every PostgreSQL schema change, in order; the ids match the SQLite migrations (src/store/sqlite/migrations.ts)
@@ -333,6 +334,9 @@ export const pgMigrations: PgMigration[] = [
     id: '700-slack-installations',
     sql: PG_SLACK_INSTALLATIONS_SCHEMA,
   },
+  // Operations channels (/alerts ops) and their open problems; notices through the outbox (src/store/postgres/ops.ts).
+  { id: '600-ops-channels', sql: OPS_MIGRATION_SQL },
+  { id: '601-outbox-notices', sql: OUTBOX_NOTICES_SQL },
 ];
 
 /**

@@ -116,9 +116,14 @@ export class PgSubscriptions implements SubscriptionStore {
        WHERE subscription_id = ANY($1::text[]) AND last_error IS NOT NULL ORDER BY subscription_id, updated_at DESC`,
       [ids]);
     const errorOf = new Map(lastErrors.map((r) => [r.id, r.last_error]));
-    for (const id of ids) out.set(id, { lastSentAt: null, sent: 0, failed: 0, queued: 0, lastError: errorOf.get(id) ?? null });
+    const tests = await this.db.rows<{ id: string; at: string | number }>(
+      `SELECT subscription_id AS id, max(sent_at) AS at FROM alert_outbox
+       WHERE subscription_id = ANY($1::text[]) AND kind = 'test' AND state = 'sent' GROUP BY subscription_id`,
+      [ids]);
+    const testOf = new Map(tests.map((r) => [r.id, Number(r.at)]));
+    for (const id of ids) out.set(id, { lastSentAt: null, sent: 0, failed: 0, queued: 0, lastError: errorOf.get(id) ?? null, lastTestAt: testOf.get(id) ?? null });
     for (const r of rows) {
-      out.set(r.id, { lastSentAt: r.last_sent_at, sent: r.sent, failed: r.failed, queued: r.queued, lastError: errorOf.get(r.id) ?? null });
+      out.set(r.id, { lastSentAt: r.last_sent_at, sent: r.sent, failed: r.failed, queued: r.queued, lastError: errorOf.get(r.id) ?? null, lastTestAt: testOf.get(r.id) ?? null });
     }
     return out;
   }

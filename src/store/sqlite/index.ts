@@ -9,6 +9,7 @@ import type { Store } from '../types.js';
 import { SqliteAuditLog } from './audit.js';
 import { SqliteFeedState } from './feed-state.js';
 import { SqliteOutbox } from './outbox.js';
+import { SqliteOps } from './ops.js';
 import { SqliteStories } from './stories.js';
 import { SqliteSubscriptions } from './subscriptions.js';
 import { asyncStore, OUTBOX_DUE_WRITES, OutboxWakeups, SqliteTransactions } from './tx.js';
@@ -61,6 +62,7 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
   const feedState = lazy(() => asyncStore(new SqliteFeedState(db), tx, ['save', 'forgetItems', 'markSeen']));
   const slackInstallations = lazy(() => new SqliteSlackInstallations(db));
   const oauthStates = lazy(() => new SqliteOAuthStates(db));
+  const ops = lazy(() => asyncStore(new SqliteOps(db), tx, ['setChannel', 'openProblem', 'closeProblem']));
   let closed = false;
   return {
     backend: 'sqlite',
@@ -88,6 +90,9 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
     },
     get oauthStates() {
       return oauthStates();
+    },
+    get ops() {
+      return ops();
     },
     transaction: (fn) => tx.transaction(fn),
     afterCommit: (fn) => tx.afterCommit(fn),

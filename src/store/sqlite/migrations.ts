@@ -4,6 +4,7 @@ import { logger } from '../../log.js';
 import { FEED_STATE_SCHEMA } from './feed-state.js';
 import { AUDIT_SCHEMA } from './audit.js';
 import { OUTBOX_PENDING_INDEX, OUTBOX_SCHEMA } from './outbox.js';
+import { allowOutboxNotices, OPS_SCHEMA } from './ops.js';
 import { PACING_STATE_SCHEMA } from './pacing-state.js';
 import { SUBSCRIPTIONS_SCHEMA } from './subscriptions.js';
 import { SLACK_INSTALLATIONS_SCHEMA } from './slack-installations.js';
@@ -208,4 +209,7 @@ export const migrations: Migration[] = [
   { id: '450-recalls', up: (db) => db.exec(RECALLS_SCHEMA) },
   // Slack for many workspaces (OAuth): installations with sealed tokens, and the install flow's states (src/store/sqlite/slack-installations.ts).
   { id: '700-slack-installations', up: (db) => db.exec(SLACK_INSTALLATIONS_SCHEMA) },
+  // Operations channels (/alerts ops) and their open problems; notices through the outbox (src/store/sqlite/ops.ts).
+  { id: '600-ops-channels', up: (db) => db.exec(OPS_SCHEMA) },
+  { id: '601-outbox-notices', up: (db) => allowOutboxNotices(db) },
 ];

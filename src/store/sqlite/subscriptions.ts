@@ -186,9 +186,16 @@ export class SqliteSubscriptions {
       )
       .all(JSON.stringify(ids)) as Array<{ id: string; last_error: string }>;
     const errorOf = new Map(lastErrors.map((r) => [r.id, r.last_error]));
-    for (const id of ids) out.set(id, { lastSentAt: null, sent: 0, failed: 0, queued: 0, lastError: errorOf.get(id) ?? null });
+    const tests = this.db
+      .prepare(
+        `SELECT subscription_id AS id, MAX(sent_at) AS at FROM alert_outbox
+         WHERE subscription_id IN (SELECT value FROM json_each(?)) AND kind = 'test' AND state = 'sent' GROUP BY subscription_id`,
+      )
+      .all(JSON.stringify(ids)) as Array<{ id: string; at: number }>;
+    const testOf = new Map(tests.map((r) => [r.id, r.at]));
+    for (const id of ids) out.set(id, { lastSentAt: null, sent: 0, failed: 0, queued: 0, lastError: errorOf.get(id) ?? null, lastTestAt: testOf.get(id) ?? null });
     for (const r of rows) {
-      out.set(r.id, { lastSentAt: r.last_sent_at, sent: r.sent, failed: r.failed, queued: r.queued, lastError: errorOf.get(r.id) ?? null });
+      out.set(r.id, { lastSentAt: r.last_sent_at, sent: r.sent, failed: r.failed, queued: r.queued, lastError: errorOf.get(r.id) ?? null, lastTestAt: testOf.get(r.id) ?? null });
     }
     return out;
   }

@@ -184,7 +184,7 @@ describe('Discord adapter, gateway interactions (real store and commands)', () =
     const asEditor = standIn.sendCommand({ name: 'alerts', subcommand: 'list', user: { roles: [guild.editorRoleId] } });
     const editorMsg = await answered(asEditor);
     expect(editorMsg.flags & 64).toBe(64);
-    expect(editorMsg.content).toBe('1 alert subscription:');
+    expect(editorMsg.content).toBe('1 alert subscription:\nOperations notices: none \\(/alerts ops #channel names where trouble is said\\).');
     expect(JSON.stringify(editorMsg.embeds)).toContain(id);
   });
 

@@ -102,6 +102,10 @@ describe('Discord outbound port and HTTP interactions', () => {
     expect(await adapter.port.checkChannel!(ref('general'))).toEqual({ ok: true, missing: [], name: 'general' });
     expect(await adapter.port.checkChannel!(ref('locked'))).toEqual({ ok: false, missing: ['Send Messages', 'Embed Links'], name: 'locked' });
     expect((await adapter.port.checkChannel!(ref('hidden'))).missing).toContain('View Channel');
+    // A server the bot is not in: a sentence of its own, nothing "missing".
+    expect(await adapter.port.checkChannel!('discord:123456789012345678/123456789012345679')).toEqual({
+      ok: false, missing: [], problem: 'Newsdesk is not in this server; invite the bot (npm run discord:invite gives the link)',
+    });
   });
 
   it('article text cannot ping; only the admin-configured role is mentioned', async () => {

@@ -80,10 +80,10 @@ describe('npm run discord:deploy against the stand-in', () => {
   it('says the token was refused, and exits 1, when Discord answers 401', async () => {
     const registered = () => standIn.calls.filter((c) => c.method === 'PUT' && c.status === 200).length;
     const before = registered();
-    const run = await npmRun('discord:deploy', standInEnv(standIn, { DISCORD_TOKEN: 'not-the-bot-token' }));
+    const run = await npmRun('discord:deploy', standInEnv(standIn, { DISCORD_TOKEN: 'bm90LXRoZS1ib3Q.token.refused' }));
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/Deploy failed: .*the token was refused: check DISCORD_TOKEN/);
-    expect(run.stderr).not.toContain('not-the-bot-token');
+    expect(run.stderr).not.toContain('bm90LXRoZS1ib3Q.token.refused');
     expect(registered()).toBe(before);
   }, SCRIPT_TIMEOUT_MS);
 });

@@ -94,8 +94,8 @@ describe('Slack command names, derived from the command list', () => {
   });
 
   it('refuses a rename of a command that does not exist, a bad name, and two commands on one name', () => {
-    expect(() => slackCommandNames(loadConfig({ SLACK_COMMAND_NWES: '/n' }), [{ name: 'news' }])).toThrow('SLACK_COMMAND_NWES: there is no command nwes (commands: news)');
-    expect(() => loadConfig({ SLACK_COMMAND_NEWS: 'news' })).toThrow('SLACK_COMMAND_NEWS: a slash command like /news');
+    expect(() => slackCommandNames(loadConfig({ SLACK_COMMAND_NWES: '/n' }), [{ name: 'news' }])).toThrow('Invalid configuration: SLACK_COMMAND_NWES renames a command that does not exist: nwes (commands: news)');
+    expect(() => loadConfig({ SLACK_COMMAND_NEWS: 'news' })).toThrow("Invalid configuration: SLACK_COMMAND_NEWS must be a slash command like /news, got 'news'");
     expect(() => slackCommandNames(loadConfig({ SLACK_COMMAND_NEWS: '/newshelp' }), [{ name: 'news' }, { name: 'help' }])).toThrow(
       '/newshelp names both news and help on Slack',
     );

@@ -227,3 +227,31 @@ describe('Slack outbound port without channels:join', () => {
     await expect(bot.adapter.port.post(`slack:${team}/C0NEWSROOM`, alert)).resolves.toMatch(/#/);
   });
 });
+
+describe('Slack outbound port, joining refused without a named scope', () => {
+  let standIn: SlackStandIn;
+  let bot: TestBot;
+
+  beforeAll(async () => {
+    standIn = await startSlackStandIn({ scopes: manifestScopes(), limits: UNLIMITED });
+    bot = await startTestBot(standIn);
+  });
+
+  afterAll(async () => {
+    await bot?.close();
+    await standIn?.close();
+  });
+
+  it('a missing_scope without `needed` on conversations.join is that channel\'s problem, saying /invite, not the bot\'s', async () => {
+    const team = standIn.teams[0].id;
+    const alert = answer({ visibility: 'channel', cards: [{ title: 'Flood', priority: 'breaking' }] });
+    standIn.failNext('conversations.join', 'missing_scope');
+    const err = await bot.adapter.port.post(`slack:${team}/C0BREAKING`, alert).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(Permanent);
+    expect(err).toMatchObject({
+      code: 'missing_scope', scope: 'channel',
+      reason: 'Newsdesk is not in the channel and could not join it (the app lacks a scope to join channels): invite it with /invite @Newsdesk',
+    });
+    await expect(bot.adapter.port.post(`slack:${team}/C0NEWSROOM`, alert)).resolves.toMatch(/#/);
+  });
+});

@@ -137,18 +137,21 @@ eachBackend(import.meta.filename, 'alert stores', (backend) => {
     expect((await store.outbox.forStoryAll('story-s1')).map((d) => d.id).sort()).toEqual(['q1', 's1']);
   });
 
-  it('subscription health comes from the outbox (tests excluded), with the latest error', async () => {
+  it('subscription health comes from the outbox (tests apart: only the last test sent), with the latest error', async () => {
     await insert('h1');
     await insert('h2');
     await insert('h3');
     await insert('t1', { kind: 'test' });
+    await insert('t2', { kind: 'test' });
     expect(await store.outbox.claimPost('h1', T + 1)).toBe(true);
     await store.outbox.markSent('h1', 'msg-1', 1, T + 2);
     await store.outbox.finish('h2', 'failed', 'channel_not_found', T + 3);
     await store.outbox.retry('h3', T + 10, 'rate_limited', false, T + 4);
+    expect(await store.outbox.claimPost('t1', T + 5)).toBe(true);
+    await store.outbox.markSent('t1', 'msg-t1', 1, T + 6);
     const health = await store.subscriptions.health([subId, 'nobody']);
-    expect(health.get(subId)).toEqual({ lastSentAt: T + 2, sent: 1, failed: 1, queued: 1, lastError: 'rate_limited' });
-    expect(health.get('nobody')).toEqual({ lastSentAt: null, sent: 0, failed: 0, queued: 0, lastError: null });
+    expect(health.get(subId)).toEqual({ lastSentAt: T + 2, sent: 1, failed: 1, queued: 1, lastError: 'rate_limited', lastTestAt: T + 6 });
+    expect(health.get('nobody')).toEqual({ lastSentAt: null, sent: 0, failed: 0, queued: 0, lastError: null, lastTestAt: null });
   });
 
   it('outbox: one row per (story, subscription), never two', async () => {
