@@ -80,7 +80,7 @@ describe('Newsdesk on Slack, as a process', () => {
     };
     const both = start(oauth);
     expect(await both.exited).toBe(2);
-    expect(both.stderr()).toContain('  SLACK_BOT_TOKEN and SLACK_CLIENT_ID: set one, not both');
+    expect(both.stderr()).toContain('Invalid configuration: SLACK_BOT_TOKEN and SLACK_CLIENT_ID: set one, not both');
     expect(both.stderr()).not.toContain(standIn.botToken);
 
     const r = start({ ...oauth, SLACK_BOT_TOKEN: '' });
