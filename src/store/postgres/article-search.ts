@@ -5,6 +5,7 @@ import { searchTerms } from '../sqlite/fts-query.js';
 import { partialPlan, type Word } from '../sqlite/partial-match.js';
 import type { PgDb } from './db.js';
 import { TermShares } from './term-shares.js';
+import { hasCjk } from '../cjk.js';
 
 /** Weights for ts_rank, in PostgreSQL's order {D, C, B, A}: headline 10, dek 4, body 1 (SQLite's bm25 weights). */
 const WEIGHTS = '{0.0, 0.1, 0.4, 1.0}';
@@ -23,6 +24,8 @@ const BODY_ONLY_MAX_REL = 0.4 + 1e-6;
 /** A query of ubiquitous words only looks for headline matches among this many newest matches (as on SQLite). */
 const COMMON_ONLY_RECENT = 50;
 const CONFIG = 'newsdesk_english';
+/** The stemmed headline, as its index (articles_title_tsv) has it. */
+const HEADLINE = `to_tsvector('${CONFIG}', newsdesk_cjk(title))`;
 const ROW_COLS = `seq, id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
   updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, pub_key, origin`;
 
@@ -38,7 +41,8 @@ interface Scored { seq: number; rel: number; blended: number }
  *    The newest stories are ranked first, and older ones only as far as they could still make the page (ranked()).
  * 2. When no story has every word: stories with the most of the words first, among equal counts the rarer words
  *    first (partial-match.ts), each set ranked as in 1.
- * User words reach PostgreSQL only as bound parameters of plainto_tsquery (never tsquery syntax); autocomplete's
+ * User words reach PostgreSQL only as bound parameters of plainto_tsquery, or of phraseto_tsquery over newsdesk_cjk for
+ * Chinese, Japanese and Korean (never tsquery syntax); autocomplete's
  * prefix is a quoted lexeme made only of letters and digits.
  */
 export class PgArticleSearch {
@@ -167,7 +171,7 @@ export class PgArticleSearch {
       params.push(p.before);
       where.push(`pub_key < $${params.length}`);
     }
-    if (p.headline) where.push(`to_tsvector('${CONFIG}', title) @@ (${any})`);
+    if (p.headline) where.push(`${HEADLINE} @@ (${any})`);
     let ok = 'true';
     if (p.common.length > 0) {
       ok = `tsv @@ (${tsquery(p.common, params.length + 1)})`;
@@ -193,7 +197,7 @@ export class PgArticleSearch {
     const where = [`tsv @@ (${q})`, ...filterSql(filters, params)];
     params.push(Math.max(need, COMMON_ONLY_RECENT));
     const rows = await this.db.rows<{ seq: number; head: boolean }>(
-      `SELECT pub_key AS seq, to_tsvector('${CONFIG}', title) @@ (${q}) AS head
+      `SELECT pub_key AS seq, ${HEADLINE} @@ (${q}) AS head
        FROM (SELECT pub_key, title FROM articles WHERE ${where.join(' AND ')} ORDER BY pub_key DESC LIMIT $${params.length}) c
        ORDER BY pub_key DESC`,
       params,
@@ -237,7 +241,7 @@ export class PgArticleSearch {
       params.push(w.text, share ?? null);
       const [pText, pShare] = [params.length - 1, params.length];
       cols.push(`CASE WHEN $${pShare}::float8 * t.n::float8 >= t.cap::float8 THEN NULL ELSE
-        (SELECT count(*) FROM (SELECT 1 FROM articles WHERE tsv @@ plainto_tsquery('${CONFIG}', $${pText}) LIMIT t.cap) x) END`);
+        (SELECT count(*) FROM (SELECT 1 FROM articles WHERE tsv @@ ${wordQuery(w.text, pText)} LIMIT t.cap) x) END`);
     }
     const row = (await this.db.one<Record<string, number | null>>(
       `SELECT t.n AS total, t.cap AS cap, ${cols.map((c, i) => `${c} AS c${i}`).join(', ')}
@@ -291,7 +295,15 @@ function recencyBoost(ageMs: number): number {
 
 /** Every word as a lexeme query, all of them (&&) or any (||): the words are bound parameters from `$first` on. */
 function tsquery(words: string[], first: number, op: '&&' | '||' = '&&'): string {
-  return words.map((_, i) => `plainto_tsquery('${CONFIG}', $${first + i})`).join(` ${op} `);
+  return words.map((w, i) => wordQuery(w, first + i)).join(` ${op} `);
+}
+
+/**
+ * One word, bound as parameter `$n`: its lexemes. A word with Chinese, Japanese or Korean text is split into the
+ * character bigrams the index holds (newsdesk_cjk, migration 510) and searched as a phrase of them.
+ */
+function wordQuery(word: string, n: number): string {
+  return hasCjk(word) ? `phraseto_tsquery('${CONFIG}', newsdesk_cjk($${n}))` : `plainto_tsquery('${CONFIG}', $${n})`;
 }
 
 function sinceFloor(filters: Filters): number {

@@ -5,6 +5,7 @@ import { headlineMatch, prefixMatch, searchTerms, textMatch, withFilters } from 
 import { partialPlan, type Word } from './partial-match.js';
 import { loadNewsrank } from './native/newsrank.js';
 import { TermStats } from './term-stats.js';
+import { cjkBigrams } from '../cjk.js';
 
 /** Headline beats dek beats body; the tags column (filter tokens) never scores. */
 /** Recency multiplies relevance by up to 1 + WEIGHT, halving every HALF_LIFE_DAYS. */
@@ -73,7 +74,8 @@ export class ArticleSearch {
   search(query: SearchQuery): SearchPage {
     const text = query.text ?? '';
     if (!text.trim()) return this.latest(query);
-    const terms = searchTerms(text);
+    // A CJK word becomes its bigrams, as the index holds it (a phrase of them: see ../cjk.ts).
+    const terms = searchTerms(text).map((t) => cjkBigrams(t).trim());
     if (terms.length === 0) return { items: [], hasMore: false };
     const { limit, offset } = paging(query);
     const need = offset + limit + 1;

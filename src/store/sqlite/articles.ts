@@ -6,6 +6,7 @@ import { canonicalUrl } from '../canonical.js';
 import { keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, type ArticleRow, type NormalizedArticle } from './article-rows.js';
 import { ArticleSearch } from './article-search.js';
 import { tagsFor } from './fts-query.js';
+import { cjkBigrams } from '../cjk.js';
 import type { Clock } from '../../domain/clock.js';
 import { SqliteTransactions } from './tx.js';
 import { isNewsroomOrigin, type Origin } from '../../domain/article.js';
@@ -303,7 +304,7 @@ export class SqliteArticleStore implements ArticleStore {
       this.stmt.ftsDelete.run(oldKey);
       this.stmt.titleDelete.run(oldKey);
     }
-    this.stmt.ftsInsert.run(key, a.title, a.dek, a.body, tagsFor(a));
+    this.stmt.ftsInsert.run(key, cjkBigrams(a.title), cjkBigrams(a.dek), cjkBigrams(a.body), tagsFor(a));
     this.stmt.titleInsert.run(key, a.title);
   }
 }

@@ -5,6 +5,8 @@ import { AUDIT_SCHEMA } from './audit.js';
 import { OUTBOX_PENDING_INDEX, OUTBOX_SCHEMA } from './outbox.js';
 import { PACING_STATE_SCHEMA } from './pacing-state.js';
 import { SUBSCRIPTIONS_SCHEMA } from './subscriptions.js';
+import { cjkBigrams, hasCjk } from '../cjk.js';
+import { tagsFor } from './fts-query.js';
 
 /**
  * Every schema change, in the order it is applied. Never edit a migration that has shipped: append a new one.
@@ -177,4 +179,21 @@ export const migrations: Migration[] = [
   { id: '150-search-storage', up: () => {} },
   // PostgreSQL bounds its GIN indexes' pending lists (read whole by every search); FTS5 has none.
   { id: '160-search-gin-pending', up: () => {} },
+  {
+    // Chinese, Japanese and Korean runs are indexed as character bigrams (src/store/cjk.ts): the stories already
+    // stored with such text are indexed again. Only they change; the headlines index (autocomplete) keeps whole runs.
+    id: '510-search-cjk-bigrams',
+    up: (db) => {
+      db.function('newsdesk_has_cjk', { deterministic: true }, (text) => (hasCjk(String(text)) ? 1 : 0));
+      const rows = db.prepare(`SELECT pub_key, title, dek, body, section, source FROM articles
+        WHERE newsdesk_has_cjk(title || ' ' || dek || ' ' || body)`).all() as Array<{ pub_key: number; title: string; dek: string; body: string; section: string; source: string }>;
+      const remove = db.prepare('DELETE FROM articles_fts WHERE rowid = ?');
+      const insert = db.prepare('INSERT INTO articles_fts (rowid, title, dek, body, tags) VALUES (?, ?, ?, ?, ?)');
+      for (const r of rows) {
+        remove.run(r.pub_key);
+        insert.run(r.pub_key, cjkBigrams(r.title), cjkBigrams(r.dek), cjkBigrams(r.body), tagsFor(r));
+      }
+      if (rows.length > 0) logger.info({ articles: rows.length }, 'search: stories with Chinese, Japanese or Korean text indexed again (character bigrams)');
+    },
+  },
 ];
