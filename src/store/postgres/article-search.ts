@@ -6,6 +6,7 @@ import { partialPlan, type Word } from '../sqlite/partial-match.js';
 import type { PgDb } from './db.js';
 import { TermShares } from './term-shares.js';
 import { hasCjk } from '../cjk.js';
+import { storyPage, type StoryPageSource } from '../story-pages.js';
 
 /** Weights for ts_rank, in PostgreSQL's order {D, C, B, A}: headline 10, dek 4, body 1 (SQLite's bm25 weights). */
 const WEIGHTS = '{0.0, 0.1, 0.4, 1.0}';
@@ -52,17 +53,16 @@ export class PgArticleSearch {
     this.terms = new TermShares(db, CONFIG);
   }
 
+  /** Newest first, one row per story (story-pages.ts). */
   async latest(filter: ArticleFilter & { limit: number; offset: number }): Promise<SearchPage> {
     const params: unknown[] = [];
     const where = filterSql(filter, params);
-    const { limit, offset } = paging(filter);
-    params.push(limit + 1, offset);
-    const rows = await this.db.rows<ArticleRow>(
-      `SELECT ${ROW_COLS} FROM articles ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY pub_key DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
-      params,
-    );
-    return { items: rows.slice(0, limit).map(rowToArticle), hasMore: rows.length > limit };
+    const newest = async (want: number) =>
+      (await this.db.rows<{ k: number }>(
+        `SELECT pub_key AS k FROM articles ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY pub_key DESC LIMIT $${params.length + 1}`,
+        [...params, want],
+      )).map((r) => Number(r.k));
+    return storyPage(this.storySource(newest), paging(filter), filter);
   }
 
   async search(query: SearchQuery): Promise<SearchPage> {
@@ -75,13 +75,35 @@ export class PgArticleSearch {
     const lexemes = await this.terms.lexemes(terms);
     const words: Word[] = [];
     for (let i = 0; i < terms.length; i++) words.push({ text: terms[i], tokens: lexemes[i], ubiquitous: await this.terms.ubiquitous(lexemes[i]) });
-    let seqs = await this.rankAll(words, query, need);
-    let matched: 'all' | 'any' = 'all';
-    if (seqs.length === 0 && words.length > 1) {
-      seqs = await this.rankPartial(words, query, need);
-      matched = 'any';
-    }
-    return { items: (await this.byKey(seqs.slice(offset, offset + limit))).map(rowToArticle), hasMore: seqs.length > offset + limit, matched };
+    const first = await this.rankAll(words, query, need);
+    const partial = first.length === 0 && words.length > 1;
+    const rank = async (want: number) =>
+      partial ? this.rankPartial(words, query, want) : want === need ? first : this.rankAll(words, query, want);
+    const page = await storyPage(this.storySource(rank), { limit, offset }, query);
+    return { ...page, matched: partial ? 'any' : 'all' };
+  }
+
+  /** Story pages over these article keys (story-pages.ts): what groups them, and every member of a page's stories. */
+  private storySource(ranked: (want: number) => Promise<number[]>): StoryPageSource {
+    return {
+      ranked,
+      labels: async (keys) =>
+        (await this.db.rows<{ key: number; canonicalUrl: string | null; storyId: string | null }>(
+          `SELECT a.pub_key AS key, a.canonical_url AS "canonicalUrl", s.story_id AS "storyId"
+           FROM articles a LEFT JOIN alert_stories s ON s.article_id = a.id WHERE a.pub_key = ANY($1::bigint[])`, [keys],
+        )).map((r) => ({ ...r, key: Number(r.key) })),
+      members: async (keys, storyIds, urls) =>
+        (await this.db.rows<ArticleRow & { story_id_: string | null; shown_id_: string | null }>(
+          `WITH m(seq) AS (
+             SELECT seq FROM articles WHERE pub_key = ANY($1::bigint[])
+             UNION SELECT seq FROM articles WHERE canonical_url = ANY($2::text[])
+             UNION SELECT a.seq FROM alert_stories s JOIN articles a ON a.id = s.article_id WHERE s.story_id = ANY($3::text[]))
+           SELECT ${ROW_COLS.split(',').map((c) => `a.${c.trim()}`).join(', ')}, s.story_id AS story_id_, sh.article_id AS shown_id_
+           FROM m JOIN articles a ON a.seq = m.seq
+           LEFT JOIN alert_stories s ON s.article_id = a.id LEFT JOIN story_shown sh ON sh.story_id = s.story_id`,
+          [keys, urls, storyIds],
+        )).map((r) => ({ key: Number(r.pub_key), article: rowToArticle(r), storyId: r.story_id_, shownId: r.shown_id_ })),
+    };
   }
 
   async suggest(prefix: string, limit: number): Promise<Array<{ id: string; title: string }>> {
@@ -261,13 +283,6 @@ export class PgArticleSearch {
       docs.set(w.text, n);
     });
     return { total, docs };
-  }
-
-  private async byKey(keys: number[]): Promise<ArticleRow[]> {
-    if (keys.length === 0) return [];
-    const rows = await this.db.rows<ArticleRow>(`SELECT ${ROW_COLS} FROM articles WHERE pub_key = ANY($1::bigint[])`, [keys]);
-    const byKey = new Map(rows.map((r) => [r.pub_key, r]));
-    return keys.map((k) => byKey.get(k)).filter((r): r is ArticleRow => r !== undefined);
   }
 }
 

@@ -342,6 +342,11 @@ export const pgMigrations: PgMigration[] = [
       CREATE INDEX articles_title_tsv ON articles USING GIN (to_tsvector('newsdesk_english', newsdesk_cjk(title))) WITH (gin_pending_list_limit = 512);
       ANALYZE articles;`,
   },
+  {
+    // Result pages show one row per story (src/store/story-pages.ts): the members of a page's stories are looked up by story.
+    id: '520-search-story-members',
+    sql: `CREATE INDEX IF NOT EXISTS alert_stories_story ON alert_stories(story_id);`,
+  },
 ];
 
 /**

@@ -5,6 +5,7 @@ import { headlineMatch, prefixMatch, searchTerms, textMatch, withFilters } from 
 import { partialPlan, type Word } from './partial-match.js';
 import { loadNewsrank } from './native/newsrank.js';
 import { TermStats } from './term-stats.js';
+import { storyPage, type StoryLabels, type StoryPageSource } from '../story-pages.js';
 import { cjkBigrams } from '../cjk.js';
 
 /** Headline beats dek beats body; the tags column (filter tokens) never scores. */
@@ -62,16 +63,14 @@ export class ArticleSearch {
     this.stats.refreshIfStale();
   }
 
-  latest(filter: ArticleFilter & { limit: number; offset: number }): SearchPage {
+  /** Newest first, one row per story (story-pages.ts). */
+  latest(filter: ArticleFilter & { limit: number; offset: number }): Promise<SearchPage> {
     const { where, params } = plainFilters(filter);
-    const { limit, offset } = paging(filter);
-    const rows = this.db
-      .prepare(`SELECT * FROM articles ${where} ORDER BY pub_key DESC LIMIT ? OFFSET ?`)
-      .all(...params, limit + 1, offset) as ArticleRow[];
-    return { items: rows.slice(0, limit).map(rowToArticle), hasMore: rows.length > limit };
+    const newest = this.db.prepare(`SELECT pub_key AS k FROM articles ${where} ORDER BY pub_key DESC LIMIT ?`).pluck();
+    return storyPage(this.storySource((want) => newest.all(...params, want) as number[]), paging(filter), filter);
   }
 
-  search(query: SearchQuery): SearchPage {
+  async search(query: SearchQuery): Promise<SearchPage> {
     const text = query.text ?? '';
     if (!text.trim()) return this.latest(query);
     // A CJK word becomes its bigrams, as the index holds it (a phrase of them: see ../cjk.ts).
@@ -82,14 +81,34 @@ export class ArticleSearch {
     const tokens = this.stats.tokenize(terms);
     const words: Word[] = terms.map((text, i) => ({ text, tokens: tokens[i], ubiquitous: this.stats.ubiquitous(tokens[i]) }));
 
-    let seqs = this.rankAll(words, query, need);
-    let matched: 'all' | 'any' = 'all';
-    if (seqs.length === 0 && words.length > 1) {
-      // Nothing has every word: offer what has most of them, and say so.
-      seqs = this.rankPartial(words, query, need);
-      matched = 'any';
-    }
-    return { items: this.bySeq(seqs.slice(offset, offset + limit)).map(rowToArticle), hasMore: seqs.length > offset + limit, matched };
+    const first = this.rankAll(words, query, need);
+    // Nothing has every word: offer what has most of them, and say so.
+    const partial = first.length === 0 && words.length > 1;
+    const rank = (want: number) =>
+      partial ? this.rankPartial(words, query, want) : want === need ? first : this.rankAll(words, query, want);
+    const page = await storyPage(this.storySource(rank), { limit, offset }, query);
+    return { ...page, matched: partial ? 'any' : 'all' };
+  }
+
+  /** Story pages over these article keys (story-pages.ts): what groups them, and every member of a page's stories. */
+  private storySource(ranked: (want: number) => number[]): StoryPageSource {
+    const labels = this.prepared('storyLabels', () =>
+      `SELECT a.pub_key AS key, a.canonical_url AS canonicalUrl, s.story_id AS storyId
+       FROM articles a LEFT JOIN alert_stories s ON s.article_id = a.id WHERE a.pub_key IN (SELECT value FROM json_each(?))`);
+    const members = this.prepared('storyMembers', () =>
+      `WITH m(seq) AS (
+         SELECT seq FROM articles WHERE pub_key IN (SELECT value FROM json_each(@keys))
+         UNION SELECT seq FROM articles WHERE canonical_url IN (SELECT value FROM json_each(@urls))
+         UNION SELECT a.seq FROM alert_stories s JOIN articles a ON a.id = s.article_id WHERE s.story_id IN (SELECT value FROM json_each(@stories)))
+       SELECT a.*, s.story_id AS story_id_, sh.article_id AS shown_id_ FROM m JOIN articles a ON a.seq = m.seq
+       LEFT JOIN alert_stories s ON s.article_id = a.id LEFT JOIN story_shown sh ON sh.story_id = s.story_id`);
+    return {
+      ranked: async (want) => ranked(want),
+      labels: async (keys) => labels.all(JSON.stringify(keys)) as StoryLabels[],
+      members: async (keys, storyIds, urls) =>
+        (members.all({ keys: JSON.stringify(keys), urls: JSON.stringify(urls), stories: JSON.stringify(storyIds) }) as Array<ArticleRow & { story_id_: string | null; shown_id_: string | null }>)
+          .map((r) => ({ key: r.pub_key, article: rowToArticle(r), storyId: r.story_id_, shownId: r.shown_id_ })),
+    };
   }
 
   suggest(prefix: string, limit: number): Array<{ id: string; title: string }> {
@@ -230,14 +249,6 @@ export class ArticleSearch {
     if (lo > 0) params.lo = lo;
     const rows = stmt.all(params) as Array<{ seq: number; head: number }>;
     return [...rows.filter((r) => r.head), ...rows.filter((r) => !r.head)].slice(0, need).map((r) => r.seq);
-  }
-
-  private bySeq(seqs: number[]): ArticleRow[] {
-    if (seqs.length === 0) return [];
-    const rows = this.prepared(`bySeq:${seqs.length}`, () => `SELECT * FROM articles WHERE pub_key IN (${seqs.map(() => '?').join(',')})`)
-      .all(...seqs) as ArticleRow[];
-    const bySeq = new Map(rows.map((r) => [r.pub_key, r]));
-    return seqs.map((s) => bySeq.get(s)).filter((r): r is ArticleRow => r !== undefined);
   }
 
   private prepared(key: string, sql: () => string): Statement {

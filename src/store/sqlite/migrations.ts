@@ -196,4 +196,6 @@ export const migrations: Migration[] = [
       if (rows.length > 0) logger.info({ articles: rows.length }, 'search: stories with Chinese, Japanese or Korean text indexed again (character bigrams)');
     },
   },
+  // Result pages show one row per story (src/store/story-pages.ts): the members of a page's stories are looked up by story.
+  { id: '520-search-story-members', up: (db) => db.exec('CREATE INDEX IF NOT EXISTS alert_stories_story ON alert_stories(story_id)') },
 ];
