@@ -31,29 +31,40 @@ export interface StoryMember {
 export interface StoryPageSource {
   /** The best `want` article keys, best first; fewer when there are no more. */
   ranked(want: number): Promise<number[]>;
+  /** What groups these articles (only that: a widened ranking may list thousands). */
   labels(keys: number[]): Promise<StoryLabels[]>;
-  /** The articles with these keys, those recorded in these stories, and those with these canonical links. */
-  members(keys: number[], storyIds: string[], urls: string[]): Promise<StoryMember[]>;
+  /** The articles with these keys and every other member of their stories (same recorded story, same link). */
+  members(keys: number[]): Promise<StoryMember[]>;
 }
 
 export async function storyPage(src: StoryPageSource, page: { offset: number; limit: number }, filter: ArticleFilter): Promise<{ items: SearchItem[]; hasMore: boolean }> {
   const need = page.offset + page.limit + 1;
   let want = need;
   let stories: StoryLabels[][];
+  // The first round reads the candidates with their members in one query: usually it settles the page.
+  let members: StoryMember[] | null = null;
   for (;;) {
     const keys = await src.ranked(want);
-    stories = groupStories(await src.labels(keys), keys);
+    if (want === need) {
+      members = await src.members(keys);
+      const wanted = new Set(keys);
+      stories = groupStories(members.filter((m) => wanted.has(m.key)).map(labelsOfMember), keys);
+    } else {
+      members = null;
+      stories = groupStories(await src.labels(keys), keys);
+    }
     if (stories.length >= need || keys.length < want || want >= MAX_CANDIDATES) break;
     want = Math.min(MAX_CANDIDATES, want * GROWTH);
   }
   const shown = stories.slice(page.offset, page.offset + page.limit);
   if (shown.length === 0) return { items: [], hasMore: false };
-  const hits = shown.flat();
-  const storyIds = unique(hits.map((h) => h.storyId));
-  const urls = unique(hits.map((h) => h.canonicalUrl));
-  const members = await src.members(hits.map((h) => h.key), storyIds, urls);
+  members ??= await src.members(shown.flat().map((h) => h.key));
   const items = shown.map((story) => present(story, members, filter));
   return { items, hasMore: stories.length > page.offset + page.limit };
+}
+
+function labelsOfMember(m: StoryMember): StoryLabels {
+  return { key: m.key, storyId: m.storyId, canonicalUrl: m.article.canonicalUrl };
 }
 
 /** Candidates (in `order`) joined into stories by shared labels; stories in the order of their first member. */
@@ -90,7 +101,7 @@ export function groupStories(labels: StoryLabels[], order: number[]): StoryLabel
 function present(story: StoryLabels[], members: StoryMember[], filter: ArticleFilter): SearchItem {
   const labels = new Set(story.flatMap(labelsOf));
   const keys = new Set(story.map((s) => s.key));
-  const all = members.filter((m) => keys.has(m.key) || labelsOf({ storyId: m.storyId, canonicalUrl: m.article.canonicalUrl }).some((l) => labels.has(l)));
+  const all = members.filter((m) => keys.has(m.key) || labelsOf(labelsOfMember(m)).some((l) => labels.has(l)));
   const allowed = all.filter((m) => passes(m.article, filter));
   const shownIds = new Set(all.map((m) => m.shownId).filter(Boolean));
   const newsroom = allowed
@@ -118,6 +129,3 @@ function passes(a: Article, filter: ArticleFilter): boolean {
   return true;
 }
 
-function unique(values: Array<string | null>): string[] {
-  return [...new Set(values.filter((v): v is string => Boolean(v)))];
-}

@@ -92,16 +92,18 @@ export class PgArticleSearch {
           `SELECT a.pub_key AS key, a.canonical_url AS "canonicalUrl", s.story_id AS "storyId"
            FROM articles a LEFT JOIN alert_stories s ON s.article_id = a.id WHERE a.pub_key = ANY($1::bigint[])`, [keys],
         )).map((r) => ({ ...r, key: Number(r.key) })),
-      members: async (keys, storyIds, urls) =>
+      members: async (keys) =>
         (await this.db.rows<ArticleRow & { story_id_: string | null; shown_id_: string | null }>(
-          `WITH m(seq) AS (
-             SELECT seq FROM articles WHERE pub_key = ANY($1::bigint[])
-             UNION SELECT seq FROM articles WHERE canonical_url = ANY($2::text[])
-             UNION SELECT a.seq FROM alert_stories s JOIN articles a ON a.id = s.article_id WHERE s.story_id = ANY($3::text[]))
+          `WITH c AS (SELECT seq, id, canonical_url FROM articles WHERE pub_key = ANY($1::bigint[])),
+           m(seq) AS (
+             SELECT seq FROM c
+             UNION SELECT seq FROM articles WHERE canonical_url IN (SELECT canonical_url FROM c)
+             UNION SELECT a.seq FROM alert_stories s JOIN articles a ON a.id = s.article_id
+               WHERE s.story_id IN (SELECT cs.story_id FROM alert_stories cs JOIN c ON cs.article_id = c.id))
            SELECT ${ROW_COLS.split(',').map((c) => `a.${c.trim()}`).join(', ')}, s.story_id AS story_id_, sh.article_id AS shown_id_
            FROM m JOIN articles a ON a.seq = m.seq
            LEFT JOIN alert_stories s ON s.article_id = a.id LEFT JOIN story_shown sh ON sh.story_id = s.story_id`,
-          [keys, urls, storyIds],
+          [keys],
         )).map((r) => ({ key: Number(r.pub_key), article: rowToArticle(r), storyId: r.story_id_, shownId: r.shown_id_ })),
     };
   }

@@ -96,17 +96,19 @@ export class ArticleSearch {
       `SELECT a.pub_key AS key, a.canonical_url AS canonicalUrl, s.story_id AS storyId
        FROM articles a LEFT JOIN alert_stories s ON s.article_id = a.id WHERE a.pub_key IN (SELECT value FROM json_each(?))`);
     const members = this.prepared('storyMembers', () =>
-      `WITH m(seq) AS (
-         SELECT seq FROM articles WHERE pub_key IN (SELECT value FROM json_each(@keys))
-         UNION SELECT seq FROM articles WHERE canonical_url IN (SELECT value FROM json_each(@urls))
-         UNION SELECT a.seq FROM alert_stories s JOIN articles a ON a.id = s.article_id WHERE s.story_id IN (SELECT value FROM json_each(@stories)))
+      `WITH c AS (SELECT seq, id, canonical_url FROM articles WHERE pub_key IN (SELECT value FROM json_each(?))),
+       m(seq) AS (
+         SELECT seq FROM c
+         UNION SELECT seq FROM articles WHERE canonical_url IN (SELECT canonical_url FROM c)
+         UNION SELECT a.seq FROM alert_stories s JOIN articles a ON a.id = s.article_id
+           WHERE s.story_id IN (SELECT cs.story_id FROM alert_stories cs JOIN c ON cs.article_id = c.id))
        SELECT a.*, s.story_id AS story_id_, sh.article_id AS shown_id_ FROM m JOIN articles a ON a.seq = m.seq
        LEFT JOIN alert_stories s ON s.article_id = a.id LEFT JOIN story_shown sh ON sh.story_id = s.story_id`);
     return {
       ranked: async (want) => ranked(want),
       labels: async (keys) => labels.all(JSON.stringify(keys)) as StoryLabels[],
-      members: async (keys, storyIds, urls) =>
-        (members.all({ keys: JSON.stringify(keys), urls: JSON.stringify(urls), stories: JSON.stringify(storyIds) }) as Array<ArticleRow & { story_id_: string | null; shown_id_: string | null }>)
+      members: async (keys) =>
+        (members.all(JSON.stringify(keys)) as Array<ArticleRow & { story_id_: string | null; shown_id_: string | null }>)
           .map((r) => ({ key: r.pub_key, article: rowToArticle(r), storyId: r.story_id_, shownId: r.shown_id_ })),
     };
   }
