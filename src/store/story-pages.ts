@@ -12,6 +12,13 @@ import type { ArticleFilter, SearchItem } from './types.js';
  */
 const GROWTH = 4;
 const MAX_CANDIDATES = 4_000;
+/**
+ * The first round ranks this many times the articles the page needs: feeds repeating a story are common, and a
+ * second ranking costs more than a few more candidates in the first.
+ */
+const FIRST_ROUND = 2;
+/** Up to this many candidates are read with their stories' members in one query; more, only their labels first. */
+const READ_WHOLE = 256;
 
 /** What groups an article into a story: the story the alerts pipeline recorded, and the canonical link. */
 export interface StoryLabels {
@@ -39,13 +46,13 @@ export interface StoryPageSource {
 
 export async function storyPage(src: StoryPageSource, page: { offset: number; limit: number }, filter: ArticleFilter): Promise<{ items: SearchItem[]; hasMore: boolean }> {
   const need = page.offset + page.limit + 1;
-  let want = need;
+  let want = firstRound(page);
   let stories: StoryLabels[][];
-  // The first round reads the candidates with their members in one query: usually it settles the page.
+  // A few candidates are read with their members in one query (the page then needs nothing more).
   let members: StoryMember[] | null = null;
   for (;;) {
     const keys = await src.ranked(want);
-    if (want === need) {
+    if (want <= READ_WHOLE) {
       members = await src.members(keys);
       const wanted = new Set(keys);
       stories = groupStories(members.filter((m) => wanted.has(m.key)).map(labelsOfMember), keys);
@@ -61,6 +68,12 @@ export async function storyPage(src: StoryPageSource, page: { offset: number; li
   members ??= await src.members(shown.flat().map((h) => h.key));
   const items = shown.map((story) => present(story, members, filter));
   return { items, hasMore: stories.length > page.offset + page.limit };
+}
+
+/** How many articles the first round ranks for this page (a backend may rank them before, and hand them over). */
+export function firstRound(page: { offset: number; limit: number }): number {
+  const need = page.offset + page.limit + 1;
+  return Math.min(MAX_CANDIDATES, Math.max(need, need * FIRST_ROUND));
 }
 
 function labelsOfMember(m: StoryMember): StoryLabels {

@@ -6,7 +6,7 @@ import { partialPlan, type Word } from '../sqlite/partial-match.js';
 import type { PgDb } from './db.js';
 import { TermShares } from './term-shares.js';
 import { hasCjk } from '../cjk.js';
-import { storyPage, type StoryPageSource } from '../story-pages.js';
+import { firstRound, storyPage, type StoryPageSource } from '../story-pages.js';
 
 /** Weights for ts_rank, in PostgreSQL's order {D, C, B, A}: headline 10, dek 4, body 1 (SQLite's bm25 weights). */
 const WEIGHTS = '{0.0, 0.1, 0.4, 1.0}';
@@ -71,14 +71,14 @@ export class PgArticleSearch {
     const terms = searchTerms(text);
     if (terms.length === 0) return { items: [], hasMore: false };
     const { limit, offset } = paging(query);
-    const need = offset + limit + 1;
     const lexemes = await this.terms.lexemes(terms);
     const words: Word[] = [];
     for (let i = 0; i < terms.length; i++) words.push({ text: terms[i], tokens: lexemes[i], ubiquitous: await this.terms.ubiquitous(lexemes[i]) });
-    const first = await this.rankAll(words, query, need);
+    const firstWant = firstRound({ limit, offset });
+    const first = await this.rankAll(words, query, firstWant);
     const partial = first.length === 0 && words.length > 1;
     const rank = async (want: number) =>
-      partial ? this.rankPartial(words, query, want) : want === need ? first : this.rankAll(words, query, want);
+      partial ? this.rankPartial(words, query, want) : want === firstWant ? first : this.rankAll(words, query, want);
     const page = await storyPage(this.storySource(rank), { limit, offset }, query);
     return { ...page, matched: partial ? 'any' : 'all' };
   }

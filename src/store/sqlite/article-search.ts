@@ -5,7 +5,7 @@ import { headlineMatch, prefixMatch, searchTerms, textMatch, withFilters } from 
 import { partialPlan, type Word } from './partial-match.js';
 import { loadNewsrank } from './native/newsrank.js';
 import { TermStats } from './term-stats.js';
-import { storyPage, type StoryLabels, type StoryPageSource } from '../story-pages.js';
+import { firstRound, storyPage, type StoryLabels, type StoryPageSource } from '../story-pages.js';
 import { cjkBigrams } from '../cjk.js';
 
 /** Headline beats dek beats body; the tags column (filter tokens) never scores. */
@@ -77,15 +77,15 @@ export class ArticleSearch {
     const terms = searchTerms(text).map((t) => cjkBigrams(t).trim());
     if (terms.length === 0) return { items: [], hasMore: false };
     const { limit, offset } = paging(query);
-    const need = offset + limit + 1;
     const tokens = this.stats.tokenize(terms);
     const words: Word[] = terms.map((text, i) => ({ text, tokens: tokens[i], ubiquitous: this.stats.ubiquitous(tokens[i]) }));
 
-    const first = this.rankAll(words, query, need);
+    const firstWant = firstRound({ limit, offset });
+    const first = this.rankAll(words, query, firstWant);
     // Nothing has every word: offer what has most of them, and say so.
     const partial = first.length === 0 && words.length > 1;
     const rank = (want: number) =>
-      partial ? this.rankPartial(words, query, want) : want === need ? first : this.rankAll(words, query, want);
+      partial ? this.rankPartial(words, query, want) : want === firstWant ? first : this.rankAll(words, query, want);
     const page = await storyPage(this.storySource(rank), { limit, offset }, query);
     return { ...page, matched: partial ? 'any' : 'all' };
   }
