@@ -13,8 +13,9 @@ import type { ArticleFilter, SearchItem } from './types.js';
 const GROWTH = 4;
 const MAX_CANDIDATES = 4_000;
 /**
- * The first round ranks this many times the articles the page needs. 1: on PostgreSQL a larger page widens the
- * ranked windows (measured at 20k articles: store.search p50 2.8 → 5.7 ms with 2); duplicates pay a second round.
+ * The first round ranks this many times the articles the page needs. 1: on PostgreSQL a longer page can widen the
+ * ranked windows (one 20k bench pair on a loaded machine: store.search p50 2.8 ms before grouping, 5.7 ms with 2;
+ * not isolated from noise); results with duplicates pay a second round instead.
  */
 const FIRST_ROUND = 1;
 /** Up to this many candidates are read with their stories' members in one query; more, only their labels first. */
