@@ -4,8 +4,7 @@ import { UserError } from '../src/core/errors.js';
 import { answer, type Reply, type ReplyItem } from '../src/core/reply.js';
 import { clip, titleCase } from '../src/core/text.js';
 import { relativeTime } from '../src/core/time.js';
-import type { Article } from '../src/domain/article.js';
-import type { SearchPage } from '../src/store/types.js';
+import type { SearchItem, SearchPage } from '../src/store/types.js';
 import { resolveSince, sectionOption, sectionSchema, sinceOption, sinceSchema } from './shared-options.js';
 
 export const PAGE_SIZE = 5;
@@ -106,8 +105,10 @@ function describeScope(input: NewsInput): string {
   return parts.join('');
 }
 
-export function toItem(a: Article, now: Date): ReplyItem {
-  const meta = [relativeTime(a.publishedAt, now), titleCase(a.section), a.source].filter(Boolean).join(' · ');
+export function toItem(a: SearchItem, now: Date): ReplyItem {
+  // One row per story: the other sources carrying it are counted, not listed as rows of their own.
+  const others = a.otherSources ? `+${a.otherSources} source${a.otherSources === 1 ? '' : 's'}` : '';
+  const meta = [relativeTime(a.publishedAt, now), titleCase(a.section), a.source, others].filter(Boolean).join(' · ');
   return {
     title: a.status === 'retracted' ? `RETRACTED: ${a.title}` : a.title,
     url: a.url ?? undefined,

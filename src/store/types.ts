@@ -39,8 +39,15 @@ export interface SearchQuery extends ArticleFilter {
   offset: number;
 }
 
+/**
+ * One row of a result page: a story, shown by one of its articles (the member alerts show: the newsroom's own
+ * first), with how many other sources carry it (same canonical link, or recorded as one story by the alerts pipeline).
+ */
+export type SearchItem = Article & { otherSources?: number };
+
 export interface SearchPage {
-  items: Article[];
+  /** One row per story (see SearchItem). */
+  items: SearchItem[];
   /** True when at least one more result exists after this page. */
   hasMore: boolean;
   /**

@@ -5,6 +5,8 @@ import { searchTerms } from '../sqlite/fts-query.js';
 import { partialPlan, type Word } from '../sqlite/partial-match.js';
 import type { PgDb } from './db.js';
 import { TermShares } from './term-shares.js';
+import { hasCjk } from '../cjk.js';
+import { firstRound, storyPage, type StoryPageSource } from '../story-pages.js';
 
 /** Weights for ts_rank, in PostgreSQL's order {D, C, B, A}: headline 10, dek 4, body 1 (SQLite's bm25 weights). */
 const WEIGHTS = '{0.0, 0.1, 0.4, 1.0}';
@@ -23,6 +25,8 @@ const BODY_ONLY_MAX_REL = 0.4 + 1e-6;
 /** A query of ubiquitous words only looks for headline matches among this many newest matches (as on SQLite). */
 const COMMON_ONLY_RECENT = 50;
 const CONFIG = 'newsdesk_english';
+/** The stemmed headline, as its index (articles_title_tsv) has it. */
+const HEADLINE = `to_tsvector('${CONFIG}', newsdesk_cjk(title))`;
 const ROW_COLS = `seq, embargo_ms, id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
   updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, pub_key, origin`;
 
@@ -38,7 +42,8 @@ interface Scored { seq: number; rel: number; blended: number }
  *    The newest stories are ranked first, and older ones only as far as they could still make the page (ranked()).
  * 2. When no story has every word: stories with the most of the words first, among equal counts the rarer words
  *    first (partial-match.ts), each set ranked as in 1.
- * User words reach PostgreSQL only as bound parameters of plainto_tsquery (never tsquery syntax); autocomplete's
+ * User words reach PostgreSQL only as bound parameters of plainto_tsquery, or of phraseto_tsquery over newsdesk_cjk for
+ * Chinese, Japanese and Korean (never tsquery syntax); autocomplete's
  * prefix is a quoted lexeme made only of letters and digits.
  */
 export class PgArticleSearch {
@@ -48,17 +53,16 @@ export class PgArticleSearch {
     this.terms = new TermShares(db, CONFIG);
   }
 
+  /** Newest first, one row per story (story-pages.ts). */
   async latest(filter: ArticleFilter & { limit: number; offset: number }): Promise<SearchPage> {
     const params: unknown[] = [];
     const where = filterSql(filter, params);
-    const { limit, offset } = paging(filter);
-    params.push(limit + 1, offset);
-    const rows = await this.db.rows<ArticleRow>(
-      `SELECT ${ROW_COLS} FROM articles ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY pub_key DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
-      params,
-    );
-    return { items: rows.slice(0, limit).map(rowToArticle), hasMore: rows.length > limit };
+    const newest = async (want: number) =>
+      (await this.db.rows<{ k: number }>(
+        `SELECT pub_key AS k FROM articles ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY pub_key DESC LIMIT $${params.length + 1}`,
+        [...params, want],
+      )).map((r) => Number(r.k));
+    return storyPage(this.storySource(newest), paging(filter), filter);
   }
 
   async search(query: SearchQuery): Promise<SearchPage> {
@@ -67,17 +71,42 @@ export class PgArticleSearch {
     const terms = searchTerms(text);
     if (terms.length === 0) return { items: [], hasMore: false };
     const { limit, offset } = paging(query);
-    const need = offset + limit + 1;
     const lexemes = await this.terms.lexemes(terms);
     const words: Word[] = [];
     for (let i = 0; i < terms.length; i++) words.push({ text: terms[i], tokens: lexemes[i], ubiquitous: await this.terms.ubiquitous(lexemes[i]) });
-    let seqs = await this.rankAll(words, query, need);
-    let matched: 'all' | 'any' = 'all';
-    if (seqs.length === 0 && words.length > 1) {
-      seqs = await this.rankPartial(words, query, need);
-      matched = 'any';
-    }
-    return { items: (await this.byKey(seqs.slice(offset, offset + limit))).map(rowToArticle), hasMore: seqs.length > offset + limit, matched };
+    const firstWant = firstRound({ limit, offset });
+    const first = await this.rankAll(words, query, firstWant);
+    const partial = first.length === 0 && words.length > 1;
+    const rank = async (want: number) =>
+      partial ? this.rankPartial(words, query, want) : want === firstWant ? first : this.rankAll(words, query, want);
+    const page = await storyPage(this.storySource(rank), { limit, offset }, query);
+    return { ...page, matched: partial ? 'any' : 'all' };
+  }
+
+  /** Story pages over these article keys (story-pages.ts): what groups them, and every member of a page's stories. */
+  private storySource(ranked: (want: number) => Promise<number[]>): StoryPageSource {
+    return {
+      ranked,
+      labels: async (keys) =>
+        (await this.db.rows<{ key: number; canonicalUrl: string | null; storyId: string | null }>(
+          `SELECT a.pub_key AS key, a.canonical_url AS "canonicalUrl", s.story_id AS "storyId"
+           FROM articles a LEFT JOIN alert_stories s ON s.article_id = a.id WHERE a.pub_key = ANY($1::bigint[])`, [keys],
+        )).map((r) => ({ ...r, key: Number(r.key) })),
+      members: async (keys) =>
+        (await this.db.rows<ArticleRow & { story_id_: string | null; shown_id_: string | null }>(
+          `WITH c AS (SELECT seq, id, canonical_url FROM articles WHERE pub_key = ANY($1::bigint[])),
+           m(seq) AS (
+             SELECT seq FROM c
+             UNION SELECT seq FROM articles WHERE canonical_url IN (SELECT canonical_url FROM c)
+             UNION SELECT a.seq FROM alert_stories s JOIN articles a ON a.id = s.article_id
+               WHERE s.story_id IN (SELECT cs.story_id FROM alert_stories cs JOIN c ON cs.article_id = c.id))
+           SELECT ${ROW_COLS.split(',').map((c) => `a.${c.trim()}`).join(', ')}, s.story_id AS story_id_, sh.article_id AS shown_id_
+           FROM m JOIN articles a ON a.seq = m.seq
+           LEFT JOIN alert_stories s ON s.article_id = a.id LEFT JOIN story_shown sh ON sh.story_id = s.story_id
+           WHERE a.embargo_ms IS NULL AND a.status <> 'killed'`,
+          [keys],
+        )).map((r) => ({ key: Number(r.pub_key), article: rowToArticle(r), storyId: r.story_id_, shownId: r.shown_id_ })),
+    };
   }
 
   async suggest(prefix: string, limit: number): Promise<Array<{ id: string; title: string }>> {
@@ -167,7 +196,7 @@ export class PgArticleSearch {
       params.push(p.before);
       where.push(`pub_key < $${params.length}`);
     }
-    if (p.headline) where.push(`to_tsvector('${CONFIG}', title) @@ (${any})`);
+    if (p.headline) where.push(`${HEADLINE} @@ (${any})`);
     let ok = 'true';
     if (p.common.length > 0) {
       ok = `tsv @@ (${tsquery(p.common, params.length + 1)})`;
@@ -193,7 +222,7 @@ export class PgArticleSearch {
     const where = [`tsv @@ (${q})`, ...filterSql(filters, params)];
     params.push(Math.max(need, COMMON_ONLY_RECENT));
     const rows = await this.db.rows<{ seq: number; head: boolean }>(
-      `SELECT pub_key AS seq, to_tsvector('${CONFIG}', title) @@ (${q}) AS head
+      `SELECT pub_key AS seq, ${HEADLINE} @@ (${q}) AS head
        FROM (SELECT pub_key, title FROM articles WHERE ${where.join(' AND ')} ORDER BY pub_key DESC LIMIT $${params.length}) c
        ORDER BY pub_key DESC`,
       params,
@@ -237,7 +266,7 @@ export class PgArticleSearch {
       params.push(w.text, share ?? null);
       const [pText, pShare] = [params.length - 1, params.length];
       cols.push(`CASE WHEN $${pShare}::float8 * t.n::float8 >= t.cap::float8 THEN NULL ELSE
-        (SELECT count(*) FROM (SELECT 1 FROM articles WHERE tsv @@ plainto_tsquery('${CONFIG}', $${pText}) LIMIT t.cap) x) END`);
+        (SELECT count(*) FROM (SELECT 1 FROM articles WHERE tsv @@ ${wordQuery(w.text, pText)} LIMIT t.cap) x) END`);
     }
     const row = (await this.db.one<Record<string, number | null>>(
       `SELECT t.n AS total, t.cap AS cap, ${cols.map((c, i) => `${c} AS c${i}`).join(', ')}
@@ -257,13 +286,6 @@ export class PgArticleSearch {
       docs.set(w.text, n);
     });
     return { total, docs };
-  }
-
-  private async byKey(keys: number[]): Promise<ArticleRow[]> {
-    if (keys.length === 0) return [];
-    const rows = await this.db.rows<ArticleRow>(`SELECT ${ROW_COLS} FROM articles WHERE pub_key = ANY($1::bigint[])`, [keys]);
-    const byKey = new Map(rows.map((r) => [r.pub_key, r]));
-    return keys.map((k) => byKey.get(k)).filter((r): r is ArticleRow => r !== undefined);
   }
 }
 
@@ -292,7 +314,15 @@ function recencyBoost(ageMs: number): number {
 
 /** Every word as a lexeme query, all of them (&&) or any (||): the words are bound parameters from `$first` on. */
 function tsquery(words: string[], first: number, op: '&&' | '||' = '&&'): string {
-  return words.map((_, i) => `plainto_tsquery('${CONFIG}', $${first + i})`).join(` ${op} `);
+  return words.map((w, i) => wordQuery(w, first + i)).join(` ${op} `);
+}
+
+/**
+ * One word, bound as parameter `$n`: its lexemes. A word with Chinese, Japanese or Korean text is split into the
+ * character bigrams the index holds (newsdesk_cjk, migration 510) and searched as a phrase of them.
+ */
+function wordQuery(word: string, n: number): string {
+  return hasCjk(word) ? `phraseto_tsquery('${CONFIG}', newsdesk_cjk($${n}))` : `plainto_tsquery('${CONFIG}', $${n})`;
 }
 
 function sinceFloor(filters: Filters): number {

@@ -337,6 +337,51 @@ export const pgMigrations: PgMigration[] = [
   // Operations channels (/alerts ops) and their open problems; notices through the outbox (src/store/postgres/ops.ts).
   { id: '600-ops-channels', sql: OPS_MIGRATION_SQL },
   { id: '601-outbox-notices', sql: OUTBOX_NOTICES_SQL },
+  {
+    // Chinese, Japanese and Korean runs are indexed as character bigrams: newsdesk_cjk() is src/store/cjk.ts's
+    // cjkBigrams in PL/pgSQL (the same ranges, the same output), applied to the text of the search vector and of the
+    // stemmed-headlines index; queries pass a CJK word through it too. Recreating the generated column indexes every
+    // stored row again. The headline words for autocomplete (title_words) keep whole runs, as on SQLite.
+    id: '510-search-cjk-bigrams',
+    sql: String.raw`
+      CREATE FUNCTION newsdesk_cjk(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+      DECLARE
+        piece text;
+        n int;
+        result text := '';
+      BEGIN
+        IF t !~ '[\u1100-\u11ff\u3005-\u3007\u3041-\u309f\u30a0-\u30fa\u30fc-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f\U00030000-\U0003134f]' THEN RETURN t; END IF;
+        FOR piece IN SELECT m[1] FROM regexp_matches(t, '([\u1100-\u11ff\u3005-\u3007\u3041-\u309f\u30a0-\u30fa\u30fc-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f\U00030000-\U0003134f]+|[^\u1100-\u11ff\u3005-\u3007\u3041-\u309f\u30a0-\u30fa\u30fc-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f\U00030000-\U0003134f]+)', 'g') AS m LOOP
+          IF piece ~ '^[\u1100-\u11ff\u3005-\u3007\u3041-\u309f\u30a0-\u30fa\u30fc-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f\U00030000-\U0003134f]' THEN
+            n := char_length(piece);
+            IF n = 1 THEN
+              result := result || ' ' || piece || ' ';
+            ELSE
+              result := result || ' ' || (SELECT string_agg(substr(piece, i, 2), ' ' ORDER BY i) FROM generate_series(1, n - 1) AS i) || ' ';
+            END IF;
+          ELSE
+            result := result || piece;
+          END IF;
+        END LOOP;
+        RETURN result;
+      END
+      $fn$;
+      DROP INDEX articles_title_tsv;
+      ALTER TABLE articles DROP COLUMN tsv;
+      ALTER TABLE articles ADD COLUMN tsv TSVECTOR GENERATED ALWAYS AS (
+        setweight(to_tsvector('newsdesk_english', newsdesk_cjk(title)), 'A') ||
+        setweight(to_tsvector('newsdesk_english', newsdesk_cjk(dek)), 'B') ||
+        setweight(to_tsvector('newsdesk_english', newsdesk_cjk(body)), 'C')) STORED;
+      ALTER TABLE articles ALTER COLUMN tsv SET STORAGE MAIN;
+      CREATE INDEX articles_tsv ON articles USING GIN (tsv) WITH (gin_pending_list_limit = 512);
+      CREATE INDEX articles_title_tsv ON articles USING GIN (to_tsvector('newsdesk_english', newsdesk_cjk(title))) WITH (gin_pending_list_limit = 512);
+      ANALYZE articles;`,
+  },
+  {
+    // Result pages show one row per story (src/store/story-pages.ts): the members of a page's stories are looked up by story.
+    id: '520-search-story-members',
+    sql: `CREATE INDEX IF NOT EXISTS alert_stories_story ON alert_stories(story_id);`,
+  },
 ];
 
 /**

@@ -33,7 +33,7 @@ export class TermShares {
     const missing = [...new Set(words.filter((w) => !this.memo.has(w)))];
     if (missing.length > 0) {
       const rows = await this.db.rows<{ w: string; lx: string[] }>(
-        `SELECT w, tsvector_to_array(to_tsvector('${this.config}', w)) AS lx FROM unnest($1::text[]) AS w`, [missing]);
+        `SELECT w, tsvector_to_array(to_tsvector('${this.config}', newsdesk_cjk(w))) AS lx FROM unnest($1::text[]) AS w`, [missing]);
       if (this.memo.size + rows.length > LEXEME_MEMO_SIZE) this.memo.clear();
       for (const r of rows) this.memo.set(r.w, r.lx);
     }

@@ -5,6 +5,8 @@ import { headlineMatch, prefixMatch, searchTerms, textMatch, withFilters } from 
 import { partialPlan, type Word } from './partial-match.js';
 import { loadNewsrank } from './native/newsrank.js';
 import { TermStats } from './term-stats.js';
+import { firstRound, storyPage, type StoryLabels, type StoryPageSource } from '../story-pages.js';
+import { cjkBigrams } from '../cjk.js';
 
 /** Headline beats dek beats body; the tags column (filter tokens) never scores. */
 /** Recency multiplies relevance by up to 1 + WEIGHT, halving every HALF_LIFE_DAYS. */
@@ -61,33 +63,55 @@ export class ArticleSearch {
     this.stats.refreshIfStale();
   }
 
-  latest(filter: ArticleFilter & { limit: number; offset: number }): SearchPage {
+  /** Newest first, one row per story (story-pages.ts). */
+  latest(filter: ArticleFilter & { limit: number; offset: number }): Promise<SearchPage> {
     const { where, params } = plainFilters(filter);
-    const { limit, offset } = paging(filter);
-    const rows = this.db
-      .prepare(`SELECT * FROM articles ${where} ORDER BY pub_key DESC LIMIT ? OFFSET ?`)
-      .all(...params, limit + 1, offset) as ArticleRow[];
-    return { items: rows.slice(0, limit).map(rowToArticle), hasMore: rows.length > limit };
+    const newest = this.db.prepare(`SELECT pub_key AS k FROM articles ${where} ORDER BY pub_key DESC LIMIT ?`).pluck();
+    return storyPage(this.storySource((want) => newest.all(...params, want) as number[]), paging(filter), filter);
   }
 
-  search(query: SearchQuery): SearchPage {
+  async search(query: SearchQuery): Promise<SearchPage> {
     const text = query.text ?? '';
     if (!text.trim()) return this.latest(query);
-    const terms = searchTerms(text);
+    // A CJK word becomes its bigrams, as the index holds it (a phrase of them: see ../cjk.ts).
+    const terms = searchTerms(text).map((t) => cjkBigrams(t).trim());
     if (terms.length === 0) return { items: [], hasMore: false };
     const { limit, offset } = paging(query);
-    const need = offset + limit + 1;
     const tokens = this.stats.tokenize(terms);
     const words: Word[] = terms.map((text, i) => ({ text, tokens: tokens[i], ubiquitous: this.stats.ubiquitous(tokens[i]) }));
 
-    let seqs = this.rankAll(words, query, need);
-    let matched: 'all' | 'any' = 'all';
-    if (seqs.length === 0 && words.length > 1) {
-      // Nothing has every word: offer what has most of them, and say so.
-      seqs = this.rankPartial(words, query, need);
-      matched = 'any';
-    }
-    return { items: this.bySeq(seqs.slice(offset, offset + limit)).map(rowToArticle), hasMore: seqs.length > offset + limit, matched };
+    const firstWant = firstRound({ limit, offset });
+    const first = this.rankAll(words, query, firstWant);
+    // Nothing has every word: offer what has most of them, and say so.
+    const partial = first.length === 0 && words.length > 1;
+    const rank = (want: number) =>
+      partial ? this.rankPartial(words, query, want) : want === firstWant ? first : this.rankAll(words, query, want);
+    const page = await storyPage(this.storySource(rank), { limit, offset }, query);
+    return { ...page, matched: partial ? 'any' : 'all' };
+  }
+
+  /** Story pages over these article keys (story-pages.ts): what groups them, and every member of a page's stories. */
+  private storySource(ranked: (want: number) => number[]): StoryPageSource {
+    const labels = this.prepared('storyLabels', () =>
+      `SELECT a.pub_key AS key, a.canonical_url AS canonicalUrl, s.story_id AS storyId
+       FROM articles a LEFT JOIN alert_stories s ON s.article_id = a.id WHERE a.pub_key IN (SELECT value FROM json_each(?))`);
+    const members = this.prepared('storyMembers', () =>
+      `WITH c AS (SELECT seq, id, canonical_url FROM articles WHERE pub_key IN (SELECT value FROM json_each(?))),
+       m(seq) AS (
+         SELECT seq FROM c
+         UNION SELECT seq FROM articles WHERE canonical_url IN (SELECT canonical_url FROM c)
+         UNION SELECT a.seq FROM alert_stories s JOIN articles a ON a.id = s.article_id
+           WHERE s.story_id IN (SELECT cs.story_id FROM alert_stories cs JOIN c ON cs.article_id = c.id))
+       SELECT a.*, s.story_id AS story_id_, sh.article_id AS shown_id_ FROM m JOIN articles a ON a.seq = m.seq
+       LEFT JOIN alert_stories s ON s.article_id = a.id LEFT JOIN story_shown sh ON sh.story_id = s.story_id
+       WHERE a.embargo_ms IS NULL AND a.status <> 'killed'`);
+    return {
+      ranked: async (want) => ranked(want),
+      labels: async (keys) => labels.all(JSON.stringify(keys)) as StoryLabels[],
+      members: async (keys) =>
+        (members.all(JSON.stringify(keys)) as Array<ArticleRow & { story_id_: string | null; shown_id_: string | null }>)
+          .map((r) => ({ key: r.pub_key, article: rowToArticle(r), storyId: r.story_id_, shownId: r.shown_id_ })),
+    };
   }
 
   suggest(prefix: string, limit: number): Array<{ id: string; title: string }> {
@@ -228,14 +252,6 @@ export class ArticleSearch {
     if (lo > 0) params.lo = lo;
     const rows = stmt.all(params) as Array<{ seq: number; head: number }>;
     return [...rows.filter((r) => r.head), ...rows.filter((r) => !r.head)].slice(0, need).map((r) => r.seq);
-  }
-
-  private bySeq(seqs: number[]): ArticleRow[] {
-    if (seqs.length === 0) return [];
-    const rows = this.prepared(`bySeq:${seqs.length}`, () => `SELECT * FROM articles WHERE pub_key IN (${seqs.map(() => '?').join(',')})`)
-      .all(...seqs) as ArticleRow[];
-    const bySeq = new Map(rows.map((r) => [r.pub_key, r]));
-    return seqs.map((s) => bySeq.get(s)).filter((r): r is ArticleRow => r !== undefined);
   }
 
   private prepared(key: string, sql: () => string): Statement {

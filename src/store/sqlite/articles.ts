@@ -6,6 +6,7 @@ import { canonicalUrl } from '../canonical.js';
 import { embargoFor, isHidden, keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, VISIBLE_SQL, type ArticleRow, type NormalizedArticle } from './article-rows.js';
 import { ArticleSearch } from './article-search.js';
 import { tagsFor } from './fts-query.js';
+import { cjkBigrams } from '../cjk.js';
 import type { Clock } from '../../domain/clock.js';
 import { SqliteTransactions } from './tx.js';
 import { ArticleKilled, isNewsroomOrigin, type Origin } from '../../domain/article.js';
@@ -339,7 +340,7 @@ export class SqliteArticleStore implements ArticleStore {
       this.stmt.titleDelete.run(oldKey);
     }
     if (isHidden(a)) return;
-    this.stmt.ftsInsert.run(key, a.title, a.dek, a.body, tagsFor(a));
+    this.stmt.ftsInsert.run(key, cjkBigrams(a.title), cjkBigrams(a.dek), cjkBigrams(a.body), tagsFor(a));
     this.stmt.titleInsert.run(key, a.title);
   }
 }

@@ -8,6 +8,8 @@ import { allowOutboxNotices, OPS_SCHEMA } from './ops.js';
 import { PACING_STATE_SCHEMA } from './pacing-state.js';
 import { SUBSCRIPTIONS_SCHEMA } from './subscriptions.js';
 import { SLACK_INSTALLATIONS_SCHEMA } from './slack-installations.js';
+import { cjkBigrams, hasCjk } from '../cjk.js';
+import { tagsFor } from './fts-query.js';
 
 /**
  * Every schema change, in the order it is applied. Never edit a migration that has shipped: append a new one.
@@ -212,4 +214,23 @@ export const migrations: Migration[] = [
   // Operations channels (/alerts ops) and their open problems; notices through the outbox (src/store/sqlite/ops.ts).
   { id: '600-ops-channels', up: (db) => db.exec(OPS_SCHEMA) },
   { id: '601-outbox-notices', up: (db) => allowOutboxNotices(db) },
+  {
+    // Chinese, Japanese and Korean runs are indexed as character bigrams (src/store/cjk.ts): the stories already
+    // stored with such text are indexed again. Only they change; the headlines index (autocomplete) keeps whole runs.
+    id: '510-search-cjk-bigrams',
+    up: (db) => {
+      db.function('newsdesk_has_cjk', { deterministic: true }, (text) => (hasCjk(String(text)) ? 1 : 0));
+      const rows = db.prepare(`SELECT pub_key, title, dek, body, section, source FROM articles
+        WHERE newsdesk_has_cjk(title || ' ' || dek || ' ' || body) AND embargo_ms IS NULL AND status <> 'killed'`).all() as Array<{ pub_key: number; title: string; dek: string; body: string; section: string; source: string }>;
+      const remove = db.prepare('DELETE FROM articles_fts WHERE rowid = ?');
+      const insert = db.prepare('INSERT INTO articles_fts (rowid, title, dek, body, tags) VALUES (?, ?, ?, ?, ?)');
+      for (const r of rows) {
+        remove.run(r.pub_key);
+        insert.run(r.pub_key, cjkBigrams(r.title), cjkBigrams(r.dek), cjkBigrams(r.body), tagsFor(r));
+      }
+      if (rows.length > 0) logger.info({ articles: rows.length }, 'search: stories with Chinese, Japanese or Korean text indexed again (character bigrams)');
+    },
+  },
+  // Result pages show one row per story (src/store/story-pages.ts): the members of a page's stories are looked up by story.
+  { id: '520-search-story-members', up: (db) => db.exec('CREATE INDEX IF NOT EXISTS alert_stories_story ON alert_stories(story_id)') },
 ];

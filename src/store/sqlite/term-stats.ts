@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { cjkBigrams } from '../cjk.js';
 
 /**
  * How common each word is, as the ranking needs to know it:
@@ -117,7 +118,7 @@ export class TermStats {
           const row = bySeq.get(1 + Math.floor(((i + 0.5) * size) / picks)) as (typeof rows)[number] | undefined;
           if (row) rows.push(row);
         }
-        rows.forEach((r, i) => this.probeInsert.run(i + 1, `${r.title}\n${r.dek}\n${r.body}`));
+        rows.forEach((r, i) => this.probeInsert.run(i + 1, cjkBigrams(`${r.title}\n${r.dek}\n${r.body}`)));
         if (rows.length > 0) {
           this.db
             .prepare(
