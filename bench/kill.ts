@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join, resolve } from 'node:path';
 import { startApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { systemClock } from '../src/domain/clock.js';
 import { logger } from '../src/log.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
-import { emptyDataDir, outboxStates, pushArticles, until } from '../tests/alerts/e2e/process.js';
+import { emptyDataDir, pushArticles, until } from '../tests/alerts/e2e/process.js';
 import { startDiscordStandIn, type DiscordStandIn } from '../tests/standins/discord/index.js';
 import { DISCORD_LIMITS, type DiscordLimits } from '../tests/standins/discord/limits.js';
 import { startSlackStandIn, type SlackStandIn } from '../tests/standins/slack/index.js';
@@ -131,7 +132,7 @@ export async function runKillBench(opts: { log?: (line: string) => void } = {}):
     }, 'every alert to be deleted', TIMEOUT_MS);
     // Stragglers: a re-post or a second delete would arrive now.
     await new Promise((r) => setTimeout(r, 3_000));
-    const outbox = outboxStates(config.databasePath);
+    const outbox = deleteOutcomes(config.databasePath, t0);
 
     const dCalls = discord.calls.slice(discordCallsBefore);
     const dDeletes = dCalls.filter((c) => c.method === 'DELETE' && DISCORD_DELETE.test(c.path));
@@ -190,6 +191,18 @@ export async function runKillBench(opts: { log?: (line: string) => void } = {}):
     await app?.stop();
     await discord.close();
     await slack.close();
+  }
+}
+
+/** What the outbox recorded for each alert (delete_state: deleted, gone, failed…) and when its last delete was recorded. */
+function deleteOutcomes(dbPath: string, t0: number): Record<string, number> {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare(`SELECT state || '/' || COALESCE(delete_state, '-') AS k, COUNT(*) AS n, MAX(deleted_at) AS last FROM alert_outbox GROUP BY k`).all() as Array<{ k: string; n: number; last: number | null }>;
+    const lastRecorded = Math.max(0, ...rows.map((r) => Number(r.last ?? 0)));
+    return { ...Object.fromEntries(rows.map((r) => [r.k, r.n])), lastDeleteRecordedMs: lastRecorded ? lastRecorded - t0 : -1 };
+  } finally {
+    db.close();
   }
 }
 
