@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { formatTable, runSearchBench } from './search.js';
 import { runSummarySpeedBench } from './summary-speed.js';
 import { runFanoutBench } from './fanout.js';
+import { runKillBench } from './kill.js';
 import { runHostileHtmlBench } from './hostile-html.js';
 import { runSlowClientsBench } from './slow-clients.js';
 import { runInstancesBench } from './instances.js';
@@ -11,7 +12,7 @@ import { runServiceBench } from './service.js';
 import { runEmbargoBench } from './embargo.js';
 
 /**
- * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances,service,embargo] [--no-peer] [--store postgres]`
+ * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances,service,embargo,kill] [--no-peer] [--store postgres]`
  * (`--only service`: start-up time and idle RSS of npm start before/now vs node dist/main.js; build first)
  * (`--store postgres`: the search bench runs Newsdesk on PostgreSQL too, beside SQLite; see bench/search.ts)
  * `npm run bench -- --instances 3 [--platforms discord,slack] [--failovers 3]`: only the several-instances benchmark
@@ -49,6 +50,10 @@ async function main(): Promise<void> {
   if (only.has('fanout')) {
     log('\n== Alert fan-out through rate-limited stand-ins ==');
     results.fanout = await runFanoutBench();
+  }
+  if (only.has('kill')) {
+    log('\n== Kill of one story alerted in 200 Discord and 200 Slack channels (4 workspaces): deletes through rate-limited stand-ins ==');
+    results.kill = await runKillBench({ log });
   }
   if (only.has('hostile-html')) {
     log('\n== Hostile HTML → text (5 MB each) ==');

@@ -35,6 +35,8 @@ export interface RecordedCall {
   status: number;
   responseBody?: any;
   headers: Record<string, string>;
+  /** When the request arrived (Date.now()). */
+  at: number;
 }
 
 export interface CallMatcher {
@@ -147,7 +149,7 @@ export async function startDiscordStandIn(opts: StandInOptions = {}): Promise<Di
     }
     const call: RecordedCall = {
       method, path, query: Object.fromEntries(url.searchParams), body,
-      authorized: req.headers.authorization === `Bot ${token}`, status: 0, headers: {},
+      authorized: req.headers.authorization === `Bot ${token}`, status: 0, headers: {}, at: Date.now(),
     };
     calls.push(call);
     const finish = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
