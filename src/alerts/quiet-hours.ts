@@ -11,14 +11,8 @@ export function formatClockMinutes(minutes: number): string {
   return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
-export function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** One check for every time zone (config, quiet hours, briefings): src/domain/clock.ts. */
+export { isValidTimeZone } from '../domain/clock.js';
 
 /** Minutes since local midnight in `tz`. */
 function localMinutes(at: Date, tz: string): number {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { startNewsdesk, tempDataDir } from '../helpers/process.js';
+import { portOf, startNewsdesk, tempDataDir, untilOutput } from '../helpers/process.js';
 import { pushArticles } from '../alerts/e2e/process.js';
 
 /**
@@ -13,28 +13,6 @@ import { pushArticles } from '../alerts/e2e/process.js';
 const LIBFAKETIME = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1'].find((p) => existsSync(p));
 const TOKEN = 'due-later-ingest-token-0123456789';
 
-function portOf(stderr: string): number | undefined {
-  for (const line of stderr.split('\n')) {
-    if (!line.includes('HTTP server listening')) continue;
-    try {
-      return (JSON.parse(line) as { port: number }).port;
-    } catch {
-      // A partial line: read again.
-    }
-  }
-  return undefined;
-}
-
-async function until<T>(check: () => T | undefined, what: string, timeoutMs: number, diag: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${diag()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 if (!LIBFAKETIME && !process.env.CI) console.warn('due-later.test.ts skipped: libfaketime is not installed (apt-get install faketime); CI installs it');
 
 describe.skipIf(!LIBFAKETIME && !process.env.CI)('a quiet-hours digest due later, in the real process on SQLite', () => {
@@ -44,13 +22,12 @@ describe.skipIf(!LIBFAKETIME && !process.env.CI)('a quiet-hours digest due later
       DATA_DIR: tempDataDir(), TIMEZONE: 'UTC', PORT: '0', HOST: '127.0.0.1', INGEST_TOKEN: TOKEN, LOG_LEVEL: 'info',
       LD_PRELOAD: LIBFAKETIME!, FAKETIME: '@2026-11-26 06:59:20', FAKETIME_NO_CACHE: '1',
     });
-    const diag = () => `stdout:\n${app.stdout().slice(-3000)}\nstderr:\n${app.stderr().slice(-3000)}`;
-    try {
-      const port = await until(() => portOf(app.stderr()), 'the HTTP port', 30_000, diag);
+        try {
+      const port = await untilOutput(() => portOf(app.stderr()), 'the HTTP port', app, 30_000);
       app.child.stdin.write(':as admin\n/alerts subscribe min_priority:routine\n');
-      const subId = await until(() => /Subscribed.*?\b([a-z0-9]{5})\b/s.exec(app.stdout())?.[1] ?? /\/alerts quiet ([a-z0-9]+)/.exec(app.stdout())?.[1], 'the subscription', 20_000, diag);
+      const subId = await untilOutput(() => /Subscribed.*?\b([a-z0-9]{5})\b/s.exec(app.stdout())?.[1] ?? /\/alerts quiet ([a-z0-9]+)/.exec(app.stdout())?.[1], 'the subscription', app, 20_000);
       app.child.stdin.write(`/alerts quiet ${subId} from:22:00 to:07:00 tz:UTC\n`);
-      await until(() => (/[Qq]uiet hours/.test(app.stdout().split(`quiet ${subId}`).pop() ?? '') ? true : undefined), 'quiet hours to be set', 20_000, diag);
+      await untilOutput(() => (/[Qq]uiet hours/.test(app.stdout().split(`quiet ${subId}`).pop() ?? '') ? true : undefined), 'quiet hours to be set', app, 20_000);
 
       const pushed = await pushArticles(port, TOKEN, {
         id: 'quiet-1', title: 'Council approves the new tram depot', body: 'The council approved the depot late on Wednesday.',
@@ -61,7 +38,7 @@ describe.skipIf(!LIBFAKETIME && !process.env.CI)('a quiet-hours digest due later
       await new Promise((r) => setTimeout(r, 1_000));
       expect(app.stdout()).not.toMatch(/Council approves the new tram depot/);
       // ...and printed by itself once 07:00 has passed on the child's clock (at most ~40 s away).
-      await until(() => (/While you were away/.test(app.stdout()) ? true : undefined), 'the "While you were away" message', 90_000, diag);
+      await untilOutput(() => (/While you were away/.test(app.stdout()) ? true : undefined), 'the "While you were away" message', app, 90_000);
       expect(app.stdout()).toMatch(/🔔 Alert in #\S+ \(message [^)]+\)[\s\S]*While you were away: 1 story[\s\S]*Council approves the new tram depot/);
     } finally {
       app.child.stdin.end();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startNewsdesk, tempDataDir, type Running } from '../helpers/process.js';
+import { portOf, startNewsdesk, tempDataDir, untilOutput as until, type Running } from '../helpers/process.js';
 import { pushArticles } from '../alerts/e2e/process.js';
 
 /**
@@ -10,28 +10,6 @@ import { pushArticles } from '../alerts/e2e/process.js';
  */
 const TOKEN = 'embargo-e2e-ingest-token-0123456789';
 const HEADLINE = 'Quillon dam report finds cracks in the spillway';
-
-function portOf(stderr: string): number | undefined {
-  for (const line of stderr.split('\n')) {
-    if (!line.includes('HTTP server listening')) continue;
-    try {
-      return (JSON.parse(line) as { port: number }).port;
-    } catch {
-      // A partial line: read again.
-    }
-  }
-  return undefined;
-}
-
-async function until<T>(check: () => T | undefined | false, what: string, app: Running, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout:\n${app.stdout().slice(-3000)}\nstderr:\n${app.stderr().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 

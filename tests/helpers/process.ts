@@ -66,3 +66,27 @@ export function passThroughEnv(): Record<string, string> {
   }
   return env;
 }
+
+/** The HTTP port a bot started with PORT=0 logged ("HTTP server listening"), once the line is complete. */
+export function portOf(stderr: string): number | undefined {
+  for (const line of stderr.split('\n')) {
+    if (!line.includes('HTTP server listening')) continue;
+    try {
+      return (JSON.parse(line) as { port: number }).port;
+    } catch {
+      // A partial line: read again.
+    }
+  }
+  return undefined;
+}
+
+/** Polls until `check` gives a value; rejects after `timeoutMs` (a bound, not a measurement) with the bot's output. */
+export async function untilOutput<T>(check: () => T | undefined | false, what: string, app: Running, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout:\n${app.stdout().slice(-3000)}\nstderr:\n${app.stderr().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
