@@ -234,7 +234,7 @@ export class PgOutbox implements OutboxStore {
   async markEdited(id: string, version: number, threadVersion: number | null, now: number): Promise<void> {
     await this.db.query(
       `UPDATE alert_outbox SET delivered_version = $1::int, thread_version = COALESCE($2::int, thread_version), attempts = 0,
-         last_error = NULL, updated_at = $3::bigint, due_at = CASE WHEN target_version > $1::int THEN $3::bigint ELSE NULL END
+         last_error = NULL, updated_at = $3::bigint, due_at = CASE WHEN delete_state = 'due' OR target_version > $1::int THEN $3::bigint ELSE NULL END
        WHERE id = $4`,
       [version, threadVersion, now, id],
     );

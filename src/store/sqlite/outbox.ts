@@ -252,7 +252,8 @@ export class SqliteOutbox {
   markEdited(id: string, version: number, threadVersion: number | null, now: number): void {
     this.stmt(
         `UPDATE alert_outbox SET delivered_version = ?, thread_version = COALESCE(?, thread_version), attempts = 0,
-           last_error = NULL, updated_at = ?, due_at = CASE WHEN target_version > ? THEN ? ELSE NULL END
+           last_error = NULL, updated_at = ?,
+           due_at = CASE WHEN delete_state = 'due' OR target_version > ? THEN ? ELSE NULL END
          WHERE id = ?`,
       )
       .run(version, threadVersion, now, version, now, id);
