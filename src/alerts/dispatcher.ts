@@ -5,7 +5,8 @@ import type { Logger } from '../log.js';
 import type { ArticleStore, OutboxStore, PacingStateStore, SubscriptionStore } from '../store/types.js';
 import type { Summarizer } from '../summarize/types.js';
 import { Pacer, type Operation } from './pacing.js';
-import { renderAlert, renderFollowUp, renderGroup, type AlertArticle } from './render.js';
+import { renderAlert, renderGroup, type AlertArticle } from './render.js';
+import { buildFollowUp } from './follow-up.js';
 import { createRetryPolicy, Skip, withTimeout } from './retry.js';
 import { createTldrCache } from './tldr.js';
 import type { Delivery, DeliveryState } from '../domain/delivery.js';
@@ -17,7 +18,8 @@ import { observedProblems, renderNotice } from './ops-notices.js';
 export interface DispatcherOptions {
   outbox: OutboxStore;
   subscriptions: SubscriptionStore;
-  articles: Pick<ArticleStore, 'get'>;
+  /** `storedVersion` lets a thread reply say what changed (src/alerts/follow-up.ts). */
+  articles: Pick<ArticleStore, 'get'> & Partial<Pick<ArticleStore, 'storedVersion'>>;
   /** The running adapters' ports; adapters may appear after start (their rows wait until then). */
   ports: PortRegistry;
   summarizer?: Pick<Summarizer, 'tldr'>;
@@ -379,8 +381,8 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       const tldr = tldrOf(article);
       await withTimeout(port.edit(row.messageRef, renderAlert(article, sub, { timeZone, tldr })), sendTimeoutMs);
       if (sub.threads && (row.threadVersion ?? 0) < article.version) {
+        const reply = await buildFollowUp(opts.articles, row, article, sub, { timeZone, tldr });
         await pacer.acquire(row.platform, row.channel, 'post', sleep);
-        const reply = renderFollowUp(article, { timeZone, tldr });
         // Nothing dedupes a re-sent follow-up on Slack (the delivery id is only metadata there; Discord's nonce
         // holds for minutes): the follow-up is recorded in its own write as soon as it is accepted, so a failure
         // or crash after it retries the (idempotent) edit only. A reply that fails ambiguously is still re-sent.
