@@ -5,6 +5,7 @@ import type { Article } from '../domain/article.js';
 import type { Summarizer } from '../summarize/types.js';
 import type { Subscription } from '../domain/subscription.js';
 import { describeChanges, type WhatChanged } from './what-changed.js';
+import { sourcesLine } from './story-sources.js';
 
 /** Items listed in a digest or fold message; the rest are counted. */
 export const GROUP_ITEMS_SHOWN = 10;
@@ -16,6 +17,8 @@ export interface AlertRenderOptions {
   /** One-sentence summary; the dek is used when there is none. */
   tldr?: string;
   test?: boolean;
+  /** Other outlets carrying the story (src/alerts/story-sources.ts): "+N sources: …". */
+  otherSources?: readonly string[];
 }
 
 export type AlertArticle = Pick<
@@ -42,6 +45,8 @@ export function renderAlert(article: AlertArticle, sub: Subscription | null, opt
   else {
     const summary = opts.tldr?.trim() || article.dek.trim();
     if (summary) lines.push(clip(summary, TLDR_MAX));
+    const sources = sourcesLine(opts.otherSources ?? []);
+    if (sources) lines.push(clip(sources, TLDR_MAX));
   }
   if (article.version > 1) lines.push(`Updated ${formatClock(new Date(article.updatedAt), opts.timeZone)}`);
 

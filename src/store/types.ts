@@ -210,6 +210,12 @@ export interface OutboxStore {
   retarget(articleId: string, version: number, priorityRank: number, now: number): Promise<number>;
   /** Another member's text takes over the story's alerts: its rows render that article; posted ones get an edit. */
   reassign(storyId: string, articleId: string, version: number, priorityRank: number, now: number): Promise<number>;
+  /**
+   * A member from another origin joined the story ("+N sources"): its sent alerts become due for a sources-only edit,
+   * at most one per row per 10 minutes (a row already due keeps its time and carries the count); posts and edits in
+   * flight see the join when they finish. Sources-only edits come after every post and content edit in `due`.
+   */
+  sourcesJoined(storyId: string, now: number): Promise<number>;
   countPendingRoutine(subscriptionId: string): Promise<number>;
   openGroup(subscriptionId: string, kind: 'fold' | 'digest', storyId?: string): Promise<Delivery | null>;
   members(groupId: string): Promise<Delivery[]>;
