@@ -1,4 +1,7 @@
+import { WEEKDAYS, type BriefingSchedule, type Weekday } from '../domain/subscription.js';
 import { formatClockMinutes, parseClock } from './quiet-hours.js';
+
+export { WEEKDAYS, type BriefingSchedule, type Weekday };
 
 /**
  * When a scheduled briefing runs (`/alerts briefing #channel at:07:30 tz:Europe/London days:mon-fri`): local times
@@ -6,19 +9,6 @@ import { formatClockMinutes, parseClock } from './quiet-hours.js';
  * first minute after the gap (01:30 in London on the last Sunday of March runs at 02:00 BST); a time that happens twice
  * runs once, at its first occurrence. Each run is keyed by its local date (`briefing:<id>:<local date>`).
  */
-
-export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
-/** Monday first, as a newsroom reads a week. */
-export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-
-export interface BriefingSchedule {
-  /** Local time of day, HH:MM. */
-  at: string;
-  /** IANA time zone. */
-  tz: string;
-  /** Days it runs on, Monday first. */
-  days: readonly Weekday[];
-}
 
 export interface BriefingRun {
   /** The run's local date, YYYY-MM-DD: its key. */

@@ -137,6 +137,8 @@ async function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId
   const skipped: NewDelivery[] = [];
   const haystack = keywordHaystack(article);
   for (const sub of await deps.subscriptions.active()) {
+    // A scheduled briefing is a subscription of its own kind: it posts its runs, never alerts.
+    if (sub.briefing) continue;
     if (recalled(sub) || !matchSubscription(article, sub, haystack).matches) continue;
     const base = {
       id: newDeliveryId(), storyId, articleId: article.id, subscriptionId: sub.id, kind: 'alert' as const,

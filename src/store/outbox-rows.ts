@@ -100,6 +100,14 @@ ALTER TABLE alert_outbox ADD COLUMN sources_rev INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE alert_outbox ADD COLUMN sources_claimed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE alert_outbox ADD COLUMN message_changed_at BIGINT;`;
 
+/** Scheduled briefings (newsroom controls III): a subscription of kind briefing holds its schedule (JSON). */
+export const BRIEFING_SCHEDULES_SCHEMA = `ALTER TABLE alert_subscriptions ADD COLUMN briefing TEXT;`;
+
+/** The schedule column is written only for a briefing (an alert subscription is written as before migration 801). */
+export function briefingColumn(input: { briefing?: unknown }): string {
+  return input.briefing ? ', briefing' : '';
+}
+
 /** At most one sources-only edit per story and channel in this long. */
 export const SOURCES_EDIT_EVERY_MS = 10 * 60_000;
 

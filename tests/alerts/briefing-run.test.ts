@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scheduledBriefingReply, type ScheduledBriefing } from '../../src/alerts/briefing-run.js';
 import { nextRun } from '../../src/alerts/briefing-schedule.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
+import { harness, quakeArticle } from './harness.js';
+import { RecordingPort } from './ports.js';
 
 const at = (s: string) => Date.parse(s);
 const summarizer = { tldr: (a: { dek: string; title: string }) => `TLDR: ${a.dek || a.title}` };
@@ -40,5 +42,26 @@ describe('what a scheduled briefing run posts', () => {
     const test = await scheduledBriefingReply(deps, { ...morning, sections: [] }, run, { since: at('2026-11-24T07:30:00Z'), now: run.dueAt, test: true });
     expect(test.text).toBe('[TEST] Briefing: top stories since 07:30 Tue:');
     expect(test.cards.flatMap((c) => c.items?.map((i) => i.id))).toEqual(['old']);
+  });
+});
+
+describe('a briefing subscription and the fan-out', () => {
+  it('the fan-out never matches it: a breaking story alerts the alert channel only', async () => {
+    const port = new RecordingPort('terminal');
+    const h = await harness({ ports: [port], realTime: true });
+    try {
+      const briefing = await h.store.subscriptions.create({
+        platform: 'terminal', workspace: '', channel: 'terminal:morning', minPriority: 'routine',
+        briefing: { at: '07:30', tz: 'Europe/London', days: ['mon', 'tue', 'wed', 'thu', 'fri'] },
+      }, { id: 'U1', name: 'Ada' }, h.now());
+      const alerts = await h.subscribe({ channel: 'terminal:desk' });
+      await h.store.articles.upsert(quakeArticle());
+      await h.settled(1);
+      expect(port.posts().map((p) => p.target)).toEqual(['terminal:desk']);
+      expect(h.outbox.forStory('quake', briefing.id)).toBeNull();
+      expect(h.outbox.forStory('quake', alerts.id)).toMatchObject({ state: 'sent' });
+    } finally {
+      await h.close();
+    }
   });
 });
