@@ -4,7 +4,7 @@ import { UserError } from '../src/core/errors.js';
 import { answer, type Card, type Reply } from '../src/core/reply.js';
 import { clip, looksLikeUrl, titleCase } from '../src/core/text.js';
 import { relativeTime, sinceWords } from '../src/core/time.js';
-import { buildBriefing } from '../src/summarize/briefing.js';
+import { briefingCards, periodCandidates, type BriefingCandidate } from '../src/core/briefing.js';
 import { SENTENCES_FOR_LENGTH, type SummaryLength } from '../src/summarize/types.js';
 import type { Article } from '../src/domain/article.js';
 import { resolveArticle } from './resolve-article.js';
@@ -115,14 +115,8 @@ async function briefing(ctx: CommandContext, input: SummaryInput): Promise<Reply
   const now = ctx.now();
   const sinceText = input.since ?? BRIEFING_DEFAULT_SINCE;
   const since = resolveSince(sinceText, now);
-  // Every story of the period competes (not a search page), each with its sources and near-duplicates.
-  let candidates: Array<Article & { sourceCount?: number; duplicateIds?: string[] }> = (
-    await store.periodStories({ since, until: now, section: input.section })
-  ).map((s) => ({
-    ...s.article,
-    sourceCount: s.sourceCount,
-    duplicateIds: s.duplicateIds,
-  }));
+  // One builder for /summary and the scheduled briefings (src/core/briefing.ts); the fallback is /summary's own.
+  let candidates: BriefingCandidate[] = await periodCandidates({ articles: store }, { since, until: now, sections: input.section ? [input.section] : [] });
   let note = `Top stories ${sinceWords(sinceText)}${input.section ? ` in ${input.section}` : ''}`;
   if (candidates.length === 0) {
     const page = await store.latest({ section: input.section, limit: FALLBACK_CANDIDATES, offset: 0 });
@@ -132,21 +126,10 @@ async function briefing(ctx: CommandContext, input: SummaryInput): Promise<Reply
     candidates = page.items;
     note = `Nothing new ${sinceWords(sinceText)}${input.section ? ` in ${input.section}` : ''}; here are the most recent stories`;
   }
-  const sections = buildBriefing(candidates, ctx.services.summarizer, { now });
   return answer({
     visibility: 'channel',
     shareable: true,
     text: `${note}:`,
-    cards: sections.map((s) => ({
-      title: titleCase(s.section),
-      items: s.items.map((item) => ({
-        title: item.title,
-        url: item.url ?? undefined,
-        text: item.tldr,
-        id: item.id,
-        priority: item.priority,
-        meta: item.mergedIds.length ? `+${item.mergedIds.length} similar` : undefined,
-      })),
-    })),
+    cards: briefingCards(candidates, ctx.services.summarizer, now),
   });
 }

@@ -2,10 +2,12 @@ import { isChannelRef, parseChannelRef, parseMessageRef, type Platform } from '.
 import { Permanent, type OutboundPort } from '../outbound/port.js';
 import type { Reply } from '../core/reply.js';
 import type { Logger } from '../log.js';
-import type { ArticleStore, OutboxStore, PacingStateStore, SubscriptionStore } from '../store/types.js';
+import type { ArticleStore, OutboxStore, PacingStateStore, StoryStore, SubscriptionStore } from '../store/types.js';
 import type { Summarizer } from '../summarize/types.js';
 import { Pacer, type Operation } from './pacing.js';
-import { renderAlert, renderFollowUp, renderGroup, type AlertArticle } from './render.js';
+import { renderAlert, renderGroup, type AlertArticle } from './render.js';
+import { buildFollowUp } from './follow-up.js';
+import { otherSources } from './story-sources.js';
 import { createRetryPolicy, Skip, withTimeout } from './retry.js';
 import { createTldrCache } from './tldr.js';
 import type { Delivery, DeliveryState } from '../domain/delivery.js';
@@ -17,7 +19,10 @@ import { observedProblems, renderNotice } from './ops-notices.js';
 export interface DispatcherOptions {
   outbox: OutboxStore;
   subscriptions: SubscriptionStore;
-  articles: Pick<ArticleStore, 'get'>;
+  /** `storedVersion` lets a thread reply say what changed (src/alerts/follow-up.ts). */
+  articles: Pick<ArticleStore, 'get'> & Partial<Pick<ArticleStore, 'storedVersion'>>;
+  /** The stories' members: an alert names the other outlets carrying its story ("+N sources"). */
+  stories?: Pick<StoryStore, 'members'>;
   /** The running adapters' ports; adapters may appear after start (their rows wait until then). */
   ports: PortRegistry;
   summarizer?: Pick<Summarizer, 'tldr'>;
@@ -88,6 +93,9 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   const listeners = new Set<(e: SettledEvent) => void>();
   const tldrOf = createTldrCache(opts.summarizer, opts.logger);
   const platformProblems = observedProblems(opts.onPlatformProblem);
+  const stories = opts.stories;
+  const sourcesOf = (row: Delivery, article: AlertArticle) =>
+    stories ? otherSources({ stories, articles: opts.articles }, row.storyId, article) : Promise.resolve([]);
   let started = false;
   let stopped = false;
   let scheduled = false;
@@ -364,7 +372,8 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     const article = await opts.articles.get(row.articleId!, { includeHidden: true });
     if (!article) throw new Skip('the article is no longer in the store');
     if (article.status === 'retracted') throw new Skip('retracted before it was sent');
-    return { reply: renderAlert(article, sub, { timeZone, tldr: tldrOf(article) }), version: article.version };
+    const others = await sourcesOf(row, article);
+    return { reply: renderAlert(article, sub, { timeZone, tldr: tldrOf(article), otherSources: others }), version: article.version };
   }
 
   async function edit(row: Delivery, port: OutboundPort): Promise<void> {
@@ -377,10 +386,11 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       }
       const timeZone = sub.tz ?? opts.timeZone;
       const tldr = tldrOf(article);
-      await withTimeout(port.edit(row.messageRef, renderAlert(article, sub, { timeZone, tldr })), sendTimeoutMs);
+      const others = await sourcesOf(row, article);
+      await withTimeout(port.edit(row.messageRef, renderAlert(article, sub, { timeZone, tldr, otherSources: others })), sendTimeoutMs);
       if (sub.threads && (row.threadVersion ?? 0) < article.version) {
+        const reply = await buildFollowUp(opts.articles, row, article, sub, { timeZone, tldr });
         await pacer.acquire(row.platform, row.channel, 'post', sleep);
-        const reply = renderFollowUp(article, { timeZone, tldr });
         // Nothing dedupes a re-sent follow-up on Slack (the delivery id is only metadata there; Discord's nonce
         // holds for minutes): the follow-up is recorded in its own write as soon as it is accepted, so a failure
         // or crash after it retries the (idempotent) edit only. A reply that fails ambiguously is still re-sent.

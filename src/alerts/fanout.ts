@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { OutboxStore, StoryStore, SubscriptionStore } from '../store/types.js';
+import type { ArticleStore, OutboxStore, StoryStore, SubscriptionStore } from '../store/types.js';
+import { otherSources } from './story-sources.js';
 import type { Article } from '../domain/article.js';
 import type { NewDelivery } from '../domain/delivery.js';
 import type { UpsertResult } from '../store/types.js';
@@ -33,6 +34,8 @@ export interface FanoutDeps {
   /** Recent headlines in memory: near-duplicates are found without reading the table per article. */
   headlines: HeadlineIndex;
   now: () => Date;
+  /** The members' sources: a member whose outlet is new to the story edits its alerts ("+N sources"). */
+  articles?: Pick<ArticleStore, 'get'>;
 }
 
 /** The store's change; `quiet` marks a feed's first poll (stored, indexed, never alerted). */
@@ -66,6 +69,7 @@ export async function fanOut(deps: FanoutDeps, change: AlertableChange): Promise
     if (storyId === article.id) await deps.stories.setShown(storyId, article.id);
     if (quiet) return 0;
     const edits = storyId !== article.id ? await takeOver(deps, article, storyId, nowMs) : 0;
+    if (storyId !== article.id) await sourceJoined(deps, article, storyId, nowMs);
     // A subscription the story's first article did not match may match this member: it gets its own row.
     if (change.outcome === 'created') return edits + (article.status === 'retracted' ? 0 : await queueForSubscriptions(deps, article, storyId, now));
   }
@@ -94,6 +98,22 @@ async function takeOver(deps: FanoutDeps, article: Article, storyId: string, now
   return deps.outbox.reassign(storyId, article.id, article.version, PRIORITY_RANK[article.priority], nowMs);
 }
 
+/**
+ * A member joined the story: when its outlet is new to it, the story's alerts that are out are edited to name it
+ * ("+N sources"), coalesced by the outbox (at most one sources-only edit per story and channel per 10 minutes; the
+ * store announces the due time, which wakes the dispatcher).
+ */
+async function sourceJoined(deps: FanoutDeps, article: Article, storyId: string, nowMs: number): Promise<void> {
+  if (!deps.articles || article.status === 'retracted') return;
+  const shownId = await deps.stories.shown(storyId);
+  const shown = shownId ? await deps.articles.get(shownId, { includeHidden: true }) : null;
+  if (!shown) return;
+  const sources = { stories: deps.stories, articles: deps.articles };
+  const withIt = await otherSources(sources, storyId, shown);
+  const withoutIt = await otherSources(sources, storyId, shown, { without: article.id });
+  if (withIt.length !== withoutIt.length) await deps.outbox.sourcesJoined(storyId, nowMs);
+}
+
 /** A kill is a recall in every server and workspace, by the newsroom (an overlay on the story, not a version). */
 async function kill(deps: FanoutDeps, articleId: string, nowMs: number): Promise<number> {
   const storyId = (await deps.stories.story(articleId))?.storyId ?? articleId;
@@ -117,6 +137,8 @@ async function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId
   const skipped: NewDelivery[] = [];
   const haystack = keywordHaystack(article);
   for (const sub of await deps.subscriptions.active()) {
+    // A scheduled briefing is a subscription of its own kind: it posts its runs, never alerts.
+    if (sub.briefing) continue;
     if (recalled(sub) || !matchSubscription(article, sub, haystack).matches) continue;
     const base = {
       id: newDeliveryId(), storyId, articleId: article.id, subscriptionId: sub.id, kind: 'alert' as const,

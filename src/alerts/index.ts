@@ -70,7 +70,7 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
   const notices = createOpsNotices({ store, now, timeZone: opts.config.TIMEZONE, wake: () => dispatcher.wake() });
   const dispatcher = createAlertDispatcher({
     senders,
-    outbox, subscriptions, articles: store.articles, ports: opts.ports, summarizer: opts.summarizer, logger,
+    outbox, subscriptions, articles: store.articles, stories, ports: opts.ports, summarizer: opts.summarizer, logger,
     timeZone: opts.config.TIMEZONE, now: () => now().getTime(), concurrency: opts.concurrency,
     pacingState: store.pacingState, ceilings: opts.ceilings,
     async pauseSubscription(sub, reason) {
@@ -105,7 +105,7 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
   const headlines = new HeadlineIndex(stories, { shared: Boolean(coordination) });
   const unlisten = store.articles.onChange(async (change) => {
     // Runs inside the write transaction: the dispatcher is woken once the rows it queued are committed.
-    if ((await fanOut({ subscriptions, outbox, stories, headlines, now }, change)) > 0) store.afterCommit(() => dispatcher.wake());
+    if ((await fanOut({ subscriptions, outbox, stories, headlines, now, articles: store.articles }, change)) > 0) store.afterCommit(() => dispatcher.wake());
   });
 
   const service = withOpsNotices(createAlertsService({

@@ -4,6 +4,8 @@ import { formatClock } from '../core/time.js';
 import type { Article } from '../domain/article.js';
 import type { Summarizer } from '../summarize/types.js';
 import type { Subscription } from '../domain/subscription.js';
+import { describeChanges, type WhatChanged } from './what-changed.js';
+import { sourcesLine } from './story-sources.js';
 
 /** Items listed in a digest or fold message; the rest are counted. */
 export const GROUP_ITEMS_SHOWN = 10;
@@ -15,6 +17,8 @@ export interface AlertRenderOptions {
   /** One-sentence summary; the dek is used when there is none. */
   tldr?: string;
   test?: boolean;
+  /** Other outlets carrying the story (src/alerts/story-sources.ts): "+N sources: …". */
+  otherSources?: readonly string[];
 }
 
 export type AlertArticle = Pick<
@@ -41,6 +45,8 @@ export function renderAlert(article: AlertArticle, sub: Subscription | null, opt
   else {
     const summary = opts.tldr?.trim() || article.dek.trim();
     if (summary) lines.push(clip(summary, TLDR_MAX));
+    const sources = sourcesLine(opts.otherSources ?? []);
+    if (sources) lines.push(clip(sources, TLDR_MAX));
   }
   if (article.version > 1) lines.push(`Updated ${formatClock(new Date(article.updatedAt), opts.timeZone)}`);
 
@@ -72,22 +78,35 @@ function mentionFor(article: AlertArticle, sub: Subscription | null): ReplyMenti
   return undefined;
 }
 
+export interface FollowUpOptions extends AlertRenderOptions {
+  /** What changed since the version the thread last showed (src/alerts/what-changed.ts); without it, the TL;DR. */
+  changes?: WhatChanged | null;
+  /** Whose mention the reply may repeat: on a breaking story whose headline or numbers changed. */
+  sub?: Subscription | null;
+}
+
 /** A thread reply under the alert when the story changes (subscriptions with follow-ups on). */
-export function renderFollowUp(article: AlertArticle, opts: AlertRenderOptions): Reply {
+export function renderFollowUp(article: AlertArticle, opts: FollowUpOptions): Reply {
   const when = formatClock(new Date(article.updatedAt), opts.timeZone);
-  const what =
-    article.status === 'retracted' ? 'Retracted' : article.status === 'corrected' ? 'Correction' : 'Update';
+  const changes = opts.changes ?? null;
+  const lines = changes && article.status !== 'retracted' ? describeChanges(changes).map((l) => clip(l, TLDR_MAX)) : [];
+  const corrected = article.status === 'corrected' && (!changes || changes.status !== null);
+  const what = article.status === 'retracted' ? 'Retracted' : corrected ? 'Correction' : 'Update';
   const card: Card = {
     badge: what.toUpperCase(),
     title: article.title,
     url: article.url ?? undefined,
     text: article.status === 'retracted'
       ? `${when}: this story has been retracted by its publisher.`
-      : `${when}: ${clip(opts.tldr?.trim() || article.dek.trim() || 'The story has been updated.', TLDR_MAX)}`,
+      : lines.length > 0
+        ? [`What changed at ${when}:`, ...lines].join('\n')
+        : `${when}: ${clip(opts.tldr?.trim() || article.dek.trim() || 'The story has been updated.', TLDR_MAX)}`,
     struck: article.status === 'retracted',
     priority: article.priority,
   };
-  return { kind: 'answer', visibility: 'channel', cards: [card] };
+  const ping = changes !== null && (changes.headline !== null || changes.numbers.length > 0) && article.status !== 'retracted';
+  const mention = ping ? mentionFor(article, opts.sub ?? null) : undefined;
+  return { kind: 'answer', visibility: 'channel', cards: [card], ...(mention ? { mention } : {}) };
 }
 
 /** "While you were away: N stories" (quiet hours) or "N more stories" (a pile-up folded into one message). */

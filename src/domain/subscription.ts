@@ -46,6 +46,11 @@ export interface Subscription {
   tz: string | null;
   /** Story updates also arrive as thread replies under the alert. */
   threads: boolean;
+  /**
+   * A scheduled briefing (`/alerts briefing`): a subscription of kind briefing, in the same id space, which the fan-out
+   * never matches; each run is one outbox row. Absent or null: an alert subscription.
+   */
+  briefing?: BriefingSchedule | null;
   paused: boolean;
   pausedReason: string | null;
   createdBy: string;
@@ -65,6 +70,21 @@ export interface NewSubscription {
   mentionRoleId?: string | null;
   mentionHere?: boolean;
   threads?: boolean;
+  briefing?: BriefingSchedule | null;
+}
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+/** Monday first, as a newsroom reads a week. */
+export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+/** When a scheduled briefing runs (src/alerts/briefing-schedule.ts), and what it covers. */
+export interface BriefingSchedule {
+  /** Local time of day, HH:MM. */
+  at: string;
+  /** IANA time zone. */
+  tz: string;
+  /** Days it runs on, Monday first. */
+  days: readonly Weekday[];
 }
 
 /** Health shown by `/alerts list`, derived from the outbox. */

@@ -87,3 +87,42 @@ export function recallFromRow(r: RecallRow): StoryRecall {
 
 /** Rows a recall skips before they go out (from the transition table). */
 export const RECALL_SKIPPABLE = QUEUED;
+
+/**
+ * "+N sources" (newsroom controls III): a member from another origin joining a story whose alert is out edits the
+ * alert to name it, at most once per story and channel per SOURCES_EDIT_EVERY_MS. `sources_rev` counts joins,
+ * `sources_claimed` is the count the claimed post or edit was about to render (members are read after the claim),
+ * `message_changed_at` when the message last changed (a post or any edit; the window counts from it). The due time of
+ * a sources-only edit is the row's own due_at, so the rule holds across restarts and instances.
+ */
+export const SOURCES_SCHEMA = `
+ALTER TABLE alert_outbox ADD COLUMN sources_rev INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE alert_outbox ADD COLUMN sources_claimed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE alert_outbox ADD COLUMN message_changed_at BIGINT;`;
+
+/** Scheduled briefings (newsroom controls III): a subscription of kind briefing holds its schedule (JSON). */
+export const BRIEFING_SCHEDULES_SCHEMA = `ALTER TABLE alert_subscriptions ADD COLUMN briefing TEXT;`;
+
+/** The schedule column is written only for a briefing (an alert subscription is written as before migration 801). */
+export function briefingColumn(input: { briefing?: unknown }): string {
+  return input.briefing ? ', briefing' : '';
+}
+
+/** At most one sources-only edit per story and channel in this long. */
+export const SOURCES_EDIT_EVERY_MS = 10 * 60_000;
+
+/**
+ * A sent row due for nothing but a sources-only edit (its text is current): after every post and content edit of
+ * the due queue (Slack's chat.update is Tier 3; five feeds joining a story in 500 channels must not hold up news).
+ */
+export const SOURCES_ONLY_LAST = `(state = 'sent' AND delete_state IS NULL AND target_version <= COALESCE(delivered_version, 0))`;
+
+/**
+ * When a joining source makes a sent row due: a row already due keeps its time (a content edit carries the count, a
+ * sources edit already waiting takes this one too); an edit in flight (claimed: due cleared, attempts counted) is
+ * left to markEdited, which sees the join in sources_rev; otherwise one window after the message last changed.
+ */
+export function sourcesDueSql(now: string, greatest: 'MAX' | 'GREATEST'): string {
+  return `CASE WHEN due_at IS NOT NULL THEN due_at WHEN attempts > 0 THEN NULL
+    ELSE ${greatest}(${now}, COALESCE(message_changed_at, sent_at, 0) + ${SOURCES_EDIT_EVERY_MS}) END`;
+}

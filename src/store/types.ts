@@ -80,6 +80,9 @@ export interface PeriodStory {
  */
 export type ArticleChangeListener = (change: UpsertResult) => void | Promise<void>;
 
+/** One stored version of an article, superseded or current: what a what-changed reply compares. */
+export type StoredVersion = Pick<Article, 'version' | 'title' | 'dek' | 'body' | 'priority' | 'status' | 'contentHash' | 'updatedAt'>;
+
 export interface ArticleStore {
   upsert(input: ArticleInput): Promise<UpsertResult>;
   /** Chunked transactions that yield to the event loop between chunks. */
@@ -90,6 +93,8 @@ export interface ArticleStore {
    */
   get(id: string, opts?: { includeHidden?: boolean }): Promise<Article | null>;
   getByUrl(url: string, opts?: { includeHidden?: boolean }): Promise<Article | null>;
+  /** One version of an article as it was stored (held and killed stories too: the alerts pipeline asks); null when unknown. */
+  storedVersion(id: string, version: number): Promise<StoredVersion | null>;
   /**
    * Lifts every embargo due by `now`: each is a conditional write (held and due), so of several instances lifting at
    * once exactly one transaction lifts an article; the change listeners run in it (`lifted: true`). Returns the lifted.
@@ -205,6 +210,12 @@ export interface OutboxStore {
   retarget(articleId: string, version: number, priorityRank: number, now: number): Promise<number>;
   /** Another member's text takes over the story's alerts: its rows render that article; posted ones get an edit. */
   reassign(storyId: string, articleId: string, version: number, priorityRank: number, now: number): Promise<number>;
+  /**
+   * A member from another origin joined the story ("+N sources"): its sent alerts become due for a sources-only edit,
+   * at most one per row per 10 minutes (a row already due keeps its time and carries the count); posts and edits in
+   * flight see the join when they finish. Sources-only edits come after every post and content edit in `due`.
+   */
+  sourcesJoined(storyId: string, now: number): Promise<number>;
   countPendingRoutine(subscriptionId: string): Promise<number>;
   openGroup(subscriptionId: string, kind: 'fold' | 'digest', storyId?: string): Promise<Delivery | null>;
   members(groupId: string): Promise<Delivery[]>;

@@ -4,7 +4,7 @@ import type { Clock } from '../../domain/clock.js';
 import { ArticleKilled, isNewsroomOrigin, PRIORITY_RANK, type Origin } from '../../domain/article.js';
 import { groupDuplicates } from '../../summarize/briefing.js';
 import { OriginConflict } from '../types.js';
-import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, UpsertResult } from '../types.js';
+import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, StoredVersion, UpsertResult } from '../types.js';
 import { canonicalUrl } from '../canonical.js';
 import { embargoFor, keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, VISIBLE_SQL, type ArticleRow, type NormalizedArticle } from '../sqlite/article-rows.js';
 import { lockKey, type PgDb } from './db.js';
@@ -162,6 +162,16 @@ export class PgArticleStore implements ArticleStore {
     return (await this.db.one<{ n: number }>('SELECT count(*) AS n FROM articles'))!.n;
   }
 
+  async storedVersion(id: string, version: number): Promise<StoredVersion | null> {
+    const row = await this.db.one<Record<string, string & number>>(
+      `SELECT version, title, dek, body, priority, status, content_hash, updated_at FROM article_versions WHERE article_id = $1 AND version = $2
+       UNION ALL SELECT version, title, dek, body, priority, status, content_hash, updated_at FROM articles WHERE id = $1 AND version = $2
+       LIMIT 1`,
+      [id, version],
+    );
+    return row ? storedVersionOf(row) : null;
+  }
+
   /** Every stored version of an article, oldest first (the current one last). */
   async history(id: string): Promise<Array<Pick<Article, 'version' | 'title' | 'dek' | 'body' | 'priority' | 'status' | 'contentHash'> & { storedAt: string }>> {
     const rows = await this.db.rows<Record<string, string & number>>(
@@ -301,4 +311,11 @@ function toValues(a: Article, publishedMs: number, versionStoredAt: string): unk
 
 function toIsoOrNull(value: string | undefined): string | null {
   return value && !Number.isNaN(Date.parse(value)) ? value : null;
+}
+
+function storedVersionOf(r: Record<string, string & number>): StoredVersion {
+  return {
+    version: Number(r.version), title: r.title, dek: r.dek, body: r.body, priority: r.priority as StoredVersion['priority'],
+    status: r.status as StoredVersion['status'], contentHash: r.content_hash, updatedAt: r.updated_at,
+  };
 }

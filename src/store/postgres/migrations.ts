@@ -1,4 +1,4 @@
-import { RECALLS_SCHEMA, SCOPE_STOPS_SCHEMA } from '../outbox-rows.js';
+import { BRIEFING_SCHEDULES_SCHEMA, RECALLS_SCHEMA, SCOPE_STOPS_SCHEMA, SOURCES_SCHEMA } from '../outbox-rows.js';
 import type pg from 'pg';
 import { PG_SLACK_INSTALLATIONS_SCHEMA } from './slack-installations.js';
 import { lockKey, type PgDb } from './db.js';
@@ -382,6 +382,10 @@ export const pgMigrations: PgMigration[] = [
     id: '520-search-story-members',
     sql: `CREATE INDEX IF NOT EXISTS alert_stories_story ON alert_stories(story_id);`,
   },
+  // "+N sources" (newsroom controls III): the outbox counts joining sources and when each message last changed.
+  { id: '800-outbox-sources', sql: SOURCES_SCHEMA },
+  // Scheduled briefings: a subscription of kind briefing keeps its schedule.
+  { id: '801-briefing-schedules', sql: BRIEFING_SCHEDULES_SCHEMA },
 ];
 
 /**

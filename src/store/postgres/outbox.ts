@@ -1,6 +1,6 @@
 import type { Platform } from '../../domain/channel.js';
 import type { Delivery, NewDelivery } from '../../domain/delivery.js';
-import { CLAIMABLE, deliveryFromRow, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow, HOLDABLE, NOT_STOPPED, RECALL_SKIPPABLE } from '../outbox-rows.js';
+import { CLAIMABLE, deliveryFromRow, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow, HOLDABLE, NOT_STOPPED, RECALL_SKIPPABLE, SOURCES_EDIT_EVERY_MS, SOURCES_ONLY_LAST, sourcesDueSql } from '../outbox-rows.js';
 import type { OutboxStore } from '../types.js';
 import type { PgDb } from './db.js';
 
@@ -96,6 +96,15 @@ export class PgOutbox implements OutboxStore {
     );
   }
 
+  async sourcesJoined(storyId: string, now: number): Promise<number> {
+    return this.changes(
+      `UPDATE alert_outbox SET sources_rev = sources_rev + 1, updated_at = $2::bigint,
+         due_at = CASE WHEN state = 'sent' AND folded_into IS NULL AND message_ref IS NOT NULL THEN ${sourcesDueSql('$2::bigint', 'GREATEST')} ELSE due_at END
+       WHERE story_id = $1 AND kind = 'alert' AND delete_state IS NULL`,
+      [storyId, now],
+    );
+  }
+
   async countPendingRoutine(subscriptionId: string): Promise<number> {
     return (await this.db.one<{ n: number }>(
       `SELECT count(*) AS n FROM alert_outbox WHERE subscription_id = $1 AND state = 'pending' AND kind = 'alert' AND priority_rank = 2`,
@@ -122,7 +131,7 @@ export class PgOutbox implements OutboxStore {
     return this.list(
       `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= $1 AND platform = ANY($2::text[])
          AND ($4::text[] IS NULL OR ${BUCKET} = ANY($4::text[])) AND ${NOT_STOPPED}
-       ORDER BY delete_state IS NULL, priority_rank, due_at LIMIT $3`,
+       ORDER BY delete_state IS NULL, ${SOURCES_ONLY_LAST}, priority_rank, due_at LIMIT $3`,
       [now, platforms, limit, buckets ?? null],
     );
   }
@@ -147,7 +156,7 @@ export class PgOutbox implements OutboxStore {
   async claimPost(id: string, now: number): Promise<boolean> {
     const claim = this.claimSet(3);
     return (await this.changes(
-      `UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, updated_at = $1, ${claim.sql}
+      `UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, sources_claimed = sources_rev, updated_at = $1, ${claim.sql}
        WHERE id = (SELECT id FROM alert_outbox WHERE id = $2 AND state IN (${CLAIMABLE}) AND due_at IS NOT NULL FOR UPDATE SKIP LOCKED)`,
       [now, id, ...claim.params])) === 1;
   }
@@ -155,7 +164,7 @@ export class PgOutbox implements OutboxStore {
   async claimEdit(id: string, now: number): Promise<boolean> {
     const claim = this.claimSet(3);
     return (await this.changes(
-      `UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, updated_at = $1, ${claim.sql}
+      `UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, sources_claimed = sources_rev, updated_at = $1, ${claim.sql}
        WHERE id = (SELECT id FROM alert_outbox WHERE id = $2 AND state = 'sent' AND due_at IS NOT NULL AND delete_state IS NULL FOR UPDATE SKIP LOCKED)`,
       [now, id, ...claim.params])) === 1;
   }
@@ -218,8 +227,9 @@ export class PgOutbox implements OutboxStore {
   async markSent(id: string, messageRef: string, version: number, now: number): Promise<void> {
     await this.db.query(
       `UPDATE alert_outbox SET state = 'sent', message_ref = $1::text, sent_at = $2::bigint, delivered_version = $3::int, thread_version = $3::int,
-         attempts = 0, in_doubt = 0, last_error = NULL, updated_at = $2::bigint,
-         due_at = CASE WHEN delete_state = 'due' THEN $2::bigint WHEN target_version > $3::int AND kind = 'alert' THEN $2::bigint ELSE NULL END
+         attempts = 0, in_doubt = 0, last_error = NULL, updated_at = $2::bigint, message_changed_at = $2::bigint,
+         due_at = CASE WHEN delete_state = 'due' THEN $2::bigint WHEN target_version > $3::int AND kind = 'alert' THEN $2::bigint
+           WHEN kind = 'alert' AND sources_rev > sources_claimed THEN $2::bigint + ${SOURCES_EDIT_EVERY_MS} ELSE NULL END
        WHERE id = $4`,
       [messageRef, now, version, id],
     );
@@ -234,7 +244,9 @@ export class PgOutbox implements OutboxStore {
   async markEdited(id: string, version: number, threadVersion: number | null, now: number): Promise<void> {
     await this.db.query(
       `UPDATE alert_outbox SET delivered_version = $1::int, thread_version = COALESCE($2::int, thread_version), attempts = 0,
-         last_error = NULL, updated_at = $3::bigint, due_at = CASE WHEN delete_state = 'due' OR target_version > $1::int THEN $3::bigint ELSE NULL END
+         last_error = NULL, updated_at = $3::bigint, message_changed_at = $3::bigint,
+         due_at = CASE WHEN delete_state = 'due' OR target_version > $1::int THEN $3::bigint
+           WHEN sources_rev > sources_claimed THEN $3::bigint + ${SOURCES_EDIT_EVERY_MS} ELSE NULL END
        WHERE id = $4`,
       [version, threadVersion, now, id],
     );

@@ -5,9 +5,10 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Platform } from '../../domain/channel.js';
 import type { Origin, Priority } from '../../domain/article.js';
 import type { StoryRecord } from '../../domain/delivery.js';
-import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../../domain/subscription.js';
+import type { Actor, AuditEntry, BriefingSchedule, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../../domain/subscription.js';
 import type { LearnedCeilingRow, PacingStateStore, ActionStateStore, AuditLog, FeedState, FeedStateStore, NewStoryMember, StoryStore, SubscriptionStore } from '../types.js';
 import type { PgDb } from './db.js';
+import { briefingColumn } from '../outbox-rows.js';
 
 const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 const ID_LENGTH = 5;
@@ -16,7 +17,7 @@ interface SubRow {
   id: string; platform: string; workspace: string; channel: string; channel_name: string | null;
   min_priority: string; sections: string; keywords: string; mention_role_id: string | null; mention_here: number;
   quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; paused: number;
-  paused_reason: string | null; created_by: string; created_by_name: string; created_at: string;
+  paused_reason: string | null; created_by: string; created_by_name: string; created_at: string; briefing?: string | null;
 }
 
 function subFromRow(r: SubRow): Subscription {
@@ -25,7 +26,7 @@ function subFromRow(r: SubRow): Subscription {
     minPriority: r.min_priority as Priority, sections: JSON.parse(r.sections) as string[], keywords: JSON.parse(r.keywords) as string[],
     mentionRoleId: r.mention_role_id, mentionHere: r.mention_here === 1,
     quiet: r.quiet_from && r.quiet_to ? { from: r.quiet_from, to: r.quiet_to, tz: r.tz ?? 'UTC' } : null,
-    tz: r.tz, threads: r.threads === 1, paused: r.paused === 1, pausedReason: r.paused_reason,
+    tz: r.tz, threads: r.threads === 1, briefing: r.briefing ? (JSON.parse(r.briefing) as BriefingSchedule) : null, paused: r.paused === 1, pausedReason: r.paused_reason,
     createdBy: r.created_by, createdByName: r.created_by_name, createdAt: r.created_at,
   };
 }
@@ -40,11 +41,12 @@ export class PgSubscriptions implements SubscriptionStore {
       for (let i = 0; i < ID_LENGTH; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
       const inserted = await this.db.query(
         `INSERT INTO alert_subscriptions (id, platform, workspace, channel, channel_name, min_priority, sections,
-           keywords, mention_role_id, mention_here, threads, created_by, created_by_name, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING`,
+           keywords, mention_role_id, mention_here, threads, created_by, created_by_name, created_at${briefingColumn(input)})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14${input.briefing ? ', $15' : ''}) ON CONFLICT (id) DO NOTHING`,
         [id, input.platform, input.workspace, input.channel, input.channelName ?? null, input.minPriority,
           JSON.stringify(input.sections ?? []), JSON.stringify(input.keywords ?? []), input.mentionRoleId ?? null,
-          input.mentionHere ? 1 : 0, input.threads ? 1 : 0, by.id, by.name, at.toISOString()],
+          input.mentionHere ? 1 : 0, input.threads ? 1 : 0, by.id, by.name, at.toISOString(),
+          ...(input.briefing ? [JSON.stringify(input.briefing)] : [])],
       );
       if (inserted.rowCount === 1) return (await this.get(id))!;
     }

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Article, ArticleInput } from '../../domain/article.js';
-import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, UpsertResult } from '../types.js';
+import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, StoredVersion, UpsertResult } from '../types.js';
 import { periodStories } from './period-stories.js';
 import { canonicalUrl } from '../canonical.js';
 import { embargoFor, isHidden, keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, VISIBLE_SQL, type ArticleRow, type NormalizedArticle } from './article-rows.js';
@@ -219,6 +219,17 @@ export class SqliteArticleStore implements ArticleStore {
     return (this.db.prepare('SELECT count(*) AS n FROM articles').get() as { n: number }).n;
   }
 
+  async storedVersion(id: string, version: number): Promise<StoredVersion | null> {
+    const row = this.db
+      .prepare(
+        `SELECT version, title, dek, body, priority, status, content_hash, updated_at FROM article_versions WHERE article_id = ? AND version = ?
+         UNION ALL SELECT version, title, dek, body, priority, status, content_hash, updated_at FROM articles WHERE id = ? AND version = ?
+         LIMIT 1`,
+      )
+      .get(id, version, id, version) as Record<string, string & number> | undefined;
+    return row ? storedVersionOf(row) : null;
+  }
+
   /** Every stored version of an article, oldest first (the current one last). */
   async history(id: string): Promise<Array<Pick<Article, 'version' | 'title' | 'dek' | 'body' | 'priority' | 'status' | 'contentHash'> & { storedAt: string }>> {
     const rows = this.db
@@ -363,4 +374,11 @@ function toParams(a: Article, publishedMs: number, versionStoredAt: string): Rec
 
 function toIsoOrNull(value: string | undefined): string | null {
   return value && !Number.isNaN(Date.parse(value)) ? value : null;
+}
+
+function storedVersionOf(r: Record<string, string & number>): StoredVersion {
+  return {
+    version: Number(r.version), title: r.title, dek: r.dek, body: r.body, priority: r.priority as StoredVersion['priority'],
+    status: r.status as StoredVersion['status'], contentHash: r.content_hash, updatedAt: r.updated_at,
+  };
 }

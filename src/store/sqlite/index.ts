@@ -55,7 +55,7 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
   const stories = lazy(() => asyncStore(new SqliteStories(db), tx, ['addStory', 'setShown', 'addRecall']));
   const outboxChanged = new OutboxWakeups(tx);
   const outbox = lazy(() => outboxChanged.around(asyncStore(new SqliteOutbox(db), tx, [
-    'insert', 'insertMany', 'retarget', 'reassign', 'claimPost', 'claimEdit', 'markSent', 'markThreaded', 'markEdited', 'retry', 'releaseClaim', 'finish', 'giveUpEdit',
+    'insert', 'insertMany', 'retarget', 'reassign', 'sourcesJoined', 'claimPost', 'claimEdit', 'markSent', 'markThreaded', 'markEdited', 'retry', 'releaseClaim', 'finish', 'giveUpEdit',
     'markMembersSent', 'failMembers', 'skipQueued', 'failQueued', 'releaseDigests', 'resumeEdits', 'holdInto', 'nudge', 'recallRows', 'claimDelete', 'markDeleted',
   ]), OUTBOX_DUE_WRITES));
   const audit = lazy(() => asyncStore(new SqliteAuditLog(db), tx, ['append']));

@@ -1,4 +1,4 @@
-import { RECALLS_SCHEMA, SCOPE_STOPS_SCHEMA } from '../outbox-rows.js';
+import { BRIEFING_SCHEDULES_SCHEMA, RECALLS_SCHEMA, SCOPE_STOPS_SCHEMA, SOURCES_SCHEMA } from '../outbox-rows.js';
 import type { Database } from 'better-sqlite3';
 import { logger } from '../../log.js';
 import { FEED_STATE_SCHEMA } from './feed-state.js';
@@ -233,4 +233,8 @@ export const migrations: Migration[] = [
   },
   // Result pages show one row per story (src/store/story-pages.ts): the members of a page's stories are looked up by story.
   { id: '520-search-story-members', up: (db) => db.exec('CREATE INDEX IF NOT EXISTS alert_stories_story ON alert_stories(story_id)') },
+  // "+N sources" (newsroom controls III): the outbox counts joining sources and when each message last changed.
+  { id: '800-outbox-sources', up: (db) => db.exec(SOURCES_SCHEMA) },
+  // Scheduled briefings: a subscription of kind briefing keeps its schedule.
+  { id: '801-briefing-schedules', up: (db) => db.exec(BRIEFING_SCHEDULES_SCHEMA) },
 ];

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Platform } from '../../domain/channel.js';
 import type { Delivery, NewDelivery } from '../../domain/delivery.js';
-import { CLAIMABLE, deliveryFromRow, HOLDABLE, NOT_STOPPED, RECALL_SKIPPABLE, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow } from '../outbox-rows.js';
+import { CLAIMABLE, deliveryFromRow, HOLDABLE, NOT_STOPPED, RECALL_SKIPPABLE, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, SOURCES_EDIT_EVERY_MS, SOURCES_ONLY_LAST, sourcesDueSql, type OutboxRow } from '../outbox-rows.js';
 import { preparedOnce } from './statements.js';
 
 /**
@@ -128,6 +128,19 @@ export class SqliteOutbox {
       .run(articleId, version, now, priorityRank, now, storyId, articleId).changes;
   }
 
+  /**
+   * A member from another origin joined the story: every alert row counts it (a post or edit claimed before the join
+   * rendered without it); sent ones become due for a sources-only edit, coalesced (outbox-rows.ts). Returns the rows.
+   */
+  sourcesJoined(storyId: string, now: number): number {
+    return this.stmt(
+        `UPDATE alert_outbox SET sources_rev = sources_rev + 1, updated_at = @now,
+           due_at = CASE WHEN state = 'sent' AND folded_into IS NULL AND message_ref IS NOT NULL THEN ${sourcesDueSql('@now', 'MAX')} ELSE due_at END
+         WHERE story_id = @story AND kind = 'alert' AND delete_state IS NULL`,
+      )
+      .run({ story: storyId, now }).changes;
+  }
+
   countPendingRoutine(subscriptionId: string): number {
     return (this.stmt(`SELECT COUNT(*) AS n FROM alert_outbox WHERE subscription_id = ? AND state = 'pending' AND kind = 'alert' AND priority_rank = 2`)
       .get(subscriptionId) as { n: number }).n;
@@ -158,13 +171,13 @@ export class SqliteOutbox {
       return (this.stmt(
           `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= ?
              AND platform IN (SELECT value FROM json_each(?)) AND ${BUCKET} IN (SELECT value FROM json_each(?)) AND ${NOT_STOPPED}
-           ORDER BY delete_state IS NULL, priority_rank, due_at LIMIT ?`,
+           ORDER BY delete_state IS NULL, ${SOURCES_ONLY_LAST}, priority_rank, due_at LIMIT ?`,
         )
         .all(now, JSON.stringify(platforms), JSON.stringify(buckets), limit) as OutboxRow[]).map(deliveryFromRow);
     }
     return (this.stmt(
         `SELECT * FROM alert_outbox WHERE due_at IS NOT NULL AND due_at <= ?
-           AND platform IN (SELECT value FROM json_each(?)) AND ${NOT_STOPPED} ORDER BY delete_state IS NULL, priority_rank, due_at LIMIT ?`,
+           AND platform IN (SELECT value FROM json_each(?)) AND ${NOT_STOPPED} ORDER BY delete_state IS NULL, ${SOURCES_ONLY_LAST}, priority_rank, due_at LIMIT ?`,
       )
       .all(now, JSON.stringify(platforms), limit) as OutboxRow[]).map(deliveryFromRow);
   }
@@ -190,13 +203,13 @@ export class SqliteOutbox {
 
   /** Committed before the post goes out: after a crash, 'sending' means "outcome unknown, reconcile". */
   claimPost(id: string, now: number): boolean {
-    return this.stmt(`UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, updated_at = ? WHERE id = ? AND state IN (${CLAIMABLE}) AND due_at IS NOT NULL`)
+    return this.stmt(`UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, sources_claimed = sources_rev, updated_at = ? WHERE id = ? AND state IN (${CLAIMABLE}) AND due_at IS NOT NULL`)
       .run(now, id).changes === 1;
   }
 
   /** Edits are idempotent: no 'sending' state needed, only "not due while in flight". */
   claimEdit(id: string, now: number): boolean {
-    return this.stmt(`UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'sent' AND due_at IS NOT NULL AND delete_state IS NULL`)
+    return this.stmt(`UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, sources_claimed = sources_rev, updated_at = ? WHERE id = ? AND state = 'sent' AND due_at IS NOT NULL AND delete_state IS NULL`)
       .run(now, id).changes === 1;
   }
 
@@ -231,12 +244,13 @@ export class SqliteOutbox {
 
   markSent(id: string, messageRef: string, version: number, now: number): void {
     this.stmt(
-        `UPDATE alert_outbox SET state = 'sent', message_ref = ?, sent_at = ?, delivered_version = ?, thread_version = ?,
-           attempts = 0, in_doubt = 0, last_error = NULL, updated_at = ?,
-           due_at = CASE WHEN delete_state = 'due' THEN ? WHEN target_version > ? AND kind = 'alert' THEN ? ELSE NULL END
-         WHERE id = ?`,
+        `UPDATE alert_outbox SET state = 'sent', message_ref = @ref, sent_at = @now, delivered_version = @version, thread_version = @version,
+           attempts = 0, in_doubt = 0, last_error = NULL, updated_at = @now, message_changed_at = @now,
+           due_at = CASE WHEN delete_state = 'due' THEN @now WHEN target_version > @version AND kind = 'alert' THEN @now
+             WHEN kind = 'alert' AND sources_rev > sources_claimed THEN @now + ${SOURCES_EDIT_EVERY_MS} ELSE NULL END
+         WHERE id = @id`,
       )
-      .run(messageRef, now, version, version, now, now, version, now, id);
+      .run({ ref: messageRef, now, version, id });
   }
 
   /**
@@ -251,12 +265,13 @@ export class SqliteOutbox {
 
   markEdited(id: string, version: number, threadVersion: number | null, now: number): void {
     this.stmt(
-        `UPDATE alert_outbox SET delivered_version = ?, thread_version = COALESCE(?, thread_version), attempts = 0,
-           last_error = NULL, updated_at = ?,
-           due_at = CASE WHEN delete_state = 'due' OR target_version > ? THEN ? ELSE NULL END
-         WHERE id = ?`,
+        `UPDATE alert_outbox SET delivered_version = @version, thread_version = COALESCE(@thread, thread_version), attempts = 0,
+           last_error = NULL, updated_at = @now, message_changed_at = @now,
+           due_at = CASE WHEN delete_state = 'due' OR target_version > @version THEN @now
+             WHEN sources_rev > sources_claimed THEN @now + ${SOURCES_EDIT_EVERY_MS} ELSE NULL END
+         WHERE id = @id`,
       )
-      .run(version, threadVersion, now, version, now, id);
+      .run({ version, thread: threadVersion, now, id });
   }
 
   /**

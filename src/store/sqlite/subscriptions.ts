@@ -1,10 +1,10 @@
-import { scopeStopFromRow, type ScopeStopRow } from '../outbox-rows.js';
+import { briefingColumn, scopeStopFromRow, type ScopeStopRow } from '../outbox-rows.js';
 import type { ScopeStop } from '../../domain/subscription.js';
 import { randomInt } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { Platform } from '../../domain/channel.js';
 import type { Priority } from '../../domain/article.js';
-import type { NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../../domain/subscription.js';
+import type { BriefingSchedule, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../../domain/subscription.js';
 
 /** Alert subscriptions. Removal is soft, so `/alerts why` and the audit log can still name them. */
 export const SUBSCRIPTIONS_SCHEMA = `
@@ -41,7 +41,7 @@ interface Row {
   id: string; platform: string; workspace: string; channel: string; channel_name: string | null;
   min_priority: string; sections: string; keywords: string; mention_role_id: string | null; mention_here: number;
   quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; paused: number;
-  paused_reason: string | null; created_by: string; created_by_name: string; created_at: string;
+  paused_reason: string | null; created_by: string; created_by_name: string; created_at: string; briefing?: string | null;
 }
 
 function fromRow(r: Row): Subscription {
@@ -59,6 +59,7 @@ function fromRow(r: Row): Subscription {
     quiet: r.quiet_from && r.quiet_to ? { from: r.quiet_from, to: r.quiet_to, tz: r.tz ?? 'UTC' } : null,
     tz: r.tz,
     threads: r.threads === 1,
+    briefing: r.briefing ? (JSON.parse(r.briefing) as BriefingSchedule) : null,
     paused: r.paused === 1,
     pausedReason: r.paused_reason,
     createdBy: r.created_by,
@@ -96,13 +97,14 @@ export class SqliteSubscriptions {
     this.db
       .prepare(
         `INSERT INTO alert_subscriptions (id, platform, workspace, channel, channel_name, min_priority, sections,
-           keywords, mention_role_id, mention_here, threads, created_by, created_by_name, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           keywords, mention_role_id, mention_here, threads, created_by, created_by_name, created_at${briefingColumn(input)})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${input.briefing ? ', ?' : ''})`,
       )
       .run(
         id, input.platform, input.workspace, input.channel, input.channelName ?? null, input.minPriority,
         JSON.stringify(input.sections ?? []), JSON.stringify(input.keywords ?? []), input.mentionRoleId ?? null,
         input.mentionHere ? 1 : 0, input.threads ? 1 : 0, by.id, by.name, at.toISOString(),
+        ...(input.briefing ? [JSON.stringify(input.briefing)] : []),
       );
     this.changed();
     return this.get(id)!;
