@@ -56,12 +56,16 @@ export function renderAlert(article: AlertArticle, sub: Subscription | null, opt
     struck: retracted,
   };
   const mention = opts.test || retracted ? undefined : mentionFor(article, sub);
+  const labels = [article.section, retracted ? 'RETRACTED' : ''].filter((l): l is string => Boolean(l));
+  const publish = !opts.test && !retracted && article.priority === 'breaking' && Boolean(sub?.publish);
   return {
     kind: 'answer',
     visibility: 'channel',
     cards: [card],
     ...(opts.test ? { text: 'TEST alert: this is what an alert in this channel looks like.' } : {}),
     ...(mention ? { mention } : {}),
+    topic: { title: article.title, labels },
+    ...(publish ? { publish } : {}),
   };
 }
 

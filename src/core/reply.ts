@@ -66,6 +66,18 @@ export interface Reply {
   /** Offer "Share in channel" for ephemeral answers worth sharing (Slack). */
   shareable?: boolean;
   mention?: ReplyMention;
+  /**
+   * Where a platform files each message under a title and labels (a Discord forum post): the title, and the label
+   * names to apply when the place has labels of those names (matched case-insensitively; others are ignored).
+   */
+  topic?: ReplyTopic;
+  /** Announce it beyond the channel where the platform can (Discord: publish from an announcement channel). */
+  publish?: boolean;
+}
+
+export interface ReplyTopic {
+  title: string;
+  labels: string[];
 }
 
 export function answer(parts: Partial<Omit<Reply, 'kind'>> = {}): Reply {

@@ -46,6 +46,8 @@ export interface Subscription {
   tz: string | null;
   /** Story updates also arrive as thread replies under the alert. */
   threads: boolean;
+  /** Discord announcement channels: breaking alerts are also published (crossposted) to following servers. */
+  publish?: boolean;
   paused: boolean;
   pausedReason: string | null;
   createdBy: string;
@@ -65,6 +67,7 @@ export interface NewSubscription {
   mentionRoleId?: string | null;
   mentionHere?: boolean;
   threads?: boolean;
+  publish?: boolean;
 }
 
 /** Health shown by `/alerts list`, derived from the outbox. */

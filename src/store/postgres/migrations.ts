@@ -382,6 +382,8 @@ export const pgMigrations: PgMigration[] = [
     id: '520-search-story-members',
     sql: `CREATE INDEX IF NOT EXISTS alert_stories_story ON alert_stories(story_id);`,
   },
+  // Where an alert lands (issue 30): `publish:yes` subscriptions also publish breaking alerts from Discord announcement channels.
+  { id: '900-subscription-publish', sql: 'ALTER TABLE alert_subscriptions ADD COLUMN publish INTEGER NOT NULL DEFAULT 0' },
 ];
 
 /**

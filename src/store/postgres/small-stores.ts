@@ -15,7 +15,7 @@ const ID_LENGTH = 5;
 interface SubRow {
   id: string; platform: string; workspace: string; channel: string; channel_name: string | null;
   min_priority: string; sections: string; keywords: string; mention_role_id: string | null; mention_here: number;
-  quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; paused: number;
+  quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; publish?: number; paused: number;
   paused_reason: string | null; created_by: string; created_by_name: string; created_at: string;
 }
 
@@ -25,7 +25,7 @@ function subFromRow(r: SubRow): Subscription {
     minPriority: r.min_priority as Priority, sections: JSON.parse(r.sections) as string[], keywords: JSON.parse(r.keywords) as string[],
     mentionRoleId: r.mention_role_id, mentionHere: r.mention_here === 1,
     quiet: r.quiet_from && r.quiet_to ? { from: r.quiet_from, to: r.quiet_to, tz: r.tz ?? 'UTC' } : null,
-    tz: r.tz, threads: r.threads === 1, paused: r.paused === 1, pausedReason: r.paused_reason,
+    tz: r.tz, threads: r.threads === 1, publish: r.publish === 1, paused: r.paused === 1, pausedReason: r.paused_reason,
     createdBy: r.created_by, createdByName: r.created_by_name, createdAt: r.created_at,
   };
 }
@@ -46,7 +46,10 @@ export class PgSubscriptions implements SubscriptionStore {
           JSON.stringify(input.sections ?? []), JSON.stringify(input.keywords ?? []), input.mentionRoleId ?? null,
           input.mentionHere ? 1 : 0, input.threads ? 1 : 0, by.id, by.name, at.toISOString()],
       );
-      if (inserted.rowCount === 1) return (await this.get(id))!;
+      if (inserted.rowCount !== 1) continue;
+      // Set apart (migration 900's column): a schema that predates it still takes every other subscription.
+      if (input.publish) await this.db.query('UPDATE alert_subscriptions SET publish = 1 WHERE id = $1', [id]);
+      return (await this.get(id))!;
     }
   }
 

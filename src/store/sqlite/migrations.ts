@@ -233,4 +233,6 @@ export const migrations: Migration[] = [
   },
   // Result pages show one row per story (src/store/story-pages.ts): the members of a page's stories are looked up by story.
   { id: '520-search-story-members', up: (db) => db.exec('CREATE INDEX IF NOT EXISTS alert_stories_story ON alert_stories(story_id)') },
+  // Where an alert lands (issue 30): `publish:yes` subscriptions also publish breaking alerts from Discord announcement channels.
+  { id: '900-subscription-publish', up: (db) => db.exec('ALTER TABLE alert_subscriptions ADD COLUMN publish INTEGER NOT NULL DEFAULT 0') },
 ];

@@ -40,7 +40,7 @@ const ID_LENGTH = 5;
 interface Row {
   id: string; platform: string; workspace: string; channel: string; channel_name: string | null;
   min_priority: string; sections: string; keywords: string; mention_role_id: string | null; mention_here: number;
-  quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; paused: number;
+  quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; publish?: number; paused: number;
   paused_reason: string | null; created_by: string; created_by_name: string; created_at: string;
 }
 
@@ -59,6 +59,7 @@ function fromRow(r: Row): Subscription {
     quiet: r.quiet_from && r.quiet_to ? { from: r.quiet_from, to: r.quiet_to, tz: r.tz ?? 'UTC' } : null,
     tz: r.tz,
     threads: r.threads === 1,
+    publish: r.publish === 1,
     paused: r.paused === 1,
     pausedReason: r.paused_reason,
     createdBy: r.created_by,
@@ -104,6 +105,8 @@ export class SqliteSubscriptions {
         JSON.stringify(input.sections ?? []), JSON.stringify(input.keywords ?? []), input.mentionRoleId ?? null,
         input.mentionHere ? 1 : 0, input.threads ? 1 : 0, by.id, by.name, at.toISOString(),
       );
+    // Set apart (migration 900's column): a schema that predates it still takes every other subscription.
+    if (input.publish) this.db.prepare('UPDATE alert_subscriptions SET publish = 1 WHERE id = ?').run(id);
     this.changed();
     return this.get(id)!;
   }

@@ -64,4 +64,8 @@ export const DISCORD_CONTENT_LIMITS = {
   commandDescription: 100,
   commandOptions: 25,
   nonce: 25,
+  /** Thread and forum post names: 1-100 characters (Start Thread in Forum or Media Channel). */
+  threadName: 100,
+  /** Tags applied to one forum post (applied_tags: at most 5). */
+  appliedTags: 5,
 } as const;
