@@ -37,6 +37,7 @@ const subscribeOptions: OptionMap = {
   keywords: { kind: 'string', description: 'Only stories mentioning one of these, comma-separated', example: 'modi,election', maxLength: 300 },
   mention: { kind: 'role', description: 'Who to ping on breaking alerts: a role (Discord) or here (Slack)', example: 'here' },
   threads: { kind: 'boolean', description: 'Post story updates as thread replies too', example: 'yes' },
+  publish: { kind: 'boolean', description: 'Announcement channels: also publish breaking alerts to following servers', example: 'yes' },
 };
 
 const subcommands = {
@@ -50,6 +51,7 @@ const subcommands = {
       keywords: listSchema.optional(),
       mention: z.string().trim().max(40).optional(),
       threads: yesNo.optional(),
+      publish: yesNo.optional(),
     }),
   },
   list: { description: "This server's or workspace's alert subscriptions and their health", options: {}, schema: z.object({}) },
@@ -162,7 +164,7 @@ const handlers: Handlers = {
     const sub = await service.subscribe(
       {
         platform: inv.platform, workspace: inv.workspace, channel, channelName: channel === inv.channel ? inv.channelName : null,
-        minPriority: input.min_priority, sections: input.sections, keywords: input.keywords, threads: input.threads, ...mention,
+        minPriority: input.min_priority, sections: input.sections, keywords: input.keywords, threads: input.threads, publish: input.publish, ...mention,
       },
       actor,
     );

@@ -81,6 +81,8 @@ export interface SubscriptionHealth {
   lastTestAt?: number | null;
   /** The platform refuses the bot itself (revoked token): every delivery there is held until it is fixed. */
   platformProblem?: string | null;
+  /** publish:yes subscriptions: breaking alerts published and held over the last hour, and publishes left this hour. */
+  publishing?: { published: number; held: number; left: number; lastProblem: string | null };
 }
 
 export interface AuditEntry {

@@ -4,12 +4,12 @@ import {
   type Guild, type GuildBasedChannel, type REST,
 } from 'discord.js';
 import { formatMessageRef, parseChannelRef, parseMessageRef, type ChannelRef, type MessageRef } from '../../domain/channel.js';
-import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostOptions } from '../../outbound/port.js';
+import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostOptions, type PublishReport } from '../../outbound/port.js';
 import type { BucketReport } from '../../outbound/rate-limits.js';
 import type { Reply } from '../../core/reply.js';
 import { cut } from './markdown.js';
 import { bucketReport } from './rate-headers.js';
-import { DISCORD_RATE_RULES } from './rate-rules.js';
+import { DISCORD_PUBLISH_LIMIT, DISCORD_RATE_RULES } from './rate-rules.js';
 import { renderReply } from './render.js';
 
 /**
@@ -43,6 +43,16 @@ const POST_TAGS_MAX = 5;
 /** A forum's tags are read again after this long (an admin may add a section's tag). */
 const FORUM_TAGS_TTL_MS = 5 * 60_000;
 const RETRACTED_TAG = 'retracted';
+/** This message has already been crossposted: publishing it again is done. */
+const ALREADY_CROSSPOSTED = 40033;
+const ANNOUNCEMENT_TYPE = 5;
+
+/** One channel's publishes and holds over the last hour (times from Date.now(): Discord's limit runs in real time). */
+interface PublishLog {
+  published: number[];
+  held: number[];
+  lastProblem: string | null;
+}
 
 interface ForumInfo {
   tags: Array<{ id: string; name: string }>;
@@ -93,7 +103,55 @@ export class DiscordPort implements OutboundPort {
   /** Forum channels met so far, with their tags (derived, disposable: read again after FORUM_TAGS_TTL_MS). */
   private readonly forums = new Map<string, ForumInfo>();
 
+  /** Publishing from announcement channels: Newsdesk's own bucket per channel (DISCORD_PUBLISH_LIMIT). */
+  private readonly publishing = new Map<string, PublishLog>();
+
   constructor(private readonly rest: REST, private readonly guilds: GuildLookup) {}
+
+  private publishLog(channelId: string): PublishLog {
+    let log = this.publishing.get(channelId);
+    if (!log) this.publishing.set(channelId, (log = { published: [], held: [], lastProblem: null }));
+    const since = Date.now() - DISCORD_PUBLISH_LIMIT.windowMs;
+    log.published = log.published.filter((t) => t > since);
+    log.held = log.held.filter((t) => t > since);
+    return log;
+  }
+
+  /**
+   * Publishes a posted alert to the servers following the announcement channel, within the hour's publishes. The
+   * alert is out either way: a publish that cannot happen now (the hour's publishes used, a 429, a refusal) is
+   * counted as held and said in /alerts list, never retried as a new post. 40033 (already crossposted) is done.
+   */
+  private async publish(channelId: string, messageId: string): Promise<void> {
+    const log = this.publishLog(channelId);
+    if (log.published.length >= DISCORD_PUBLISH_LIMIT.limit) {
+      log.held.push(Date.now());
+      log.lastProblem = `Discord allows ${DISCORD_PUBLISH_LIMIT.limit} publishes an hour per channel`;
+      return;
+    }
+    try {
+      await this.rest.post(Routes.channelMessageCrosspost(channelId, messageId));
+      log.published.push(Date.now());
+    } catch (err) {
+      if (err instanceof DiscordAPIError && err.code === ALREADY_CROSSPOSTED) {
+        log.published.push(Date.now());
+        return;
+      }
+      log.held.push(Date.now());
+      const e = toDeliveryError(err);
+      log.lastProblem = e instanceof RetryLater ? `Discord asked to wait (${e.reason})` : e instanceof Permanent ? e.reason : String(e);
+    }
+  }
+
+  publishReport(channel: ChannelRef): PublishReport | null {
+    const { channel: channelId, platform } = parseChannelRef(channel);
+    if (platform !== 'discord' || !this.publishing.has(channelId)) return null;
+    const log = this.publishLog(channelId);
+    return {
+      published: log.published.length, held: log.held.length,
+      left: Math.max(0, DISCORD_PUBLISH_LIMIT.limit - log.published.length), lastProblem: log.lastProblem,
+    };
+  }
 
   /** The forum's tags when `channelId` is a forum (read over REST, kept a few minutes), else null. */
   private async forum(channelId: string, known = false): Promise<ForumInfo | null> {
@@ -182,6 +240,7 @@ export class DiscordPort implements OutboundPort {
     if (forum) return this.postInForum(channel, channelId, forum, reply);
     try {
       const id = await this.send(channelId, reply, options);
+      if (reply.publish) await this.publish(channelId, id);
       return formatMessageRef(channel, id);
     } catch (err) {
       if (!(err instanceof Permanent && err.code === String(NON_TEXT_CHANNEL))) throw err;
@@ -294,6 +353,7 @@ export class DiscordPort implements OutboundPort {
       ['Embed Links', PermissionFlagsBits.EmbedLinks],
     ];
     const missing = needed.filter(([, bit]) => !perms?.has(bit)).map(([label]) => label);
-    return { ok: missing.length === 0, missing, name: channel.name };
+    const kind = channel.isThread() ? 'thread' : FORUM_TYPES.has(channel.type) ? 'forum' : channel.type === ANNOUNCEMENT_TYPE ? 'announcement' : 'text';
+    return { ok: missing.length === 0, missing, name: channel.name, kind };
   }
 }

@@ -166,7 +166,7 @@ describe('Discord outbound port: forum channels', () => {
   });
 
   it('subscribing checks a forum for Send Messages in Threads too (story updates go into the post)', async () => {
-    await expect(adapter.port.checkChannel!(ref('desk'))).resolves.toEqual({ ok: true, missing: [], name: 'desk' });
-    await expect(adapter.port.checkChannel!(ref('no-threads'))).resolves.toEqual({ ok: false, missing: ['Send Messages in Threads'], name: 'no-threads' });
+    await expect(adapter.port.checkChannel!(ref('desk'))).resolves.toEqual({ ok: true, missing: [], name: 'desk', kind: 'forum' });
+    await expect(adapter.port.checkChannel!(ref('no-threads'))).resolves.toEqual({ ok: false, missing: ['Send Messages in Threads'], name: 'no-threads', kind: 'forum' });
   });
 });

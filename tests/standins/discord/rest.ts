@@ -69,6 +69,7 @@ export function route(world: RestWorld, method: string, path: string, query: URL
   if ((m = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/.exec(path))) return webhook(world, method, m[1], m[2], m[3], body);
   if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') return startThread(world, m[1], m[2], body);
   if ((m = /^\/channels\/(\d+)\/threads$/.exec(path)) && method === 'POST') return startForumPost(world, m[1], body);
+  if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/crosspost$/.exec(path)) && method === 'POST') return crosspost(world, m[1], m[2]);
   if ((m = /^\/channels\/(\d+)\/messages(?:\/(\d+))?$/.exec(path))) return channelMessages(world, method, m[1], m[2], body);
   if ((m = /^\/channels\/(\d+)$/.exec(path)) && method === 'GET') {
     const found = findChannel(world, m[1]);
@@ -299,6 +300,32 @@ function startForumPost(world: RestWorld, channelId: string, body: any): RestRes
   world.onThreadCreated(thread);
   world.changed();
   return ok({ ...channelJson(thread), message: messageJson(starter, world.bot, world.appId) }, 201);
+}
+
+const ANNOUNCEMENT = 5;
+const CROSSPOSTED = 1;
+
+/**
+ * POST /channels/{id}/messages/{mid}/crosspost (Crosspost Message): only in an announcement channel (else 400, 50024
+ * "Cannot execute action on this channel type"), once per message (40033 "This message has
+ * already been crossposted"); Send Messages for the bot's own message, Manage Messages for anyone else's. The hourly
+ * publish limit is the rate limiter's crosspost bucket (limits.ts).
+ */
+function crosspost(world: RestWorld, channelId: string, messageId: string): RestResult {
+  const found = findChannel(world, channelId);
+  if (!found) return err(404, 10003, 'Unknown Channel');
+  const perms = botPermissionsIn(found.guild, found.channel, world.bot.id);
+  if (!(perms & P.ViewChannel)) return err(403, 50001, 'Missing Access');
+  const msg = world.messages.get(messageId);
+  if (!msg || msg.deleted || msg.channelId !== channelId) return err(404, 10008, 'Unknown Message');
+  if (found.channel.type !== ANNOUNCEMENT) return err(400, 50024, 'Cannot execute action on this channel type');
+  const own = !msg.authorId || msg.authorId === world.bot.id;
+  if (!(perms & P.SendMessages) || (!own && !(perms & P.ManageMessages))) return err(403, 50013, 'Missing Permissions');
+  if (msg.crossposted) return err(400, 40033, 'This message has already been crossposted.');
+  msg.crossposted = true;
+  msg.flags |= CROSSPOSTED;
+  world.changed();
+  return ok(messageJson(msg, world.bot, world.appId));
 }
 
 /** DELETE /channels/{thread}: Discord requires Manage Threads to delete a thread; its messages go with it. */

@@ -103,6 +103,8 @@ export interface StoredMessage {
   createdAt: number;
   deleted: boolean;
   threadId?: string;
+  /** Published to the servers following its announcement channel (flag CROSSPOSTED, 1 << 0). */
+  crossposted?: boolean;
   /** Who wrote it: absent for the bot's own messages (everything the REST routes create); a user id otherwise. */
   authorId?: string;
 }
