@@ -35,6 +35,8 @@ const UNKNOWN_CHANNEL = 10003;
 /** A message sent to a channel that holds no messages of its own: a forum, whose posts are threads. */
 const NON_TEXT_CHANNEL = 50008;
 const MISSING_PERMISSIONS = 50013;
+/** Cannot execute action on this channel type: e.g. starting a thread from a message that is in a thread. */
+const NOT_THIS_CHANNEL_TYPE = 50024;
 /** Forum and media channels: each post is a thread started with its first message. */
 const FORUM_TYPES = new Set([15, 16]);
 /** Discord: a post's title is 1-100 characters; at most 5 tags on one post. */
@@ -251,8 +253,8 @@ export class DiscordPort implements OutboundPort {
   }
 
   /**
-   * Edits the message; a forum post's first message (the thread and message ids are the same) in an archived post is
-   * edited after unarchiving it, and a retraction tags the post RETRACTED when the forum has that tag.
+   * Edits the message; one in an archived thread (a forum post, or a thread subscribed to) is edited after unarchiving
+   * it, as Discord's own client does. A retraction tags a forum post RETRACTED when the forum has that tag.
    */
   async edit(message: MessageRef, reply: Reply): Promise<void> {
     const { channel, messageId, platform } = parseMessageRef(message);
@@ -262,7 +264,7 @@ export class DiscordPort implements OutboundPort {
       try {
         await this.rest.patch(Routes.channelMessage(channel, messageId), { body: renderReply(reply) });
       } catch (err) {
-        if (!(forumPost && err instanceof DiscordAPIError && err.code === THREAD_ARCHIVED)) throw err;
+        if (!(err instanceof DiscordAPIError && err.code === THREAD_ARCHIVED)) throw err;
         await this.rest.patch(Routes.channel(channel), { body: { archived: false } });
         await this.rest.patch(Routes.channelMessage(channel, messageId), { body: renderReply(reply) });
       }
@@ -319,7 +321,9 @@ export class DiscordPort implements OutboundPort {
         })) as { id: string };
         threadId = thread.id;
       } catch (err) {
-        if (!(err instanceof DiscordAPIError && err.code === THREAD_ALREADY_EXISTS)) throw toDeliveryError(err);
+        // An alert posted in a thread (a thread subscribed to) cannot start one: its updates go into that thread.
+        if (err instanceof DiscordAPIError && err.code === NOT_THIS_CHANNEL_TYPE) threadId = channel;
+        else if (!(err instanceof DiscordAPIError && err.code === THREAD_ALREADY_EXISTS)) throw toDeliveryError(err);
       }
     }
     const id = await this.send(threadId, reply, options);
@@ -352,6 +356,8 @@ export class DiscordPort implements OutboundPort {
       ...(FORUM_TYPES.has(channel.type) ? [['Send Messages in Threads', PermissionFlagsBits.SendMessagesInThreads] as [string, bigint]] : []),
       ['Embed Links', PermissionFlagsBits.EmbedLinks],
     ];
+    // A locked thread takes messages only from members with Manage Threads; an archived one is unarchived by posting.
+    if (channel.isThread() && channel.locked) needed.push(['Manage Threads (the thread is locked)', PermissionFlagsBits.ManageThreads]);
     const missing = needed.filter(([, bit]) => !perms?.has(bit)).map(([label]) => label);
     const kind = channel.isThread() ? 'thread' : FORUM_TYPES.has(channel.type) ? 'forum' : channel.type === ANNOUNCEMENT_TYPE ? 'announcement' : 'text';
     return { ok: missing.length === 0, missing, name: channel.name, kind };

@@ -177,8 +177,10 @@ function channelMessages(world: RestWorld, method: string, channelId: string, me
   const send = found.channel.type === 11 ? P.SendMessagesInThreads : P.SendMessages;
   // A forum holds posts (threads), not messages: Discord refuses a message sent to the forum itself.
   if (found.channel.type === FORUM && method === 'POST' && !messageId) return err(400, 50008, 'Cannot send messages in a non-text channel');
+  const lockedOut = found.channel.locked && !(perms & P.ManageThreads);
   if (method === 'POST' && !messageId) {
     if (!(perms & send)) return err(403, 50013, 'Missing Permissions');
+    if (lockedOut) return err(400, 160005, 'Thread is locked');
     const invalid = validateMessage(body, { requireContent: true });
     if (invalid) return invalid;
     // A message sent in an archived (unlocked) thread unarchives it.
@@ -195,6 +197,7 @@ function channelMessages(world: RestWorld, method: string, channelId: string, me
   }
   const msg = messageId ? world.messages.get(messageId) : undefined;
   if (!msg || msg.deleted || msg.channelId !== channelId) return err(404, 10008, 'Unknown Message');
+  if (lockedOut && (method === 'PATCH' || method === 'DELETE')) return err(400, 160005, 'Thread is locked');
   if (found.channel.archived && (method === 'PATCH' || method === 'DELETE')) return err(400, 50083, 'Thread is archived');
   if (method === 'GET') return ok(messageJson(msg, world.bot, world.appId));
   if (method === 'PATCH') {
@@ -250,6 +253,8 @@ function modifyThread(world: RestWorld, channelId: string, body: any): RestResul
     found.channel.appliedTags = [...body.applied_tags];
   }
   if (!(perms & P.SendMessagesInThreads)) return err(403, 50013, 'Missing Permissions');
+  // A locked thread: only Manage Threads may unarchive it.
+  if (found.channel.locked && !(perms & P.ManageThreads)) return err(403, 50013, 'Missing Permissions');
   if ('archived' in body) found.channel.archived = body.archived;
   world.changed();
   return ok(channelJson(found.channel));
@@ -347,6 +352,8 @@ function startThread(world: RestWorld, channelId: string, messageId: string, bod
   const perms = botPermissionsIn(found.guild, found.channel, world.bot.id);
   if (!(perms & P.ViewChannel)) return err(403, 50001, 'Missing Access');
   if (!(perms & P.CreatePublicThreads)) return err(403, 50013, 'Missing Permissions');
+  // No thread inside a thread.
+  if (found.channel.type === 11) return err(400, 50024, 'Cannot execute action on this channel type');
   const msg = world.messages.get(messageId);
   if (!msg || msg.channelId !== channelId || msg.deleted) return err(404, 10008, 'Unknown Message');
   if (msg.threadId) return err(400, 160004, 'A thread has already been created for this message');

@@ -31,6 +31,10 @@ export interface ChannelSpec {
   type?: number;
   /** Forums: the tags posts may carry (names; the stand-in gives them ids). */
   tags?: string[];
+  /** Threads (type 11): the name of the channel they belong to, and their state. */
+  parent?: string;
+  archived?: boolean;
+  locked?: boolean;
   /** Permissions the bot's role is denied here (an overwrite on the bot role). */
   denyBot?: bigint;
   overwrites?: Overwrite[];
@@ -58,6 +62,11 @@ export interface StandInChannel {
    * unarchives it.
    */
   archived?: boolean;
+  /**
+   * Threads only: locked (by a moderator). Only members with Manage Threads may send, edit, unarchive or delete there;
+   * anyone else is refused with 400, code 160005 "Thread is locked".
+   */
+  locked?: boolean;
   /** Forums (type 15): the tags a post may carry (Discord: at most 20 per forum). */
   availableTags?: Array<{ id: string; name: string }>;
   /** Forum posts (threads of a forum): the ids of the forum's tags applied (Discord: at most 5). */
@@ -135,11 +144,16 @@ export function buildGuild(spec: GuildSpec, index: number): StandInGuild {
     name: c.name ?? 'news',
     type: c.type ?? 0,
     ...(c.tags ? { availableTags: c.tags.map((name) => ({ id: snowflake(), name })) } : {}),
+    ...(c.archived ? { archived: true } : {}),
+    ...(c.locked ? { locked: true } : {}),
     overwrites: [
       ...(c.overwrites ?? []),
       ...(c.denyBot ? [{ id: botRoleId, type: 0 as const, allow: '0', deny: String(c.denyBot) }] : []),
     ],
   }));
+  specs.forEach((c, i) => {
+    if (c.parent) channels[i].parentId = channels.find((p) => p.name === c.parent)!.id;
+  });
   return {
     id,
     name: spec.name ?? `Newsroom ${index + 1}`,
@@ -187,7 +201,7 @@ export function channelJson(c: StandInChannel) {
       : {}),
     ...(c.appliedTags ? { applied_tags: c.appliedTags } : {}),
     ...(c.type === 11
-      ? { owner_id: c.ownerId ?? '0', thread_metadata: { archived: Boolean(c.archived), auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() }, message_count: 0, member_count: 1 }
+      ? { owner_id: c.ownerId ?? '0', thread_metadata: { archived: Boolean(c.archived), auto_archive_duration: 1440, locked: Boolean(c.locked), archive_timestamp: new Date().toISOString() }, message_count: 0, member_count: 1 }
       : {}),
   };
 }
