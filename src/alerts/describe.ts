@@ -15,6 +15,8 @@ export function describeSubscription(sub: Subscription, health: SubscriptionHeal
     sub.quiet ? `quiet ${sub.quiet.from}–${sub.quiet.to} ${sub.quiet.tz}` : null,
     sub.threads ? 'updates in threads' : null,
     sub.publish ? 'publishes breaking alerts' : null,
+    ...(sub.mentionRules ?? []).map((r) => `pings ${r.mention === 'here' ? '@here' : /^\d+$/.test(r.mention) ? `role ${r.mention}` : `group ${r.mention}`}${
+      [r.sections.length ? ` section ${r.sections.join('/')}` : '', r.keywords.length ? ` keywords ${r.keywords.join('/')}` : '', r.minPriority ? ` ${r.minPriority}+` : ''].join('') || ' on every alert'}`),
   ].filter(Boolean);
   const fields: ReplyField[] = [
     { name: 'Filters', value: filters.join(' · '), inline: false },

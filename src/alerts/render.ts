@@ -4,6 +4,8 @@ import { formatClock } from '../core/time.js';
 import type { Article } from '../domain/article.js';
 import type { Summarizer } from '../summarize/types.js';
 import type { Subscription } from '../domain/subscription.js';
+import { PRIORITY_RANK } from '../domain/article.js';
+import { keywordHaystack, normalizeWords } from './match.js';
 
 /** Items listed in a digest or fold message; the rest are counted. */
 export const GROUP_ITEMS_SHOWN = 10;
@@ -20,7 +22,7 @@ export interface AlertRenderOptions {
 export type AlertArticle = Pick<
   Article,
   'id' | 'url' | 'title' | 'dek' | 'body' | 'section' | 'source' | 'publishedAt' | 'updatedAt' | 'priority' | 'status' | 'imageUrl' | 'version'
->;
+> & { topics?: string[] };
 
 /**
  * An article as an alert. Every string stays plain text; the adapters escape it. Pings come only from the
@@ -69,10 +71,27 @@ export function renderAlert(article: AlertArticle, sub: Subscription | null, opt
   };
 }
 
+/** Pings on one alert: the subscription's own (breaking only), then each mention rule the story matches; at most 3. */
+const MAX_MENTIONS = 3;
+
 function mentionFor(article: AlertArticle, sub: Subscription | null): ReplyMention | undefined {
-  if (!sub || article.priority !== 'breaking') return undefined;
-  if (sub.platform === 'discord' && sub.mentionRoleId) return { discordRoleId: sub.mentionRoleId };
-  if (sub.platform === 'slack' && sub.mentionHere) return { slackHere: true };
+  if (!sub) return undefined;
+  const base = article.priority === 'breaking'
+    ? sub.platform === 'discord' && sub.mentionRoleId ? [sub.mentionRoleId] : sub.platform === 'slack' && sub.mentionHere ? ['here'] : []
+    : [];
+  const haystack = keywordHaystack({ title: article.title, dek: article.dek, topics: article.topics ?? [] });
+  const ruled = (sub.mentionRules ?? []).filter((rule) =>
+    (rule.minPriority === null || PRIORITY_RANK[article.priority] <= PRIORITY_RANK[rule.minPriority]) &&
+    (rule.sections.length === 0 || rule.sections.includes(article.section.toLowerCase())) &&
+    (rule.keywords.length === 0 || rule.keywords.some((k) => ` ${haystack} `.includes(` ${normalizeWords(k)} `))),
+  ).map((rule) => rule.mention);
+  const all = [...new Set([...base, ...ruled])].slice(0, MAX_MENTIONS);
+  if (all.length === 0) return undefined;
+  if (sub.platform === 'discord') return { discordRoleId: all[0], ...(all.length > 1 ? { discordRoleIds: all.slice(1) } : {}) };
+  if (sub.platform === 'slack') {
+    const groups = all.filter((m) => m !== 'here');
+    return { ...(all.includes('here') ? { slackHere: true } : {}), ...(groups.length ? { slackSubteamIds: groups } : {}) };
+  }
   return undefined;
 }
 

@@ -116,6 +116,10 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       return sub;
     },
 
+    async setMentionRules(scope, id, rules, actor) {
+      return change(scope, id, actor, rules.length ? 'mention' : 'mention-off', { rules }, (s) => subscriptions.setMentionRules(s.id, rules));
+    },
+
     async test(scope, id, actor, waitMs = TEST_WAIT_MS): Promise<TestOutcome> {
       const sub = await mustFind(scope, id);
       const deliveryId = newDeliveryId();

@@ -53,6 +53,10 @@ export interface ReplyMention {
   discordRoleId?: string;
   /** Slack `<!here>`, from an admin's subscription setting only. */
   slackHere?: boolean;
+  /** More Discord role ids (mention rules that matched), from an admin's settings only. */
+  discordRoleIds?: string[];
+  /** Slack user group ids (`<!subteam^S…>`), from an admin's mention rules only. */
+  slackSubteamIds?: string[];
 }
 
 export interface Reply {

@@ -46,6 +46,8 @@ export interface Subscription {
   tz: string | null;
   /** Story updates also arrive as thread replies under the alert. */
   threads: boolean;
+  /** Pings added to the alerts that match each rule (`/alerts mention`), besides `mentionRoleId`/`mentionHere`. */
+  mentionRules?: MentionRule[];
   /** Discord announcement channels: breaking alerts are also published (crossposted) to following servers. */
   publish?: boolean;
   paused: boolean;
@@ -68,6 +70,19 @@ export interface NewSubscription {
   mentionHere?: boolean;
   threads?: boolean;
   publish?: boolean;
+}
+
+/**
+ * A ping added to the alerts that match it (`/alerts mention`): a Discord role id, or on Slack `here` or a user group
+ * id (S…). Empty filters match every alert of the subscription; at most 3 mentions go on one alert.
+ */
+export interface MentionRule {
+  mention: string;
+  /** Lower-case section names. */
+  sections: string[];
+  /** Lower-case words or phrases matched on title, dek and topics. */
+  keywords: string[];
+  minPriority: Priority | null;
 }
 
 /** Health shown by `/alerts list`, derived from the outbox. */

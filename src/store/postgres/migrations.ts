@@ -384,6 +384,8 @@ export const pgMigrations: PgMigration[] = [
   },
   // Where an alert lands (issue 30): `publish:yes` subscriptions also publish breaking alerts from Discord announcement channels.
   { id: '900-subscription-publish', sql: 'ALTER TABLE alert_subscriptions ADD COLUMN publish INTEGER NOT NULL DEFAULT 0' },
+  // Pings per rule (issue 30): a subscription's mention rules, as JSON.
+  { id: '901-subscription-mention-rules', sql: "ALTER TABLE alert_subscriptions ADD COLUMN mention_rules TEXT NOT NULL DEFAULT '[]'" },
 ];
 
 /**

@@ -235,4 +235,6 @@ export const migrations: Migration[] = [
   { id: '520-search-story-members', up: (db) => db.exec('CREATE INDEX IF NOT EXISTS alert_stories_story ON alert_stories(story_id)') },
   // Where an alert lands (issue 30): `publish:yes` subscriptions also publish breaking alerts from Discord announcement channels.
   { id: '900-subscription-publish', up: (db) => db.exec('ALTER TABLE alert_subscriptions ADD COLUMN publish INTEGER NOT NULL DEFAULT 0') },
+  // Pings per rule (issue 30): a subscription's mention rules, as JSON.
+  { id: '901-subscription-mention-rules', up: (db) => db.exec("ALTER TABLE alert_subscriptions ADD COLUMN mention_rules TEXT NOT NULL DEFAULT '[]'") },
 ];

@@ -42,4 +42,18 @@ eachBackend(import.meta.filename, 'alert targets', (backend) => {
     expect(row).toMatchObject({ state: 'sent', channel: 'discord:G1/700', messageRef: post, threadVersion: 2 });
     expect(row?.threadRefs).toEqual(['discord:G1/1579555082452598784#1579555082620370944']);
   });
+
+  it('mention rules (migration 901): none by default, replaced as a whole, cleared with an empty list', async () => {
+    const sub = await store.subscriptions.create({ platform: 'slack', workspace: 'T1', channel: 'slack:T1/C1', minPriority: 'routine' }, { id: 'U1', name: 'Ada' }, NOW);
+    expect(sub.mentionRules).toEqual([]);
+    const rules = [
+      { mention: 'S0ELECTION', sections: ['politics'], keywords: [], minPriority: null },
+      { mention: 'here', sections: [], keywords: ['shares', 'interest rates'], minPriority: 'urgent' as const },
+    ];
+    await store.subscriptions.setMentionRules(sub.id, rules);
+    expect((await store.subscriptions.get(sub.id))?.mentionRules).toEqual(rules);
+    expect((await store.subscriptions.active()).find((s) => s.id === sub.id)?.mentionRules).toEqual(rules);
+    await store.subscriptions.setMentionRules(sub.id, []);
+    expect((await store.subscriptions.get(sub.id))?.mentionRules).toEqual([]);
+  });
 });
