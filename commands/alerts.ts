@@ -37,6 +37,7 @@ const subscribeOptions: OptionMap = {
   keywords: { kind: 'string', description: 'Only stories mentioning one of these, comma-separated', example: 'modi,election', maxLength: 300 },
   mention: { kind: 'role', description: 'Who to ping on breaking alerts: a role (Discord) or here (Slack)', example: 'here' },
   threads: { kind: 'boolean', description: 'Post story updates as thread replies too', example: 'yes' },
+  publish: { kind: 'boolean', description: 'Announcement channels: also publish breaking alerts to following servers', example: 'yes' },
 };
 
 const subcommands = {
@@ -50,6 +51,7 @@ const subcommands = {
       keywords: listSchema.optional(),
       mention: z.string().trim().max(40).optional(),
       threads: yesNo.optional(),
+      publish: yesNo.optional(),
     }),
   },
   list: { description: "This server's or workspace's alert subscriptions and their health", options: {}, schema: z.object({}) },
@@ -66,6 +68,20 @@ const subcommands = {
       off: { kind: 'boolean', description: 'Turn quiet hours off', example: 'yes' },
     },
     schema: z.object({ id: z.string().trim().min(1).max(30), from: clockSchema.optional(), to: clockSchema.optional(), tz: z.string().trim().max(64).optional(), off: yesNo.optional() }),
+  },
+  mention: {
+    description: 'Ping a role (or Slack @here / a user group) on the alerts that match a rule',
+    options: {
+      id: idOption('to add a mention rule to'),
+      mention: { kind: 'role', description: 'Who to ping: a role (Discord), here or a user group (Slack)', example: '@Elections' },
+      if: { kind: 'string', description: 'Which alerts: section=… and/or keywords=…, comma-separated', example: 'section=politics', maxLength: 300 },
+      min_priority: { kind: 'string', description: 'Lowest priority pinged', choices: priorityChoices },
+      clear: { kind: 'boolean', description: 'Remove every mention rule of the subscription', example: 'yes' },
+    },
+    schema: z.object({
+      id: z.string().trim().min(1).max(30), mention: z.string().trim().max(60).optional(), if: z.string().trim().max(300).optional(),
+      min_priority: z.enum(['breaking', 'urgent', 'routine']).optional(), clear: yesNo.optional(),
+    }),
   },
   test: { description: 'Post a sample alert marked TEST', options: { id: idOption('to test') }, schema: z.object({ id: idSchema.optional() }) },
   why: {
@@ -131,6 +147,7 @@ export const alerts = defineCommand({
     switch (input.subcommand) {
       case 'subscribe': return handlers.subscribe(ctx, service, actor, input);
       case 'list': return handlers.list(ctx, service, actor, input);
+      case 'mention': return handlers.mention(ctx, service, actor, input);
       case 'remove': return handlers.remove(ctx, service, actor, input);
       case 'pause': return handlers.pause(ctx, service, actor, input);
       case 'resume': return handlers.resume(ctx, service, actor, input);
@@ -162,7 +179,7 @@ const handlers: Handlers = {
     const sub = await service.subscribe(
       {
         platform: inv.platform, workspace: inv.workspace, channel, channelName: channel === inv.channel ? inv.channelName : null,
-        minPriority: input.min_priority, sections: input.sections, keywords: input.keywords, threads: input.threads, ...mention,
+        minPriority: input.min_priority, sections: input.sections, keywords: input.keywords, threads: input.threads, publish: input.publish, ...mention,
       },
       actor,
     );
@@ -220,6 +237,23 @@ const handlers: Handlers = {
   async resume(ctx, service, actor, input) {
     const sub = await service.resume(scopeOf(ctx.invocation), input.id, actor);
     return done(`Resumed ${sub.id}: alerts flow to ${channelLabel(sub)} again.`);
+  },
+
+  async mention(ctx, service, actor, input) {
+    const scope = scopeOf(ctx.invocation);
+    const id = String(input.id).toLowerCase().split(/\s+/)[0];
+    if (input.clear) {
+      const sub = await service.setMentionRules(scope, id, [], actor);
+      return done(`Mention rules cleared for ${sub.id}.`);
+    }
+    if (!input.mention) throw new UserError(`Say who to ping, e.g. /alerts mention ${id} mention:@Elections if:section=politics`);
+    const current = await service.get(scope, id);
+    if (!current) throw new UserError(`No subscription ${clip(id, 20)} here. /alerts list shows them.`);
+    const rules = current.mentionRules ?? [];
+    if (rules.length >= MAX_MENTION_RULES) throw new UserError(`A subscription has at most ${MAX_MENTION_RULES} mention rules; clear:yes removes them.`);
+    const rule = { mention: parseRuleMention(ctx.invocation.platform, input.mention), ...parseRuleFilter(input.if), minPriority: input.min_priority ?? null };
+    const sub = await service.setMentionRules(scope, id, [...rules, rule], actor);
+    return answer({ text: `Mention rule added to ${sub.id} (at most 3 pings an alert; never on digests or updates).`, cards: [describeSubscription(sub, null, ctx.now())] });
   },
 
   async quiet(ctx, service, actor, input) {
@@ -332,6 +366,36 @@ function parseMention(platform: string, raw: string | undefined): { mentionRoleI
   }
   if (/^(@|<!)?here>?$/.test(v)) return { mentionHere: true };
   throw new UserError(platform === 'slack' ? 'mention: on Slack only here is supported (@here on breaking alerts).' : 'mention: only here is supported in this channel.');
+}
+
+const MAX_MENTION_RULES = 10;
+
+/** A mention rule's target: a Discord role id, or on Slack `here` or a user group id. Never everyone. */
+function parseRuleMention(platform: string, raw: string): string {
+  const v = raw.trim();
+  if (platform === 'slack') {
+    if (/^(@|<!)?here>?$/i.test(v)) return 'here';
+    const group = /^<!subteam\^(S[A-Z0-9]{2,20})(?:\|[^>]*)?>$|^(S[A-Z0-9]{2,20})$/.exec(v);
+    if (group) return group[1] ?? group[2];
+    if (/^(@|<!)?(everyone|channel)>?$/i.test(v)) throw new UserError('Alerts never ping everyone. Use here or a user group.');
+    throw new UserError('mention: on Slack, here or a user group (@group).');
+  }
+  const { mentionRoleId } = parseMention(platform, v);
+  if (!mentionRoleId) throw new UserError('mention: expected a role, like @Elections.');
+  return mentionRoleId;
+}
+
+/** `section=politics`, `keywords=shares,rates`, or both separated by spaces or `;`. */
+function parseRuleFilter(raw: string | undefined): { sections: string[]; keywords: string[] } {
+  const out = { sections: [] as string[], keywords: [] as string[] };
+  for (const part of (raw ?? '').split(/[;\s]+(?=\w+=)/).map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(sections?|keywords?)=(.+)$/i.exec(part);
+    if (!m) throw new UserError(`if: expected section=… or keywords=…, not "${clip(part, 40)}".`);
+    const list = m[2].split(',').map((w) => w.trim().toLowerCase()).filter(Boolean).slice(0, 20);
+    if (m[1].toLowerCase().startsWith('section')) out.sections.push(...list);
+    else out.keywords.push(...list);
+  }
+  return out;
 }
 
 /** Id, then link, then the best headline match. */

@@ -14,6 +14,9 @@ export function describeSubscription(sub: Subscription, health: SubscriptionHeal
     sub.mentionRoleId ? `mentions role ${sub.mentionRoleId} on breaking` : sub.mentionHere ? 'mentions @here on breaking' : null,
     sub.quiet ? `quiet ${sub.quiet.from}–${sub.quiet.to} ${sub.quiet.tz}` : null,
     sub.threads ? 'updates in threads' : null,
+    sub.publish ? 'publishes breaking alerts' : null,
+    ...(sub.mentionRules ?? []).map((r) => `pings ${r.mention === 'here' ? '@here' : /^\d+$/.test(r.mention) ? `role ${r.mention}` : `group ${r.mention}`}${
+      [r.sections.length ? ` section ${r.sections.join('/')}` : '', r.keywords.length ? ` keywords ${r.keywords.join('/')}` : '', r.minPriority ? ` ${r.minPriority}+` : ''].join('') || ' on every alert'}`),
   ].filter(Boolean);
   const fields: ReplyField[] = [
     { name: 'Filters', value: filters.join(' · '), inline: false },
@@ -26,6 +29,11 @@ export function describeSubscription(sub: Subscription, health: SubscriptionHeal
     // Tests are not alerts (not in "sent"), but an admin who just ran one expects to see it.
     if (health.lastTestAt) parts.push(`last test ${relativeTime(new Date(health.lastTestAt).toISOString(), now)}`);
     fields.push({ name: 'Health', value: parts.join(' · '), inline: true });
+    const p = health.publishing;
+    if (p) {
+      const held = p.held ? ` · ${p.held} held${p.lastProblem ? ` (${p.lastProblem})` : ''}` : '';
+      fields.push({ name: 'Publishing (last hour)', value: clip(`${p.published} published · ${p.left} left this hour${held}`, 300) });
+    }
     if (health.platformProblem) fields.push({ name: 'Platform', value: clip(`deliveries held: ${health.platformProblem}`, 300) });
     if (health.lastError && !sub.paused) fields.push({ name: 'Last error', value: clip(health.lastError, 300) });
   }

@@ -6,6 +6,8 @@ import type { Summarizer } from '../summarize/types.js';
 import type { Subscription } from '../domain/subscription.js';
 import { describeChanges, type WhatChanged } from './what-changed.js';
 import { sourcesLine } from './story-sources.js';
+import { PRIORITY_RANK } from '../domain/article.js';
+import { keywordHaystack, normalizeWords } from './match.js';
 
 /** Items listed in a digest or fold message; the rest are counted. */
 export const GROUP_ITEMS_SHOWN = 10;
@@ -24,7 +26,7 @@ export interface AlertRenderOptions {
 export type AlertArticle = Pick<
   Article,
   'id' | 'url' | 'title' | 'dek' | 'body' | 'section' | 'source' | 'publishedAt' | 'updatedAt' | 'priority' | 'status' | 'imageUrl' | 'version'
->;
+> & { topics?: string[] };
 
 /**
  * An article as an alert. Every string stays plain text; the adapters escape it. Pings come only from the
@@ -62,19 +64,40 @@ export function renderAlert(article: AlertArticle, sub: Subscription | null, opt
     struck: retracted,
   };
   const mention = opts.test || retracted ? undefined : mentionFor(article, sub);
+  const labels = [article.section, retracted ? 'RETRACTED' : ''].filter((l): l is string => Boolean(l));
+  const publish = !opts.test && !retracted && article.priority === 'breaking' && Boolean(sub?.publish);
   return {
     kind: 'answer',
     visibility: 'channel',
     cards: [card],
     ...(opts.test ? { text: 'TEST alert: this is what an alert in this channel looks like.' } : {}),
     ...(mention ? { mention } : {}),
+    topic: { title: article.title, labels },
+    ...(publish ? { publish } : {}),
   };
 }
 
+/** Pings on one alert: the subscription's own (breaking only), then each mention rule the story matches; at most 3. */
+const MAX_MENTIONS = 3;
+
 function mentionFor(article: AlertArticle, sub: Subscription | null): ReplyMention | undefined {
-  if (!sub || article.priority !== 'breaking') return undefined;
-  if (sub.platform === 'discord' && sub.mentionRoleId) return { discordRoleId: sub.mentionRoleId };
-  if (sub.platform === 'slack' && sub.mentionHere) return { slackHere: true };
+  if (!sub) return undefined;
+  const base = article.priority === 'breaking'
+    ? sub.platform === 'discord' && sub.mentionRoleId ? [sub.mentionRoleId] : sub.platform === 'slack' && sub.mentionHere ? ['here'] : []
+    : [];
+  const haystack = keywordHaystack({ title: article.title, dek: article.dek, topics: article.topics ?? [] });
+  const ruled = (sub.mentionRules ?? []).filter((rule) =>
+    (rule.minPriority === null || PRIORITY_RANK[article.priority] <= PRIORITY_RANK[rule.minPriority]) &&
+    (rule.sections.length === 0 || rule.sections.includes(article.section.toLowerCase())) &&
+    (rule.keywords.length === 0 || rule.keywords.some((k) => ` ${haystack} `.includes(` ${normalizeWords(k)} `))),
+  ).map((rule) => rule.mention);
+  const all = [...new Set([...base, ...ruled])].slice(0, MAX_MENTIONS);
+  if (all.length === 0) return undefined;
+  if (sub.platform === 'discord') return { discordRoleId: all[0], ...(all.length > 1 ? { discordRoleIds: all.slice(1) } : {}) };
+  if (sub.platform === 'slack') {
+    const groups = all.filter((m) => m !== 'here');
+    return { ...(all.includes('here') ? { slackHere: true } : {}), ...(groups.length ? { slackSubteamIds: groups } : {}) };
+  }
   return undefined;
 }
 

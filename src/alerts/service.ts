@@ -59,12 +59,15 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       if (!port) throw new UserError(`${input.platform} is not connected right now, so I cannot post there.`);
       const check = port.checkChannel ? await port.checkChannel(input.channel) : null;
       if (check && !check.ok) throw new UserError(cannotPost(check, '/alerts subscribe'));
+      if (input.publish && (input.platform !== 'discord' || (check?.kind && check.kind !== 'announcement'))) {
+        throw new UserError('publish:yes works in Discord announcement channels only: pick an announcement channel, or leave publish out.');
+      }
       const scope = { platform: input.platform, workspace: input.workspace };
       return store.transaction(async () => {
         const sub = await subscriptions.create({ ...input, channelName: input.channelName ?? check?.name ?? null }, actor, deps.now());
         await audit.append(deps.now(), actor, scope, 'subscribe', sub.id, {
           channel: sub.channel, minPriority: sub.minPriority, sections: sub.sections, keywords: sub.keywords,
-          mentionRoleId: sub.mentionRoleId, mentionHere: sub.mentionHere, threads: sub.threads,
+          mentionRoleId: sub.mentionRoleId, mentionHere: sub.mentionHere, threads: sub.threads, ...(sub.publish ? { publish: true } : {}),
         });
         return sub;
       });
@@ -73,7 +76,10 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
     async list(scope) {
       const subs = await subscriptions.list(scope);
       const health = await subscriptions.health(subs.map((s) => s.id));
-      return subs.map((s) => ({ ...s, health: { ...health.get(s.id)!, platformProblem: deps.dispatcher.platformProblem(s.platform) } }));
+      return subs.map((s) => {
+        const publishing = s.publish ? deps.ports.get(s.platform)?.publishReport?.(s.channel) ?? null : null;
+        return { ...s, health: { ...health.get(s.id)!, platformProblem: deps.dispatcher.platformProblem(s.platform), ...(publishing ? { publishing } : {}) } };
+      });
     },
 
     async get(scope, id) {
@@ -108,6 +114,10 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       });
       deps.dispatcher.wake();
       return sub;
+    },
+
+    async setMentionRules(scope, id, rules, actor) {
+      return change(scope, id, actor, rules.length ? 'mention' : 'mention-off', { rules }, (s) => subscriptions.setMentionRules(s.id, rules));
     },
 
     async test(scope, id, actor, waitMs = TEST_WAIT_MS): Promise<TestOutcome> {

@@ -1,6 +1,6 @@
 import type { ChannelRef } from '../domain/channel.js';
 import type { StoryRecall, DeliveryState } from '../domain/delivery.js';
-import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth, ScopeStop } from '../domain/subscription.js';
+import type { Actor, AuditEntry, MentionRule, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth, ScopeStop } from '../domain/subscription.js';
 
 /**
  * What the /alerts command needs from the alerts module, declared here (core) so commands depend on this
@@ -32,6 +32,8 @@ export interface AlertsService {
   pause(scope: Scope, id: string, actor: Actor): Promise<Subscription>;
   resume(scope: Scope, id: string, actor: Actor): Promise<Subscription>;
   setQuiet(scope: Scope, id: string, quiet: QuietHours | null, actor: Actor): Promise<Subscription>;
+  /** `/alerts mention`: the subscription's mention rules, replaced (an empty list clears them). */
+  setMentionRules(scope: Scope, id: string, rules: MentionRule[], actor: Actor): Promise<Subscription>;
   /** Queues a TEST alert through the real outbox and waits (bounded) for its outcome. */
   test(scope: Scope, id: string, actor: Actor, waitMs?: number): Promise<TestOutcome>;
   why(scope: Scope, channel: ChannelRef, articleId: string): Promise<WhyLine[]>;

@@ -53,6 +53,10 @@ export interface ReplyMention {
   discordRoleId?: string;
   /** Slack `<!here>`, from an admin's subscription setting only. */
   slackHere?: boolean;
+  /** More Discord role ids (mention rules that matched), from an admin's settings only. */
+  discordRoleIds?: string[];
+  /** Slack user group ids (`<!subteam^S…>`), from an admin's mention rules only. */
+  slackSubteamIds?: string[];
 }
 
 export interface Reply {
@@ -66,6 +70,18 @@ export interface Reply {
   /** Offer "Share in channel" for ephemeral answers worth sharing (Slack). */
   shareable?: boolean;
   mention?: ReplyMention;
+  /**
+   * Where a platform files each message under a title and labels (a Discord forum post): the title, and the label
+   * names to apply when the place has labels of those names (matched case-insensitively; others are ignored).
+   */
+  topic?: ReplyTopic;
+  /** Announce it beyond the channel where the platform can (Discord: publish from an announcement channel). */
+  publish?: boolean;
+}
+
+export interface ReplyTopic {
+  title: string;
+  labels: string[];
 }
 
 export function answer(parts: Partial<Omit<Reply, 'kind'>> = {}): Reply {

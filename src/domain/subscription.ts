@@ -51,6 +51,10 @@ export interface Subscription {
    * never matches; each run is one outbox row. Absent or null: an alert subscription.
    */
   briefing?: BriefingSchedule | null;
+  /** Pings added to the alerts that match each rule (`/alerts mention`), besides `mentionRoleId`/`mentionHere`. */
+  mentionRules?: MentionRule[];
+  /** Discord announcement channels: breaking alerts are also published (crossposted) to following servers. */
+  publish?: boolean;
   paused: boolean;
   pausedReason: string | null;
   createdBy: string;
@@ -71,6 +75,7 @@ export interface NewSubscription {
   mentionHere?: boolean;
   threads?: boolean;
   briefing?: BriefingSchedule | null;
+  publish?: boolean;
 }
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
@@ -87,6 +92,19 @@ export interface BriefingSchedule {
   days: readonly Weekday[];
 }
 
+/**
+ * A ping added to the alerts that match it (`/alerts mention`): a Discord role id, or on Slack `here` or a user group
+ * id (S…). Empty filters match every alert of the subscription; at most 3 mentions go on one alert.
+ */
+export interface MentionRule {
+  mention: string;
+  /** Lower-case section names. */
+  sections: string[];
+  /** Lower-case words or phrases matched on title, dek and topics. */
+  keywords: string[];
+  minPriority: Priority | null;
+}
+
 /** Health shown by `/alerts list`, derived from the outbox. */
 export interface SubscriptionHealth {
   lastSentAt: number | null;
@@ -98,6 +116,8 @@ export interface SubscriptionHealth {
   lastTestAt?: number | null;
   /** The platform refuses the bot itself (revoked token): every delivery there is held until it is fixed. */
   platformProblem?: string | null;
+  /** publish:yes subscriptions: breaking alerts published and held over the last hour, and publishes left this hour. */
+  publishing?: { published: number; held: number; left: number; lastProblem: string | null };
 }
 
 export interface AuditEntry {

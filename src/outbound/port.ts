@@ -54,6 +54,18 @@ export interface ChannelCheck {
   problem?: string;
   /** The channel's display name when the platform tells it. */
   name?: string;
+  /** What kind of place it is, when the platform tells it (Discord: announcement channels can publish). */
+  kind?: 'text' | 'announcement' | 'forum' | 'thread';
+}
+
+/** Publishing from one channel (Discord announcement channels), over the last hour, as the sending instance saw it. */
+export interface PublishReport {
+  published: number;
+  /** Breaking alerts posted but not published: the hour's publishes were used up, or the platform refused. */
+  held: number;
+  /** Publishes left this hour. */
+  left: number;
+  lastProblem: string | null;
 }
 
 export interface OutboundPort {
@@ -71,6 +83,8 @@ export interface OutboundPort {
    * access, cant_delete_message) is a Permanent with scope 'message'; 429, 5xx and timeouts are RetryLater.
    */
   delete(message: MessageRef): Promise<void>;
+  /** How publishing from this channel went over the last hour (ports that publish: Discord). */
+  publishReport?(channel: ChannelRef): PublishReport | null;
   /** Can the bot post there? Used by /alerts subscribe. */
   checkChannel?(channel: ChannelRef): Promise<ChannelCheck>;
   /**

@@ -1,6 +1,6 @@
 import { describeOrigin, type Article, type ArticleInput, type Origin } from '../domain/article.js';
 import type { Delivery, NewDelivery, StoryRecord, StoryRecall } from '../domain/delivery.js';
-import type { Actor, AuditEntry, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth, ScopeStop } from '../domain/subscription.js';
+import type { Actor, AuditEntry, MentionRule, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth, ScopeStop } from '../domain/subscription.js';
 import type { ChannelRef, Platform } from '../domain/channel.js';
 import type { OpsChannel } from '../domain/ops.js';
 
@@ -144,6 +144,7 @@ export interface SubscriptionStore {
   active(): Promise<readonly Subscription[]>;
   setPaused(id: string, paused: boolean, reason: string | null): Promise<void>;
   setQuiet(id: string, quiet: QuietHours | null): Promise<void>;
+  setMentionRules(id: string, rules: MentionRule[]): Promise<void>;
   remove(id: string, at: Date): Promise<void>;
   health(ids: string[]): Promise<Map<string, SubscriptionHealth>>;
   /** `/alerts stop`: stores the scope's stop; false (nothing changed) when it is stopped already. */

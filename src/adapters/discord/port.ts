@@ -4,12 +4,12 @@ import {
   type Guild, type GuildBasedChannel, type REST,
 } from 'discord.js';
 import { formatMessageRef, parseChannelRef, parseMessageRef, type ChannelRef, type MessageRef } from '../../domain/channel.js';
-import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostOptions } from '../../outbound/port.js';
+import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostOptions, type PublishReport } from '../../outbound/port.js';
 import type { BucketReport } from '../../outbound/rate-limits.js';
 import type { Reply } from '../../core/reply.js';
 import { cut } from './markdown.js';
 import { bucketReport } from './rate-headers.js';
-import { DISCORD_RATE_RULES } from './rate-rules.js';
+import { DISCORD_PUBLISH_LIMIT, DISCORD_RATE_RULES } from './rate-rules.js';
 import { renderReply } from './render.js';
 
 /**
@@ -32,6 +32,35 @@ const THREAD_ARCHIVED = 50083;
 /** Discord JSON error codes: the message, or its whole channel, no longer exists (a delete is then done). */
 const UNKNOWN_MESSAGE = 10008;
 const UNKNOWN_CHANNEL = 10003;
+/** A message sent to a channel that holds no messages of its own: a forum, whose posts are threads. */
+const NON_TEXT_CHANNEL = 50008;
+const MISSING_PERMISSIONS = 50013;
+/** Cannot execute action on this channel type: e.g. starting a thread from a message that is in a thread. */
+const NOT_THIS_CHANNEL_TYPE = 50024;
+/** Forum and media channels: each post is a thread started with its first message. */
+const FORUM_TYPES = new Set([15, 16]);
+/** Discord: a post's title is 1-100 characters; at most 5 tags on one post. */
+const POST_TITLE_MAX = 100;
+const POST_TAGS_MAX = 5;
+/** A forum's tags are read again after this long (an admin may add a section's tag). */
+const FORUM_TAGS_TTL_MS = 5 * 60_000;
+const RETRACTED_TAG = 'retracted';
+/** This message has already been crossposted: publishing it again is done. */
+const ALREADY_CROSSPOSTED = 40033;
+const ANNOUNCEMENT_TYPE = 5;
+
+/** One channel's publishes and holds over the last hour (times from Date.now(): Discord's limit runs in real time). */
+interface PublishLog {
+  published: number[];
+  held: number[];
+  lastProblem: string | null;
+}
+
+interface ForumInfo {
+  tags: Array<{ id: string; name: string }>;
+  /** Date.now() when read: real elapsed time is the point. */
+  readAt: number;
+}
 
 /** Discord nonces are at most 25 characters; the same delivery always gets the same nonce. */
 export function deliveryNonce(deliveryId: string): string {
@@ -73,7 +102,105 @@ export class DiscordPort implements OutboundPort {
   readonly platform = 'discord' as const;
   readonly rateRules = DISCORD_RATE_RULES;
 
+  /** Forum channels met so far, with their tags (derived, disposable: read again after FORUM_TAGS_TTL_MS). */
+  private readonly forums = new Map<string, ForumInfo>();
+
+  /** Publishing from announcement channels: Newsdesk's own bucket per channel (DISCORD_PUBLISH_LIMIT). */
+  private readonly publishing = new Map<string, PublishLog>();
+
   constructor(private readonly rest: REST, private readonly guilds: GuildLookup) {}
+
+  private publishLog(channelId: string): PublishLog {
+    let log = this.publishing.get(channelId);
+    if (!log) this.publishing.set(channelId, (log = { published: [], held: [], lastProblem: null }));
+    const since = Date.now() - DISCORD_PUBLISH_LIMIT.windowMs;
+    log.published = log.published.filter((t) => t > since);
+    log.held = log.held.filter((t) => t > since);
+    return log;
+  }
+
+  /**
+   * Publishes a posted alert to the servers following the announcement channel, within the hour's publishes. The
+   * alert is out either way: a publish that cannot happen now (the hour's publishes used, a 429, a refusal) is
+   * counted as held and said in /alerts list, never retried as a new post. 40033 (already crossposted) is done.
+   */
+  private async publish(channelId: string, messageId: string): Promise<void> {
+    const log = this.publishLog(channelId);
+    if (log.published.length >= DISCORD_PUBLISH_LIMIT.limit) {
+      log.held.push(Date.now());
+      log.lastProblem = `Discord allows ${DISCORD_PUBLISH_LIMIT.limit} publishes an hour per channel`;
+      return;
+    }
+    try {
+      await this.rest.post(Routes.channelMessageCrosspost(channelId, messageId));
+      log.published.push(Date.now());
+    } catch (err) {
+      if (err instanceof DiscordAPIError && err.code === ALREADY_CROSSPOSTED) {
+        log.published.push(Date.now());
+        return;
+      }
+      log.held.push(Date.now());
+      const e = toDeliveryError(err);
+      log.lastProblem = e instanceof RetryLater ? `Discord asked to wait (${e.reason})` : e instanceof Permanent ? e.reason : String(e);
+    }
+  }
+
+  publishReport(channel: ChannelRef): PublishReport | null {
+    const { channel: channelId, platform } = parseChannelRef(channel);
+    if (platform !== 'discord' || !this.publishing.has(channelId)) return null;
+    const log = this.publishLog(channelId);
+    return {
+      published: log.published.length, held: log.held.length,
+      left: Math.max(0, DISCORD_PUBLISH_LIMIT.limit - log.published.length), lastProblem: log.lastProblem,
+    };
+  }
+
+  /** The forum's tags when `channelId` is a forum (read over REST, kept a few minutes), else null. */
+  private async forum(channelId: string, known = false): Promise<ForumInfo | null> {
+    const cached = this.forums.get(channelId);
+    if (cached && Date.now() - cached.readAt < FORUM_TAGS_TTL_MS) return cached;
+    if (!cached && !known) return null;
+    const channel = (await this.rest.get(Routes.channel(channelId))) as { type: number; available_tags?: Array<{ id: string; name: string }> };
+    if (!FORUM_TYPES.has(channel.type)) {
+      this.forums.delete(channelId);
+      return null;
+    }
+    const info = { tags: (channel.available_tags ?? []).map((t) => ({ id: t.id, name: t.name })), readAt: Date.now() };
+    this.forums.set(channelId, info);
+    return info;
+  }
+
+  /**
+   * A forum post: a thread named after the headline whose first message is the alert, tagged with the forum's tags
+   * named like the reply's labels (the story's section), case-insensitively. Discord gives the starter message the
+   * thread's id: the post's reference is `discord:<guild>/<thread>#<thread>`, so edits, thread replies and deletes
+   * find it like any message. (Forum posts take no nonce: Discord offers none on this route.)
+   */
+  private async postInForum(channel: ChannelRef, forumId: string, forum: ForumInfo, reply: Reply): Promise<MessageRef> {
+    const { workspace } = parseChannelRef(channel);
+    const title = cut((reply.topic?.title ?? reply.cards[0]?.title ?? reply.text ?? '').replace(/\s+/g, ' ').trim(), POST_TITLE_MAX) || 'News';
+    const wanted = (reply.topic?.labels ?? []).map((l) => l.toLowerCase());
+    const applied = forum.tags.filter((t) => wanted.includes(t.name.toLowerCase())).map((t) => t.id).slice(0, POST_TAGS_MAX);
+    try {
+      const thread = (await this.rest.post(Routes.threads(forumId), {
+        body: { name: title, message: renderReply(reply), ...(applied.length ? { applied_tags: applied } : {}) },
+      })) as { id: string };
+      return formatMessageRef(`discord:${workspace}/${thread.id}`, thread.id);
+    } catch (err) {
+      throw toDeliveryError(err);
+    }
+  }
+
+  /** A retracted forum post also carries the forum's RETRACTED tag, when it has one (at most 5 tags: the oldest makes room). */
+  private async tagRetracted(threadId: string): Promise<void> {
+    const thread = (await this.rest.get(Routes.channel(threadId))) as { parent_id?: string | null; applied_tags?: string[] };
+    if (!thread.parent_id) return;
+    const forum = await this.forum(thread.parent_id, true);
+    const tag = forum?.tags.find((t) => t.name.toLowerCase() === RETRACTED_TAG);
+    const current = thread.applied_tags ?? [];
+    if (!tag || current.includes(tag.id)) return;
+    await this.rest.patch(Routes.channel(threadId), { body: { applied_tags: [...current, tag.id].slice(-POST_TAGS_MAX) } });
+  }
 
   /** Every answer's X-RateLimit-* headers for the routes alerts use (the REST client emits each response). */
   onBucketReport(listener: (report: BucketReport) => void): () => void {
@@ -105,16 +232,43 @@ export class DiscordPort implements OutboundPort {
     }
   }
 
+  /**
+   * A message in a text or announcement channel; in a forum, a post (postInForum). A channel is known to be a forum
+   * once Discord refused a message there (50008) and the channel reads as a forum.
+   */
   async post(channel: ChannelRef, reply: Reply, options?: PostOptions): Promise<MessageRef> {
-    const id = await this.send(this.channelId(channel), reply, options);
-    return formatMessageRef(channel, id);
+    const channelId = this.channelId(channel);
+    const forum = await this.forum(channelId).catch((err: unknown) => { throw toDeliveryError(err); });
+    if (forum) return this.postInForum(channel, channelId, forum, reply);
+    try {
+      const id = await this.send(channelId, reply, options);
+      if (reply.publish) await this.publish(channelId, id);
+      return formatMessageRef(channel, id);
+    } catch (err) {
+      if (!(err instanceof Permanent && err.code === String(NON_TEXT_CHANNEL))) throw err;
+      const found = await this.forum(channelId, true).catch((e: unknown) => { throw toDeliveryError(e); });
+      if (!found) throw err;
+      return this.postInForum(channel, channelId, found, reply);
+    }
   }
 
+  /**
+   * Edits the message; one in an archived thread (a forum post, or a thread subscribed to) is edited after unarchiving
+   * it, as Discord's own client does. A retraction tags a forum post RETRACTED when the forum has that tag.
+   */
   async edit(message: MessageRef, reply: Reply): Promise<void> {
     const { channel, messageId, platform } = parseMessageRef(message);
     if (platform !== 'discord') throw new Permanent('wrong_platform', `${message} is not a Discord message`);
+    const forumPost = channel === messageId;
     try {
-      await this.rest.patch(Routes.channelMessage(channel, messageId), { body: renderReply(reply) });
+      try {
+        await this.rest.patch(Routes.channelMessage(channel, messageId), { body: renderReply(reply) });
+      } catch (err) {
+        if (!(err instanceof DiscordAPIError && err.code === THREAD_ARCHIVED)) throw err;
+        await this.rest.patch(Routes.channel(channel), { body: { archived: false } });
+        await this.rest.patch(Routes.channelMessage(channel, messageId), { body: renderReply(reply) });
+      }
+      if (forumPost && reply.cards.some((c) => c.struck)) await this.tagRetracted(channel);
     } catch (err) {
       throw toDeliveryError(err);
     }
@@ -130,6 +284,15 @@ export class DiscordPort implements OutboundPort {
     if (platform !== 'discord') throw new Permanent('wrong_platform', `${message} is not a Discord message`, 'message');
     const gone = (err: unknown) => err instanceof DiscordAPIError && (err.code === UNKNOWN_MESSAGE || err.code === UNKNOWN_CHANNEL);
     try {
+      // A forum post goes whole (its title names the story), with Manage Threads; without it, its first message.
+      if (channel === messageId) {
+        try {
+          await this.rest.delete(Routes.channel(channel));
+          return;
+        } catch (err) {
+          if (!(err instanceof DiscordAPIError && err.code === MISSING_PERMISSIONS)) throw err;
+        }
+      }
       try {
         await this.rest.delete(Routes.channelMessage(channel, messageId));
       } catch (err) {
@@ -150,19 +313,27 @@ export class DiscordPort implements OutboundPort {
     if (platform !== 'discord') throw new Permanent('wrong_platform', `${message} is not a Discord message`);
     const name = cut(reply.cards[0]?.title ?? reply.text ?? 'Updates', 100) || 'Updates';
     let threadId = messageId;
-    try {
-      const thread = (await this.rest.post(Routes.threads(channel, messageId), {
-        body: { name, auto_archive_duration: 1440 },
-      })) as { id: string };
-      threadId = thread.id;
-    } catch (err) {
-      if (!(err instanceof DiscordAPIError && err.code === THREAD_ALREADY_EXISTS)) throw toDeliveryError(err);
+    // A forum post is its own thread: replies go straight into it.
+    if (channel !== messageId) {
+      try {
+        const thread = (await this.rest.post(Routes.threads(channel, messageId), {
+          body: { name, auto_archive_duration: 1440 },
+        })) as { id: string };
+        threadId = thread.id;
+      } catch (err) {
+        // An alert posted in a thread (a thread subscribed to) cannot start one: its updates go into that thread.
+        if (err instanceof DiscordAPIError && err.code === NOT_THIS_CHANNEL_TYPE) threadId = channel;
+        else if (!(err instanceof DiscordAPIError && err.code === THREAD_ALREADY_EXISTS)) throw toDeliveryError(err);
+      }
     }
     const id = await this.send(threadId, reply, options);
     return formatMessageRef(`discord:${workspace}/${threadId}`, id);
   }
 
-  /** View Channel, Send Messages and Embed Links, computed from the overwrites discord.js has cached. */
+  /**
+   * View Channel, Send Messages and Embed Links, computed from the overwrites discord.js has cached; a forum also
+   * needs Send Messages in Threads (story updates go into the post).
+   */
   async checkChannel(ref: ChannelRef): Promise<ChannelCheck> {
     const { workspace, channel: channelId, platform } = parseChannelRef(ref);
     if (platform !== 'discord') return { ok: false, missing: ['a Discord channel'] };
@@ -182,9 +353,13 @@ export class DiscordPort implements OutboundPort {
       channel.isThread()
         ? ['Send Messages in Threads', PermissionFlagsBits.SendMessagesInThreads]
         : ['Send Messages', PermissionFlagsBits.SendMessages],
+      ...(FORUM_TYPES.has(channel.type) ? [['Send Messages in Threads', PermissionFlagsBits.SendMessagesInThreads] as [string, bigint]] : []),
       ['Embed Links', PermissionFlagsBits.EmbedLinks],
     ];
+    // A locked thread takes messages only from members with Manage Threads; an archived one is unarchived by posting.
+    if (channel.isThread() && channel.locked) needed.push(['Manage Threads (the thread is locked)', PermissionFlagsBits.ManageThreads]);
     const missing = needed.filter(([, bit]) => !perms?.has(bit)).map(([label]) => label);
-    return { ok: missing.length === 0, missing, name: channel.name };
+    const kind = channel.isThread() ? 'thread' : FORUM_TYPES.has(channel.type) ? 'forum' : channel.type === ANNOUNCEMENT_TYPE ? 'announcement' : 'text';
+    return { ok: missing.length === 0, missing, name: channel.name, kind };
   }
 }

@@ -18,3 +18,10 @@ export const DISCORD_RATE_RULES: PlatformRateRules = {
     { id: 'discord:channel-deletes', ops: ['delete'], scope: 'channel', limit: 5, windowMs: 5000, reported: true },
   ],
 };
+
+/**
+ * Publishing (crossposting) from an announcement channel: about 10 publishes per hour per channel (Discord's support
+ * article on announcement channels and bot developers' measurements; the route answers 429 with a long Retry-After
+ * beyond that). Newsdesk keeps its own bucket for it, apart from the message buckets above.
+ */
+export const DISCORD_PUBLISH_LIMIT = { limit: 10, windowMs: 60 * 60_000 } as const;

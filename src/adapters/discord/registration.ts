@@ -12,8 +12,11 @@ import { cut } from './markdown.js';
 const OPTION_TYPE: Record<OptionMeta['kind'], number> = { string: 3, integer: 4, boolean: 5, channel: 7, role: 8 };
 const SUBCOMMAND = 1;
 const MANAGE_GUILD = String(1n << 5n);
-/** Text and announcement channels: the places a bot can post alerts. */
-const POSTABLE_CHANNEL_TYPES = [0, 5];
+/**
+ * The places a bot can post alerts: text (0) and announcement (5) channels, announcement (10) and public (11) threads,
+ * and forums (15: one post per story).
+ */
+const POSTABLE_CHANNEL_TYPES = [0, 5, 10, 11, 15];
 const CONTEXT_GUILD = 0;
 const CONTEXT_BOT_DM = 1;
 

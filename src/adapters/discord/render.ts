@@ -56,11 +56,15 @@ export interface DiscordMessage {
   allowed_mentions: { parse: []; roles?: string[] };
 }
 
+/** Pings on one alert, whatever the rules say. */
+const MAX_MENTIONS = 3;
+
 export function renderReply(reply: Reply): DiscordMessage {
-  const roleId = reply.mention?.discordRoleId;
-  const mention = roleId && /^\d{5,25}$/.test(roleId) ? roleId : undefined;
+  // At most 3 roles, each a role id (never text): allowed_mentions lists exactly these, so nothing else pings.
+  const roles = [...new Set([reply.mention?.discordRoleId, ...(reply.mention?.discordRoleIds ?? [])])]
+    .filter((id): id is string => typeof id === 'string' && /^\d{5,25}$/.test(id)).slice(0, MAX_MENTIONS);
   const text = reply.text ? escapeMarkdown(reply.text) : '';
-  const prefix = mention ? `<@&${mention}> ` : '';
+  const prefix = roles.map((id) => `<@&${id}> `).join('');
   const embeds = fitTotal(reply.cards.slice(0, DISCORD_LIMITS.embeds).map(renderCard));
   const components = renderButtons(reply.buttons ?? []);
   let content = prefix + cut(text, DISCORD_LIMITS.content - prefix.length);
@@ -70,7 +74,7 @@ export function renderReply(reply: Reply): DiscordMessage {
     ...(content ? { content } : {}),
     embeds,
     components,
-    allowed_mentions: mention ? { parse: [], roles: [mention] } : { parse: [] },
+    allowed_mentions: roles.length ? { parse: [], roles } : { parse: [] },
   };
 }
 

@@ -62,7 +62,9 @@ const section = (text: string): SlackBlock => ({ type: 'section', text: mrkdwn(t
 interface Part { block: SlackBlock; item?: boolean }
 
 export function renderReply(reply: Reply, opts: RenderOptions = {}): SlackMessage {
-  const here = reply.mention?.slackHere ? '<!here> ' : '';
+  // @here and user groups from an admin's settings only (ids checked: never text), at most 3.
+  const here = [reply.mention?.slackHere ? '<!here>' : '', ...(reply.mention?.slackSubteamIds ?? []).filter((id) => /^S[A-Z0-9]{2,20}$/.test(id)).map((id) => `<!subteam^${id}>`)]
+    .filter(Boolean).slice(0, 3).map((m) => `${m} `).join('');
   const parts: Part[] = [];
   if (reply.text?.trim() || here) {
     parts.push({ block: section(here + fitParagraphs(reply.text ?? '', SLACK_LIMITS.sectionText - here.length)) });

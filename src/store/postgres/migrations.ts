@@ -386,6 +386,10 @@ export const pgMigrations: PgMigration[] = [
   { id: '800-outbox-sources', sql: SOURCES_SCHEMA },
   // Scheduled briefings: a subscription of kind briefing keeps its schedule.
   { id: '801-briefing-schedules', sql: BRIEFING_SCHEDULES_SCHEMA },
+  // Where an alert lands (issue 30): `publish:yes` subscriptions also publish breaking alerts from Discord announcement channels.
+  { id: '900-subscription-publish', sql: 'ALTER TABLE alert_subscriptions ADD COLUMN publish INTEGER NOT NULL DEFAULT 0' },
+  // Pings per rule (issue 30): a subscription's mention rules, as JSON.
+  { id: '901-subscription-mention-rules', sql: "ALTER TABLE alert_subscriptions ADD COLUMN mention_rules TEXT NOT NULL DEFAULT '[]'" },
 ];
 
 /**

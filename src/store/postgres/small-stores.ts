@@ -5,7 +5,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Platform } from '../../domain/channel.js';
 import type { Origin, Priority } from '../../domain/article.js';
 import type { StoryRecord } from '../../domain/delivery.js';
-import type { Actor, AuditEntry, BriefingSchedule, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../../domain/subscription.js';
+import type { Actor, AuditEntry, BriefingSchedule, MentionRule, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../../domain/subscription.js';
 import type { LearnedCeilingRow, PacingStateStore, ActionStateStore, AuditLog, FeedState, FeedStateStore, NewStoryMember, StoryStore, SubscriptionStore } from '../types.js';
 import type { PgDb } from './db.js';
 import { briefingColumn } from '../outbox-rows.js';
@@ -16,7 +16,7 @@ const ID_LENGTH = 5;
 interface SubRow {
   id: string; platform: string; workspace: string; channel: string; channel_name: string | null;
   min_priority: string; sections: string; keywords: string; mention_role_id: string | null; mention_here: number;
-  quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; paused: number;
+  quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; publish?: number; mention_rules?: string; paused: number;
   paused_reason: string | null; created_by: string; created_by_name: string; created_at: string; briefing?: string | null;
 }
 
@@ -26,7 +26,7 @@ function subFromRow(r: SubRow): Subscription {
     minPriority: r.min_priority as Priority, sections: JSON.parse(r.sections) as string[], keywords: JSON.parse(r.keywords) as string[],
     mentionRoleId: r.mention_role_id, mentionHere: r.mention_here === 1,
     quiet: r.quiet_from && r.quiet_to ? { from: r.quiet_from, to: r.quiet_to, tz: r.tz ?? 'UTC' } : null,
-    tz: r.tz, threads: r.threads === 1, briefing: r.briefing ? (JSON.parse(r.briefing) as BriefingSchedule) : null, paused: r.paused === 1, pausedReason: r.paused_reason,
+    tz: r.tz, threads: r.threads === 1, briefing: r.briefing ? (JSON.parse(r.briefing) as BriefingSchedule) : null, publish: r.publish === 1, mentionRules: JSON.parse(r.mention_rules ?? '[]') as MentionRule[], paused: r.paused === 1, pausedReason: r.paused_reason,
     createdBy: r.created_by, createdByName: r.created_by_name, createdAt: r.created_at,
   };
 }
@@ -48,7 +48,10 @@ export class PgSubscriptions implements SubscriptionStore {
           input.mentionHere ? 1 : 0, input.threads ? 1 : 0, by.id, by.name, at.toISOString(),
           ...(input.briefing ? [JSON.stringify(input.briefing)] : [])],
       );
-      if (inserted.rowCount === 1) return (await this.get(id))!;
+      if (inserted.rowCount !== 1) continue;
+      // Set apart (migration 900's column): a schema that predates it still takes every other subscription.
+      if (input.publish) await this.db.query('UPDATE alert_subscriptions SET publish = 1 WHERE id = $1', [id]);
+      return (await this.get(id))!;
     }
   }
 
@@ -81,6 +84,10 @@ export class PgSubscriptions implements SubscriptionStore {
   async setQuiet(id: string, quiet: QuietHours | null): Promise<void> {
     await this.db.query('UPDATE alert_subscriptions SET quiet_from = $1, quiet_to = $2, tz = COALESCE($3, tz) WHERE id = $4',
       [quiet?.from ?? null, quiet?.to ?? null, quiet?.tz ?? null, id]);
+  }
+
+  async setMentionRules(id: string, rules: MentionRule[]): Promise<void> {
+    await this.db.query('UPDATE alert_subscriptions SET mention_rules = $1 WHERE id = $2', [JSON.stringify(rules), id]);
   }
 
   async remove(id: string, at: Date): Promise<void> {

@@ -51,7 +51,7 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
     let made: T | undefined;
     return () => (made ??= make());
   };
-  const subscriptions = lazy(() => asyncStore(new SqliteSubscriptions(db), tx, ['create', 'setPaused', 'setQuiet', 'remove', 'stopScope', 'startScope']));
+  const subscriptions = lazy(() => asyncStore(new SqliteSubscriptions(db), tx, ['create', 'setPaused', 'setQuiet', 'setMentionRules', 'remove', 'stopScope', 'startScope']));
   const stories = lazy(() => asyncStore(new SqliteStories(db), tx, ['addStory', 'setShown', 'addRecall']));
   const outboxChanged = new OutboxWakeups(tx);
   const outbox = lazy(() => outboxChanged.around(asyncStore(new SqliteOutbox(db), tx, [

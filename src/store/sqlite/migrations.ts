@@ -237,4 +237,8 @@ export const migrations: Migration[] = [
   { id: '800-outbox-sources', up: (db) => db.exec(SOURCES_SCHEMA) },
   // Scheduled briefings: a subscription of kind briefing keeps its schedule.
   { id: '801-briefing-schedules', up: (db) => db.exec(BRIEFING_SCHEDULES_SCHEMA) },
+  // Where an alert lands (issue 30): `publish:yes` subscriptions also publish breaking alerts from Discord announcement channels.
+  { id: '900-subscription-publish', up: (db) => db.exec('ALTER TABLE alert_subscriptions ADD COLUMN publish INTEGER NOT NULL DEFAULT 0') },
+  // Pings per rule (issue 30): a subscription's mention rules, as JSON.
+  { id: '901-subscription-mention-rules', up: (db) => db.exec("ALTER TABLE alert_subscriptions ADD COLUMN mention_rules TEXT NOT NULL DEFAULT '[]'") },
 ];

@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { Platform } from '../../domain/channel.js';
 import type { Priority } from '../../domain/article.js';
-import type { BriefingSchedule, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../../domain/subscription.js';
+import type { BriefingSchedule, MentionRule, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth } from '../../domain/subscription.js';
 
 /** Alert subscriptions. Removal is soft, so `/alerts why` and the audit log can still name them. */
 export const SUBSCRIPTIONS_SCHEMA = `
@@ -40,7 +40,7 @@ const ID_LENGTH = 5;
 interface Row {
   id: string; platform: string; workspace: string; channel: string; channel_name: string | null;
   min_priority: string; sections: string; keywords: string; mention_role_id: string | null; mention_here: number;
-  quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; paused: number;
+  quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; publish?: number; mention_rules?: string; paused: number;
   paused_reason: string | null; created_by: string; created_by_name: string; created_at: string; briefing?: string | null;
 }
 
@@ -60,6 +60,8 @@ function fromRow(r: Row): Subscription {
     tz: r.tz,
     threads: r.threads === 1,
     briefing: r.briefing ? (JSON.parse(r.briefing) as BriefingSchedule) : null,
+    publish: r.publish === 1,
+    mentionRules: JSON.parse(r.mention_rules ?? '[]') as MentionRule[],
     paused: r.paused === 1,
     pausedReason: r.paused_reason,
     createdBy: r.created_by,
@@ -106,6 +108,8 @@ export class SqliteSubscriptions {
         input.mentionHere ? 1 : 0, input.threads ? 1 : 0, by.id, by.name, at.toISOString(),
         ...(input.briefing ? [JSON.stringify(input.briefing)] : []),
       );
+    // Set apart (migration 900's column): a schema that predates it still takes every other subscription.
+    if (input.publish) this.db.prepare('UPDATE alert_subscriptions SET publish = 1 WHERE id = ?').run(id);
     this.changed();
     return this.get(id)!;
   }
@@ -157,6 +161,11 @@ export class SqliteSubscriptions {
     this.db
       .prepare('UPDATE alert_subscriptions SET quiet_from = ?, quiet_to = ?, tz = COALESCE(?, tz) WHERE id = ?')
       .run(quiet?.from ?? null, quiet?.to ?? null, quiet?.tz ?? null, id);
+    this.changed();
+  }
+
+  setMentionRules(id: string, rules: MentionRule[]): void {
+    this.db.prepare('UPDATE alert_subscriptions SET mention_rules = ? WHERE id = ?').run(JSON.stringify(rules), id);
     this.changed();
   }
 

@@ -99,8 +99,8 @@ describe('Discord outbound port and HTTP interactions', () => {
   });
 
   it('checks a channel and names the missing permissions', async () => {
-    expect(await adapter.port.checkChannel!(ref('general'))).toEqual({ ok: true, missing: [], name: 'general' });
-    expect(await adapter.port.checkChannel!(ref('locked'))).toEqual({ ok: false, missing: ['Send Messages', 'Embed Links'], name: 'locked' });
+    expect(await adapter.port.checkChannel!(ref('general'))).toEqual({ ok: true, missing: [], name: 'general', kind: 'text' });
+    expect(await adapter.port.checkChannel!(ref('locked'))).toEqual({ ok: false, missing: ['Send Messages', 'Embed Links'], name: 'locked', kind: 'text' });
     expect((await adapter.port.checkChannel!(ref('hidden'))).missing).toContain('View Channel');
     // A server the bot is not in: a sentence of its own, nothing "missing".
     expect(await adapter.port.checkChannel!('discord:123456789012345678/123456789012345679')).toEqual({

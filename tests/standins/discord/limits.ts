@@ -19,6 +19,12 @@ export interface DiscordLimits {
   channelMessageDeletes: RouteBucket;
   /** Webhook routes (interaction follow-ups and edits), per interaction token. */
   webhooks: RouteBucket;
+  /**
+   * POST /channels/{id}/messages/{mid}/crosspost, per announcement channel: Discord lets a channel publish about 10
+   * messages an hour (its support article on announcement channels; bot developers measure the same, then a 429 with
+   * a Retry-After of up to an hour).
+   */
+  crossposts: RouteBucket;
   /** Any other route, per route and major parameter. */
   other: RouteBucket;
   /** The initial interaction response must arrive within this window (Discord: 3 s). */
@@ -35,6 +41,7 @@ export const DISCORD_LIMITS: DiscordLimits = {
   channelMessageEdits: { limit: 5, windowMs: 5_000 },
   channelMessageDeletes: { limit: 5, windowMs: 5_000 },
   webhooks: { limit: 5, windowMs: 2_000 },
+  crossposts: { limit: 10, windowMs: 60 * 60_000 },
   other: { limit: 50, windowMs: 1_000 },
   interactionResponseMs: 3_000,
   interactionTokenMs: 15 * 60_000,
@@ -64,4 +71,8 @@ export const DISCORD_CONTENT_LIMITS = {
   commandDescription: 100,
   commandOptions: 25,
   nonce: 25,
+  /** Thread and forum post names: 1-100 characters (Start Thread in Forum or Media Channel). */
+  threadName: 100,
+  /** Tags applied to one forum post (applied_tags: at most 5). */
+  appliedTags: 5,
 } as const;

@@ -8,6 +8,7 @@ export const P = {
   EmbedLinks: 1n << 14n,
   ReadMessageHistory: 1n << 16n,
   MentionEveryone: 1n << 17n,
+  ManageThreads: 1n << 34n,
   CreatePublicThreads: 1n << 35n,
   SendMessagesInThreads: 1n << 38n,
 } as const;

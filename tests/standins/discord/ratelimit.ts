@@ -25,6 +25,10 @@ export function classifyRoute(
   if (/^\/interactions\/\d+\/[^/]+\/callback$/.test(path)) return null;
   const webhook = /^\/webhooks\/(\d+)\/([^/]+)/.exec(path);
   if (webhook) return { key: `webhook:${webhook[2]}`, bucket: limits.webhooks, name: 'webhook', global: false };
+  const crosspost = /^\/channels\/(\d+)\/messages\/\d+\/crosspost$/.exec(path);
+  if (crosspost && method === 'POST') {
+    return { key: `crosspost:${crosspost[1]}`, bucket: limits.crossposts, name: 'POST /channels/{id}/messages/{mid}/crosspost', global: true };
+  }
   const messages = /^\/channels\/(\d+)\/messages(?:\/(\d+))?$/.exec(path);
   if (messages && method === 'POST' && !messages[2]) {
     return { key: `msg:${messages[1]}`, bucket: limits.channelMessages, name: 'POST /channels/{id}/messages', global: true };

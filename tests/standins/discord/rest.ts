@@ -1,4 +1,4 @@
-import type { DiscordLimits } from './limits.js';
+import { DISCORD_CONTENT_LIMITS, type DiscordLimits } from './limits.js';
 import { P, computePings } from './permissions.js';
 import { validateChoices, validateCommands, validateMessage, type DiscordError } from './validate.js';
 import {
@@ -68,6 +68,8 @@ export function route(world: RestWorld, method: string, path: string, query: URL
   }
   if ((m = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/.exec(path))) return webhook(world, method, m[1], m[2], m[3], body);
   if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') return startThread(world, m[1], m[2], body);
+  if ((m = /^\/channels\/(\d+)\/threads$/.exec(path)) && method === 'POST') return startForumPost(world, m[1], body);
+  if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/crosspost$/.exec(path)) && method === 'POST') return crosspost(world, m[1], m[2]);
   if ((m = /^\/channels\/(\d+)\/messages(?:\/(\d+))?$/.exec(path))) return channelMessages(world, method, m[1], m[2], body);
   if ((m = /^\/channels\/(\d+)$/.exec(path)) && method === 'GET') {
     const found = findChannel(world, m[1]);
@@ -76,6 +78,7 @@ export function route(world: RestWorld, method: string, path: string, query: URL
     return ok(channelJson(found.channel));
   }
   if ((m = /^\/channels\/(\d+)$/.exec(path)) && method === 'PATCH') return modifyThread(world, m[1], body);
+  if ((m = /^\/channels\/(\d+)$/.exec(path)) && method === 'DELETE') return deleteThread(world, m[1]);
   return { status: 404, body: { code: 0, message: '404: Not Found' } };
 }
 
@@ -172,8 +175,12 @@ function channelMessages(world: RestWorld, method: string, channelId: string, me
   const perms = botPermissionsIn(found.guild, found.channel, world.bot.id);
   if (!(perms & P.ViewChannel)) return err(403, 50001, 'Missing Access');
   const send = found.channel.type === 11 ? P.SendMessagesInThreads : P.SendMessages;
+  // A forum holds posts (threads), not messages: Discord refuses a message sent to the forum itself.
+  if (found.channel.type === FORUM && method === 'POST' && !messageId) return err(400, 50008, 'Cannot send messages in a non-text channel');
+  const lockedOut = found.channel.locked && !(perms & P.ManageThreads);
   if (method === 'POST' && !messageId) {
     if (!(perms & send)) return err(403, 50013, 'Missing Permissions');
+    if (lockedOut) return err(400, 160005, 'Thread is locked');
     const invalid = validateMessage(body, { requireContent: true });
     if (invalid) return invalid;
     // A message sent in an archived (unlocked) thread unarchives it.
@@ -190,6 +197,7 @@ function channelMessages(world: RestWorld, method: string, channelId: string, me
   }
   const msg = messageId ? world.messages.get(messageId) : undefined;
   if (!msg || msg.deleted || msg.channelId !== channelId) return err(404, 10008, 'Unknown Message');
+  if (lockedOut && (method === 'PATCH' || method === 'DELETE')) return err(400, 160005, 'Thread is locked');
   if (found.channel.archived && (method === 'PATCH' || method === 'DELETE')) return err(400, 50083, 'Thread is archived');
   if (method === 'GET') return ok(messageJson(msg, world.bot, world.appId));
   if (method === 'PATCH') {
@@ -222,17 +230,118 @@ export function userMessage(world: RestWorld, channelId: string, content: string
   return msg;
 }
 
-/** PATCH /channels/{thread}: only unarchiving and archiving a thread (Send Messages in Threads suffices, unlocked). */
+/**
+ * PATCH /channels/{thread}: archiving and unarchiving a thread (Send Messages in Threads suffices, unlocked), and a
+ * forum post's applied_tags (its creator or Manage Threads; at most 5, each one of the forum's available tags).
+ */
 function modifyThread(world: RestWorld, channelId: string, body: any): RestResult {
   const found = findChannel(world, channelId);
   if (!found) return err(404, 10003, 'Unknown Channel');
   const perms = botPermissionsIn(found.guild, found.channel, world.bot.id);
   if (!(perms & P.ViewChannel)) return err(403, 50001, 'Missing Access');
-  if (found.channel.type !== 11 || typeof body?.archived !== 'boolean' || Object.keys(body).length !== 1) {
+  const keys = Object.keys(body ?? {});
+  const known = keys.length > 0 && keys.every((k) => k === 'archived' || k === 'applied_tags');
+  if (found.channel.type !== 11 || !known || ('archived' in body && typeof body.archived !== 'boolean')) {
     return err(400, 50035, 'Invalid Form Body');
   }
+  if ('applied_tags' in body) {
+    const forum = found.guild.channels.find((c) => c.id === found.channel.parentId && c.type === FORUM);
+    const invalid = forum ? invalidTags(forum, body.applied_tags) : err(400, 50035, 'Invalid Form Body');
+    if (invalid) return invalid;
+    if (found.channel.ownerId !== world.bot.id && !(perms & P.ManageThreads)) return err(403, 50013, 'Missing Permissions');
+    if (found.channel.archived && body.archived !== false) return err(400, 50083, 'Thread is archived');
+    found.channel.appliedTags = [...body.applied_tags];
+  }
   if (!(perms & P.SendMessagesInThreads)) return err(403, 50013, 'Missing Permissions');
-  found.channel.archived = body.archived;
+  // A locked thread: only Manage Threads may unarchive it.
+  if (found.channel.locked && !(perms & P.ManageThreads)) return err(403, 50013, 'Missing Permissions');
+  if ('archived' in body) found.channel.archived = body.archived;
+  world.changed();
+  return ok(channelJson(found.channel));
+}
+
+const FORUM = 15;
+
+function invalidTags(forum: StandInChannel, tags: unknown): DiscordError | null {
+  const available = new Set((forum.availableTags ?? []).map((t) => t.id));
+  if (!Array.isArray(tags) || tags.length > DISCORD_CONTENT_LIMITS.appliedTags || !tags.every((t) => available.has(String(t)))) {
+    return { status: 400, body: { code: 50035, message: 'Invalid Form Body', errors: { applied_tags: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be at most 5 tags of this forum.' }] } } } };
+  }
+  return null;
+}
+
+/**
+ * POST /channels/{forum}/threads (Start Thread in Forum or Media Channel): a post is a thread whose first message is
+ * `message`; the thread's id is also the id of that starter message. Needs Send Messages in the forum; the name is
+ * 1-100 characters, applied_tags at most 5 of the forum's tags. Answers the thread with the message inside.
+ */
+function startForumPost(world: RestWorld, channelId: string, body: any): RestResult {
+  const found = findChannel(world, channelId);
+  if (!found) return err(404, 10003, 'Unknown Channel');
+  const perms = botPermissionsIn(found.guild, found.channel, world.bot.id);
+  if (!(perms & P.ViewChannel)) return err(403, 50001, 'Missing Access');
+  // Threads without a starter message in text channels are not modelled: only forum posts.
+  if (found.channel.type !== FORUM || !body?.message || typeof body.message !== 'object') return err(400, 50035, 'Invalid Form Body');
+  if (!(perms & P.SendMessages)) return err(403, 50013, 'Missing Permissions');
+  const name = String(body.name ?? '');
+  if (name.length < 1 || name.length > DISCORD_CONTENT_LIMITS.threadName) {
+    return { status: 400, body: { code: 50035, message: 'Invalid Form Body', errors: { name: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' }] } } } };
+  }
+  const invalidMessage = validateMessage(body.message, { requireContent: true });
+  if (invalidMessage) return invalidMessage;
+  const tags = body.applied_tags ?? [];
+  const invalid = invalidTags(found.channel, tags);
+  if (invalid) return invalid;
+  const thread: StandInChannel = {
+    id: messageSnowflake(), guildId: found.guild.id, name, type: 11, parentId: channelId, overwrites: [],
+    appliedTags: [...tags], ownerId: world.bot.id,
+  };
+  found.guild.channels.push(thread);
+  const starter = createMessage(world, thread.id, body.message, undefined, true);
+  // Discord gives the starter message the thread's id.
+  world.messages.delete(starter.id);
+  starter.id = thread.id;
+  world.messages.set(starter.id, starter);
+  world.onThreadCreated(thread);
+  world.changed();
+  return ok({ ...channelJson(thread), message: messageJson(starter, world.bot, world.appId) }, 201);
+}
+
+const ANNOUNCEMENT = 5;
+const CROSSPOSTED = 1;
+
+/**
+ * POST /channels/{id}/messages/{mid}/crosspost (Crosspost Message): only in an announcement channel (else 400, 50024
+ * "Cannot execute action on this channel type"), once per message (40033 "This message has
+ * already been crossposted"); Send Messages for the bot's own message, Manage Messages for anyone else's. The hourly
+ * publish limit is the rate limiter's crosspost bucket (limits.ts).
+ */
+function crosspost(world: RestWorld, channelId: string, messageId: string): RestResult {
+  const found = findChannel(world, channelId);
+  if (!found) return err(404, 10003, 'Unknown Channel');
+  const perms = botPermissionsIn(found.guild, found.channel, world.bot.id);
+  if (!(perms & P.ViewChannel)) return err(403, 50001, 'Missing Access');
+  const msg = world.messages.get(messageId);
+  if (!msg || msg.deleted || msg.channelId !== channelId) return err(404, 10008, 'Unknown Message');
+  if (found.channel.type !== ANNOUNCEMENT) return err(400, 50024, 'Cannot execute action on this channel type');
+  const own = !msg.authorId || msg.authorId === world.bot.id;
+  if (!(perms & P.SendMessages) || (!own && !(perms & P.ManageMessages))) return err(403, 50013, 'Missing Permissions');
+  if (msg.crossposted) return err(400, 40033, 'This message has already been crossposted.');
+  msg.crossposted = true;
+  msg.flags |= CROSSPOSTED;
+  world.changed();
+  return ok(messageJson(msg, world.bot, world.appId));
+}
+
+/** DELETE /channels/{thread}: Discord requires Manage Threads to delete a thread; its messages go with it. */
+function deleteThread(world: RestWorld, channelId: string): RestResult {
+  const found = findChannel(world, channelId);
+  if (!found) return err(404, 10003, 'Unknown Channel');
+  const perms = botPermissionsIn(found.guild, found.channel, world.bot.id);
+  if (!(perms & P.ViewChannel)) return err(403, 50001, 'Missing Access');
+  if (found.channel.type !== 11 || !(perms & P.ManageThreads)) return err(403, 50013, 'Missing Permissions');
+  found.guild.channels.splice(found.guild.channels.indexOf(found.channel), 1);
+  for (const m of world.messages.values()) if (m.channelId === channelId) m.deleted = true;
   world.changed();
   return ok(channelJson(found.channel));
 }
@@ -243,6 +352,8 @@ function startThread(world: RestWorld, channelId: string, messageId: string, bod
   const perms = botPermissionsIn(found.guild, found.channel, world.bot.id);
   if (!(perms & P.ViewChannel)) return err(403, 50001, 'Missing Access');
   if (!(perms & P.CreatePublicThreads)) return err(403, 50013, 'Missing Permissions');
+  // No thread inside a thread.
+  if (found.channel.type === 11) return err(400, 50024, 'Cannot execute action on this channel type');
   const msg = world.messages.get(messageId);
   if (!msg || msg.channelId !== channelId || msg.deleted) return err(404, 10008, 'Unknown Message');
   if (msg.threadId) return err(400, 160004, 'A thread has already been created for this message');

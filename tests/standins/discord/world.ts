@@ -27,8 +27,14 @@ export const BOT_ROLE_PERMISSIONS =
 export interface ChannelSpec {
   id?: string;
   name?: string;
-  /** 0 text (default), 5 announcement, 11 public thread */
+  /** 0 text (default), 5 announcement, 11 public thread, 15 forum */
   type?: number;
+  /** Forums: the tags posts may carry (names; the stand-in gives them ids). */
+  tags?: string[];
+  /** Threads (type 11): the name of the channel they belong to, and their state. */
+  parent?: string;
+  archived?: boolean;
+  locked?: boolean;
   /** Permissions the bot's role is denied here (an overwrite on the bot role). */
   denyBot?: bigint;
   overwrites?: Overwrite[];
@@ -56,6 +62,17 @@ export interface StandInChannel {
    * unarchives it.
    */
   archived?: boolean;
+  /**
+   * Threads only: locked (by a moderator). Only members with Manage Threads may send, edit, unarchive or delete there;
+   * anyone else is refused with 400, code 160005 "Thread is locked".
+   */
+  locked?: boolean;
+  /** Forums (type 15): the tags a post may carry (Discord: at most 20 per forum). */
+  availableTags?: Array<{ id: string; name: string }>;
+  /** Forum posts (threads of a forum): the ids of the forum's tags applied (Discord: at most 5). */
+  appliedTags?: string[];
+  /** Threads: who created it (the bot for posts made through REST). */
+  ownerId?: string;
 }
 
 export interface StandInRole extends RoleLike {
@@ -95,6 +112,8 @@ export interface StoredMessage {
   createdAt: number;
   deleted: boolean;
   threadId?: string;
+  /** Published to the servers following its announcement channel (flag CROSSPOSTED, 1 << 0). */
+  crossposted?: boolean;
   /** Who wrote it: absent for the bot's own messages (everything the REST routes create); a user id otherwise. */
   authorId?: string;
 }
@@ -124,11 +143,17 @@ export function buildGuild(spec: GuildSpec, index: number): StandInGuild {
     guildId: id,
     name: c.name ?? 'news',
     type: c.type ?? 0,
+    ...(c.tags ? { availableTags: c.tags.map((name) => ({ id: snowflake(), name })) } : {}),
+    ...(c.archived ? { archived: true } : {}),
+    ...(c.locked ? { locked: true } : {}),
     overwrites: [
       ...(c.overwrites ?? []),
       ...(c.denyBot ? [{ id: botRoleId, type: 0 as const, allow: '0', deny: String(c.denyBot) }] : []),
     ],
   }));
+  specs.forEach((c, i) => {
+    if (c.parent) channels[i].parentId = channels.find((p) => p.name === c.parent)!.id;
+  });
   return {
     id,
     name: spec.name ?? `Newsroom ${index + 1}`,
@@ -168,8 +193,15 @@ export function channelJson(c: StandInChannel) {
     topic: null,
     last_message_id: null,
     rate_limit_per_user: 0,
+    ...(c.type === 15
+      ? {
+          available_tags: (c.availableTags ?? []).map((t) => ({ id: t.id, name: t.name, moderated: false, emoji_id: null, emoji_name: null })),
+          default_reaction_emoji: null, default_sort_order: null, default_forum_layout: 0, default_thread_rate_limit_per_user: 0, flags: 0,
+        }
+      : {}),
+    ...(c.appliedTags ? { applied_tags: c.appliedTags } : {}),
     ...(c.type === 11
-      ? { owner_id: '0', thread_metadata: { archived: Boolean(c.archived), auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() }, message_count: 0, member_count: 1 }
+      ? { owner_id: c.ownerId ?? '0', thread_metadata: { archived: Boolean(c.archived), auto_archive_duration: 1440, locked: Boolean(c.locked), archive_timestamp: new Date().toISOString() }, message_count: 0, member_count: 1 }
       : {}),
   };
 }
