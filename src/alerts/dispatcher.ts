@@ -361,12 +361,12 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       return { reply: renderAlert(sample, sub, { timeZone, test: true, tldr: sample.dek }), version: 1 };
     }
     if (row.kind === 'digest' || row.kind === 'fold') {
-      const members = await opts.outbox.members(row.id);
+      // Members recalled (or skipped) while held are not listed; nor retracted or killed stories.
+      const members = (await opts.outbox.members(row.id)).filter((m) => m.state !== 'skipped' && m.state !== 'failed' && !m.deleteState);
       const articles = (await Promise.all(members.map((m) => opts.articles.get(m.articleId!, { includeHidden: true }))))
-        .filter((a): a is NonNullable<typeof a> => a !== null && a.status !== 'retracted');
+        .filter((a): a is NonNullable<typeof a> => a !== null && a.status !== 'retracted' && a.status !== 'killed');
       if (articles.length === 0) throw new Skip('nothing left to send (the held stories were retracted)');
-      // A digest's own label ("While stopped", after /alerts start) travels in its payload; quiet hours' has none.
-      const label = row.payload ? (JSON.parse(row.payload) as { label?: string }).label : undefined;
+      const label = groupLabel(row);
       return { reply: renderGroup(row.kind, articles, { timeZone, label }), version: 1 };
     }
     const article = await opts.articles.get(row.articleId!, { includeHidden: true });
@@ -420,7 +420,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
           const articles = (await Promise.all(rest.map((m) => opts.articles.get(m.articleId!, { includeHidden: true }))))
             .filter((a): a is NonNullable<typeof a> => a !== null && a.status !== 'retracted' && a.status !== 'killed');
           const sub = await opts.subscriptions.get(row.subscriptionId);
-          const label = group.payload ? (JSON.parse(group.payload) as { label?: string }).label : undefined;
+          const label = groupLabel(group);
           if (articles.length > 0) await withTimeout(port.edit(group.messageRef, renderGroup(group.kind as 'digest' | 'fold', articles, { timeZone: sub?.tz ?? opts.timeZone, label })), sendTimeoutMs);
           else await withTimeout(port.delete(group.messageRef), sendTimeoutMs);
         }
@@ -461,4 +461,9 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       clearTimeout(bound);
     },
   };
+}
+
+/** A digest's own title ("While stopped", after /alerts start) travels in its payload; quiet hours' has none. */
+function groupLabel(group: Pick<Delivery, 'payload'>): string | undefined {
+  return group.payload ? (JSON.parse(group.payload) as { label?: string }).label : undefined;
 }

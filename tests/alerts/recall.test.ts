@@ -105,4 +105,20 @@ describe('the newsroom\'s kill', () => {
     await expect(h!.store.articles.upsert({ ...DAM, status: 'published' })).rejects.toThrow(ArticleKilled);
     expect((await h!.alerts.service.recall(here, 'cms-7', 'x', admin)).already).toMatchObject({ kind: 'kill' });
   });
+
+  it('a story recalled while held for quiet hours is left out of the "While you were away" message', async () => {
+    const clock = new TestClock();
+    clock.set('2026-11-25T23:00:00Z');
+    const terminal = new RecordingPort('terminal');
+    h = await harness({ clock, ports: [terminal] });
+    const sub = await h.subscribe({ channel: 'terminal:desk' });
+    await h.alerts.service.setQuiet(here, sub.id, { from: '22:00', to: '07:00', tz: 'UTC' }, admin);
+    await h.store.articles.upsert({ id: 'q1', title: 'Night story one about the port', priority: 'urgent' });
+    await h.store.articles.upsert({ id: 'q2', title: 'Night story two about the rail strike', priority: 'urgent' });
+    await h.alerts.service.recall(here, 'q1', 'wrong', admin);
+    clock.set('2026-11-26T07:00:01Z');
+    h.alerts.dispatcher.wake();
+    await h.settled(1);
+    expect(terminal.posts().map((p) => p.reply.cards[0].items?.map((i) => i.id))).toEqual([['q2']]);
+  });
 });

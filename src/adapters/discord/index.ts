@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../domain/clock.js';
 import { startStep, type StartStep } from '../start-failure.js';
 import { SharedIdentifyThrottler } from './identify-throttler.js';
 import { REST, Routes, type Client, type Guild, type IIdentifyThrottler } from 'discord.js';
@@ -46,6 +47,8 @@ export interface StartDiscordOptions {
   coordination?: Coordination;
   /** How long a shard's lease lasts without renewal (about the takeover time when an instance dies). */
   shardLeaseTtlMs?: number;
+  /** The application clock (src/domain/clock.ts): the publish window of announcement channels reads it. */
+  now?: Clock;
 }
 
 const DELIVERY_TIMEOUT_MS = 15_000;
@@ -154,7 +157,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordAd
 
   let stopped = false;
   return {
-    port: new DiscordPort(deliveryRest, { findGuild, ownUserId }),
+    port: new DiscordPort(deliveryRest, { findGuild, ownUserId }, () => (opts.now ?? systemClock)().getTime()),
     isReady: () => !stopped && (leases ? [...shardClients.values()].every((c) => c.isReady()) : client.isReady()),
     shards: () => ({ ids: leases ? leases.shards() : [...((client.options.shards as number[] | undefined) ?? [])], count }),
     gatewayPing: () =>

@@ -49,7 +49,7 @@ const RETRACTED_TAG = 'retracted';
 const ALREADY_CROSSPOSTED = 40033;
 const ANNOUNCEMENT_TYPE = 5;
 
-/** One channel's publishes and holds over the last hour (times from Date.now(): Discord's limit runs in real time). */
+/** One channel's publishes and holds over the last hour (epoch ms from the application clock, as all pacing reads). */
 interface PublishLog {
   published: number[];
   held: number[];
@@ -108,12 +108,13 @@ export class DiscordPort implements OutboundPort {
   /** Publishing from announcement channels: Newsdesk's own bucket per channel (DISCORD_PUBLISH_LIMIT). */
   private readonly publishing = new Map<string, PublishLog>();
 
-  constructor(private readonly rest: REST, private readonly guilds: GuildLookup) {}
+  /** `now`: the application clock in epoch ms (src/domain/clock.ts), the one the alerts pacer reads too. */
+  constructor(private readonly rest: REST, private readonly guilds: GuildLookup, private readonly now: () => number = () => Date.now()) {}
 
   private publishLog(channelId: string): PublishLog {
     let log = this.publishing.get(channelId);
     if (!log) this.publishing.set(channelId, (log = { published: [], held: [], lastProblem: null }));
-    const since = Date.now() - DISCORD_PUBLISH_LIMIT.windowMs;
+    const since = this.now() - DISCORD_PUBLISH_LIMIT.windowMs;
     log.published = log.published.filter((t) => t > since);
     log.held = log.held.filter((t) => t > since);
     return log;
@@ -127,19 +128,19 @@ export class DiscordPort implements OutboundPort {
   private async publish(channelId: string, messageId: string): Promise<void> {
     const log = this.publishLog(channelId);
     if (log.published.length >= DISCORD_PUBLISH_LIMIT.limit) {
-      log.held.push(Date.now());
+      log.held.push(this.now());
       log.lastProblem = `Discord allows ${DISCORD_PUBLISH_LIMIT.limit} publishes an hour per channel`;
       return;
     }
     try {
       await this.rest.post(Routes.channelMessageCrosspost(channelId, messageId));
-      log.published.push(Date.now());
+      log.published.push(this.now());
     } catch (err) {
       if (err instanceof DiscordAPIError && err.code === ALREADY_CROSSPOSTED) {
-        log.published.push(Date.now());
+        log.published.push(this.now());
         return;
       }
-      log.held.push(Date.now());
+      log.held.push(this.now());
       const e = toDeliveryError(err);
       log.lastProblem = e instanceof RetryLater ? `Discord asked to wait (${e.reason})` : e instanceof Permanent ? e.reason : String(e);
     }
