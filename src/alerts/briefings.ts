@@ -1,10 +1,14 @@
 import { PRIORITY_RANK } from '../domain/article.js';
 import type { Delivery, NewDelivery } from '../domain/delivery.js';
 import type { Subscription } from '../domain/subscription.js';
+import type { Reply } from '../core/reply.js';
+import type { BriefingDeps } from '../core/briefing.js';
+import type { Logger } from '../log.js';
 import type { OutboxStore, SubscriptionStore } from '../store/types.js';
-import { FIRST_RUN_PERIOD_MS, type ScheduledBriefing } from './briefing-run.js';
-import { LATE_AFTER_MS, nextRun, previousRun, type BriefingRun, type BriefingSchedule } from './briefing-schedule.js';
+import { FIRST_RUN_PERIOD_MS, scheduledBriefingReply, type ScheduledBriefing } from './briefing-run.js';
+import { LATE_AFTER_MS, localDateOf, nextRun, previousRun, runTiming, sayWhen, type BriefingRun, type BriefingSchedule } from './briefing-schedule.js';
 import { newDeliveryId } from './fanout.js';
+import { Skip } from './retry.js';
 
 /**
  * Scheduled briefings as outbox rows. Each run is one row keyed (`briefing:<subscription id>:<local date>`,
@@ -124,3 +128,47 @@ export async function missedRuns(outbox: Pick<OutboxStore, 'forStory'>, sub: Bri
 
 /** How a missed run's row is marked skipped (and found again for /alerts list). */
 export const MISSED = 'missed:';
+
+/** What the dispatcher hands a run: the stores it reads and writes, the briefing builder's, and its logger. */
+export interface RunDeps extends BriefingDeps {
+  outbox: Pick<OutboxStore, 'insert' | 'forStory'>;
+  subscriptions: Pick<SubscriptionStore, 'get' | 'find'>;
+  logger: Logger;
+}
+
+/**
+ * What a run row posts: the briefing of the period since the previous posted run. A run missed while every instance
+ * was down posts if less than two hours late (marked late), else it is skipped (a Skip) and logged; /alerts list shows
+ * it. A TEST row (`/alerts test <id>`) posts the briefing as a run now would.
+ */
+export async function briefingRunPost(deps: RunDeps, row: Delivery, sub: BriefingSubscription, now: number): Promise<Reply> {
+  const schedule = scheduledBriefing(sub);
+  if (row.kind === 'test') {
+    const run = { localDate: localDateOf(now, sub.briefing.tz), dueAt: now };
+    return scheduledBriefingReply(deps, schedule, run, { since: await periodStart(deps.outbox, sub, run), now, test: true });
+  }
+  const run = runOfRow(row);
+  const timing = runTiming(run.dueAt, now);
+  if (!timing.post) {
+    deps.logger.warn({ subscription: sub.id, run: run.localDate, lateMs: timing.lateMs }, 'scheduled briefing missed: more than two hours late, skipped');
+    throw new Skip(`${MISSED} due ${sayWhen(run.dueAt, now, sub.briefing.tz)}, ${Math.round(timing.lateMs / 60_000)} min late (no instance was running); the next run is scheduled`);
+  }
+  return scheduledBriefingReply(deps, schedule, run, { since: await periodStart(deps.outbox, sub, run), now, late: timing.late });
+}
+
+/**
+ * A run sent, skipped or failed for good: the next run's row (from now, so a long outage does not replay a chain of
+ * missed runs). None for a paused or removed briefing (resume writes it). A failure here is logged: the next start
+ * writes it again (ensureBriefingRuns).
+ */
+export async function scheduleNextRun(deps: Pick<RunDeps, 'outbox' | 'subscriptions' | 'logger'>, row: Delivery, now: number): Promise<void> {
+  try {
+    const sub = await deps.subscriptions.get(row.subscriptionId);
+    if (!isBriefing(sub) || sub.paused) return;
+    const live = await deps.subscriptions.find({ platform: sub.platform, workspace: sub.workspace }, sub.id);
+    if (!isBriefing(live) || live.paused) return;
+    await writeNextRun(deps.outbox, live, Math.max(now, runOfRow(row).dueAt), now);
+  } catch (err) {
+    deps.logger.error({ err, subscription: row.subscriptionId }, 'the next briefing run could not be written; it is written again at the next start');
+  }
+}

@@ -15,9 +15,7 @@ import type { Subscription } from '../domain/subscription.js';
 import type { PortRegistry } from '../outbound/registry.js';
 import { storeUnavailableReason } from '../store/unavailable.js';
 import { observedProblems, renderNotice } from './ops-notices.js';
-import { isBriefing, MISSED, periodStart, runOfRow, scheduledBriefing, writeNextRun, type BriefingSubscription } from './briefings.js';
-import { scheduledBriefingReply } from './briefing-run.js';
-import { localDateOf, runTiming, sayWhen } from './briefing-schedule.js';
+import { briefingRunPost, isBriefing, scheduleNextRun } from './briefings.js';
 
 export interface DispatcherOptions {
   outbox: OutboxStore;
@@ -307,7 +305,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
 
   async function settle(row: Delivery, operation: Operation, retrying: boolean): Promise<void> {
     // A briefing run sent, skipped or failed for good: the schedule goes on with the next run's row.
-    if (row.kind === 'briefing' && operation === 'post' && !retrying) await scheduleNext(row);
+    if (row.kind === 'briefing' && operation === 'post' && !retrying) await scheduleNextRun(briefingDeps(), row, now());
     // Only listeners read it: a store that fails here must not turn a recorded outcome into a retry.
     const delivery = (await opts.outbox.get(row.id).catch(() => null)) ?? row;
     for (const l of listeners) l({ delivery, operation, state: delivery.state, retrying });
@@ -349,6 +347,18 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
    * The version a found in-doubt post shows. When it can no longer be built (retracted since), it shows an older
    * version than the target: one below makes the row due for an edit, which renders the retraction.
    */
+  /** What a scheduled briefing run reads and writes (src/alerts/briefings.ts). */
+  function briefingDeps() {
+    return {
+      outbox: opts.outbox, subscriptions: opts.subscriptions, logger: opts.logger,
+      articles: { periodStories: (p: Parameters<ArticleStore['periodStories']>[0]) => {
+        if (!opts.articles.periodStories) throw new Error('scheduled briefings need the article store\'s periodStories');
+        return opts.articles.periodStories(p);
+      } },
+      summarizer: opts.summarizer ?? { tldr: (a: { dek: string; title: string }) => a.dek || a.title },
+    };
+  }
+
   async function postedVersion(row: Delivery, sub: Subscription | null): Promise<number> {
     if (row.kind === 'briefing') return row.targetVersion;
     if (!sub) return row.targetVersion - 1;
@@ -362,7 +372,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
 
   async function buildPost(row: Delivery, sub: Subscription): Promise<{ reply: Reply; version: number }> {
     const timeZone = sub.tz ?? opts.timeZone;
-    if (isBriefing(sub) && (row.kind === 'briefing' || row.kind === 'test')) return { reply: await briefingPost(row, sub), version: row.targetVersion };
+    if (isBriefing(sub) && (row.kind === 'briefing' || row.kind === 'test')) return { reply: await briefingRunPost(briefingDeps(), row, sub, now()), version: row.targetVersion };
     if (row.kind === 'test') {
       const sample = JSON.parse(row.payload ?? '{}') as AlertArticle;
       return { reply: renderAlert(sample, sub, { timeZone, test: true, tldr: sample.dek }), version: 1 };
@@ -381,50 +391,6 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     if (article.status === 'retracted') throw new Skip('retracted before it was sent');
     const others = await sourcesOf(row, article);
     return { reply: renderAlert(article, sub, { timeZone, tldr: tldrOf(article), otherSources: others }), version: article.version };
-  }
-
-  /**
-   * A scheduled run: the briefing of the period since the previous posted run. A run missed while every instance was
-   * down posts if less than two hours late (marked late), else it is skipped and logged (/alerts list shows it). A
-   * TEST (`/alerts test <id>`) posts the briefing as the next run would, now.
-   */
-  async function briefingPost(row: Delivery, sub: BriefingSubscription): Promise<Reply> {
-    const at = now();
-    const schedule = scheduledBriefing(sub);
-    const deps = { articles: briefingArticles(), summarizer: opts.summarizer ?? { tldr: (a: { dek: string; title: string }) => a.dek || a.title } };
-    if (row.kind === 'test') {
-      const run = { localDate: localDateOf(at, sub.briefing.tz), dueAt: at };
-      return scheduledBriefingReply(deps, schedule, run, { since: await periodStart(opts.outbox, sub, run), now: at, test: true });
-    }
-    const run = runOfRow(row);
-    const timing = runTiming(run.dueAt, at);
-    if (!timing.post) {
-      const reason = `${MISSED} due ${sayWhen(run.dueAt, at, sub.briefing.tz)}, ${Math.round(timing.lateMs / 60_000)} min late (no instance was running); the next run is scheduled`;
-      opts.logger.warn({ subscription: sub.id, run: run.localDate, lateMs: timing.lateMs }, 'scheduled briefing missed: more than two hours late, skipped');
-      throw new Skip(reason);
-    }
-    return scheduledBriefingReply(deps, schedule, run, { since: await periodStart(opts.outbox, sub, run), now: at, late: timing.late });
-  }
-
-  function briefingArticles(): Pick<ArticleStore, 'periodStories'> {
-    const periodStories = opts.articles.periodStories;
-    if (!periodStories) throw new Error('scheduled briefings need the article store\'s periodStories');
-    return { periodStories: periodStories.bind(opts.articles) };
-  }
-
-  /** Writes the row of the run after this one (from now, so a long outage does not replay a chain of missed runs). */
-  async function scheduleNext(row: Delivery): Promise<void> {
-    try {
-      const sub = await opts.subscriptions.get(row.subscriptionId);
-      if (!isBriefing(sub) || sub.paused) return;
-      const live = await opts.subscriptions.find({ platform: sub.platform, workspace: sub.workspace }, sub.id);
-      if (!isBriefing(live)) return;
-      const at = now();
-      await writeNextRun(opts.outbox, live, Math.max(at, runOfRow(row).dueAt), at);
-    } catch (err) {
-      // Written again at the next start (ensureBriefingRuns): the schedule is not lost.
-      opts.logger.error({ err, subscription: row.subscriptionId }, 'the next briefing run could not be written');
-    }
   }
 
   async function edit(row: Delivery, port: OutboundPort): Promise<void> {

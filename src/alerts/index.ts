@@ -120,7 +120,7 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
   // Every briefing's next run has its row (written when the last one was sent or skipped; again here, harmlessly, so
   // a crash between the two never loses a schedule). The rows arm the dispatcher's timer like any due row.
   const briefingsReady = ensureBriefingRuns({ subscriptions, outbox }, now().getTime())
-    .catch((err) => logger.error({ err }, 'scheduled briefings: the next runs could not be written at start; they are written after the next run'));
+    .catch((err) => logger.error({ err }, 'scheduled briefings: the next runs could not be written at start (runs already stored still go out)'));
   // Embargoes lift at their time, from the store: the lift is a stored change whose fan-out queues the alerts.
   const lifter = startEmbargoLifter({ articles: store.articles, coordination, now: () => now().getTime(), logger, afterCommit: (fn) => store.afterCommit(fn) });
 
@@ -132,7 +132,7 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
     autocompleteSources: {
       subscriptions: async (invocation, partial) =>
         (await service.suggest(scopeOf(invocation), partial)).map((s) => ({
-          name: `${s.id} · #${s.channelName ?? parseChannelRef(s.channel).channel} · ${s.minPriority}+${s.paused ? ' · paused' : ''}`,
+          name: `${s.id} · #${s.channelName ?? parseChannelRef(s.channel).channel} · ${s.briefing ? `briefing ${s.briefing.at}` : `${s.minPriority}+`}${s.paused ? ' · paused' : ''}`,
           value: s.id,
         })),
     },

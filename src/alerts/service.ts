@@ -191,7 +191,8 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       // Admins may ask about a held (embargoed) story: /alerts why says when it goes out.
       const article = await store.articles.get(articleId, { includeHidden: true });
       if (!article) throw new UserError(`No article "${articleId.slice(0, 60)}".`);
-      const all = await subscriptions.list(scope);
+      // Briefings never carry alerts: not listed.
+      const all = (await subscriptions.list(scope)).filter((s) => !s.briefing);
       const here = all.filter((s) => s.channel === channel);
       const story = await stories.story(article.id);
       const recalls = await stories.recalls(story?.storyId ?? article.id);
