@@ -293,6 +293,7 @@ const handlers: Handlers = {
     if (!input.mention) throw new UserError(`Say who to ping, e.g. /alerts mention ${id} mention:@Elections if:section=politics`);
     const current = await service.get(scope, id);
     if (!current) throw new UserError(`No subscription ${clip(id, 20)} here. /alerts list shows them.`);
+    if (current.briefing) throw new UserError(`${current.id} is a briefing: it pings nobody. Mention rules are for alert subscriptions.`);
     const rules = current.mentionRules ?? [];
     if (rules.length >= MAX_MENTION_RULES) throw new UserError(`A subscription has at most ${MAX_MENTION_RULES} mention rules; clear:yes removes them.`);
     const rule = { mention: parseRuleMention(ctx.invocation.platform, input.mention), ...parseRuleFilter(input.if), minPriority: input.min_priority ?? null };
@@ -313,6 +314,7 @@ const handlers: Handlers = {
     if (!input.from || !input.to) throw new UserError('Give both from: and to:, e.g. from:22:00 to:07:00 tz:Europe/London (or off).');
     if (input.from === input.to) throw new UserError('from: and to: must differ.');
     const current = await service.get(scope, id);
+    if (current?.briefing) throw new UserError(`${current.id} is a briefing: it posts at its own time (${current.briefing.at}), so quiet hours do not apply.`);
     const tz = input.tz ?? current?.tz ?? 'UTC';
     if (!isValidTimeZone(tz)) throw new UserError(`Unknown time zone "${clip(tz, 40)}". Use an IANA name such as Europe/London or America/New_York.`);
     const sub = await service.setQuiet(scope, id, { from: input.from, to: input.to, tz }, actor);

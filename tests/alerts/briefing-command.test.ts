@@ -53,6 +53,9 @@ describe('/alerts briefing', () => {
     expect(port.posts().map((p) => [p.target, p.reply.text])).toEqual([['terminal:morning', '[TEST] Briefing: top stories in world, politics since 12:00 yesterday:']]);
     expect(port.posts()[0].reply.cards.flatMap((c) => c.items?.map((i) => i.id))).toEqual(['w1']);
 
+    // Quiet hours and mention rules are for alert subscriptions.
+    expect((await run(`quiet ${id} from:22:00 to:07:00`)).text).toBe(`${id} is a briefing: it posts at its own time (07:30), so quiet hours do not apply.`);
+    expect((await run(`mention ${id} mention:here`)).text).toBe(`${id} is a briefing: it pings nobody. Mention rules are for alert subscriptions.`);
     expect(said(await run(`remove ${id}`))).toBe(`Removed ${id}: no more briefings to #morning.`);
     expect(runRows().filter((r) => r.state === 'pending')).toEqual([]);
     const actions = (await h!.alerts.service.audit({ platform: 'terminal', workspace: '' }, 20)).map((e) => e.action);
