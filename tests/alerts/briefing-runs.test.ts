@@ -159,4 +159,18 @@ describe('a scheduled briefing, posted by the dispatcher', () => {
     const [post] = await until(() => a.port.posts().length > 0 && a.port.posts(), 'the run after start');
     expect(post.reply.text).toBe('Nothing new since 07:30 yesterday.');
   });
+
+  it('daylight saving: a run row on the day a time is skipped is due at the first minute after the gap; a doubled time at its first occurrence', async () => {
+    const file = dbFile();
+    const a = await instance(file, '2027-03-27T12:00:00Z');
+    const spring = await a.alerts.service.briefing({ ...scope, channel: 'terminal:night', schedule: { at: '01:30', tz: 'Europe/London', days: ['sat', 'sun'] }, sections: [] }, admin);
+    // Sunday 28 March 2027: 01:00 GMT jumps to 02:00 BST; 01:30 does not exist, the run is at 02:00 BST (01:00 UTC).
+    expect(spring.firstRunAt).toBe(at('2027-03-28T01:00:00Z'));
+    expect(runRows(a).map((r) => [r.story_id, r.due_at])).toEqual([[`briefing:${spring.subscription.id}:2027-03-28`, at('2027-03-28T01:00:00Z')]]);
+    await stop(a);
+    const b = await instance(dbFile(), '2027-10-30T12:00:00Z');
+    // Sunday 31 October 2027: 01:30 happens twice (BST, then GMT): the first, 00:30 UTC.
+    const autumn = await b.alerts.service.briefing({ ...scope, channel: 'terminal:night', schedule: { at: '01:30', tz: 'Europe/London', days: ['sun'] }, sections: [] }, admin);
+    expect(autumn.firstRunAt).toBe(at('2027-10-31T00:30:00Z'));
+  });
 });
