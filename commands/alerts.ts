@@ -238,8 +238,10 @@ const handlers: Handlers = {
     const ops = await opsLine(service, scope);
     const lines = (first: string) => [state, first, ops].filter(Boolean).join('\n');
     if (subs.length === 0) return done(lines('No alert subscriptions yet. Start one with /alerts subscribe #channel.'));
+    const briefings = subs.filter((s) => s.briefing).length;
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
     return answer({
-      text: lines(`${subs.length} alert subscription${subs.length === 1 ? '' : 's'}:`),
+      text: lines(briefings ? `${plural(subs.length - briefings, 'alert subscription')} and ${plural(briefings, 'briefing')}:` : `${plural(subs.length, 'alert subscription')}:`),
       cards: subs.slice(0, 10).map((s) => describeSubscription(s, s.health, ctx.now())),
     });
   },

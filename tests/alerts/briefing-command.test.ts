@@ -36,6 +36,7 @@ describe('/alerts briefing', () => {
     expect(runRows()).toEqual([{ story_id: `briefing:${id}:2026-11-26`, state: 'pending', due_at: Date.parse('2026-11-26T07:30:00Z') }]);
 
     const list = said(await run('list'));
+    expect(list).toContain('0 alert subscriptions and 1 briefing:');
     expect(list).toContain(`${id} → #morning`);
     expect(list).toContain('Briefing: briefing 07:30 Europe/London mon-fri · next Thu 07:30 · sections: world, politics');
     expect(list).toContain('last posted never · 0 posted · 0 failed');
