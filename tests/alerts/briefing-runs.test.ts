@@ -114,6 +114,22 @@ describe('a scheduled briefing, posted by the dispatcher', () => {
     await until(() => runRows(b).some((r) => r.story_id === `briefing:${sub.id}:2026-12-01` && r.state === 'pending'), 'Tuesday\'s row');
   });
 
+  it('a crash after a run was sent but before its next run was written: the next start writes it, and it posts', async () => {
+    const file = dbFile();
+    const a = await instance(file, '2026-11-27T07:29:59.500Z');
+    const { subscription: sub } = await a.alerts.service.briefing({ ...scope, channel: 'terminal:morning', schedule: { ...morning, days: [...morning.days] }, sections: [] }, admin);
+    await until(() => runRows(a).length === 2, 'Friday\'s run and Monday\'s row');
+    await stop(a);
+    // As if the process died between the two writes: Monday's row is not there.
+    const raw = openSqliteStore(file, { now: () => new Date(at('2026-11-27T08:00:00Z')) });
+    raw.db.prepare('DELETE FROM alert_outbox WHERE story_id = ?').run(`briefing:${sub.id}:2026-11-30`);
+    await raw.close();
+    const b = await instance(file, '2026-11-30T07:29:59.400Z');
+    expect(runRows(b).map((r) => [r.story_id, r.state])).toEqual([[`briefing:${sub.id}:2026-11-27`, 'sent'], [`briefing:${sub.id}:2026-11-30`, 'pending']]);
+    const [post] = await until(() => b.port.posts().length > 0 && b.port.posts(), 'Monday\'s run');
+    expect(post.reply.text).toBe('Nothing new since 07:30 Fri.');
+  });
+
   it('an empty period posts one line, never older stories again', async () => {
     const file = dbFile();
     const a = await instance(file, '2026-11-26T07:29:59.500Z');
