@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAlerts, type Alerts } from '../../src/alerts/index.js';
+import { describeSubscription } from '../../src/alerts/describe.js';
 import { createLogger } from '../../src/log.js';
 import { PortRegistry } from '../../src/outbound/registry.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
@@ -162,6 +163,9 @@ describe('a scheduled briefing, posted by the dispatcher', () => {
     await until(() => runRows(c).some((r) => r.story_id === `briefing:${sub.id}:2026-11-30` && r.state === 'pending'), 'Monday\'s row');
     const [view] = await c.alerts.service.list(scope);
     expect(view.health.missedRuns).toEqual([at('2026-11-27T07:30:00Z')]);
+    const fields = describeSubscription(view, view.health, new Date(at('2026-11-27T09:31:00Z'))).fields!.map((f) => `${f.name}: ${f.value}`);
+    expect(fields).toContain('Missed: 07:30: no instance was running for two hours after the run\'s time, so it was skipped');
+    expect(fields).toContain('Briefing: briefing 07:30 Europe/London mon-fri · next Mon 07:30 · every section');
   });
 
   it('a stopped server holds its briefing like an alert; /alerts start lets it out (late when it is)', async () => {
