@@ -10,9 +10,10 @@ import { runInstancesBench } from './instances.js';
 import { runLoadBench } from './load.js';
 import { runServiceBench } from './service.js';
 import { runEmbargoBench } from './embargo.js';
+import { runBriefingBench } from './briefing.js';
 
 /**
- * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances,service,embargo,kill] [--no-peer] [--store postgres]`
+ * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances,service,embargo,briefing,kill] [--no-peer] [--store postgres]`
  * (`--only service`: start-up time and idle RSS of npm start before/now vs node dist/main.js; build first)
  * (`--store postgres`: the search bench runs Newsdesk on PostgreSQL too, beside SQLite; see bench/search.ts)
  * `npm run bench -- --instances 3 [--platforms discord,slack] [--failovers 3]`: only the several-instances benchmark
@@ -85,6 +86,12 @@ async function main(): Promise<void> {
     const r = await runEmbargoBench({ postgres: flag('--store') !== 'sqlite' });
     console.table(r);
     results.embargo = r;
+  }
+  if (only.has('briefing')) {
+    log('\n== Scheduled briefing: the run\'s instant → post (20 runs; SQLite, and three instances on PostgreSQL) ==');
+    const r = await runBriefingBench({ postgres: flag('--store') !== 'sqlite' });
+    console.table(r);
+    results.briefing = r;
   }
   if (only.has('service')) {
     log('\n== Start-up time and idle RSS (process tree): npm start before / now vs node dist/main.js ==');

@@ -11,6 +11,7 @@ import { formatClockMinutes, isValidTimeZone, parseClock } from '../src/alerts/q
 import type { Actor, ScopeStop } from '../src/domain/subscription.js';
 import { formatWhen } from '../src/alerts/why.js';
 import type { AlertsService } from '../src/core/alerts-service.js';
+import { describeDays, describeNextRun, parseDays } from '../src/alerts/briefing-schedule.js';
 
 /** Feeds per page of /alerts sources: one card's worth of fields on every platform. */
 const SOURCES_PAGE_SIZE = 15;
@@ -52,6 +53,23 @@ const subcommands = {
       mention: z.string().trim().max(40).optional(),
       threads: yesNo.optional(),
       publish: yesNo.optional(),
+    }),
+  },
+  briefing: {
+    description: 'Post a briefing of top stories in a channel at the same time every day',
+    options: {
+      channel: { kind: 'channel', description: 'Channel to post the briefing in (default: this one)', rest: true, example: '#morning' },
+      at: { kind: 'string', description: 'Local time of day, HH:MM (required)', example: '07:30', maxLength: 20 },
+      tz: { kind: 'string', description: 'IANA time zone (default: the newsroom\'s)', example: 'Europe/London', maxLength: 64 },
+      sections: { kind: 'string', description: 'Only these sections, comma-separated', example: 'world,politics', maxLength: 300 },
+      days: { kind: 'string', description: 'daily, mon-fri, sat,sun or a list of mon…sun (default: daily)', example: 'mon-fri', maxLength: 60 },
+    },
+    schema: z.object({
+      channel: z.string().optional(),
+      at: z.string().trim().max(20).optional(),
+      tz: z.string().trim().max(64).optional(),
+      sections: listSchema.optional(),
+      days: z.string().trim().max(60).optional(),
     }),
   },
   list: { description: "This server's or workspace's alert subscriptions and their health", options: {}, schema: z.object({}) },
@@ -132,6 +150,7 @@ export const alerts = defineCommand({
   examples: [
     '/alerts subscribe #breaking min_priority:urgent sections:world,politics mention:here',
     '/alerts quiet k7m2p from:22:00 to:07:00 tz:Europe/London',
+    '/alerts briefing #morning at:07:30 tz:Europe/London sections:world,politics days:mon-fri',
     '/alerts why 000_3374571737b0a5b7',
   ],
   // The only button /alerts shows: the next page of /alerts sources (`alerts:sources:<page>`).
@@ -146,6 +165,7 @@ export const alerts = defineCommand({
     const actor: Actor = { id: ctx.invocation.user.id, name: ctx.invocation.user.name, platform: ctx.invocation.platform, workspace: ctx.invocation.workspace };
     switch (input.subcommand) {
       case 'subscribe': return handlers.subscribe(ctx, service, actor, input);
+      case 'briefing': return handlers.briefing(ctx, service, actor, input);
       case 'list': return handlers.list(ctx, service, actor, input);
       case 'mention': return handlers.mention(ctx, service, actor, input);
       case 'remove': return handlers.remove(ctx, service, actor, input);
@@ -186,6 +206,29 @@ const handlers: Handlers = {
     return answer({ text: `Subscribed (id ${sub.id}). Try /alerts test ${sub.id}.`, cards: [describeSubscription(sub, null, ctx.now())] });
   },
 
+  async briefing(ctx, service, actor, input) {
+    const inv = ctx.invocation;
+    // Every answer names what was wrong; nothing is written until all of it reads.
+    if (!input.at) throw new UserError('Say when: at:07:30 (local time, HH:MM), e.g. /alerts briefing #morning at:07:30 days:mon-fri');
+    const minutes = parseClock(input.at);
+    if (minutes === null) throw new UserError(`at: "${clip(input.at, 20)}" is not a time of day. Use HH:MM from 00:00 to 23:59, e.g. at:07:30.`);
+    const tz = input.tz ?? service.timeZone;
+    if (!isValidTimeZone(tz)) throw new UserError(`Unknown time zone "${clip(tz, 40)}". Use an IANA name such as Europe/London or America/New_York.`);
+    const days = parseDays(input.days ?? 'daily');
+    if (!days) throw new UserError(`days: "${clip(input.days ?? '', 40)}" is not daily, mon-fri, sat,sun or a list of mon…sun (e.g. days:mon,wed,fri).`);
+    const channel = input.channel ?? inv.channel;
+    const schedule = { at: formatClockMinutes(minutes), tz, days };
+    const { subscription: sub } = await service.briefing({
+      platform: inv.platform, workspace: inv.workspace, channel, channelName: channel === inv.channel ? inv.channelName : null,
+      schedule, sections: input.sections ?? [],
+    }, actor);
+    const where = sub.sections.length ? `, sections ${sub.sections.join(', ')}` : '';
+    return answer({
+      text: `Briefing scheduled (id ${sub.id}): ${schedule.at} ${tz} ${describeDays(days)} in ${channelLabel(sub)}${where}; ${describeNextRun(schedule, ctx.now().getTime())}. /alerts test ${sub.id} posts it now.`,
+      cards: [describeSubscription(sub, null, ctx.now())],
+    });
+  },
+
   async list(ctx, service) {
     const scope = scopeOf(ctx.invocation);
     const subs = await service.list(scope);
@@ -195,8 +238,10 @@ const handlers: Handlers = {
     const ops = await opsLine(service, scope);
     const lines = (first: string) => [state, first, ops].filter(Boolean).join('\n');
     if (subs.length === 0) return done(lines('No alert subscriptions yet. Start one with /alerts subscribe #channel.'));
+    const briefings = subs.filter((s) => s.briefing).length;
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
     return answer({
-      text: lines(`${subs.length} alert subscription${subs.length === 1 ? '' : 's'}:`),
+      text: lines(briefings ? `${plural(subs.length - briefings, 'alert subscription')} and ${plural(briefings, 'briefing')}:` : `${plural(subs.length, 'alert subscription')}:`),
       cards: subs.slice(0, 10).map((s) => describeSubscription(s, s.health, ctx.now())),
     });
   },
@@ -228,7 +273,7 @@ const handlers: Handlers = {
 
   async remove(ctx, service, actor, input) {
     const sub = await service.remove(scopeOf(ctx.invocation), input.id, actor);
-    return done(`Removed ${sub.id}: no more alerts to ${channelLabel(sub)}.`);
+    return done(`Removed ${sub.id}: no more ${sub.briefing ? 'briefings' : 'alerts'} to ${channelLabel(sub)}.`);
   },
   async pause(ctx, service, actor, input) {
     const sub = await service.pause(scopeOf(ctx.invocation), input.id, actor);
@@ -236,6 +281,7 @@ const handlers: Handlers = {
   },
   async resume(ctx, service, actor, input) {
     const sub = await service.resume(scopeOf(ctx.invocation), input.id, actor);
+    if (sub.briefing) return done(`Resumed ${sub.id}: the briefing posts in ${channelLabel(sub)} again; ${describeNextRun(sub.briefing, ctx.now().getTime())}.`);
     return done(`Resumed ${sub.id}: alerts flow to ${channelLabel(sub)} again.`);
   },
 
@@ -249,6 +295,7 @@ const handlers: Handlers = {
     if (!input.mention) throw new UserError(`Say who to ping, e.g. /alerts mention ${id} mention:@Elections if:section=politics`);
     const current = await service.get(scope, id);
     if (!current) throw new UserError(`No subscription ${clip(id, 20)} here. /alerts list shows them.`);
+    if (current.briefing) throw new UserError(`${current.id} is a briefing: it pings nobody. Mention rules are for alert subscriptions.`);
     const rules = current.mentionRules ?? [];
     if (rules.length >= MAX_MENTION_RULES) throw new UserError(`A subscription has at most ${MAX_MENTION_RULES} mention rules; clear:yes removes them.`);
     const rule = { mention: parseRuleMention(ctx.invocation.platform, input.mention), ...parseRuleFilter(input.if), minPriority: input.min_priority ?? null };
@@ -269,6 +316,7 @@ const handlers: Handlers = {
     if (!input.from || !input.to) throw new UserError('Give both from: and to:, e.g. from:22:00 to:07:00 tz:Europe/London (or off).');
     if (input.from === input.to) throw new UserError('from: and to: must differ.');
     const current = await service.get(scope, id);
+    if (current?.briefing) throw new UserError(`${current.id} is a briefing: it posts at its own time (${current.briefing.at}), so quiet hours do not apply.`);
     const tz = input.tz ?? current?.tz ?? 'UTC';
     if (!isValidTimeZone(tz)) throw new UserError(`Unknown time zone "${clip(tz, 40)}". Use an IANA name such as Europe/London or America/New_York.`);
     const sub = await service.setQuiet(scope, id, { from: input.from, to: input.to, tz }, actor);
@@ -284,9 +332,10 @@ const handlers: Handlers = {
       id = here[0].id;
     }
     const outcome = await service.test(scope, id, actor);
-    if (outcome.state === 'sent') return done(`TEST alert posted for ${id}.`);
-    if (outcome.state === 'pending') return done(`TEST alert for ${id} is ${outcome.detail}.`);
-    return done(`TEST alert for ${id} ${outcome.state}: ${outcome.detail}`);
+    const what = (await service.get(scope, id))?.briefing ? 'briefing' : 'alert';
+    if (outcome.state === 'sent') return done(`TEST ${what} posted for ${id}.`);
+    if (outcome.state === 'pending') return done(`TEST ${what} for ${id} is ${outcome.detail}.`);
+    return done(`TEST ${what} for ${id} ${outcome.state}: ${outcome.detail}`);
   },
 
   async why(ctx, service, _actor, input) {

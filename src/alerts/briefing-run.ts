@@ -35,5 +35,7 @@ export async function scheduledBriefingReply(deps: BriefingDeps, schedule: Sched
   const text = cards.length === 0
     ? `${prefix}${nothingNewLine(opts.since, run.dueAt, schedule.tz)}${where}.`
     : `${prefix}Briefing: top stories${where} since ${sayWhen(opts.since, run.dueAt, schedule.tz)}:`;
-  return { kind: 'answer', visibility: 'channel', text, cards };
+  // In a Discord forum each run is a post of its own, titled by its date.
+  const topic = { title: `${opts.test ? 'TEST ' : ''}Briefing ${run.localDate} ${schedule.at}`, labels: [...schedule.sections] };
+  return { kind: 'answer', visibility: 'channel', text, cards, topic };
 }

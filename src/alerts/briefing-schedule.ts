@@ -157,7 +157,12 @@ export function nothingNewLine(since: number, now: number, tz: string): string {
 
 /** "briefing 07:30 Europe/London mon-fri · next Mon 07:30", as `/alerts list` shows it. */
 export function describeSchedule(schedule: BriefingSchedule, now: number): string {
+  return `briefing ${schedule.at} ${schedule.tz} ${describeDays(schedule.days)} · ${describeNextRun(schedule, now)}`;
+}
+
+/** "next Mon 07:30": the next run, in the schedule's time zone. */
+export function describeNextRun(schedule: BriefingSchedule, now: number): string {
   const next = nextRun(schedule, now);
   const clock = formatClockMinutes(localParts(next.dueAt, schedule.tz).minutes);
-  return `briefing ${schedule.at} ${schedule.tz} ${describeDays(schedule.days)} · next ${DAY_NAMES[weekdayOf(next.localDate)]} ${clock}`;
+  return `next ${DAY_NAMES[weekdayOf(next.localDate)]} ${clock}`;
 }

@@ -1,11 +1,13 @@
 import type { Card, ReplyField } from '../core/reply.js';
 import { clip } from '../core/text.js';
 import { relativeTime } from '../core/time.js';
-import type { Subscription, SubscriptionHealth } from '../domain/subscription.js';
+import type { BriefingSchedule, Subscription, SubscriptionHealth } from '../domain/subscription.js';
+import { describeDays, describeSchedule, sayWhen } from './briefing-schedule.js';
 import type { ChannelCheck } from '../outbound/port.js';
 
 /** One subscription as `/alerts list` and `/alerts subscribe` show it: settings, who set it up, health. */
 export function describeSubscription(sub: Subscription, health: SubscriptionHealth | null, now: Date): Card {
+  if (sub.briefing) return describeBriefing(sub, sub.briefing, health, now);
   const where = `#${sub.channelName ?? sub.channel.split('/').pop()!.replace(/^terminal:/, '')}`;
   const filters = [
     `${sub.minPriority}+`,
@@ -33,6 +35,33 @@ export function describeSubscription(sub: Subscription, health: SubscriptionHeal
     if (p) {
       const held = p.held ? ` · ${p.held} held${p.lastProblem ? ` (${p.lastProblem})` : ''}` : '';
       fields.push({ name: 'Publishing (last hour)', value: clip(`${p.published} published · ${p.left} left this hour${held}`, 300) });
+    }
+    if (health.platformProblem) fields.push({ name: 'Platform', value: clip(`deliveries held: ${health.platformProblem}`, 300) });
+    if (health.lastError && !sub.paused) fields.push({ name: 'Last error', value: clip(health.lastError, 300) });
+  }
+  if (sub.paused) fields.push({ name: 'PAUSED', value: clip(sub.pausedReason ?? 'paused', 300) });
+  return { title: `${sub.id} → ${where}`, fields, badge: sub.paused ? 'PAUSED' : undefined };
+}
+
+/**
+ * A scheduled briefing as `/alerts list` shows it: "briefing 07:30 Europe/London mon-fri · next Mon 07:30", its
+ * sections, its posts, and the runs missed lately (every instance was down two hours or more: skipped).
+ */
+function describeBriefing(sub: Subscription, schedule: BriefingSchedule, health: SubscriptionHealth | null, now: Date): Card {
+  const where = `#${sub.channelName ?? sub.channel.split('/').pop()!.replace(/^terminal:/, '')}`;
+  const line = sub.paused ? `briefing ${schedule.at} ${schedule.tz} ${describeDays(schedule.days)} · paused` : describeSchedule(schedule, now.getTime());
+  const fields: ReplyField[] = [
+    { name: 'Briefing', value: [line, sub.sections.length ? `sections: ${sub.sections.join(', ')}` : 'every section'].join(' · '), inline: false },
+    { name: 'Set up', value: `by ${sub.createdByName} ${relativeTime(sub.createdAt, now)}`, inline: true },
+  ];
+  if (health) {
+    const last = health.lastSentAt ? relativeTime(new Date(health.lastSentAt).toISOString(), now) : 'never';
+    const parts = [`last posted ${last}`, `${health.sent} posted`, `${health.failed} failed`];
+    if (health.lastTestAt) parts.push(`last test ${relativeTime(new Date(health.lastTestAt).toISOString(), now)}`);
+    fields.push({ name: 'Health', value: parts.join(' · '), inline: true });
+    if (health.missedRuns?.length) {
+      const said = health.missedRuns.map((at) => sayWhen(at, now.getTime(), schedule.tz)).join(', ');
+      fields.push({ name: 'Missed', value: clip(`${said}: no instance was running for two hours after the run's time, so it was skipped`, 300) });
     }
     if (health.platformProblem) fields.push({ name: 'Platform', value: clip(`deliveries held: ${health.platformProblem}`, 300) });
     if (health.lastError && !sub.paused) fields.push({ name: 'Last error', value: clip(health.lastError, 300) });

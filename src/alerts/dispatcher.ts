@@ -15,12 +15,13 @@ import type { Subscription } from '../domain/subscription.js';
 import type { PortRegistry } from '../outbound/registry.js';
 import { storeUnavailableReason } from '../store/unavailable.js';
 import { observedProblems, renderNotice } from './ops-notices.js';
+import { briefingRunPost, isBriefing, scheduleNextRun } from './briefings.js';
 
 export interface DispatcherOptions {
   outbox: OutboxStore;
   subscriptions: SubscriptionStore;
   /** `storedVersion` lets a thread reply say what changed (src/alerts/follow-up.ts). */
-  articles: Pick<ArticleStore, 'get'> & Partial<Pick<ArticleStore, 'storedVersion'>>;
+  articles: Pick<ArticleStore, 'get'> & Partial<Pick<ArticleStore, 'storedVersion' | 'periodStories'>>;
   /** The stories' members: an alert names the other outlets carrying its story ("+N sources"). */
   stories?: Pick<StoryStore, 'members'>;
   /** The running adapters' ports; adapters may appear after start (their rows wait until then). */
@@ -303,6 +304,8 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
   }
 
   async function settle(row: Delivery, operation: Operation, retrying: boolean): Promise<void> {
+    // A briefing run sent, skipped or failed for good: the schedule goes on with the next run's row.
+    if (row.kind === 'briefing' && operation === 'post' && !retrying) await scheduleNextRun(briefingDeps(), row, now());
     // Only listeners read it: a store that fails here must not turn a recorded outcome into a retry.
     const delivery = (await opts.outbox.get(row.id).catch(() => null)) ?? row;
     for (const l of listeners) l({ delivery, operation, state: delivery.state, retrying });
@@ -344,7 +347,20 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
    * The version a found in-doubt post shows. When it can no longer be built (retracted since), it shows an older
    * version than the target: one below makes the row due for an edit, which renders the retraction.
    */
+  /** What a scheduled briefing run reads and writes (src/alerts/briefings.ts). */
+  function briefingDeps() {
+    return {
+      outbox: opts.outbox, subscriptions: opts.subscriptions, logger: opts.logger,
+      articles: { periodStories: (p: Parameters<ArticleStore['periodStories']>[0]) => {
+        if (!opts.articles.periodStories) throw new Error('scheduled briefings need the article store\'s periodStories');
+        return opts.articles.periodStories(p);
+      } },
+      summarizer: opts.summarizer ?? { tldr: (a: { dek: string; title: string }) => a.dek || a.title },
+    };
+  }
+
   async function postedVersion(row: Delivery, sub: Subscription | null): Promise<number> {
+    if (row.kind === 'briefing') return row.targetVersion;
     if (!sub) return row.targetVersion - 1;
     try {
       return (await buildPost(row, sub)).version;
@@ -356,6 +372,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
 
   async function buildPost(row: Delivery, sub: Subscription): Promise<{ reply: Reply; version: number }> {
     const timeZone = sub.tz ?? opts.timeZone;
+    if (isBriefing(sub) && (row.kind === 'briefing' || row.kind === 'test')) return { reply: await briefingRunPost(briefingDeps(), row, sub, now()), version: row.targetVersion };
     if (row.kind === 'test') {
       const sample = JSON.parse(row.payload ?? '{}') as AlertArticle;
       return { reply: renderAlert(sample, sub, { timeZone, test: true, tldr: sample.dek }), version: 1 };

@@ -15,6 +15,7 @@ import { SenderLeases } from './senders.js';
 import { startEmbargoLifter } from './embargo.js';
 import { createOpsNotices, noticeText, type OpsNotices } from './ops-notices.js';
 import { withOpsNotices } from './ops-service.js';
+import { ensureBriefingRuns } from './briefings.js';
 
 export interface StartAlertsOptions {
   /** Articles, subscriptions, stories, outbox and audit log, on whichever backend. */
@@ -35,6 +36,8 @@ export interface StartAlertsOptions {
 
 export interface Alerts {
   service: AlertsService;
+  /** Resolves once every briefing's next run is ensured (at start). */
+  briefingsReady: Promise<unknown>;
   dispatcher: AlertDispatcher;
   /** Trouble said in the operations channels (src/alerts/ops-notices.ts). */
   notices: OpsNotices;
@@ -114,6 +117,10 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
   }), { store, ports: opts.ports, notices, now });
   dispatcher.start();
   senders?.start();
+  // Every briefing's next run has its row (written when the last one was sent or skipped; again here, harmlessly, so
+  // a crash between the two never loses a schedule). The rows arm the dispatcher's timer like any due row.
+  const briefingsReady = ensureBriefingRuns({ subscriptions, outbox }, now().getTime())
+    .catch((err) => logger.error({ err }, 'scheduled briefings: the next runs could not be written at start (runs already stored still go out)'));
   // Embargoes lift at their time, from the store: the lift is a stored change whose fan-out queues the alerts.
   const lifter = startEmbargoLifter({ articles: store.articles, coordination, now: () => now().getTime(), logger, afterCommit: (fn) => store.afterCommit(fn) });
 
@@ -121,10 +128,11 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
     service,
     dispatcher,
     notices,
+    briefingsReady,
     autocompleteSources: {
       subscriptions: async (invocation, partial) =>
         (await service.suggest(scopeOf(invocation), partial)).map((s) => ({
-          name: `${s.id} · #${s.channelName ?? parseChannelRef(s.channel).channel} · ${s.minPriority}+${s.paused ? ' · paused' : ''}`,
+          name: `${s.id} · #${s.channelName ?? parseChannelRef(s.channel).channel} · ${s.briefing ? `briefing ${s.briefing.at}` : `${s.minPriority}+`}${s.paused ? ' · paused' : ''}`,
           value: s.id,
         })),
     },

@@ -110,7 +110,9 @@ export class SenderLeases {
     }
     if (outbox.reclaimAbandoned && (await outbox.reclaimAbandoned(this.opts.now())) > 0) changed = true;
     const platforms = this.opts.ports.platforms();
-    const free = (await outbox.dueBuckets(this.opts.now(), platforms)).filter((b) => !this.mine.has(b));
+    // Work due before the next round counts (a briefing run, a digest, a coalesced edit due later): its bucket's sender
+    // steps forward ahead of it, so the dispatcher's timer, not the next round, decides when it goes out.
+    const free = (await outbox.dueBuckets(this.opts.now() + this.everyMs, platforms)).filter((b) => !this.mine.has(b));
     for (const b of [...this.leftSince.keys()]) if (!free.includes(b)) this.leftSince.delete(b);
     // Buckets are spread: an instance holding more than another live instance leaves a free bucket to it first.
     const load = free.length > 0 ? await this.othersLoad() : null;

@@ -6,7 +6,8 @@ import { newDeliveryId } from './fanout.js';
 import type { AlertArticle } from './render.js';
 import { PRIORITY_RANK } from '../domain/article.js';
 import { type Actor, type QuietHours, type Scope, type ScopeStop, type Subscription } from '../domain/subscription.js';
-import { type AlertsService, type TestOutcome } from '../core/alerts-service.js';
+import { MAX_BRIEFINGS_PER_SCOPE, type AlertsService, type TestOutcome } from '../core/alerts-service.js';
+import { isBriefing, missedRuns, resumeRuns, writeNextRun } from './briefings.js';
 import { explainDelivery } from './why.js';
 import { cannotPost } from './describe.js';
 import type { PortRegistry } from '../outbound/registry.js';
@@ -52,13 +53,19 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
     });
   }
 
+  /** The bot can post there (as /alerts subscribe checks), or a UserError saying what is missing. */
+  async function checkTarget(platform: Subscription['platform'], channel: string, again: string) {
+    const port = deps.ports.get(platform);
+    if (!port) throw new UserError(`${platform} is not connected right now, so I cannot post there.`);
+    const check = port.checkChannel ? await port.checkChannel(channel) : null;
+    if (check && !check.ok) throw new UserError(cannotPost(check, again));
+    return check;
+  }
+
   return {
     timeZone: deps.timeZone,
     async subscribe(input, actor) {
-      const port = deps.ports.get(input.platform);
-      if (!port) throw new UserError(`${input.platform} is not connected right now, so I cannot post there.`);
-      const check = port.checkChannel ? await port.checkChannel(input.channel) : null;
-      if (check && !check.ok) throw new UserError(cannotPost(check, '/alerts subscribe'));
+      const check = await checkTarget(input.platform, input.channel, '/alerts subscribe');
       if (input.publish && (input.platform !== 'discord' || (check?.kind && check.kind !== 'announcement'))) {
         throw new UserError('publish:yes works in Discord announcement channels only: pick an announcement channel, or leave publish out.');
       }
@@ -73,13 +80,41 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       });
     },
 
+    async briefing(input, actor) {
+      const check = await checkTarget(input.platform, input.channel, '/alerts briefing');
+      const scope = { platform: input.platform, workspace: input.workspace };
+      const outcome = await store.transaction(async () => {
+        const count = (await subscriptions.list(scope)).filter((s) => s.briefing).length;
+        if (count >= MAX_BRIEFINGS_PER_SCOPE) {
+          throw new UserError(`This ${scope.platform === 'slack' ? 'workspace' : 'server'} has ${count} briefings already (at most ${MAX_BRIEFINGS_PER_SCOPE}). Remove one first: /alerts list shows them.`);
+        }
+        const sub = await subscriptions.create({
+          platform: input.platform, workspace: input.workspace, channel: input.channel, channelName: input.channelName ?? check?.name ?? null,
+          minPriority: 'routine', sections: input.sections, briefing: input.schedule,
+        }, actor, deps.now());
+        if (!isBriefing(sub)) throw new Error('the store did not keep the briefing schedule');
+        const at = deps.now().getTime();
+        const first = await writeNextRun(outbox, sub, at, at);
+        await audit.append(deps.now(), actor, scope, 'briefing', sub.id, { channel: sub.channel, ...input.schedule, sections: sub.sections });
+        return { subscription: sub, firstRunAt: first.dueAt };
+      });
+      deps.dispatcher.wake();
+      return outcome;
+    },
+
     async list(scope) {
       const subs = await subscriptions.list(scope);
       const health = await subscriptions.health(subs.map((s) => s.id));
-      return subs.map((s) => {
+      const at = deps.now().getTime();
+      return Promise.all(subs.map(async (s) => {
         const publishing = s.publish ? deps.ports.get(s.platform)?.publishReport?.(s.channel) ?? null : null;
-        return { ...s, health: { ...health.get(s.id)!, platformProblem: deps.dispatcher.platformProblem(s.platform), ...(publishing ? { publishing } : {}) } };
-      });
+        // A briefing says which of its latest runs were missed (every instance down two hours or more).
+        const missed = isBriefing(s) ? (await missedRuns(outbox, s, at)).map((m) => m.run.dueAt) : [];
+        return {
+          ...s,
+          health: { ...health.get(s.id)!, platformProblem: deps.dispatcher.platformProblem(s.platform), ...(publishing ? { publishing } : {}), ...(missed.length ? { missedRuns: missed } : {}) },
+        };
+      }));
     },
 
     async get(scope, id) {
@@ -101,7 +136,11 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
     },
 
     async resume(scope, id, actor) {
-      const sub = await change(scope, id, actor, 'resume', {}, (s) => subscriptions.setPaused(s.id, false, null));
+      const sub = await change(scope, id, actor, 'resume', {}, async (s) => {
+        await subscriptions.setPaused(s.id, false, null);
+        // A briefing's runs were skipped while paused: the schedule goes on from the next run.
+        if (isBriefing(s)) await resumeRuns(outbox, { ...s, paused: false }, deps.now().getTime(), deps.now().getTime());
+      });
       deps.dispatcher.wake();
       return sub;
     },
@@ -152,7 +191,8 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       // Admins may ask about a held (embargoed) story: /alerts why says when it goes out.
       const article = await store.articles.get(articleId, { includeHidden: true });
       if (!article) throw new UserError(`No article "${articleId.slice(0, 60)}".`);
-      const all = await subscriptions.list(scope);
+      // Briefings never carry alerts: not listed.
+      const all = (await subscriptions.list(scope)).filter((s) => !s.briefing);
       const here = all.filter((s) => s.channel === channel);
       const story = await stories.story(article.id);
       const recalls = await stories.recalls(story?.storyId ?? article.id);

@@ -1,6 +1,6 @@
 import type { ChannelRef } from '../domain/channel.js';
 import type { StoryRecall, DeliveryState } from '../domain/delivery.js';
-import type { Actor, AuditEntry, MentionRule, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth, ScopeStop } from '../domain/subscription.js';
+import type { Actor, AuditEntry, BriefingSchedule, MentionRule, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth, ScopeStop } from '../domain/subscription.js';
 
 /**
  * What the /alerts command needs from the alerts module, declared here (core) so commands depend on this
@@ -17,6 +17,20 @@ export interface WhyLine {
   explanation: string;
 }
 
+/** `/alerts briefing #channel at:07:30 tz:Europe/London sections:world days:mon-fri`. */
+export interface NewBriefing {
+  platform: NewSubscription['platform'];
+  workspace: string;
+  channel: ChannelRef;
+  channelName?: string | null;
+  schedule: BriefingSchedule;
+  /** Lower-case section names; empty: every section. */
+  sections: string[];
+}
+
+/** At most this many briefings in one server or workspace. */
+export const MAX_BRIEFINGS_PER_SCOPE = 20;
+
 export interface TestOutcome {
   state: DeliveryState;
   detail: string;
@@ -25,6 +39,11 @@ export interface TestOutcome {
 /** What `/alerts` uses. Every change is audited. */
 export interface AlertsService {
   subscribe(input: NewSubscription, actor: Actor): Promise<Subscription>;
+  /**
+   * A scheduled briefing: a subscription of kind briefing (the channel checked as subscribe does, at most
+   * MAX_BRIEFINGS_PER_SCOPE per scope, audited) with its first run's row written. Returns it and its first run.
+   */
+  briefing(input: NewBriefing, actor: Actor): Promise<{ subscription: Subscription; firstRunAt: number }>;
   list(scope: Scope): Promise<SubscriptionView[]>;
   /** A subscription of this scope, or null. */
   get(scope: Scope, id: string): Promise<Subscription | null>;

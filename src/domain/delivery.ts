@@ -1,8 +1,12 @@
 import type { ChannelRef, MessageRef, Platform } from './channel.js';
 
 /** Deliveries: the outbox's rows, one per (story, subscription), and the states a row may move through. */
-/** `notice`: a line for an operations channel (src/alerts/ops-notices.ts), keyed (ops:<cause>:<day>, ops:<scope>). */
-export type DeliveryKind = 'alert' | 'digest' | 'fold' | 'test' | 'notice';
+/**
+ * `notice`: a line for an operations channel (src/alerts/ops-notices.ts), keyed (ops:<cause>:<day>, ops:<scope>).
+ * `briefing`: one run of a scheduled briefing (src/alerts/briefings.ts), keyed (briefing:<subscription id>:<local date>,
+ * subscription), due at the run's instant.
+ */
+export type DeliveryKind = 'alert' | 'digest' | 'fold' | 'test' | 'notice' | 'briefing';
 /**
  * pending → sending → sent (→ edited: delivered_version grows); or held (quiet hours) / folded (into a
  * digest or "N more stories" row), skipped (reason), failed (reason).

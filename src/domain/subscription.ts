@@ -118,6 +118,8 @@ export interface SubscriptionHealth {
   platformProblem?: string | null;
   /** publish:yes subscriptions: breaking alerts published and held over the last hour, and publishes left this hour. */
   publishing?: { published: number; held: number; left: number; lastProblem: string | null };
+  /** Briefings: the due instants of recent runs missed (skipped: every instance was down two hours or more), newest first. */
+  missedRuns?: number[];
 }
 
 export interface AuditEntry {

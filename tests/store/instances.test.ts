@@ -31,8 +31,8 @@ describe.skipIf(!postgresAvailable)('several instances on one PostgreSQL schema'
   const opened: PostgresStore[] = [];
   const running: Alerts[] = [];
 
-  async function instance(opts: { start?: boolean; heartbeatTtlMs?: number } = {}): Promise<PostgresStore> {
-    const store = await openPostgresStore(PG_URL, { now: clock, schema, poolSize: 4, heartbeatTtlMs: opts.heartbeatTtlMs ?? 1_000 });
+  async function instance(opts: { start?: boolean; heartbeatTtlMs?: number; now?: () => Date } = {}): Promise<PostgresStore> {
+    const store = await openPostgresStore(PG_URL, { now: opts.now ?? clock, schema, poolSize: 4, heartbeatTtlMs: opts.heartbeatTtlMs ?? 1_000 });
     opened.push(store);
     if (opts.start !== false) await store.coordination.start({ feeds: null, timeZone: 'UTC' });
     return store;
@@ -239,5 +239,52 @@ describe.skipIf(!postgresAvailable)('several instances on one PostgreSQL schema'
     running.push(recallPipeline);
     await recallPipeline.service.recall({ platform: 'terminal', workspace: '' }, 'e2', 'wrong figures', { id: 'U1', name: 'Ada', platform: 'terminal', workspace: '' });
     await until(async () => (await b.outbox.forStoryAll('e2')).every((r) => r.deleteState === 'deleted'), 20_000);
+  });
+
+  /** A clock at `iso` now, then following real time: a briefing's minute is a second or two away. */
+  const clockFrom = (iso: string) => {
+    let base = Date.parse(iso) - performance.now();
+    const now = () => new Date(base + performance.now());
+    /** Starting instances takes a while (migrations): the clock is set again once they run. */
+    now.set = (at: string) => (base = Date.parse(at) - performance.now());
+    return now;
+  };
+  const runRows = async (store: PostgresStore) =>
+    (await store.db.rows<{ story_id: string; state: string }>("SELECT story_id, state FROM alert_outbox WHERE kind = 'briefing' ORDER BY story_id")).map((r) => [r.story_id, r.state]);
+  const ada = { id: 'U1', name: 'Ada', platform: 'terminal' as const, workspace: '' };
+
+  it('scheduled briefings: two instances post a run once; the next run\'s row is written once', async () => {
+    const now = clockFrom('2026-11-26T07:29:58.800Z');
+    const stores = [await instance({ now }), await instance({ now })];
+    const ports = [new RecordingPort('terminal'), new RecordingPort('terminal')];
+    const pipelines = stores.map((store, i) => startAlerts({ store, ports: new PortRegistry([ports[i]]), logger: quietLogger, config: { TIMEZONE: 'UTC' }, now, senderLeaseMs: 1_000 }));
+    running.push(...pipelines);
+    now.set('2026-11-26T07:29:58.800Z');
+    const { subscription: sub } = await pipelines[0].service.briefing({ platform: 'terminal', workspace: '', channel: 'terminal:morning', schedule: { at: '07:30', tz: 'Europe/London', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }, sections: [] }, ada);
+    // Both instances ensure the schedule at start of a restart: the same row, written twice, is one.
+    await startAlerts({ store: stores[1], ports: new PortRegistry([]), logger: quietLogger, config: { TIMEZONE: 'UTC' }, now }).stop();
+    const posts = () => [...ports[0].posts(), ...ports[1].posts()];
+    await until(() => posts().length >= 1, 10_000);
+    await until(async () => (await runRows(stores[0])).length === 2);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(posts().map((p) => p.reply.text)).toEqual(['Nothing new since 07:30 yesterday.']);
+    expect(await runRows(stores[1])).toEqual([[`briefing:${sub.id}:2026-11-26`, 'sent'], [`briefing:${sub.id}:2026-11-27`, 'pending']]);
+  });
+
+  it('scheduled briefings: the instance that wrote the run dies before it; the other posts it and writes the next', async () => {
+    const now = clockFrom('2026-11-26T07:29:58.500Z');
+    const [a, b] = [await instance({ now }), await instance({ now })];
+    const ports = [new RecordingPort('terminal'), new RecordingPort('terminal')];
+    const pipelines = [a, b].map((store, i) => startAlerts({ store, ports: new PortRegistry([ports[i]]), logger: quietLogger, config: { TIMEZONE: 'UTC' }, now, senderLeaseMs: 1_000 }));
+    running.push(...pipelines);
+    now.set('2026-11-26T07:29:58.500Z');
+    const { subscription: sub } = await pipelines[0].service.briefing({ platform: 'terminal', workspace: '', channel: 'terminal:morning', schedule: { at: '07:30', tz: 'UTC', days: ['thu', 'fri'] }, sections: [] }, ada);
+    await pipelines[0].stop();
+    await crash(a);
+    await until(() => ports[1].posts().length >= 1, 15_000);
+    await until(async () => (await runRows(b)).length === 2);
+    expect(ports[0].posts()).toEqual([]);
+    expect(ports[1].posts()).toHaveLength(1);
+    expect(await runRows(b)).toEqual([[`briefing:${sub.id}:2026-11-26`, 'sent'], [`briefing:${sub.id}:2026-11-27`, 'pending']]);
   });
 });

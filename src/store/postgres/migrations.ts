@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { PG_SLACK_INSTALLATIONS_SCHEMA } from './slack-installations.js';
 import { lockKey, type PgDb } from './db.js';
 import { OPS_MIGRATION_SQL, OUTBOX_NOTICES_SQL } from './ops.js';
+import { extendOutboxCheckSql } from './outbox-checks.js';
 
 /**
  * Every PostgreSQL schema change, in order; the ids match the SQLite migrations (src/store/sqlite/migrations.ts)
@@ -390,6 +391,8 @@ export const pgMigrations: PgMigration[] = [
   { id: '900-subscription-publish', sql: 'ALTER TABLE alert_subscriptions ADD COLUMN publish INTEGER NOT NULL DEFAULT 0' },
   // Pings per rule (issue 30): a subscription's mention rules, as JSON.
   { id: '901-subscription-mention-rules', sql: "ALTER TABLE alert_subscriptions ADD COLUMN mention_rules TEXT NOT NULL DEFAULT '[]'" },
+  // Scheduled briefings posted: each run is an outbox row of kind briefing, keyed (briefing:<id>:<local date>, subscription).
+  { id: '802-outbox-briefing-runs', sql: extendOutboxCheckSql('kind', ['briefing']) },
 ];
 
 /**

@@ -10,6 +10,7 @@ import { SUBSCRIPTIONS_SCHEMA } from './subscriptions.js';
 import { SLACK_INSTALLATIONS_SCHEMA } from './slack-installations.js';
 import { cjkBigrams, hasCjk } from '../cjk.js';
 import { tagsFor } from './fts-query.js';
+import { extendOutboxCheck } from './outbox-checks.js';
 
 /**
  * Every schema change, in the order it is applied. Never edit a migration that has shipped: append a new one.
@@ -241,4 +242,6 @@ export const migrations: Migration[] = [
   { id: '900-subscription-publish', up: (db) => db.exec('ALTER TABLE alert_subscriptions ADD COLUMN publish INTEGER NOT NULL DEFAULT 0') },
   // Pings per rule (issue 30): a subscription's mention rules, as JSON.
   { id: '901-subscription-mention-rules', up: (db) => db.exec("ALTER TABLE alert_subscriptions ADD COLUMN mention_rules TEXT NOT NULL DEFAULT '[]'") },
+  // Scheduled briefings posted: each run is an outbox row of kind briefing, keyed (briefing:<id>:<local date>, subscription).
+  { id: '802-outbox-briefing-runs', up: (db) => extendOutboxCheck(db, 'kind', ['briefing']) },
 ];
