@@ -20,7 +20,9 @@ import { RecordingPort } from '../alerts/ports.js';
  *  - /healthz keeps answering and the event loop keeps turning (both counted while the push is pending);
  *  - a lock that outlasts the store's bound: the push answers 503 with Retry-After, nothing is stored; once the
  *    lock is gone the same push is stored and alerted once;
- *  - a lock released within the bound: the push is stored (201) after the release, and alerted once.
+ *  - a lock released within the bound: the push is stored (201) after the release, and alerted once;
+ *  - a lock that comes mid-fan-out: the posts reach the platform, recording them waits and gives up, and once the
+ *    lock is gone every channel has the story once (looked up, not posted again).
  * The lock holder is a real second process; it lets go only when the test tells it to (no timing in the oracle).
  */
 const TOKEN = 'sqlite-lock-faults-token-0123456789';
@@ -161,6 +163,43 @@ describe('SQLite write-locked by another process', () => {
     expect(stored('held-short')).toBe(1);
     await until(() => postsOf('held-short') === 1, 'the story alerted');
     expect(postsOf('held-short')).toBe(1);
+  });
+
+  it('the lock comes mid-fan-out (posts held open at the platform): /healthz answers throughout, the bookkeeping gives up within its bound, and once the lock is gone every channel has the story once', async () => {
+    const channels = ['terminal:desk', 'terminal:wire', 'terminal:night'];
+    for (const channel of channels.slice(1)) await store.subscriptions.create({ platform: 'terminal', workspace: '', channel, minPriority: 'breaking' }, { id: 'U1', name: 'Ada' }, new Date());
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let inFlight = 0;
+    const post = port.post.bind(port);
+    port.post = async (...args) => {
+      inFlight += 1;
+      await gate;
+      return post(...args);
+    };
+    try {
+      expect((await push(story('midway'))).status).toBe(201);
+      await until(() => inFlight >= 1, 'a post in flight');
+      holder = await LockHolder.hold(file);
+      open();
+      await until(() => postsOf('midway') === channels.length, 'the posts to reach the platform');
+      // Writing that they did waits for the lock (with the loop free), then gives up: the rows stay unrecorded.
+      let healthz = 0;
+      for (let i = 0; i < 20; i++) {
+        if ((await fetch(`${base}/healthz`)).status === 200) healthz += 1;
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      const sent = () => (store.db.prepare(`SELECT count(*) AS n FROM alert_outbox WHERE article_id = 'midway' AND state = 'sent' AND in_doubt = 0`).get() as { n: number }).n;
+      const unrecorded = channels.length - sent();
+      await holder.release();
+      await until(() => sent() === channels.length, 'the rows to be recorded sent once the lock is gone');
+      const perChannel = channels.map((c) => port.posts().filter((p) => p.target === c && JSON.stringify(p.reply).includes('Breaking midway:')).length);
+      console.info(`lock mid-fan-out: /healthz ${healthz}/20 during the lock, ${unrecorded} of ${channels.length} rows unrecorded until it went; posts per channel ${perChannel.join(',')}`);
+      expect(healthz).toBe(20);
+      expect(perChannel).toEqual([1, 1, 1]);
+    } finally {
+      port.post = post;
+    }
   });
 
   it('reads go on during the lock: search and get answer while another process holds the write lock', async () => {
