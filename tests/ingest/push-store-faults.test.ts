@@ -14,8 +14,8 @@ import { TEST_CLOCK } from '../helpers/clock.js';
 
 /**
  * A push while the SQLite file is locked by another connection (another process: a backup, the sqlite3 shell):
- * the writer gives up after its busy timeout, and the push answers 503 with Retry-After (never 500), with one clear
- * log line and nothing half-written (no article without its outbox rows, or the reverse). Once the lock is gone the
+ * the writer gives up after its bound (waiting with the event loop free: tests/store/sqlite-lock-faults.test.ts),
+ * and the push answers 503 with Retry-After (never 500), with one clear log line and nothing half-written (no article without its outbox rows, or the reverse). Once the lock is gone the
  * same push is stored, with its alert row, without a restart.
  */
 const TOKEN = 'push-store-faults-token-0123456789';

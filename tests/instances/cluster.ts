@@ -74,6 +74,22 @@ export class SchemaReader {
     return { byState, total: sum((r) => r.n), upToDate: sum((r) => (r.state === 'sent' ? r.up : '0')), inDoubt: sum((r) => r.doubt) };
   }
 
+  /** The database's clock. */
+  async now(): Promise<Date> {
+    const { rows } = await this.client.query<{ now: Date }>('SELECT now() AS now');
+    return rows[0].now;
+  }
+
+  /** Every quiet-hours digest row, with how many stories it holds. */
+  async digests(): Promise<Array<{ subscriptionId: string; storyId: string; state: string; dueAt: number | null; members: number }>> {
+    const { rows } = await this.client.query<{ subscription_id: string; story_id: string; state: string; due_at: string | null; members: string }>(
+      `SELECT d.subscription_id, d.story_id, d.state, d.due_at,
+              (SELECT count(*) FROM alert_outbox m WHERE m.folded_into = d.id) AS members
+       FROM alert_outbox d WHERE d.kind = 'digest' ORDER BY d.subscription_id, d.created_at`,
+    );
+    return rows.map((r) => ({ subscriptionId: r.subscription_id, storyId: r.story_id, state: r.state, dueAt: r.due_at === null ? null : Number(r.due_at), members: Number(r.members) }));
+  }
+
   async close(): Promise<void> {
     await this.client.end().catch(() => {});
   }

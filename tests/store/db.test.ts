@@ -14,12 +14,15 @@ const tempFile = () => {
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('openDatabase', () => {
-  it('creates the parent dir, uses WAL, 16 KB pages, foreign keys and a busy timeout', () => {
+  it('creates the parent dir, uses WAL, 16 KB pages, foreign keys and a short busy timeout', () => {
     const db = openDatabase(tempFile());
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('page_size', { simple: true })).toBe(16384);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    // Waiting inside the driver holds the event loop: tens of milliseconds at most (the rest is waited in tx.ts).
+    const busy = db.pragma('busy_timeout', { simple: true }) as number;
+    expect(busy).toBeGreaterThan(0);
+    expect(busy).toBeLessThanOrEqual(50);
     db.close();
   });
 

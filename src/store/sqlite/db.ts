@@ -2,13 +2,21 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrations as registeredMigrations, type Migration } from './migrations.js';
+import { SQLITE_BUSY_ATTEMPT_MS } from './tx.js';
 
 export type SqliteDatabase = Database.Database;
+
+/** Opening and migrating wait this long for another process's lock (nothing is served yet). */
+const OPEN_BUSY_TIMEOUT_MS = 5_000;
 
 export interface OpenDatabaseOptions {
   /** Defaults to the registered migrations; tests may pass their own list. */
   migrations?: readonly Migration[];
-  /** How long a writer waits for another connection's lock before SQLITE_BUSY. */
+  /**
+   * How long one attempt at another connection's lock waits inside the driver, blocking the event loop, before
+   * SQLITE_BUSY (SQLITE_BUSY_ATTEMPT_MS: short; writes try again with the loop free, see tx.ts). Opening and
+   * migrating, before anything is served, wait up to 5 s.
+   */
   busyTimeoutMs?: number;
 }
 
@@ -31,8 +39,9 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Sqli
     // 64 MB of page cache (the default is 2 MB): bulk loads insert by publication time, not arrival order,
     // and the FTS index's hot pages stay in memory.
     db.pragma('cache_size = -65536');
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+    db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
     runMigrations(db, opts.migrations ?? registeredMigrations);
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? SQLITE_BUSY_ATTEMPT_MS))}`);
     return db;
   } catch (err) {
     db.close();

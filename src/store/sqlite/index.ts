@@ -12,7 +12,7 @@ import { SqliteOutbox } from './outbox.js';
 import { SqliteOps } from './ops.js';
 import { SqliteStories } from './stories.js';
 import { SqliteSubscriptions } from './subscriptions.js';
-import { asyncStore, OUTBOX_DUE_WRITES, OutboxWakeups, SqliteTransactions } from './tx.js';
+import { asyncStore, lockedWrites, OUTBOX_DUE_WRITES, OutboxWakeups, SqliteTransactions } from './tx.js';
 import { SqliteOAuthStates, SqliteSlackInstallations } from './slack-installations.js';
 
 export { openDatabase, runMigrations, type SqliteDatabase } from './db.js';
@@ -26,7 +26,10 @@ export interface OpenSqliteStoreOptions {
   chunkSize?: number;
   /** The application clock (src/domain/clock.ts). */
   now: Clock;
+  /** One attempt's wait for another process's lock, inside the driver (see db.ts). */
   busyTimeoutMs?: number;
+  /** How long a write keeps trying for another process's lock before SQLITE_BUSY (see tx.ts). */
+  busyBoundMs?: number;
 }
 
 /** Every store on one SQLite connection; `db` is for the store's own tests and tools (never for other parts). */
@@ -42,10 +45,10 @@ export interface SqliteStore extends Store {
 /** Opens the file (or `:memory:`), applies every migration, and builds the stores over one connection. */
 export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): SqliteStore {
   const db = openDatabase(path, { migrations: opts.migrations, busyTimeoutMs: opts.busyTimeoutMs });
-  const tx = new SqliteTransactions(db);
+  const tx = new SqliteTransactions(db, { busyBoundMs: opts.busyBoundMs });
   const articles = new SqliteArticleStore(db, { chunkSize: opts.chunkSize, now: opts.now, tx });
-  const actionState = new SqliteActionStateStore(db, { now: () => opts.now().getTime() });
-  const pacingState = new SqlitePacingState(db);
+  const actionState = lockedWrites(new SqliteActionStateStore(db, { now: () => opts.now().getTime() }), tx, ['put']);
+  const pacingState = lockedWrites(new SqlitePacingState(db), tx, ['saveCeiling']);
   // Built on first use: a store opened with a subset of the migrations (tests, tools) may lack their tables.
   const lazy = <T>(make: () => T) => {
     let made: T | undefined;
@@ -60,8 +63,8 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
   ]), OUTBOX_DUE_WRITES));
   const audit = lazy(() => asyncStore(new SqliteAuditLog(db), tx, ['append']));
   const feedState = lazy(() => asyncStore(new SqliteFeedState(db), tx, ['save', 'forgetItems', 'markSeen']));
-  const slackInstallations = lazy(() => new SqliteSlackInstallations(db));
-  const oauthStates = lazy(() => new SqliteOAuthStates(db));
+  const slackInstallations = lazy(() => lockedWrites(new SqliteSlackInstallations(db), tx, ['put', 'delete']));
+  const oauthStates = lazy(() => lockedWrites(new SqliteOAuthStates(db), tx, ['put', 'take']));
   const ops = lazy(() => asyncStore(new SqliteOps(db), tx, ['setChannel', 'openProblem', 'closeProblem']));
   let closed = false;
   return {

@@ -85,6 +85,14 @@ export interface DiscordStandIn {
   readonly refusedShards: unknown[];
   /** IDENTIFYs of a shard another open session already held (Discord accepts them; both sessions get its events). */
   readonly shardOverlaps: number;
+  /** The gateway's resumes: accepted (with the dispatches they replayed) and refused with op 9. */
+  readonly gatewayResumes: { resumed: number; replayed: number; invalid: number };
+  /** Cuts every gateway connection without a close frame (a network drop); returns how many it cut. */
+  dropGateway(): number;
+  /** Makes every gateway session unresumable (a RESUME then gets op 9 Invalid Session). */
+  invalidateGatewaySessions(): void;
+  /** Sends op 7 Reconnect on every gateway connection. */
+  requestGatewayReconnect(): void;
   /**
    * A message a member (not the bot) wrote in the channel. The bot may delete it only with Manage Messages there
    * (403, code 50013 otherwise); its own messages it deletes freely.
@@ -272,6 +280,12 @@ export async function startDiscordStandIn(opts: StandInOptions = {}): Promise<Di
     get shardOverlaps() {
       return gateway.overlaps;
     },
+    get gatewayResumes() {
+      return { resumed: gateway.resumes, replayed: gateway.replayed, invalid: gateway.invalidSessions };
+    },
+    dropGateway: () => gateway.dropConnections(),
+    invalidateGatewaySessions: () => gateway.invalidateSessions(),
+    requestGatewayReconnect: () => gateway.requestReconnect(),
     addUserMessage: (channelId, content, authorId = snowflake()) => userMessage(world, channelId, content, authorId),
     sendCommand: (spec) => factory.command(spec),
     sendAutocomplete: (spec) => factory.autocomplete(spec),
