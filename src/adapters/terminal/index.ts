@@ -38,7 +38,7 @@ const META_HELP = [
   ':as admin | :as reader | :as <name> [admin]   act as another user or role',
   ':in #channel                                  act in another channel',
   ':whoami                                       who and where you are',
-  ':click N                                      click button N of the last answer',
+  ':click N                                      click button N of the last answer or approval preview shown with buttons',
   ':quit                                         leave',
 ].join('\n');
 
@@ -72,6 +72,8 @@ export function startTerminal(opts: TerminalOptions): TerminalAdapter {
       clearLine(opts.output, 0);
       cursorTo(opts.output, 0);
     }
+    // An approval preview (or any printed alert with buttons) is what :click presses next.
+    if (reply?.buttons?.length) lastButtons = reply.buttons;
     // A deletion is its heading alone: no empty body line after it.
     write(`${atPrompt ? '' : '\n'}${style.color ? '\x1b[1m' : ''}${heading}${style.color ? '\x1b[0m' : ''}${reply ? `\n${renderReply(reply, style)}` : ''}`);
     prompt();
