@@ -74,7 +74,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   async function waitingOn(storyId: string, channel: ChannelRef): Promise<Subscription[]> {
     const rows = (await outbox.forStoryAll(storyId)).filter((d) => d.kind === 'alert');
     const subs = await Promise.all(rows.map((r) => subscriptions.get(r.subscriptionId)));
-    return subs.filter((s): s is Subscription => s !== null && s.approvalChannel === channel);
+    return subs.filter((s): s is Subscription => s !== null && s.approvalChannel === channel)
+      .sort((a, b) => channelName(a).localeCompare(channelName(b)));
   }
 
   async function labelOf(storyId: string): Promise<Verification | null> {
