@@ -131,6 +131,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       ceilings: config.SLACK_POSTS_PER_MINUTE ? { slack: config.SLACK_POSTS_PER_MINUTE } : undefined,
     });
     services.alerts = alerts.service;
+    services.labels = alerts.labels;
 
     const core = createDispatcher({
       commands: coreCommands(),

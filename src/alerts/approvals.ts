@@ -165,7 +165,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           return `Labelled ${pressed.label}: the preview and every alert of this story already posted show it.`;
         }
         const outcome: ApprovalOutcome = pressed.kind === 'approve' ? 'approved' : pressed.kind === 'reject' ? 'rejected' : 'held';
-        const label = outcome === 'approved' ? await labelOf(storyId) : null;
+        const label = outcome === 'approved' ? (await labelOf(storyId)) ?? article.verification : null;
         const { won, current } = await stories.decide({ storyId, channel: row.channel, outcome, label, by, at: nowMs });
         if (!won) return closedLine(current, pressed.kind);
         await apply(current, nowMs);
@@ -194,7 +194,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     async render(row) {
       const article = row.articleId ? await store.articles.get(row.articleId, { includeHidden: true }) : null;
       const decision = await stories.approval(row.storyId, row.channel);
-      const label = decision?.outcome === 'approved' && decision.label ? decision.label : await labelOf(row.storyId);
+      const label = decision?.outcome === 'approved' && decision.label ? decision.label : (await labelOf(row.storyId)) ?? article?.verification ?? null;
       const names = (await waitingOn(row.storyId, row.channel)).map(channelName).join(', ') || 'no channel';
       const alert = article ? renderAlert(article, null, { timeZone: deps.timeZone, label }) : null;
       const open = !decision || decision.outcome === 'held';

@@ -406,7 +406,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     if (!article) throw new Skip('the article is no longer in the store');
     if (article.status === 'retracted') throw new Skip('retracted before it was sent');
     const others = await sourcesOf(row, article);
-    const label = await labelOf(row);
+    const label = (await labelOf(row)) ?? article.verification;
     return { reply: renderAlert(article, sub, { timeZone, tldr: tldrOf(article), otherSources: others, label }), version: article.version };
   }
 
@@ -442,7 +442,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       const timeZone = sub.tz ?? opts.timeZone;
       const tldr = tldrOf(article);
       const others = await sourcesOf(row, article);
-      const label = await labelOf(row);
+      const label = (await labelOf(row)) ?? article.verification;
       await withTimeout(port.edit(row.messageRef, renderAlert(article, sub, { timeZone, tldr, otherSources: others, label })), sendTimeoutMs);
       if (sub.threads && (row.threadVersion ?? 0) < article.version) {
         const reply = await buildFollowUp(opts.articles, row, article, sub, { timeZone, tldr });

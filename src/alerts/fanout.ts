@@ -50,8 +50,9 @@ export type AlertableChange = UpsertResult;
  * Returns how many rows became due now (the dispatcher is woken after the commit when > 0).
  */
 export async function fanOut(deps: FanoutDeps, change: AlertableChange): Promise<number> {
-  // A metadata-only change (same version) is not news: no story, no alert, no edit.
-  if (change.outcome === 'unchanged') return 0;
+  // A metadata-only change (same version) is not news: no story, no alert, no edit; but a new verification label from
+  // the source edits the story's posted alerts (once, however many changes come before the edit goes out).
+  if (change.outcome === 'unchanged') return change.metadataChanged ? relabelled(deps, change) : 0;
   const { article } = change;
   // A held (embargoed) story is nobody's news yet: no story, no take-over of another origin's posted alert, no row.
   // Its lift comes back here as a 'created' change, with the version current then.
@@ -117,6 +118,16 @@ async function sourceJoined(deps: FanoutDeps, article: Article, storyId: string,
   const withIt = await otherSources(sources, storyId, shown);
   const withoutIt = await otherSources(sources, storyId, shown, { without: article.id });
   if (withIt.length !== withoutIt.length) await deps.outbox.sourcesJoined(storyId, nowMs);
+}
+
+async function relabelled(deps: FanoutDeps, change: AlertableChange): Promise<number> {
+  if (!change.previous || change.previous.verification === change.article.verification) return 0;
+  const story = await deps.stories.story(change.article.id);
+  // Only the member whose text the story shows speaks for it; an editor's label wins over any source's.
+  if (!story || (await deps.stories.shown(story.storyId)) !== change.article.id || (await deps.stories.label(story.storyId))) return 0;
+  const nowMs = deps.now().getTime();
+  await deps.outbox.touchPreviews(story.storyId, null, nowMs, false);
+  return deps.outbox.relabel(story.storyId, nowMs);
 }
 
 /** A kill is a recall in every server and workspace, by the newsroom (an overlay on the story, not a version). */

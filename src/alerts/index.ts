@@ -9,6 +9,8 @@ import { HeadlineIndex } from './headline-index.js';
 import { createAlertsService } from './service.js';
 import type { Actor, Scope } from '../domain/subscription.js';
 import type { AlertsService } from '../core/alerts-service.js';
+import type { Services } from '../core/services.js';
+import type { Verification } from '../domain/approval.js';
 import type { Clock } from '../domain/clock.js';
 import type { PortRegistry } from '../outbound/registry.js';
 import { SenderLeases } from './senders.js';
@@ -45,6 +47,8 @@ export interface Alerts {
   dispatcher: AlertDispatcher;
   /** Trouble said in the operations channels (src/alerts/ops-notices.ts). */
   notices: OpsNotices;
+  /** The verification label each article's story shows, for /news and /summary (Services.labels). */
+  labels: NonNullable<Services['labels']>;
   /** For the core dispatcher's `autocompleteSources`. */
   autocompleteSources: { subscriptions: (invocation: Invocation, partial: string) => Promise<OptionChoice[]> };
   stop(): Promise<void>;
@@ -134,6 +138,17 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
     dispatcher,
     notices,
     briefingsReady,
+    labels: {
+      async forArticles(list) {
+        const out = new Map<string, Verification>();
+        for (const a of list) {
+          const storyId = (await stories.story(a.id))?.storyId ?? a.id;
+          const label = (await stories.label(storyId))?.label ?? a.verification;
+          if (label) out.set(a.id, label);
+        }
+        return out;
+      },
+    },
     autocompleteSources: {
       subscriptions: async (invocation, partial) =>
         (await service.suggest(scopeOf(invocation), partial)).map((s) => ({

@@ -13,6 +13,7 @@ import { APPROVAL_WAITING } from '../domain/delivery.js';
  *   version (claims copy the revision; an edit that finishes behind a newer revision is due again).
  */
 export const APPROVALS_SCHEMA = `
+ALTER TABLE articles ADD COLUMN verification TEXT CHECK (verification IN (${VERIFICATIONS.map((v) => `'${v}'`).join(',')}));
 ALTER TABLE alert_subscriptions ADD COLUMN approval_channel TEXT;
 ALTER TABLE alert_subscriptions ADD COLUMN approval_channel_name TEXT;
 ALTER TABLE alert_outbox ADD COLUMN expires_at BIGINT;

@@ -10,7 +10,7 @@ export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 export interface UpsertResult {
   article: Article;
   outcome: UpsertOutcome;
-  /** The version before this write, for 'updated'. */
+  /** The version before this write, for 'updated' (and for a metadata-only change: what it was before). */
   previous?: Article;
   /** Stored without alerting (a feed's first poll): copied from ArticleInput.quiet. */
   quiet?: boolean;

@@ -3,7 +3,7 @@ import type { Article, ArticleInput } from '../../domain/article.js';
 import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, StoredVersion, UpsertResult } from '../types.js';
 import { periodStories } from './period-stories.js';
 import { canonicalUrl } from '../canonical.js';
-import { embargoFor, isHidden, keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, VISIBLE_SQL, type ArticleRow, type NormalizedArticle } from './article-rows.js';
+import { embargoFor, verificationFor, isHidden, keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, VISIBLE_SQL, type ArticleRow, type NormalizedArticle } from './article-rows.js';
 import { ArticleSearch } from './article-search.js';
 import { tagsFor } from './fts-query.js';
 import { cjkBigrams } from '../cjk.js';
@@ -56,7 +56,7 @@ export class SqliteArticleStore implements ArticleStore {
     this.tx = opts.tx ?? new SqliteTransactions(db);
     this.search_ = new ArticleSearch(db, this.now);
     const cols = `id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
-      updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, origin, embargo_ms`;
+      updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, origin, embargo_ms, verification`;
     const params = cols.split(',').map((c) => `@${c.trim()}`).join(', ');
     this.stmt = {
       byId: db.prepare('SELECT * FROM articles WHERE id = ?'),
@@ -284,6 +284,7 @@ export class SqliteArticleStore implements ArticleStore {
       next.publishedMs = Date.parse(previous.publishedAt);
     }
     next.embargoUntil = embargoFor(next.id, input, previous, now.getTime());
+    next.verification = verificationFor(input, previous);
     // Cleared, moved into the past, or come due with this write: the story is news from now on.
     const lifted = previous !== undefined && previous.embargoUntil !== null && next.embargoUntil === null;
 
@@ -298,7 +299,7 @@ export class SqliteArticleStore implements ArticleStore {
         this.reindex(key, next, existingRow.pub_key);
         this.listsMemo = {};
         // Not a version, but a stored change: listeners (the query cache) must hear of it.
-        return this.notify(lifted ? { article, outcome: 'created', lifted: true } : { article, outcome: 'unchanged', metadataChanged: true }, input.quiet);
+        return this.notify(lifted ? { article, outcome: 'created', lifted: true } : { article, outcome: 'unchanged', metadataChanged: true, previous }, input.quiet);
       }
       return { article: previous, outcome: 'unchanged' };
     }
@@ -369,6 +370,7 @@ function toParams(a: Article, publishedMs: number, versionStoredAt: string): Rec
     status: a.status, image_url: a.imageUrl, related: JSON.stringify(a.related), version: a.version,
     content_hash: a.contentHash, ingested_at: a.ingestedAt, version_stored_at: versionStoredAt, origin: a.origin,
     embargo_ms: a.embargoUntil === null ? null : Date.parse(a.embargoUntil),
+    verification: a.verification,
   };
 }
 

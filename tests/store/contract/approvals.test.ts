@@ -157,4 +157,18 @@ eachBackend(import.meta.filename, 'approvals', (backend) => {
     await store.outbox.markEdited('a1', 1, null, T + 18);
     expect(await store.outbox.get('a1')).toMatchObject({ dueAt: T + 18 });
   });
+
+  it('the source’s verification: stored, not a new version when it changes (the previous one is handed on), kept when omitted, cleared by null', async () => {
+    const base = { id: 'v-1', title: 'Bridge closes after a barge strike', priority: 'breaking' as const };
+    const first = await store.articles.upsert({ ...base, verification: 'developing' });
+    expect(first).toMatchObject({ outcome: 'created', article: { version: 1, verification: 'developing' } });
+    const changed = await store.articles.upsert({ ...base, verification: 'confirmed' });
+    expect(changed).toMatchObject({ outcome: 'unchanged', metadataChanged: true, article: { version: 1, verification: 'confirmed' }, previous: { verification: 'developing' } });
+    expect(first.article.contentHash).toBe(changed.article.contentHash);
+    expect(await store.articles.upsert({ ...base })).toMatchObject({ outcome: 'unchanged', article: { verification: 'confirmed' } });
+    expect((await store.articles.upsert({ ...base, verification: null })).article.verification).toBeNull();
+    expect((await store.articles.get('v-1'))?.verification).toBeNull();
+    const plain = await store.articles.upsert({ id: 'v-2', title: 'Another story' });
+    expect(plain.article.verification).toBeNull();
+  });
 });
