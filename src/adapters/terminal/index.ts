@@ -38,7 +38,7 @@ const META_HELP = [
   ':as admin | :as reader | :as <name> [admin]   act as another user or role',
   ':in #channel                                  act in another channel',
   ':whoami                                       who and where you are',
-  ':click N                                      click button N of the last answer or approval preview shown with buttons',
+  ':click N                                      click button N of the latest answer or preview shown with buttons',
   ':quit                                         leave',
 ].join('\n');
 
@@ -59,7 +59,9 @@ export function startTerminal(opts: TerminalOptions): TerminalAdapter {
     if (opts.interactive && !closed && pending === 0) rl.prompt(true);
   };
   const show = (reply: Reply) => {
-    lastButtons = reply.buttons ?? [];
+    // :click presses the latest answer or printed preview shown with buttons: a plain answer (a press's own reply)
+    // leaves the preview's buttons clickable.
+    if (reply.buttons?.length) lastButtons = reply.buttons;
     write(renderReply(reply, style));
   };
 
@@ -124,7 +126,7 @@ export function startTerminal(opts: TerminalOptions): TerminalAdapter {
       case 'click': {
         const n = Number(args[0]);
         const button = lastButtons[n - 1];
-        if (!button) return write(lastButtons.length ? `Pick a button from 1 to ${lastButtons.length}.` : 'No buttons on the last answer.');
+        if (!button) return write(lastButtons.length ? `Pick a button from 1 to ${lastButtons.length}.` : 'No buttons shown yet.');
         show(await opts.dispatcher.action(base(), button.action));
         return;
       }
