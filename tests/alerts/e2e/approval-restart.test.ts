@@ -62,5 +62,5 @@ describe('a restart between the preview and the press (real process, Discord sta
     await until(() => preview.components.length === 0, 'the preview to lose its buttons');
     await new Promise((r) => setTimeout(r, 500));
     expect(discord.messages.filter((m) => m.channelId === publicId && (m.flags & 64) === 0)).toHaveLength(1);
-  });
+  }, 180_000);
 });
