@@ -199,6 +199,7 @@ describe('editor approval', () => {
   it('bad input: the subscribed channel itself, a channel the bot cannot post in, an unknown preview; nothing is written', async () => {
     const t = await setup();
     expect(await t.run('subscribe #public approval:#public')).toMatchObject({ kind: 'error', text: 'approval: must be another channel than the one the alerts go to (editors approve there, readers read here).' });
+    expect(await t.run('subscribe #public approval:discord:G9/C1')).toMatchObject({ kind: 'error', text: 'approval: expected a channel of this server, like #breaking.' });
     expect(await t.run('subscribe #public approval:#locked')).toMatchObject({ kind: 'error', text: 'approval: I cannot post in #locked: missing Send Messages. Fix that and run /alerts subscribe again.' });
     expect(await h!.alerts.service.list({ platform: 'terminal', workspace: '' })).toEqual([]);
     expect(await t.press('alerts:approve:AAAAAAAAAAAA')).toMatchObject({ kind: 'error', text: 'This approval is closed: the story is no longer waiting. Nothing changed.' });
