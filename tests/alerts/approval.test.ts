@@ -196,6 +196,21 @@ describe('editor approval', () => {
     ]);
   });
 
+  it('a kill while waiting closes the preview (nothing to approve) and skips the waiting alerts', async () => {
+    const t = await setup();
+    await t.subscribed();
+    await h!.store.articles.upsert(STORY);
+    await h!.settled(1);
+    await h!.store.articles.upsert({ ...STORY, status: 'killed' });
+    await h!.settled(1);
+    expect(t.lastEdit().reply.text).toBe('Retracted: nothing to approve. Label: none yet.');
+    expect(t.lastEdit().reply.buttons).toBeUndefined();
+    expect((await h!.store.outbox.forStoryAll('dam-1')).filter((d) => d.kind === 'alert').map((d) => d.state)).toEqual(['skipped', 'skipped']);
+    expect((await t.press(t.button(t.previews()[0].reply, 'Approve'))).text).toBe('This approval is closed: the story was retracted, nothing to approve. Nothing changed.');
+    await t.pass();
+    expect(t.alertsIn('terminal:public')).toEqual([]);
+  });
+
   it('bad input: the subscribed channel itself, a channel the bot cannot post in, an unknown preview; nothing is written', async () => {
     const t = await setup();
     expect(await t.run('subscribe #public approval:#public')).toMatchObject({ kind: 'error', text: 'approval: must be another channel than the one the alerts go to (editors approve there, readers read here).' });
