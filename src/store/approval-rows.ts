@@ -60,6 +60,22 @@ export function labelFromRow(r: LabelRow): StoryLabel {
   return { storyId: r.story_id, label: r.label as Verification, by: { id: r.by_id, name: r.by_name }, at: Number(r.at) };
 }
 
+/**
+ * The outbox statements' parts that read migration 910's columns, or nothing on a schema before it (a store opened
+ * with earlier migrations, as the migration tests do): `claim` copies the label revision, `sentDue` / `editedDue` are
+ * CASE branches (label edits due at once, an open preview due at its expiry).
+ */
+export function approvalSql(present: boolean, now: string, greatest: 'MAX' | 'GREATEST'): { claim: string; sentDue: string; editedDue: string; editedNow: string } {
+  if (!present) return { claim: '', sentDue: '', editedDue: '', editedNow: '' };
+  return {
+    claim: ', label_claimed = label_rev',
+    sentDue: `WHEN kind = 'alert' AND label_rev > label_claimed THEN ${now}
+             WHEN kind = 'preview' AND expires_at IS NOT NULL THEN ${greatest}(expires_at, ${now})`,
+    editedDue: `WHEN kind = 'preview' AND expires_at IS NOT NULL THEN ${greatest}(expires_at, ${now})`,
+    editedNow: ' OR label_rev > label_claimed',
+  };
+}
+
 /** A label change: an alert already posted on its own is due for one edit (a due row keeps its time; one in flight sees the revision). */
 export function labelDueSql(now: string): string {
   return `CASE WHEN state = 'sent' AND folded_into IS NULL AND message_ref IS NOT NULL

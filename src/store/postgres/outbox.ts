@@ -3,7 +3,7 @@ import type { Delivery, NewDelivery } from '../../domain/delivery.js';
 import { CLAIMABLE, deliveryFromRow, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow, HOLDABLE, NOT_STOPPED, RECALL_SKIPPABLE, SOURCES_EDIT_EVERY_MS, SOURCES_ONLY_LAST, sourcesDueSql } from '../outbox-rows.js';
 import type { OutboxStore } from '../types.js';
 import type { PgDb } from './db.js';
-import { labelDueSql, WAITING } from '../approval-rows.js';
+import { approvalSql, labelDueSql, WAITING } from '../approval-rows.js';
 import { approvalKey } from '../../domain/approval.js';
 
 /** senderBucket (src/domain/channel.ts) in SQL: the Slack workspace part of the channel, else the platform. */
@@ -34,6 +34,16 @@ export class PgOutbox implements OutboxStore {
       sql: `claimed_by = $${first}::text, claim_expires = now() + make_interval(secs => $${first + 1}::double precision / 1000)`,
       params: [this.claimant.instanceId, this.claimant.claimTtlMs],
     };
+  }
+
+  private has910?: Promise<boolean>;
+
+  /** Migration 910's columns, or none (a schema opened with earlier migrations, as the migration tests do): approvalSql. */
+  private async approval(now: string): Promise<ReturnType<typeof approvalSql>> {
+    this.has910 ??= this.db.one<{ ok: number }>(
+      `SELECT 1 AS ok FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'alert_outbox' AND column_name = 'label_rev'`,
+    ).then((r) => r !== null && r !== undefined);
+    return approvalSql(await this.has910, now, 'GREATEST');
   }
 
   private async changes(sql: string, params: unknown[]): Promise<number> {
@@ -191,16 +201,18 @@ export class PgOutbox implements OutboxStore {
 
   async claimPost(id: string, now: number): Promise<boolean> {
     const claim = this.claimSet(3);
+    const ap = await this.approval('$1');
     return (await this.changes(
-      `UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, sources_claimed = sources_rev, label_claimed = label_rev, updated_at = $1, ${claim.sql}
+      `UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, sources_claimed = sources_rev${ap.claim}, updated_at = $1, ${claim.sql}
        WHERE id = (SELECT id FROM alert_outbox WHERE id = $2 AND state IN (${CLAIMABLE}) AND due_at IS NOT NULL FOR UPDATE SKIP LOCKED)`,
       [now, id, ...claim.params])) === 1;
   }
 
   async claimEdit(id: string, now: number): Promise<boolean> {
     const claim = this.claimSet(3);
+    const ap = await this.approval('$1');
     return (await this.changes(
-      `UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, sources_claimed = sources_rev, label_claimed = label_rev, updated_at = $1, ${claim.sql}
+      `UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, sources_claimed = sources_rev${ap.claim}, updated_at = $1, ${claim.sql}
        WHERE id = (SELECT id FROM alert_outbox WHERE id = $2 AND state = 'sent' AND due_at IS NOT NULL AND delete_state IS NULL FOR UPDATE SKIP LOCKED)`,
       [now, id, ...claim.params])) === 1;
   }
@@ -261,12 +273,12 @@ export class PgOutbox implements OutboxStore {
   }
 
   async markSent(id: string, messageRef: string, version: number, now: number): Promise<void> {
+    const ap = await this.approval('$2::bigint');
     await this.db.query(
       `UPDATE alert_outbox SET state = 'sent', message_ref = $1::text, sent_at = $2::bigint, delivered_version = $3::int, thread_version = $3::int,
          attempts = 0, in_doubt = 0, last_error = NULL, updated_at = $2::bigint, message_changed_at = $2::bigint,
          due_at = CASE WHEN delete_state = 'due' THEN $2::bigint WHEN target_version > $3::int AND kind IN ('alert','preview') THEN $2::bigint
-           WHEN kind = 'alert' AND label_rev > label_claimed THEN $2::bigint
-           WHEN kind = 'preview' AND expires_at IS NOT NULL THEN GREATEST(expires_at, $2::bigint)
+           ${ap.sentDue}
            WHEN kind = 'alert' AND sources_rev > sources_claimed THEN $2::bigint + ${SOURCES_EDIT_EVERY_MS} ELSE NULL END
        WHERE id = $4`,
       [messageRef, now, version, id],
@@ -280,11 +292,12 @@ export class PgOutbox implements OutboxStore {
   }
 
   async markEdited(id: string, version: number, threadVersion: number | null, now: number): Promise<void> {
+    const ap = await this.approval('$3::bigint');
     await this.db.query(
       `UPDATE alert_outbox SET delivered_version = $1::int, thread_version = COALESCE($2::int, thread_version), attempts = 0,
          last_error = NULL, updated_at = $3::bigint, message_changed_at = $3::bigint,
-         due_at = CASE WHEN delete_state = 'due' OR target_version > $1::int OR label_rev > label_claimed THEN $3::bigint
-           WHEN kind = 'preview' AND expires_at IS NOT NULL THEN GREATEST(expires_at, $3::bigint)
+         due_at = CASE WHEN delete_state = 'due' OR target_version > $1::int${ap.editedNow} THEN $3::bigint
+           ${ap.editedDue}
            WHEN sources_rev > sources_claimed THEN $3::bigint + ${SOURCES_EDIT_EVERY_MS} ELSE NULL END
        WHERE id = $4`,
       [version, threadVersion, now, id],

@@ -3,7 +3,7 @@ import type { Platform } from '../../domain/channel.js';
 import type { Delivery, NewDelivery } from '../../domain/delivery.js';
 import { CLAIMABLE, deliveryFromRow, HOLDABLE, NOT_STOPPED, RECALL_SKIPPABLE, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, SOURCES_EDIT_EVERY_MS, SOURCES_ONLY_LAST, sourcesDueSql, type OutboxRow } from '../outbox-rows.js';
 import { preparedOnce } from './statements.js';
-import { labelDueSql, WAITING } from '../approval-rows.js';
+import { approvalSql, labelDueSql, WAITING } from '../approval-rows.js';
 import { approvalKey } from '../../domain/approval.js';
 
 /**
@@ -72,8 +72,13 @@ const BUCKET = `(CASE WHEN platform = 'slack' AND instr(channel, '/') > 0 THEN s
 export class SqliteOutbox {
   private readonly stmt: (sql: string) => Statement;
 
+  /** Migration 910's columns, or none (a store opened with earlier migrations): see approvalSql. */
+  private readonly approval: ReturnType<typeof approvalSql>;
+
   constructor(db: Database) {
     this.stmt = preparedOnce(db);
+    const present = db.prepare("SELECT 1 FROM pragma_table_info('alert_outbox') WHERE name = 'label_rev'").get() !== undefined;
+    this.approval = approvalSql(present, '@now', 'MAX');
   }
 
   // --- rows ---
@@ -235,13 +240,13 @@ export class SqliteOutbox {
 
   /** Committed before the post goes out: after a crash, 'sending' means "outcome unknown, reconcile". */
   claimPost(id: string, now: number): boolean {
-    return this.stmt(`UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, sources_claimed = sources_rev, label_claimed = label_rev, updated_at = ? WHERE id = ? AND state IN (${CLAIMABLE}) AND due_at IS NOT NULL`)
+    return this.stmt(`UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, sources_claimed = sources_rev${this.approval.claim}, updated_at = ? WHERE id = ? AND state IN (${CLAIMABLE}) AND due_at IS NOT NULL`)
       .run(now, id).changes === 1;
   }
 
   /** Edits are idempotent: no 'sending' state needed, only "not due while in flight". */
   claimEdit(id: string, now: number): boolean {
-    return this.stmt(`UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, sources_claimed = sources_rev, label_claimed = label_rev, updated_at = ? WHERE id = ? AND state = 'sent' AND due_at IS NOT NULL AND delete_state IS NULL`)
+    return this.stmt(`UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, sources_claimed = sources_rev${this.approval.claim}, updated_at = ? WHERE id = ? AND state = 'sent' AND due_at IS NOT NULL AND delete_state IS NULL`)
       .run(now, id).changes === 1;
   }
 
@@ -279,8 +284,7 @@ export class SqliteOutbox {
         `UPDATE alert_outbox SET state = 'sent', message_ref = @ref, sent_at = @now, delivered_version = @version, thread_version = @version,
            attempts = 0, in_doubt = 0, last_error = NULL, updated_at = @now, message_changed_at = @now,
            due_at = CASE WHEN delete_state = 'due' THEN @now WHEN target_version > @version AND kind IN ('alert','preview') THEN @now
-             WHEN kind = 'alert' AND label_rev > label_claimed THEN @now
-             WHEN kind = 'preview' AND expires_at IS NOT NULL THEN MAX(expires_at, @now)
+             ${this.approval.sentDue}
              WHEN kind = 'alert' AND sources_rev > sources_claimed THEN @now + ${SOURCES_EDIT_EVERY_MS} ELSE NULL END
          WHERE id = @id`,
       )
@@ -301,8 +305,8 @@ export class SqliteOutbox {
     this.stmt(
         `UPDATE alert_outbox SET delivered_version = @version, thread_version = COALESCE(@thread, thread_version), attempts = 0,
            last_error = NULL, updated_at = @now, message_changed_at = @now,
-           due_at = CASE WHEN delete_state = 'due' OR target_version > @version OR label_rev > label_claimed THEN @now
-             WHEN kind = 'preview' AND expires_at IS NOT NULL THEN MAX(expires_at, @now)
+           due_at = CASE WHEN delete_state = 'due' OR target_version > @version${this.approval.editedNow} THEN @now
+             ${this.approval.editedDue}
              WHEN sources_rev > sources_claimed THEN @now + ${SOURCES_EDIT_EVERY_MS} ELSE NULL END
          WHERE id = @id`,
       )
