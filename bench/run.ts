@@ -11,9 +11,10 @@ import { runLoadBench } from './load.js';
 import { runServiceBench } from './service.js';
 import { runEmbargoBench } from './embargo.js';
 import { runBriefingBench } from './briefing.js';
+import { runApprovalBench } from './approval.js';
 
 /**
- * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances,service,embargo,briefing,kill] [--no-peer] [--store postgres]`
+ * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances,service,embargo,briefing,kill,approval] [--no-peer] [--store postgres]`
  * (`--only service`: start-up time and idle RSS of npm start before/now vs node dist/main.js; build first)
  * (`--store postgres`: the search bench runs Newsdesk on PostgreSQL too, beside SQLite; see bench/search.ts)
  * `npm run bench -- --instances 3 [--platforms discord,slack] [--failovers 3]`: only the several-instances benchmark
@@ -92,6 +93,12 @@ async function main(): Promise<void> {
     const r = await runBriefingBench({ postgres: flag('--store') !== 'sqlite' });
     console.table(r);
     results.briefing = r;
+  }
+  if (only.has('approval')) {
+    log('\n== Editor approval: press → first approved alert posted (20 presses), decisions out of 50 double presses; SQLite, and three instances on PostgreSQL ==');
+    const r = await runApprovalBench({ postgres: flag('--store') !== 'sqlite' });
+    console.table(r);
+    results.approval = r;
   }
   if (only.has('service')) {
     log('\n== Start-up time and idle RSS (process tree): npm start before / now vs node dist/main.js ==');

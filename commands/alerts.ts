@@ -12,6 +12,7 @@ import type { Actor, ScopeStop } from '../src/domain/subscription.js';
 import { formatWhen } from '../src/alerts/why.js';
 import type { AlertsService } from '../src/core/alerts-service.js';
 import { describeDays, describeNextRun, parseDays } from '../src/alerts/briefing-schedule.js';
+import { parsePress } from '../src/alerts/approvals.js';
 
 /** Feeds per page of /alerts sources: one card's worth of fields on every platform. */
 const SOURCES_PAGE_SIZE = 15;
@@ -39,6 +40,7 @@ const subscribeOptions: OptionMap = {
   mention: { kind: 'role', description: 'Who to ping on breaking alerts: a role (Discord) or here (Slack)', example: 'here' },
   threads: { kind: 'boolean', description: 'Post story updates as thread replies too', example: 'yes' },
   publish: { kind: 'boolean', description: 'Announcement channels: also publish breaking alerts to following servers', example: 'yes' },
+  approval: { kind: 'channel', description: 'Editors approve each alert in this channel before it goes out', example: '#editors' },
 };
 
 const subcommands = {
@@ -53,6 +55,7 @@ const subcommands = {
       mention: z.string().trim().max(40).optional(),
       threads: yesNo.optional(),
       publish: yesNo.optional(),
+      approval: z.string().optional(),
     }),
   },
   briefing: {
@@ -153,8 +156,22 @@ export const alerts = defineCommand({
     '/alerts briefing #morning at:07:30 tz:Europe/London sections:world,politics days:mon-fri',
     '/alerts why 000_3374571737b0a5b7',
   ],
-  // The only button /alerts shows: the next page of /alerts sources (`alerts:sources:<page>`).
+  // Buttons: the next page of /alerts sources (`alerts:sources:<page>`), and an approval preview's Approve, Hold, Reject
+  // and labels (`alerts:approve:<preview id>`, `alerts:label:<preview id>:<label>`), answered privately to the presser.
+  // The dispatcher lets only admins press them (Discord: Manage Server or DISCORD_EDITOR_ROLE_IDS; Slack: workspace
+  // admins or SLACK_ADMIN_USER_IDS; terminal: :as admin).
+  refuseAction: (action) => parsePress(action)
+    ? 'Only editors can decide on alerts (server or workspace admins, or the editor role). Nothing changed.'
+    : undefined,
   async onAction(ctx, action) {
+    const press = parsePress(action);
+    if (press) {
+      const service = ctx.services.alerts;
+      if (!service?.press) throw new UserError('Approvals are not running on this bot.');
+      const inv = ctx.invocation;
+      const actor: Actor = { id: inv.user.id, name: inv.user.name, platform: inv.platform, workspace: inv.workspace };
+      return done(await service.press(scopeOf(inv), actor, press));
+    }
     const page = /^alerts:sources:(\d{1,4})$/.exec(action);
     if (!page) throw new UserError('This button has expired. Run /alerts sources again.');
     return sourcesPage(ctx, Math.min(Number(page[1]), MAX_SOURCES_PAGE));
@@ -200,6 +217,7 @@ const handlers: Handlers = {
       {
         platform: inv.platform, workspace: inv.workspace, channel, channelName: channel === inv.channel ? inv.channelName : null,
         minPriority: input.min_priority, sections: input.sections, keywords: input.keywords, threads: input.threads, publish: input.publish, ...mention,
+        ...(input.approval ? { approvalChannel: input.approval, approvalChannelName: input.approval === inv.channel ? inv.channelName : null } : {}),
       },
       actor,
     );

@@ -5,6 +5,8 @@ import { answer, type Reply, type ReplyItem } from '../src/core/reply.js';
 import { clip, titleCase } from '../src/core/text.js';
 import { relativeTime } from '../src/core/time.js';
 import type { SearchItem, SearchPage } from '../src/store/types.js';
+import type { Article } from '../src/domain/article.js';
+import type { Verification } from '../src/domain/approval.js';
 import { resolveSince, sectionOption, sectionSchema, sinceOption, sinceSchema } from './shared-options.js';
 
 export const PAGE_SIZE = 5;
@@ -74,6 +76,7 @@ async function newsPage(ctx: CommandContext, input: NewsInput): Promise<Reply> {
     return answer({ text: `${what} Try fewer words or a longer since: (e.g. since:30d).` });
   }
 
+  const labels = await labelsOf(ctx, page.items);
   const title = input.query ? `Results for “${clip(input.query, 80)}”` : 'Latest news';
   const reply = answer({
     visibility: 'channel',
@@ -81,7 +84,7 @@ async function newsPage(ctx: CommandContext, input: NewsInput): Promise<Reply> {
     cards: [
       {
         title: `${title}${input.page > 1 ? ` · page ${input.page}` : ''}`,
-        items: page.items.map((a) => toItem(a, now)),
+        items: page.items.map((a) => toItem(a, now, labels.get(a.id) ?? a.verification)),
         footer: 'Use /summary <id> for the key points of a story',
       },
     ],
@@ -105,10 +108,15 @@ function describeScope(input: NewsInput): string {
   return parts.join('');
 }
 
-export function toItem(a: SearchItem, now: Date): ReplyItem {
+/** Each story's verification label (an editor's wins over the source's); read after the cache, so a new label shows at once. */
+export async function labelsOf(ctx: CommandContext, items: ReadonlyArray<Pick<Article, 'id' | 'verification'>>): Promise<Map<string, Verification>> {
+  return ctx.services.labels ? ctx.services.labels.forArticles(items) : new Map();
+}
+
+export function toItem(a: SearchItem, now: Date, label: Verification | null = a.verification ?? null): ReplyItem {
   // One row per story: the other sources carrying it are counted, not listed as rows of their own.
   const others = a.otherSources ? `+${a.otherSources} source${a.otherSources === 1 ? '' : 's'}` : '';
-  const meta = [relativeTime(a.publishedAt, now), titleCase(a.section), a.source, others].filter(Boolean).join(' · ');
+  const meta = [relativeTime(a.publishedAt, now), titleCase(a.section), a.source, label, others].filter(Boolean).join(' · ');
   return {
     title: a.status === 'retracted' ? `RETRACTED: ${a.title}` : a.title,
     url: a.url ?? undefined,

@@ -8,6 +8,7 @@ import { briefingCards, periodCandidates, type BriefingCandidate } from '../src/
 import { SENTENCES_FOR_LENGTH, type SummaryLength } from '../src/summarize/types.js';
 import type { Article } from '../src/domain/article.js';
 import { resolveArticle } from './resolve-article.js';
+import { labelsOf } from './news.js';
 import { resolveSince, sectionOption, sectionSchema, sinceOption, sinceSchema } from './shared-options.js';
 
 const BRIEFING_DEFAULT_SINCE = '24h';
@@ -65,6 +66,7 @@ async function articleSummary(ctx: CommandContext, ref: string, length: SummaryL
   const { article, others } = resolved;
   const sentences = summarize(ctx, article, SENTENCES_FOR_LENGTH[length]);
   const now = ctx.now();
+  const label = (await labelsOf(ctx, [article])).get(article.id) ?? article.verification;
   const card: Card = {
     title: article.title,
     url: article.url ?? undefined,
@@ -72,7 +74,7 @@ async function articleSummary(ctx: CommandContext, ref: string, length: SummaryL
     priority: article.priority,
     badge: badgeFor(article),
     struck: article.status === 'retracted',
-    footer: [titleCase(article.section), article.source, relativeTime(article.publishedAt, now), `id ${article.id}`]
+    footer: [titleCase(article.section), article.source, label, relativeTime(article.publishedAt, now), `id ${article.id}`]
       .filter(Boolean)
       .join(' · '),
     timestamp: article.publishedAt,

@@ -127,9 +127,11 @@ export async function startApp(opts: AppOptions): Promise<App> {
     if (terminalPort) attach(terminalPort);
     const alerts = startAlerts({
       store, ports, summarizer: services.summarizer, logger, config, now: clock,
+      approvalExpiryMs: config.APPROVAL_EXPIRY_MINUTES * 60_000,
       ceilings: config.SLACK_POSTS_PER_MINUTE ? { slack: config.SLACK_POSTS_PER_MINUTE } : undefined,
     });
     services.alerts = alerts.service;
+    services.labels = alerts.labels;
 
     const core = createDispatcher({
       commands: coreCommands(),

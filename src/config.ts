@@ -65,6 +65,9 @@ export const configSchema = z.object({
   SLACK_API_URL: url,
   SLACK_ADMIN_USER_IDS: idList,
   SLACK_POSTS_PER_MINUTE: z.coerce.number().int().min(1, 'at least 1').max(100_000).optional(),
+  /** How long an approval preview stays open before its alerts are skipped ("Expired, not sent"). */
+  APPROVAL_EXPIRY_MINUTES: z.coerce.number({ error: 'whole minutes from 5 to 1440' }).int('whole minutes from 5 to 1440')
+    .min(5, 'at least 5 (minutes)').max(1440, 'at most 1440 (minutes: one day)').default(120),
   // Many workspaces (Add to Slack, src/adapters/slack/oauth.ts): instead of SLACK_BOT_TOKEN, never with it.
   SLACK_CLIENT_ID: optionalString,
   SLACK_CLIENT_SECRET: optionalString,

@@ -69,6 +69,12 @@ describe('config', () => {
     expect(loadConfig({}).DISCORD_SHARD_IDS).toBeUndefined();
     expect(() => loadConfig({ DISCORD_SHARD_IDS: '3-1' })).toThrow("Invalid configuration: DISCORD_SHARD_IDS must be shard ids like 0,2 or 0-3, got '3-1'");
     expect(() => loadConfig({ DISCORD_SHARD_IDS: 'one' })).toThrow(/DISCORD_SHARD_IDS/);
+    // Editor approval: how long a preview stays open.
+    expect(loadConfig({}).APPROVAL_EXPIRY_MINUTES).toBe(120);
+    expect(loadConfig({ APPROVAL_EXPIRY_MINUTES: '30' }).APPROVAL_EXPIRY_MINUTES).toBe(30);
+    expect(() => loadConfig({ APPROVAL_EXPIRY_MINUTES: '4' })).toThrow("Invalid configuration: APPROVAL_EXPIRY_MINUTES must be at least 5 (minutes), got '4'");
+    expect(() => loadConfig({ APPROVAL_EXPIRY_MINUTES: '1441' })).toThrow("Invalid configuration: APPROVAL_EXPIRY_MINUTES must be at most 1440 (minutes: one day), got '1441'");
+    expect(() => loadConfig({ APPROVAL_EXPIRY_MINUTES: 'two hours' })).toThrow("Invalid configuration: APPROVAL_EXPIRY_MINUTES must be whole minutes from 5 to 1440, got 'two hours'");
     expect(() => loadConfig({ DISCORD_SHARD_COUNT: '2', DISCORD_SHARD_IDS: '0-2' })).toThrow('Invalid configuration: DISCORD_SHARD_IDS names shard 2, outside 0-1 (DISCORD_SHARD_COUNT=2)');
     expect(() => loadConfig({ DISCORD_SHARD_COUNT: '0' })).toThrow(/DISCORD_SHARD_COUNT/);
   });

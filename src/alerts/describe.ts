@@ -17,6 +17,7 @@ export function describeSubscription(sub: Subscription, health: SubscriptionHeal
     sub.quiet ? `quiet ${sub.quiet.from}–${sub.quiet.to} ${sub.quiet.tz}` : null,
     sub.threads ? 'updates in threads' : null,
     sub.publish ? 'publishes breaking alerts' : null,
+    sub.approvalChannel ? `editors approve each alert in #${sub.approvalChannelName ?? sub.approvalChannel.split('/').pop()!.replace(/^terminal:/, '')}` : null,
     ...(sub.mentionRules ?? []).map((r) => `pings ${r.mention === 'here' ? '@here' : /^\d+$/.test(r.mention) ? `role ${r.mention}` : `group ${r.mention}`}${
       [r.sections.length ? ` section ${r.sections.join('/')}` : '', r.keywords.length ? ` keywords ${r.keywords.join('/')}` : '', r.minPriority ? ` ${r.minPriority}+` : ''].join('') || ' on every alert'}`),
   ].filter(Boolean);

@@ -16,6 +16,7 @@ import type { PortRegistry } from '../outbound/registry.js';
 import { storeUnavailableReason } from '../store/unavailable.js';
 import { observedProblems, renderNotice } from './ops-notices.js';
 import { briefingRunPost, isBriefing, scheduleNextRun } from './briefings.js';
+import type { Approvals } from './approvals.js';
 
 export interface DispatcherOptions {
   outbox: OutboxStore;
@@ -45,6 +46,10 @@ export interface DispatcherOptions {
   maxAttempts?: number;
   /** Several instances: the sender buckets this instance holds the lease for (src/alerts/senders.ts); only theirs are sent. */
   senders?: { held(): string[] };
+  /** Editor approval (src/alerts/approvals.ts): how a preview looks, and its expiry when its due time comes. */
+  approvals?: Pick<Approvals, 'render' | 'expire'>;
+  /** The stories' labels (an editor's verification label shows on every alert of the story). */
+  labels?: Pick<StoryStore, 'label'>;
 }
 
 export interface SettledEvent {
@@ -211,6 +216,13 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
         }
         const port = opts.ports.get(row.platform)!;
         if ((inFlightPerPlatform.get(row.platform) ?? 0) >= concurrency) continue;
+        // A posted preview due with nothing new to show: its expiry came (a decision by the system, unless a press won).
+        if (row.kind === 'preview' && row.state === 'sent' && opts.approvals && row.expiresAt != null && row.expiresAt <= at
+          && row.targetVersion <= (row.deliveredVersion ?? 0)) {
+          await opts.approvals.expire(row);
+          again = true;
+          continue;
+        }
         const op: Operation = row.deleteState === 'due' ? 'delete' : row.state === 'sent' ? 'edit' : 'post';
         const wait = pacer.waitMs(row.platform, row.channel, op, { refused: row.attempts > 0 });
         if (wait > 0) {
@@ -313,16 +325,20 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
 
   async function post(row: Delivery, port: OutboundPort): Promise<void> {
     // An operations notice belongs to no subscription: it posts its own line (src/alerts/ops-notices.ts).
-    const sub = row.kind === 'notice' ? null : await opts.subscriptions.get(row.subscriptionId);
+    // Operations notices and approval previews belong to no subscription: each posts its own message.
+    const own = row.kind === 'notice' || row.kind === 'preview';
+    const sub = own ? null : await opts.subscriptions.get(row.subscriptionId);
     try {
       // Asked before any Skip: a post that may already be live must be found, so that a retraction since then
       // strikes it through (the edit path) instead of the row being skipped with the alert left standing.
       const found = await retries.findIfPosted(row, port);
-      if (found) return await finishPost(row, found, row.kind === 'notice' ? row.targetVersion : await postedVersion(row, sub));
+      if (found) return await finishPost(row, found, own ? row.targetVersion : await postedVersion(row, sub));
       if (row.deleteState) throw new Skip(row.deleteNote ?? 'recalled');
-      if (!sub && row.kind !== 'notice') throw new Skip('subscription removed');
+      if (!sub && !own) throw new Skip('subscription removed');
       if (sub && row.kind !== 'test' && sub.paused) throw new Skip(`subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}`);
-      const content = sub ? await buildPost(row, sub) : { reply: renderNotice(row), version: row.targetVersion };
+      const content = sub ? await buildPost(row, sub)
+        : row.kind === 'preview' && opts.approvals ? { reply: await opts.approvals.render(row), version: row.targetVersion }
+          : { reply: renderNotice(row), version: row.targetVersion };
       const ref = await withTimeout(port.post(row.channel, content.reply, { deliveryId: row.id }), sendTimeoutMs);
       await finishPost(row, ref, content.version);
     } catch (err) {
@@ -390,10 +406,32 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     if (!article) throw new Skip('the article is no longer in the store');
     if (article.status === 'retracted') throw new Skip('retracted before it was sent');
     const others = await sourcesOf(row, article);
-    return { reply: renderAlert(article, sub, { timeZone, tldr: tldrOf(article), otherSources: others }), version: article.version };
+    const label = (await labelOf(row)) ?? article.verification;
+    return { reply: renderAlert(article, sub, { timeZone, tldr: tldrOf(article), otherSources: others, label }), version: article.version };
+  }
+
+  /** The editor's label on the row's story (it wins over the source's; null without one). */
+  async function labelOf(row: Delivery) {
+    return opts.labels ? ((await opts.labels.label(row.storyId))?.label ?? null) : null;
+  }
+
+  async function editPreview(row: Delivery, port: OutboundPort): Promise<void> {
+    try {
+      if (!row.messageRef || !opts.approvals) {
+        await opts.outbox.giveUpEdit(row.id, 'nothing to edit', now());
+        return await settle(row, 'edit', false);
+      }
+      await withTimeout(port.edit(row.messageRef, await opts.approvals.render(row)), sendTimeoutMs);
+      await opts.outbox.markEdited(row.id, row.targetVersion, null, now());
+      platformProblems.delete(row.platform);
+      await settle(row, 'edit', false);
+    } catch (err) {
+      await retries.failed(row, 'edit', err, null);
+    }
   }
 
   async function edit(row: Delivery, port: OutboundPort): Promise<void> {
+    if (row.kind === 'preview') return editPreview(row, port);
     const sub = await opts.subscriptions.get(row.subscriptionId);
     try {
       const article = row.articleId ? await opts.articles.get(row.articleId, { includeHidden: true }) : null;
@@ -404,7 +442,8 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       const timeZone = sub.tz ?? opts.timeZone;
       const tldr = tldrOf(article);
       const others = await sourcesOf(row, article);
-      await withTimeout(port.edit(row.messageRef, renderAlert(article, sub, { timeZone, tldr, otherSources: others })), sendTimeoutMs);
+      const label = (await labelOf(row)) ?? article.verification;
+      await withTimeout(port.edit(row.messageRef, renderAlert(article, sub, { timeZone, tldr, otherSources: others, label })), sendTimeoutMs);
       if (sub.threads && (row.threadVersion ?? 0) < article.version) {
         const reply = await buildFollowUp(opts.articles, row, article, sub, { timeZone, tldr });
         await pacer.acquire(row.platform, row.channel, 'post', sleep);

@@ -10,6 +10,7 @@ import { keywordHaystack, matchSubscription } from './match.js';
 import { quietState } from './quiet-hours.js';
 import { isNewsroomOrigin, PRIORITY_RANK } from '../domain/article.js';
 import { type Subscription } from '../domain/subscription.js';
+import type { Approvals } from './approvals.js';
 
 /** Routine alerts waiting for one subscription beyond this many are folded into one "N more stories" message. */
 export const FOLD_THRESHOLD = 5;
@@ -36,6 +37,8 @@ export interface FanoutDeps {
   now: () => Date;
   /** The members' sources: a member whose outlet is new to the story edits its alerts ("+N sources"). */
   articles?: Pick<ArticleStore, 'get'>;
+  /** Editor approval (src/alerts/approvals.ts): subscriptions with an approval channel wait for a decision. */
+  approvals?: Approvals;
 }
 
 /** The store's change; `quiet` marks a feed's first poll (stored, indexed, never alerted). */
@@ -47,14 +50,15 @@ export type AlertableChange = UpsertResult;
  * Returns how many rows became due now (the dispatcher is woken after the commit when > 0).
  */
 export async function fanOut(deps: FanoutDeps, change: AlertableChange): Promise<number> {
-  // A metadata-only change (same version) is not news: no story, no alert, no edit.
-  if (change.outcome === 'unchanged') return 0;
+  // A metadata-only change (same version) is not news: no story, no alert, no edit; but a new verification label from
+  // the source edits the story's posted alerts (once, however many changes come before the edit goes out).
+  if (change.outcome === 'unchanged') return change.metadataChanged ? relabelled(deps, change) : 0;
   const { article } = change;
   // A held (embargoed) story is nobody's news yet: no story, no take-over of another origin's posted alert, no row.
   // Its lift comes back here as a 'created' change, with the version current then.
   if (article.embargoUntil !== null) return 0;
   // The newsroom's kill: every posted copy of the story's alert is deleted, everywhere; nothing more goes out.
-  if (article.status === 'killed') return change.outcome === 'created' ? 0 : kill(deps, article.id, deps.now().getTime());
+  if (article.status === 'killed') return change.outcome === 'created' ? 0 : kill(deps, article, deps.now().getTime());
   const now = deps.now();
   const nowMs = now.getTime();
   let story = await deps.stories.story(article.id);
@@ -81,6 +85,8 @@ export async function fanOut(deps: FanoutDeps, change: AlertableChange): Promise
 
   const rank = article.status === 'retracted' ? 0 : PRIORITY_RANK[article.priority];
   const edits = await deps.outbox.retarget(article.id, article.version, rank, nowMs);
+  // A preview shows the new version (or says the story was retracted, skipping what waited on it).
+  await deps.approvals?.storyChanged(article, story.storyId, nowMs);
   // A story raised in priority may now reach subscriptions it did not before; others only get edits.
   const raised = change.previous && PRIORITY_RANK[article.priority] < PRIORITY_RANK[change.previous.priority];
   if (!raised || story.quiet || article.status === 'retracted') return edits;
@@ -114,12 +120,23 @@ async function sourceJoined(deps: FanoutDeps, article: Article, storyId: string,
   if (withIt.length !== withoutIt.length) await deps.outbox.sourcesJoined(storyId, nowMs);
 }
 
+async function relabelled(deps: FanoutDeps, change: AlertableChange): Promise<number> {
+  if (!change.previous || change.previous.verification === change.article.verification) return 0;
+  const story = await deps.stories.story(change.article.id);
+  // Only the member whose text the story shows speaks for it; an editor's label wins over any source's.
+  if (!story || (await deps.stories.shown(story.storyId)) !== change.article.id || (await deps.stories.label(story.storyId))) return 0;
+  const nowMs = deps.now().getTime();
+  await deps.outbox.touchPreviews(story.storyId, null, nowMs, false);
+  return deps.outbox.relabel(story.storyId, nowMs);
+}
+
 /** A kill is a recall in every server and workspace, by the newsroom (an overlay on the story, not a version). */
-async function kill(deps: FanoutDeps, articleId: string, nowMs: number): Promise<number> {
-  const storyId = (await deps.stories.story(articleId))?.storyId ?? articleId;
+async function kill(deps: FanoutDeps, article: Article, nowMs: number): Promise<number> {
+  const storyId = (await deps.stories.story(article.id))?.storyId ?? article.id;
   const reason = 'killed by the newsroom';
   await deps.stories.addRecall({ storyId, platform: '*', workspace: '*', kind: 'kill', reason, by: { id: 'newsroom', name: 'the newsroom' }, at: nowMs });
   const { deletes } = await deps.outbox.recallRows(storyId, null, reason, nowMs);
+  await deps.approvals?.storyChanged(article, storyId, nowMs);
   return deletes.length;
 }
 
@@ -135,6 +152,7 @@ async function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId
   // for a thousand channels is two round trips to the database, not a thousand.
   const pending: NewDelivery[] = [];
   const skipped: NewDelivery[] = [];
+  const gated: Array<{ sub: Subscription; row: NewDelivery }> = [];
   const haystack = keywordHaystack(article);
   for (const sub of await deps.subscriptions.active()) {
     // A scheduled briefing is a subscription of its own kind: it posts its runs, never alerts.
@@ -146,6 +164,11 @@ async function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId
     };
     if (sub.paused) {
       skipped.push({ ...base, state: 'skipped', reason: `subscription paused${sub.pausedReason ? `: ${sub.pausedReason}` : ''}` });
+      continue;
+    }
+    // An approval channel: the alert waits for an editor (quiet hours and folding do not apply to what editors approved).
+    if (sub.approvalChannel && deps.approvals) {
+      gated.push({ sub, row: { ...base, state: 'waiting' } });
       continue;
     }
     const quiet = article.priority === 'breaking' ? { quiet: false as const } : quietState(now, sub.quiet);
@@ -162,6 +185,7 @@ async function queueForSubscriptions(deps: FanoutDeps, article: Article, storyId
     pending.push({ ...base, state: 'pending', dueAt: nowMs });
   }
   await deps.outbox.insertMany(skipped, nowMs);
+  if (gated.length && deps.approvals) dueNow += await deps.approvals.queue(article, storyId, gated, nowMs);
   return dueNow + (await deps.outbox.insertMany(pending, nowMs));
 }
 

@@ -9,6 +9,8 @@ import { HeadlineIndex } from './headline-index.js';
 import { createAlertsService } from './service.js';
 import type { Actor, Scope } from '../domain/subscription.js';
 import type { AlertsService } from '../core/alerts-service.js';
+import type { Services } from '../core/services.js';
+import type { Verification } from '../domain/approval.js';
 import type { Clock } from '../domain/clock.js';
 import type { PortRegistry } from '../outbound/registry.js';
 import { SenderLeases } from './senders.js';
@@ -16,6 +18,8 @@ import { startEmbargoLifter } from './embargo.js';
 import { createOpsNotices, noticeText, type OpsNotices } from './ops-notices.js';
 import { withOpsNotices } from './ops-service.js';
 import { ensureBriefingRuns } from './briefings.js';
+import { createApprovals } from './approvals.js';
+import { APPROVAL_EXPIRY_DEFAULT_MINUTES } from '../domain/approval.js';
 
 export interface StartAlertsOptions {
   /** Articles, subscriptions, stories, outbox and audit log, on whichever backend. */
@@ -32,6 +36,8 @@ export interface StartAlertsOptions {
   concurrency?: number;
   /** Several instances: how long a sender bucket's lease lasts without renewal (default 3 s). */
   senderLeaseMs?: number;
+  /** APPROVAL_EXPIRY_MINUTES in ms: how long an approval preview stays open (default 120 minutes). */
+  approvalExpiryMs?: number;
 }
 
 export interface Alerts {
@@ -41,6 +47,8 @@ export interface Alerts {
   dispatcher: AlertDispatcher;
   /** Trouble said in the operations channels (src/alerts/ops-notices.ts). */
   notices: OpsNotices;
+  /** The verification label each article's story shows, for /news and /summary (Services.labels). */
+  labels: NonNullable<Services['labels']>;
   /** For the core dispatcher's `autocompleteSources`. */
   autocompleteSources: { subscriptions: (invocation: Invocation, partial: string) => Promise<OptionChoice[]> };
   stop(): Promise<void>;
@@ -70,12 +78,13 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
     ? new SenderLeases({ coordination, outbox, ports: opts.ports, logger, now: () => now().getTime(), ttlMs: opts.senderLeaseMs, onChange: () => wakeDispatcher() })
     : undefined;
 
+  const approvals = createApprovals({ store, now, timeZone: opts.config.TIMEZONE, expiryMs: opts.approvalExpiryMs ?? APPROVAL_EXPIRY_DEFAULT_MINUTES * 60_000 });
   const notices = createOpsNotices({ store, now, timeZone: opts.config.TIMEZONE, wake: () => dispatcher.wake() });
   const dispatcher = createAlertDispatcher({
     senders,
     outbox, subscriptions, articles: store.articles, stories, ports: opts.ports, summarizer: opts.summarizer, logger,
     timeZone: opts.config.TIMEZONE, now: () => now().getTime(), concurrency: opts.concurrency,
-    pacingState: store.pacingState, ceilings: opts.ceilings,
+    pacingState: store.pacingState, ceilings: opts.ceilings, approvals, labels: stories,
     async pauseSubscription(sub, reason) {
       await store.transaction(async () => {
         await subscriptions.setPaused(sub.id, true, reason);
@@ -108,11 +117,11 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
   const headlines = new HeadlineIndex(stories, { shared: Boolean(coordination) });
   const unlisten = store.articles.onChange(async (change) => {
     // Runs inside the write transaction: the dispatcher is woken once the rows it queued are committed.
-    if ((await fanOut({ subscriptions, outbox, stories, headlines, now, articles: store.articles }, change)) > 0) store.afterCommit(() => dispatcher.wake());
+    if ((await fanOut({ subscriptions, outbox, stories, headlines, now, articles: store.articles, approvals }, change)) > 0) store.afterCommit(() => dispatcher.wake());
   });
 
   const service = withOpsNotices(createAlertsService({
-    store, ports: opts.ports, dispatcher,
+    store, ports: opts.ports, dispatcher, approvals,
     timeZone: opts.config.TIMEZONE, now,
   }), { store, ports: opts.ports, notices, now });
   dispatcher.start();
@@ -129,6 +138,17 @@ export function startAlerts(opts: StartAlertsOptions): Alerts {
     dispatcher,
     notices,
     briefingsReady,
+    labels: {
+      async forArticles(list) {
+        const out = new Map<string, Verification>();
+        for (const a of list) {
+          const storyId = (await stories.story(a.id))?.storyId ?? a.id;
+          const label = (await stories.label(storyId))?.label ?? a.verification;
+          if (label) out.set(a.id, label);
+        }
+        return out;
+      },
+    },
     autocompleteSources: {
       subscriptions: async (invocation, partial) =>
         (await service.suggest(scopeOf(invocation), partial)).map((s) => ({

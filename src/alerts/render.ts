@@ -2,6 +2,7 @@ import type { Card, Reply, ReplyItem, ReplyMention } from '../core/reply.js';
 import { clip } from '../core/text.js';
 import { formatClock } from '../core/time.js';
 import type { Article } from '../domain/article.js';
+import type { Verification } from '../domain/approval.js';
 import type { Summarizer } from '../summarize/types.js';
 import type { Subscription } from '../domain/subscription.js';
 import { describeChanges, type WhatChanged } from './what-changed.js';
@@ -21,6 +22,8 @@ export interface AlertRenderOptions {
   test?: boolean;
   /** Other outlets carrying the story (src/alerts/story-sources.ts): "+N sources: …". */
   otherSources?: readonly string[];
+  /** How sure the newsroom is (the editor's label, else the source's): a word in the badge, never a colour alone. */
+  label?: Verification | null;
 }
 
 export type AlertArticle = Pick<
@@ -41,6 +44,7 @@ export function renderAlert(article: AlertArticle, sub: Subscription | null, opt
     if (article.priority === 'breaking') badges.push('BREAKING');
     if (article.priority === 'urgent') badges.push('URGENT');
     if (article.status === 'corrected') badges.push('CORRECTED');
+    if (opts.label) badges.push(opts.label.toUpperCase());
   }
   const lines: string[] = [];
   if (retracted) lines.push('This story has been retracted by its publisher.');

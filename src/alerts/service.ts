@@ -11,6 +11,7 @@ import { isBriefing, missedRuns, resumeRuns, writeNextRun } from './briefings.js
 import { explainDelivery } from './why.js';
 import { cannotPost } from './describe.js';
 import type { PortRegistry } from '../outbound/registry.js';
+import type { Approvals } from './approvals.js';
 
 export interface ServiceDeps {
   store: Store;
@@ -18,6 +19,8 @@ export interface ServiceDeps {
   dispatcher: AlertDispatcher;
   timeZone: string;
   now: () => Date;
+  /** Editor approval: presses on previews. */
+  approvals?: Pick<Approvals, 'press'>;
 }
 
 const TEST_WAIT_MS = 8_000;
@@ -69,12 +72,21 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       if (input.publish && (input.platform !== 'discord' || (check?.kind && check.kind !== 'announcement'))) {
         throw new UserError('publish:yes works in Discord announcement channels only: pick an announcement channel, or leave publish out.');
       }
+      let approvalChannelName: string | null = null;
+      if (input.approvalChannel) {
+        if (input.approvalChannel === input.channel) throw new UserError('approval: must be another channel than the one the alerts go to (editors approve there, readers read here).');
+        const port = deps.ports.get(input.platform);
+        const approval = port?.checkChannel ? await port.checkChannel(input.approvalChannel) : null;
+        if (approval && !approval.ok) throw new UserError(`approval: ${cannotPost(approval, '/alerts subscribe')}`);
+        approvalChannelName = input.approvalChannelName ?? approval?.name ?? null;
+      }
       const scope = { platform: input.platform, workspace: input.workspace };
       return store.transaction(async () => {
-        const sub = await subscriptions.create({ ...input, channelName: input.channelName ?? check?.name ?? null }, actor, deps.now());
+        const sub = await subscriptions.create({ ...input, channelName: input.channelName ?? check?.name ?? null, approvalChannelName }, actor, deps.now());
         await audit.append(deps.now(), actor, scope, 'subscribe', sub.id, {
           channel: sub.channel, minPriority: sub.minPriority, sections: sub.sections, keywords: sub.keywords,
           mentionRoleId: sub.mentionRoleId, mentionHere: sub.mentionHere, threads: sub.threads, ...(sub.publish ? { publish: true } : {}),
+          ...(sub.approvalChannel ? { approvalChannel: sub.approvalChannel } : {}),
         });
         return sub;
       });
@@ -187,6 +199,13 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       return settled;
     },
 
+    async press(scope, actor, press) {
+      if (!deps.approvals) throw new UserError('Approvals are not running on this bot.');
+      const answer = await deps.approvals.press(scope, actor, press);
+      deps.dispatcher.wake();
+      return answer;
+    },
+
     async why(scope, channel, articleId) {
       // Admins may ask about a held (embargoed) story: /alerts why says when it goes out.
       const article = await store.articles.get(articleId, { includeHidden: true });
@@ -200,7 +219,9 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       return Promise.all((here.length ? here : all).map(async (sub) => {
         const row = story ? await outbox.forStory(story.storyId, sub.id) : null;
         const group = row?.foldedInto ? await outbox.get(row.foldedInto) : null;
+        const approval = story && sub.approvalChannel ? await stories.approval(story.storyId, sub.approvalChannel) : null;
         return explainDelivery({
+          approval,
           article, sub, story, row, group, recall, now: deps.now(), timeZone: sub.tz ?? deps.timeZone, platformProblem: deps.dispatcher.platformProblem(sub.platform),
         });
       }));

@@ -4,6 +4,7 @@ import { matchSubscription } from './match.js';
 import type { Delivery, StoryRecall, StoryRecord } from '../domain/delivery.js';
 import type { Subscription } from '../domain/subscription.js';
 import type { WhyLine } from '../core/alerts-service.js';
+import type { ApprovalDecision } from '../domain/approval.js';
 
 export interface WhyInput {
   article: Article;
@@ -19,6 +20,8 @@ export interface WhyInput {
   recall?: StoryRecall | null;
   /** Why the platform's deliveries are all held (it refused the bot itself), or null. */
   platformProblem?: string | null;
+  /** The decision on the story in the subscription's approval channel, if it has one. */
+  approval?: ApprovalDecision | null;
 }
 
 /** "14:05", or "14:05 on 2026-11-24" when not today. */
@@ -57,6 +60,17 @@ export function explainDelivery(input: WhyInput): WhyLine {
   if (row?.state === 'pending' && input.platformProblem) {
     return line(false, `queued: every ${sub.platform} alert is held because the platform refused the bot itself (${input.platformProblem}); it goes out once that is fixed`);
   }
+  if (row && sub.approvalChannel) {
+    const where = `#${sub.approvalChannelName ?? sub.approvalChannel.split('/').pop()!.replace(/^terminal:/, '')}`;
+    const decision = input.approval;
+    if (row.state === 'waiting') {
+      const held = decision?.outcome === 'held' ? `; held by ${decision.by.name} at ${at(decision.at)}` : '';
+      return line(false, `waiting for approval in ${where} since ${at(row.createdAt)}${held}`);
+    }
+    if (decision?.outcome === 'approved') {
+      return line(row.state === 'sent', `approved by ${decision.by.name} at ${at(decision.at)}${decision.label ? ` (${decision.label})` : ''}; ${describeRow(row, input.group, at)}`);
+    }
+  }
   if (row) return line(row.state === 'sent', describeRow(row, input.group, at));
 
   const match = matchSubscription(article, sub);
@@ -86,6 +100,8 @@ function describeRow(row: Delivery, group: Delivery | null, at: (ms: number) => 
         : `queued behind the channel's rate limit; going out at ${at(row.dueAt ?? row.updatedAt)} at the latest`;
     case 'sending':
       return 'being sent right now';
+    case 'waiting':
+      return `waiting for an editor's approval since ${at(row.createdAt)}`;
     case 'held':
       return `held for quiet hours; it goes out in one "While you were away" message at ${at(group?.dueAt ?? row.updatedAt)}`;
     case 'folded':

@@ -1,4 +1,8 @@
 import type { ChannelRef } from '../domain/channel.js';
+import type { Verification } from '../domain/approval.js';
+
+/** A press on an approval preview (src/alerts/approvals.ts parses the button's action id into it). */
+export type ApprovalPress = { kind: 'approve' | 'hold' | 'reject'; previewId: string } | { kind: 'label'; previewId: string; label: Verification };
 import type { StoryRecall, DeliveryState } from '../domain/delivery.js';
 import type { Actor, AuditEntry, BriefingSchedule, MentionRule, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth, ScopeStop } from '../domain/subscription.js';
 
@@ -73,6 +77,11 @@ export interface AlertsService {
    * `already`: the story was recalled here (or killed) before; nothing is repeated.
    */
   recall(scope: Scope, articleId: string, reason: string, actor: Actor): Promise<{ already: StoryRecall | null; channels: number; messages: number }>;
+  /**
+   * An editor pressed a button on an approval preview (Approve, Hold, Reject or a label): the decision or label is
+   * written (first decision wins) and the private answer to the presser returned. UserError when the approval is closed.
+   */
+  press?(scope: Scope, actor: Actor, press: ApprovalPress): Promise<string>;
   /** The newsroom's time zone (TIMEZONE), for times in answers. */
   readonly timeZone: string;
   /** The operations channel (/alerts ops): where this scope's admins are told about trouble. */

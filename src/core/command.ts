@@ -90,6 +90,8 @@ interface CommandBasics {
   examples?: string[];
   /** Button clicks whose action id starts with `<name>:` come here. */
   onAction?(ctx: CommandContext, action: string): Promise<Reply>;
+  /** What a user without the command's permission is told when pressing one of its buttons (else a generic refusal). */
+  refuseAction?(action: string): string | undefined;
 }
 
 /** A command without subcommands: `run` gets what its schema outputs. */
@@ -138,8 +140,8 @@ export function defineCommand<S extends OptionsSchema, M extends SubcommandMap>(
 }
 
 function basics(spec: CommandBasics): CommandBasics {
-  const { name, description, permission, mayBeSlow, examples, onAction } = spec;
-  return { name, description, permission, mayBeSlow, examples, onAction };
+  const { name, description, permission, mayBeSlow, examples, onAction, refuseAction } = spec;
+  return { name, description, permission, mayBeSlow, examples, onAction, refuseAction };
 }
 
 function plainCommand<S extends OptionsSchema>(spec: PlainCommandSpec<S>): CommandDefinition {

@@ -179,7 +179,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const invocation: Invocation = { ...partial, command: name };
       if (!command?.onAction) return errorReply('This button has expired. Run the command again.');
       if (command.permission === 'admin' && !invocation.user.isAdmin) {
-        return errorReply(`Only admins can use ${typedName(invocation, command.name)}.`);
+        return errorReply(command.refuseAction?.(action) ?? `Only admins can use ${typedName(invocation, command.name)}.`);
       }
       return guarded(invocation, `action ${name}`, () => command.onAction!(context(invocation), action));
     },

@@ -1,3 +1,5 @@
+import type { Verification } from './approval.js';
+
 /** The article: what every source produces, the store keeps, commands show and alerts deliver. */
 export type Priority = 'breaking' | 'urgent' | 'routine';
 export const PRIORITIES: readonly Priority[] = ['breaking', 'urgent', 'routine'];
@@ -79,6 +81,11 @@ export interface Article {
    * (a stored change), after which it is null. Not part of the content: setting, moving or clearing it is no new version.
    */
   embargoUntil: string | null;
+  /**
+   * How sure the source is (confirmed | developing | unverified), or null. Not part of the content: a change is no new
+   * version, but edits the story's posted alerts once. An editor's label on the story (StoryStore) wins over it.
+   */
+  verification: Verification | null;
 }
 
 /** What a source hands the store (files, feeds, HTTP push all produce this). */
@@ -111,6 +118,8 @@ export interface ArticleInput {
    * stored; null clears it (lifts now), as does a time already past.
    */
   embargoUntil?: string | null;
+  /** The source's verification label: omitted keeps what is stored; null clears it. */
+  verification?: Verification | null;
 }
 
 /** Embargoes further ahead than this are refused (a typo in the year, not a plan). */

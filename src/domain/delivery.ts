@@ -5,14 +5,16 @@ import type { ChannelRef, MessageRef, Platform } from './channel.js';
  * `notice`: a line for an operations channel (src/alerts/ops-notices.ts), keyed (ops:<cause>:<day>, ops:<scope>).
  * `briefing`: one run of a scheduled briefing (src/alerts/briefings.ts), keyed (briefing:<subscription id>:<local date>,
  * subscription), due at the run's instant.
+ * `preview`: an approval preview in an editors' channel, keyed (story, `approval:<channel>`) (src/alerts/approvals.ts).
  */
-export type DeliveryKind = 'alert' | 'digest' | 'fold' | 'test' | 'notice' | 'briefing';
+export type DeliveryKind = 'alert' | 'digest' | 'fold' | 'test' | 'notice' | 'briefing' | 'preview';
 /**
  * pending → sending → sent (→ edited: delivered_version grows); or held (quiet hours) / folded (into a
  * digest or "N more stories" row), skipped (reason), failed (reason).
  */
-export type DeliveryState = 'pending' | 'sending' | 'sent' | 'held' | 'folded' | 'skipped' | 'failed';
-export const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'sending', 'sent', 'held', 'folded', 'skipped', 'failed'];
+/** waiting: an alert of a subscription with an approval channel, not due until an editor approves the story. */
+export type DeliveryState = 'waiting' | 'pending' | 'sending' | 'sent' | 'held' | 'folded' | 'skipped' | 'failed';
+export const DELIVERY_STATES: readonly DeliveryState[] = ['waiting', 'pending', 'sending', 'sent', 'held', 'folded', 'skipped', 'failed'];
 
 /**
  * The legal moves of a delivery, in one table: the store's statements take their `state IN (…)` guards from
@@ -24,6 +26,8 @@ export const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'sending', 
  * - pending/held/folded → skipped: the subscription was paused or removed.
  */
 export const DELIVERY_TRANSITIONS: Readonly<Record<DeliveryState, readonly DeliveryState[]>> = {
+  // waiting → pending: an editor approved the story; → skipped: rejected, expired, retracted, or the subscription went.
+  waiting: ['pending', 'skipped'],
   // pending → held: rows held by /alerts stop for more than 30 minutes go out in one "While stopped" message.
   pending: ['sending', 'skipped', 'failed', 'held'],
   sending: ['pending', 'sent', 'failed', 'skipped'],
@@ -44,7 +48,9 @@ export function statesBefore(to: DeliveryState, among: readonly DeliveryState[] 
 }
 
 /** Waiting to go out: what pausing a subscription skips. */
-export const QUEUED_STATES: readonly DeliveryState[] = ['pending', 'held', 'folded'];
+export const QUEUED_STATES: readonly DeliveryState[] = ['waiting', 'pending', 'held', 'folded'];
+/** Waiting for an editor's approval: approve moves these to pending, reject and expiry to skipped. */
+export const APPROVAL_WAITING: readonly DeliveryState[] = ['waiting'];
 /** Members of a digest or fold, waiting for it. */
 export const MEMBER_STATES: readonly DeliveryState[] = ['held', 'folded'];
 
@@ -88,6 +94,8 @@ export interface Delivery {
   deletedAt: number | null;
   /** The thread replies posted under this alert (threads:yes), deleted with it. */
   threadRefs: MessageRef[];
+  /** An approval preview still open: when it expires (epoch ms); null once decided or held, and on every other row. */
+  expiresAt?: number | null;
 }
 
 export type DeleteState = 'due' | 'deleted' | 'failed';
@@ -116,4 +124,4 @@ export interface StoryRecord {
 
 
 export type NewDelivery = Pick<Delivery, 'id' | 'storyId' | 'articleId' | 'subscriptionId' | 'kind' | 'platform' | 'channel' | 'priorityRank' | 'state' | 'targetVersion'> &
-  Partial<Pick<Delivery, 'reason' | 'foldedInto' | 'dueAt' | 'payload'>>;
+  Partial<Pick<Delivery, 'reason' | 'foldedInto' | 'dueAt' | 'payload' | 'expiresAt'>>;

@@ -55,6 +55,9 @@ export interface Subscription {
   mentionRules?: MentionRule[];
   /** Discord announcement channels: breaking alerts are also published (crossposted) to following servers. */
   publish?: boolean;
+  /** `approval:#editors`: each alert waits for an editor's decision on a preview in this channel (src/alerts/approvals.ts). */
+  approvalChannel?: ChannelRef | null;
+  approvalChannelName?: string | null;
   paused: boolean;
   pausedReason: string | null;
   createdBy: string;
@@ -76,6 +79,8 @@ export interface NewSubscription {
   threads?: boolean;
   briefing?: BriefingSchedule | null;
   publish?: boolean;
+  approvalChannel?: ChannelRef | null;
+  approvalChannelName?: string | null;
 }
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';

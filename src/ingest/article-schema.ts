@@ -78,6 +78,8 @@ export const articleJsonSchema = z
       .transform((s) => new Date(s).toISOString())
       .nullable()
       .optional(),
+    // How sure the source is; null clears it. A change edits the story's posted alerts (no new version).
+    verification: z.enum(['confirmed', 'developing', 'unverified'], { error: 'one of confirmed, developing, unverified' }).nullable().optional(),
   })
   .strict();
 
@@ -104,6 +106,7 @@ export function articleJsonToInput(a: ArticleJson, fallbackId?: string): Article
     imageUrl: a.image_url ?? null,
     related: a.related,
     ...(a.embargo_until !== undefined ? { embargoUntil: a.embargo_until } : {}),
+    ...(a.verification !== undefined ? { verification: a.verification } : {}),
     fallbackId,
   };
 }

@@ -10,6 +10,7 @@ export interface OutboxRow {
   thread_version: number | null; attempts: number; in_doubt: number; due_at: number | null; last_error: string | null;
   payload: string | null; created_at: number; updated_at: number;
   delete_state?: string | null; delete_note?: string | null; deleted_at?: number | null; thread_refs?: string | null;
+  expires_at?: number | string | null;
 }
 
 export function deliveryFromRow(r: OutboxRow): Delivery {
@@ -22,6 +23,7 @@ export function deliveryFromRow(r: OutboxRow): Delivery {
     payload: r.payload, createdAt: r.created_at, updatedAt: r.updated_at,
     deleteState: (r.delete_state ?? null) as Delivery['deleteState'], deleteNote: r.delete_note ?? null, deletedAt: r.deleted_at ?? null,
     threadRefs: r.thread_refs ? (JSON.parse(r.thread_refs) as string[]) : [],
+    expiresAt: r.expires_at === undefined || r.expires_at === null ? null : Number(r.expires_at),
   };
 }
 

@@ -3,13 +3,14 @@ import type { Delivery, NewDelivery, StoryRecord, StoryRecall } from '../domain/
 import type { Actor, AuditEntry, MentionRule, NewSubscription, QuietHours, Scope, Subscription, SubscriptionHealth, ScopeStop } from '../domain/subscription.js';
 import type { ChannelRef, Platform } from '../domain/channel.js';
 import type { OpsChannel } from '../domain/ops.js';
+import type { ApprovalDecision, StoryLabel } from '../domain/approval.js';
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
 export interface UpsertResult {
   article: Article;
   outcome: UpsertOutcome;
-  /** The version before this write, for 'updated'. */
+  /** The version before this write, for 'updated' (and for a metadata-only change: what it was before). */
   previous?: Article;
   /** Stored without alerting (a feed's first poll): copied from ArticleInput.quiet. */
   quiet?: boolean;
@@ -194,6 +195,18 @@ export interface StoryStore {
   addRecall(r: StoryRecall): Promise<boolean>;
   /** The story's recalls and kill, oldest first. */
   recalls(storyId: string): Promise<StoryRecall[]>;
+  /**
+   * An editor's decision on the story in one approval channel (an overlay, never a version). A final decision is
+   * written only over no decision or a hold, a hold only over nothing (APPROVAL_TRANSITIONS): of two at once, one wins
+   * on every backend and instance. `current` is the decision stored after the write (the winner's).
+   */
+  decide(d: ApprovalDecision): Promise<{ won: boolean; current: ApprovalDecision }>;
+  approval(storyId: string, channel: ChannelRef): Promise<ApprovalDecision | null>;
+  /** Every approval channel's decision on the story, oldest first. */
+  approvals(storyId: string): Promise<ApprovalDecision[]>;
+  /** The editor's label on the story; true when it changed. */
+  setLabel(l: StoryLabel): Promise<boolean>;
+  label(storyId: string): Promise<StoryLabel | null>;
 }
 
 /**
@@ -218,6 +231,20 @@ export interface OutboxStore {
    */
   sourcesJoined(storyId: string, now: number): Promise<number>;
   countPendingRoutine(subscriptionId: string): Promise<number>;
+  /**
+   * Approval (newsroom controls II). An editor approved the story in this approval channel: the story's waiting alerts
+   * of the subscriptions that name it become pending, due now. Returns how many.
+   */
+  releaseWaiting(storyId: string, approvalChannel: ChannelRef, now: number): Promise<number>;
+  /** Rejected, expired or retracted: the waiting alerts (of that approval channel, or every one with null) are skipped. */
+  skipWaiting(storyId: string, approvalChannel: ChannelRef | null, reason: string, now: number): Promise<number>;
+  /**
+   * The story's previews (in one approval channel, or all with null) are to show something new: a posted one becomes due
+   * for an edit (one in flight sees it when it finishes). `closed`: the approval is decided or held, so no expiry.
+   */
+  touchPreviews(storyId: string, approvalChannel: ChannelRef | null, now: number, closed: boolean): Promise<number>;
+  /** The story's label changed: each alert posted on its own becomes due for one edit (several changes, one edit). */
+  relabel(storyId: string, now: number): Promise<number>;
   openGroup(subscriptionId: string, kind: 'fold' | 'digest', storyId?: string): Promise<Delivery | null>;
   members(groupId: string): Promise<Delivery[]>;
   /**

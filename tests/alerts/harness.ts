@@ -38,7 +38,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(opts: { clock?: TestClock; ports?: OutboundPort[]; realTime?: boolean } = {}): Promise<Harness> {
+export async function harness(opts: { clock?: TestClock; ports?: OutboundPort[]; realTime?: boolean; approvalExpiryMs?: number } = {}): Promise<Harness> {
   const clock = opts.clock ?? new TestClock();
   const ports = new PortRegistry(opts.ports ?? []);
   // Pacing needs time to pass: tests that are not about time run on a clock that follows real time.
@@ -46,7 +46,7 @@ export async function harness(opts: { clock?: TestClock; ports?: OutboundPort[];
   const now = opts.realTime ? () => new Date(Date.now() + offset) : clock.now;
   const store = openSqliteStore(':memory:', { now });
   const alerts = startAlerts({
-    store: store, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now,
+    store: store, ports, logger: quietLogger, config: { TIMEZONE: 'UTC' }, now, approvalExpiryMs: opts.approvalExpiryMs,
     summarizer: { tldr: (a) => `TLDR: ${a.dek || a.title}` },
   });
   const events: SettledEvent[] = [];

@@ -97,7 +97,7 @@ describe.skipIf(!postgresAvailable)('store:copy (SQLite into PostgreSQL)', () =>
     // since the outbox carries operations notices, migration 601, no table references another.)
     const tables = first.map((r) => r.table);
     expect([...tables].sort()).toEqual(['action_state', 'alert_audit', 'alert_outbox', 'alert_scope_stops', 'alert_stories', 'alert_subscriptions', 'article_versions', 'articles',
-      'feed_items', 'feed_state', 'ops_channels', 'ops_problems', 'pacing_ceilings', 'search_stats_meta', 'search_term_stats', 'slack_installations', 'story_recalls', 'story_shown']);
+      'feed_items', 'feed_state', 'ops_channels', 'ops_problems', 'pacing_ceilings', 'search_stats_meta', 'search_term_stats', 'slack_installations', 'story_approvals', 'story_labels', 'story_recalls', 'story_shown']);
 
     const pg = await openPostgresStore(PG_URL, { now: TEST_CLOCK, schema, poolSize: 2 });
     try {

@@ -46,7 +46,8 @@ describe('migration 601-outbox-notices on a store with deliveries', () => {
     const store = openSqliteStore(file, { now: () => NOW });
     try {
       expect(extras(old).length).toBeGreaterThan(2);
-      expect(extras(store)).toEqual(extras(old));
+      // Every one the old table had (later migrations may add more, e.g. 910's index of waiting alerts).
+      expect(extras(store)).toEqual(expect.arrayContaining(extras(old)));
     } finally {
       await store.close();
       await old.close();

@@ -85,7 +85,10 @@ describe('delivery states: one table of legal moves', () => {
     expect(canMove('sent', 'pending')).toBe(false);
     expect(canMove('sent', 'sending')).toBe(false);
     expect(statesBefore('sending')).toEqual(['pending']);
-    expect(statesBefore('skipped').sort()).toEqual(['folded', 'held', 'pending', 'sending']);
+    expect(statesBefore('skipped').sort()).toEqual(['folded', 'held', 'pending', 'sending', 'waiting']);
+    // A waiting alert (editor approval) is never claimed: it moves to pending when approved, or is skipped.
+    expect(DELIVERY_TRANSITIONS.waiting).toEqual(['pending', 'skipped']);
+    expect(canMove('waiting', 'sending')).toBe(false);
   });
 
   it('the outbox SQL follows it: pausing skips what waits, never what went out', async () => {

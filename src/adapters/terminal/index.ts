@@ -38,7 +38,7 @@ const META_HELP = [
   ':as admin | :as reader | :as <name> [admin]   act as another user or role',
   ':in #channel                                  act in another channel',
   ':whoami                                       who and where you are',
-  ':click N                                      click button N of the last answer',
+  ':click N                                      click button N of the latest answer or preview shown with buttons',
   ':quit                                         leave',
 ].join('\n');
 
@@ -59,7 +59,9 @@ export function startTerminal(opts: TerminalOptions): TerminalAdapter {
     if (opts.interactive && !closed && pending === 0) rl.prompt(true);
   };
   const show = (reply: Reply) => {
-    lastButtons = reply.buttons ?? [];
+    // :click presses the latest answer or printed preview shown with buttons: a plain answer (a press's own reply)
+    // leaves the preview's buttons clickable.
+    if (reply.buttons?.length) lastButtons = reply.buttons;
     write(renderReply(reply, style));
   };
 
@@ -72,6 +74,8 @@ export function startTerminal(opts: TerminalOptions): TerminalAdapter {
       clearLine(opts.output, 0);
       cursorTo(opts.output, 0);
     }
+    // An approval preview (or any printed alert with buttons) is what :click presses next.
+    if (reply?.buttons?.length) lastButtons = reply.buttons;
     // A deletion is its heading alone: no empty body line after it.
     write(`${atPrompt ? '' : '\n'}${style.color ? '\x1b[1m' : ''}${heading}${style.color ? '\x1b[0m' : ''}${reply ? `\n${renderReply(reply, style)}` : ''}`);
     prompt();
@@ -122,7 +126,7 @@ export function startTerminal(opts: TerminalOptions): TerminalAdapter {
       case 'click': {
         const n = Number(args[0]);
         const button = lastButtons[n - 1];
-        if (!button) return write(lastButtons.length ? `Pick a button from 1 to ${lastButtons.length}.` : 'No buttons on the last answer.');
+        if (!button) return write(lastButtons.length ? `Pick a button from 1 to ${lastButtons.length}.` : 'No buttons shown yet.');
         show(await opts.dispatcher.action(base(), button.action));
         return;
       }

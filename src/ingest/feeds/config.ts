@@ -42,9 +42,11 @@ const ruleSchema = z
         section: z.string().trim().min(1).max(60).optional(),
         /** Removes the titleStartsWith prefix (and a following ":", "-" or "|") from the headline. */
         stripPrefix: z.boolean().optional(),
+        /** The verification label the matching items carry (a word on their alerts). */
+        verification: z.enum(['confirmed', 'developing', 'unverified'], { error: 'one of confirmed, developing, unverified' }).optional(),
       })
       .strict()
-      .refine((a) => a.priority || a.section || a.stripPrefix, 'give at least one action: priority, section or stripPrefix'),
+      .refine((a) => a.priority || a.section || a.stripPrefix || a.verification, 'give at least one action: priority, section, stripPrefix or verification'),
   })
   .strict()
   .refine((r) => !r.then.stripPrefix || r.if.titleStartsWith, {

@@ -1,10 +1,13 @@
 import type { Priority } from '../../domain/article.js';
+import type { Verification } from '../../domain/approval.js';
 import type { FeedRule } from './config.js';
 
 export interface RuledItem {
   title: string;
   priority: Priority;
   section: string;
+  /** From a rule's then.verification; a feed's items carry none otherwise. */
+  verification?: Verification;
 }
 
 /** Separators that follow a flag word in headlines: "BREAKING: …", "BREAKING — …", "Breaking | …". */
@@ -21,6 +24,7 @@ export function applyRules(rules: FeedRule[], item: { title: string; categories:
     if (!matches(rule, item.title, categories)) continue;
     if (rule.then.priority) result.priority = rule.then.priority;
     if (rule.then.section) result.section = rule.then.section;
+    if (rule.then.verification) result.verification = rule.then.verification;
     if (rule.then.stripPrefix && rule.if.titleStartsWith) {
       const prefix = rule.if.titleStartsWith;
       if (result.title.toLowerCase().startsWith(prefix.toLowerCase())) {

@@ -88,6 +88,7 @@ export function feedItemsToArticles(
         updatedAt: item.updatedAt ?? undefined,
         priority: ruled.priority,
         imageUrl: item.imageUrl,
+        ...(ruled.verification ? { verification: ruled.verification } : {}),
       },
     });
   }

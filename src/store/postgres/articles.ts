@@ -6,13 +6,13 @@ import { groupDuplicates } from '../../summarize/briefing.js';
 import { OriginConflict } from '../types.js';
 import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, StoredVersion, UpsertResult } from '../types.js';
 import { canonicalUrl } from '../canonical.js';
-import { embargoFor, keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, VISIBLE_SQL, type ArticleRow, type NormalizedArticle } from '../sqlite/article-rows.js';
+import { embargoFor, verificationFor, keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, VISIBLE_SQL, type ArticleRow, type NormalizedArticle } from '../sqlite/article-rows.js';
 import { lockKey, type PgDb } from './db.js';
 import { PgArticleSearch } from './article-search.js';
 
 const CHUNK_BUDGET_MS = 50;
 const COLS = ['id', 'url', 'canonical_url', 'title', 'dek', 'body', 'section', 'topics', 'source', 'author', 'published_at', 'published_ms',
-  'updated_at', 'priority', 'status', 'image_url', 'related', 'version', 'content_hash', 'ingested_at', 'version_stored_at', 'origin', 'embargo_ms'] as const;
+  'updated_at', 'priority', 'status', 'image_url', 'related', 'version', 'content_hash', 'ingested_at', 'version_stored_at', 'origin', 'embargo_ms', 'verification'] as const;
 const ROW_COLS = `seq, ${COLS.join(', ')}, pub_key`;
 
 /**
@@ -224,6 +224,7 @@ export class PgArticleStore implements ArticleStore {
       next.publishedMs = Date.parse(previous.publishedAt);
     }
     next.embargoUntil = embargoFor(next.id, input, previous, now.getTime());
+    next.verification = verificationFor(input, previous);
     const lifted = previous !== undefined && previous.embargoUntil !== null && next.embargoUntil === null;
 
     if (existingRow && previous && previous.contentHash === next.contentHash) {
@@ -234,7 +235,7 @@ export class PgArticleStore implements ArticleStore {
         const key = await this.keyFor(next.publishedMs, existingRow);
         await this.update(article, next.publishedMs, existingRow.version_stored_at, key, existingRow.seq);
         // Not a version, but a stored change: listeners (the query cache) must hear of it.
-        return this.notify(lifted ? { article, outcome: 'created', lifted: true } : { article, outcome: 'unchanged', metadataChanged: true }, input.quiet);
+        return this.notify(lifted ? { article, outcome: 'created', lifted: true } : { article, outcome: 'unchanged', metadataChanged: true, previous }, input.quiet);
       }
       return { article: previous, outcome: 'unchanged' };
     }
@@ -305,7 +306,7 @@ function toValues(a: Article, publishedMs: number, versionStoredAt: string): unk
   return [
     a.id, a.url, a.canonicalUrl, a.title, a.dek, a.body, a.section, JSON.stringify(a.topics), a.source, a.author,
     a.publishedAt, publishedMs, a.updatedAt, a.priority, a.status, a.imageUrl, JSON.stringify(a.related), a.version,
-    a.contentHash, a.ingestedAt, versionStoredAt, a.origin, a.embargoUntil === null ? null : Date.parse(a.embargoUntil),
+    a.contentHash, a.ingestedAt, versionStoredAt, a.origin, a.embargoUntil === null ? null : Date.parse(a.embargoUntil), a.verification,
   ];
 }
 

@@ -4,6 +4,7 @@ import { PG_SLACK_INSTALLATIONS_SCHEMA } from './slack-installations.js';
 import { lockKey, type PgDb } from './db.js';
 import { OPS_MIGRATION_SQL, OUTBOX_NOTICES_SQL } from './ops.js';
 import { extendOutboxCheckSql } from './outbox-checks.js';
+import { APPROVALS_SCHEMA } from '../approval-rows.js';
 
 /**
  * Every PostgreSQL schema change, in order; the ids match the SQLite migrations (src/store/sqlite/migrations.ts)
@@ -393,6 +394,9 @@ export const pgMigrations: PgMigration[] = [
   { id: '901-subscription-mention-rules', sql: "ALTER TABLE alert_subscriptions ADD COLUMN mention_rules TEXT NOT NULL DEFAULT '[]'" },
   // Scheduled briefings posted: each run is an outbox row of kind briefing, keyed (briefing:<id>:<local date>, subscription).
   { id: '802-outbox-briefing-runs', sql: extendOutboxCheckSql('kind', ['briefing']) },
+  // Editor approval and the verification label (newsroom controls II): preview rows, waiting alerts, decisions and labels
+  // as overlays on the story (src/store/approval-rows.ts).
+  { id: '910-approvals', sql: `${extendOutboxCheckSql('kind', ['preview'])}${extendOutboxCheckSql('state', ['waiting'])}${APPROVALS_SCHEMA}` },
 ];
 
 /**

@@ -3,6 +3,8 @@ import type { Delivery, NewDelivery } from '../../domain/delivery.js';
 import { CLAIMABLE, deliveryFromRow, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, type OutboxRow, HOLDABLE, NOT_STOPPED, RECALL_SKIPPABLE, SOURCES_EDIT_EVERY_MS, SOURCES_ONLY_LAST, sourcesDueSql } from '../outbox-rows.js';
 import type { OutboxStore } from '../types.js';
 import type { PgDb } from './db.js';
+import { approvalSql, labelDueSql, WAITING } from '../approval-rows.js';
+import { approvalKey } from '../../domain/approval.js';
 
 /** senderBucket (src/domain/channel.ts) in SQL: the Slack workspace part of the channel, else the platform. */
 const BUCKET = `(CASE WHEN platform = 'slack' AND position('/' in channel) > 0 THEN split_part(channel, '/', 1) ELSE platform END)`;
@@ -34,6 +36,16 @@ export class PgOutbox implements OutboxStore {
     };
   }
 
+  private has910?: Promise<boolean>;
+
+  /** Migration 910's columns, or none (a schema opened with earlier migrations, as the migration tests do): approvalSql. */
+  private async approval(now: string): Promise<ReturnType<typeof approvalSql>> {
+    this.has910 ??= this.db.one<{ ok: number }>(
+      `SELECT 1 AS ok FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'alert_outbox' AND column_name = 'label_rev'`,
+    ).then((r) => r !== null && r !== undefined);
+    return approvalSql(await this.has910, now, 'GREATEST');
+  }
+
   private async changes(sql: string, params: unknown[]): Promise<number> {
     return (await this.db.query(sql, params)).rowCount ?? 0;
   }
@@ -43,17 +55,25 @@ export class PgOutbox implements OutboxStore {
   }
 
   async insert(d: NewDelivery, now: number): Promise<boolean> {
-    return (await this.changes(
+    const inserted = (await this.changes(
       `INSERT INTO alert_outbox (id, story_id, article_id, subscription_id, kind, platform, channel, priority_rank,
          state, reason, folded_into, target_version, due_at, payload, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) ON CONFLICT DO NOTHING`,
       [d.id, d.storyId, d.articleId, d.subscriptionId, d.kind, d.platform, d.channel, d.priorityRank, d.state,
         d.reason ?? null, d.foldedInto ?? null, d.targetVersion, d.dueAt ?? null, d.payload ?? null, now],
     )) === 1;
+    // Set apart (the approvals migration's column): a schema that predates it still takes every other row.
+    if (inserted && d.expiresAt != null) await this.db.query('UPDATE alert_outbox SET expires_at = $1 WHERE id = $2', [d.expiresAt, d.id]);
+    return inserted;
   }
 
   async insertMany(ds: readonly NewDelivery[], now: number): Promise<number> {
     if (ds.length === 0) return 0;
+    if (ds.some((d) => d.expiresAt != null)) {
+      let inserted = 0;
+      for (const d of ds) if (await this.insert(d, now)) inserted += 1;
+      return inserted;
+    }
     const col = <T>(f: (d: NewDelivery) => T) => ds.map(f);
     return this.changes(
       `INSERT INTO alert_outbox (id, story_id, article_id, subscription_id, kind, platform, channel, priority_rank,
@@ -103,6 +123,32 @@ export class PgOutbox implements OutboxStore {
        WHERE story_id = $1 AND kind = 'alert' AND delete_state IS NULL`,
       [storyId, now],
     );
+  }
+
+  releaseWaiting(storyId: string, approvalChannel: string, now: number): Promise<number> {
+    return this.changes(`UPDATE alert_outbox SET state = 'pending', due_at = $3::bigint, updated_at = $3::bigint
+        WHERE story_id = $1 AND kind = 'alert' AND state IN (${WAITING})
+          AND subscription_id IN (SELECT id FROM alert_subscriptions WHERE approval_channel = $2::text)`, [storyId, approvalChannel, now]);
+  }
+
+  skipWaiting(storyId: string, approvalChannel: string | null, reason: string, now: number): Promise<number> {
+    return this.changes(`UPDATE alert_outbox SET state = 'skipped', reason = $3::text, due_at = NULL, updated_at = $4::bigint
+        WHERE story_id = $1 AND kind = 'alert' AND state IN (${WAITING})
+          AND ($2::text IS NULL OR subscription_id IN (SELECT id FROM alert_subscriptions WHERE approval_channel = $2::text))`,
+    [storyId, approvalChannel, reason, now]);
+  }
+
+  touchPreviews(storyId: string, approvalChannel: string | null, now: number, closed: boolean): Promise<number> {
+    return this.changes(`UPDATE alert_outbox SET target_version = target_version + 1, updated_at = $3::bigint,
+        expires_at = CASE WHEN $4::boolean THEN NULL ELSE expires_at END,
+        due_at = CASE WHEN state = 'sent' AND message_ref IS NOT NULL AND attempts = 0 THEN $3::bigint ELSE due_at END
+        WHERE story_id = $1 AND kind = 'preview' AND state IN ('pending','sending','sent') AND ($2::text IS NULL OR subscription_id = $2::text)`,
+    [storyId, approvalChannel === null ? null : approvalKey(approvalChannel), now, closed]);
+  }
+
+  relabel(storyId: string, now: number): Promise<number> {
+    return this.changes(`UPDATE alert_outbox SET label_rev = label_rev + 1, updated_at = $2::bigint, due_at = ${labelDueSql('$2::bigint')}
+        WHERE story_id = $1 AND kind = 'alert' AND delete_state IS NULL`, [storyId, now]);
   }
 
   async countPendingRoutine(subscriptionId: string): Promise<number> {
@@ -155,16 +201,18 @@ export class PgOutbox implements OutboxStore {
 
   async claimPost(id: string, now: number): Promise<boolean> {
     const claim = this.claimSet(3);
+    const ap = await this.approval('$1');
     return (await this.changes(
-      `UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, sources_claimed = sources_rev, updated_at = $1, ${claim.sql}
+      `UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, sources_claimed = sources_rev${ap.claim}, updated_at = $1, ${claim.sql}
        WHERE id = (SELECT id FROM alert_outbox WHERE id = $2 AND state IN (${CLAIMABLE}) AND due_at IS NOT NULL FOR UPDATE SKIP LOCKED)`,
       [now, id, ...claim.params])) === 1;
   }
 
   async claimEdit(id: string, now: number): Promise<boolean> {
     const claim = this.claimSet(3);
+    const ap = await this.approval('$1');
     return (await this.changes(
-      `UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, sources_claimed = sources_rev, updated_at = $1, ${claim.sql}
+      `UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, sources_claimed = sources_rev${ap.claim}, updated_at = $1, ${claim.sql}
        WHERE id = (SELECT id FROM alert_outbox WHERE id = $2 AND state = 'sent' AND due_at IS NOT NULL AND delete_state IS NULL FOR UPDATE SKIP LOCKED)`,
       [now, id, ...claim.params])) === 1;
   }
@@ -210,7 +258,7 @@ export class PgOutbox implements OutboxStore {
     );
     const edits = await this.changes(
       `UPDATE alert_outbox SET due_at = $1, claimed_by = NULL, claim_expires = NULL
-       WHERE state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL AND target_version > delivered_version
+       WHERE state = 'sent' AND kind IN ('alert','preview') AND folded_into IS NULL AND due_at IS NULL AND target_version > delivered_version
          AND claimed_by IS NOT NULL AND claimed_by <> $2 AND ${ABANDONED}`,
       [now, this.claimant.instanceId],
     );
@@ -225,10 +273,12 @@ export class PgOutbox implements OutboxStore {
   }
 
   async markSent(id: string, messageRef: string, version: number, now: number): Promise<void> {
+    const ap = await this.approval('$2::bigint');
     await this.db.query(
       `UPDATE alert_outbox SET state = 'sent', message_ref = $1::text, sent_at = $2::bigint, delivered_version = $3::int, thread_version = $3::int,
          attempts = 0, in_doubt = 0, last_error = NULL, updated_at = $2::bigint, message_changed_at = $2::bigint,
-         due_at = CASE WHEN delete_state = 'due' THEN $2::bigint WHEN target_version > $3::int AND kind = 'alert' THEN $2::bigint
+         due_at = CASE WHEN delete_state = 'due' THEN $2::bigint WHEN target_version > $3::int AND kind IN ('alert','preview') THEN $2::bigint
+           ${ap.sentDue}
            WHEN kind = 'alert' AND sources_rev > sources_claimed THEN $2::bigint + ${SOURCES_EDIT_EVERY_MS} ELSE NULL END
        WHERE id = $4`,
       [messageRef, now, version, id],
@@ -242,10 +292,12 @@ export class PgOutbox implements OutboxStore {
   }
 
   async markEdited(id: string, version: number, threadVersion: number | null, now: number): Promise<void> {
+    const ap = await this.approval('$3::bigint');
     await this.db.query(
       `UPDATE alert_outbox SET delivered_version = $1::int, thread_version = COALESCE($2::int, thread_version), attempts = 0,
          last_error = NULL, updated_at = $3::bigint, message_changed_at = $3::bigint,
-         due_at = CASE WHEN delete_state = 'due' OR target_version > $1::int THEN $3::bigint
+         due_at = CASE WHEN delete_state = 'due' OR target_version > $1::int${ap.editedNow} THEN $3::bigint
+           ${ap.editedDue}
            WHEN sources_rev > sources_claimed THEN $3::bigint + ${SOURCES_EDIT_EVERY_MS} ELSE NULL END
        WHERE id = $4`,
       [version, threadVersion, now, id],
@@ -265,7 +317,7 @@ export class PgOutbox implements OutboxStore {
       `UPDATE alert_outbox SET state = CASE WHEN state = 'sending' THEN 'pending' ELSE state END,
          in_doubt = CASE WHEN state = 'sending' THEN 1 ELSE in_doubt END, due_at = $1, last_error = $2, updated_at = $1,
          claimed_by = NULL, claim_expires = NULL
-       WHERE id = $3 AND ($4::text IS NULL OR claimed_by = $4::text) AND (state = 'sending' OR (state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL
+       WHERE id = $3 AND ($4::text IS NULL OR claimed_by = $4::text) AND (state = 'sending' OR (state = 'sent' AND kind IN ('alert','preview') AND folded_into IS NULL AND due_at IS NULL
          AND target_version > delivered_version) OR (state = 'sent' AND delete_state = 'due' AND due_at IS NULL))`,
       [now, reason, id, this.claimant?.instanceId ?? null])) === 1;
   }
@@ -341,7 +393,7 @@ export class PgOutbox implements OutboxStore {
 
   resumeEdits(now: number): Promise<number> {
     return this.changes(
-      `UPDATE alert_outbox SET due_at = $1 WHERE state = 'sent' AND kind = 'alert' AND due_at IS NULL
+      `UPDATE alert_outbox SET due_at = $1 WHERE state = 'sent' AND kind IN ('alert','preview') AND due_at IS NULL
          AND ((folded_into IS NULL AND target_version > delivered_version) OR delete_state = 'due')
          ${this.claimant ? ` AND (claimed_by IS NULL OR ${ABANDONED})` : ''}`,
       [now],

@@ -9,6 +9,8 @@ import type { Actor, AuditEntry, BriefingSchedule, MentionRule, NewSubscription,
 import type { LearnedCeilingRow, PacingStateStore, ActionStateStore, AuditLog, FeedState, FeedStateStore, NewStoryMember, StoryStore, SubscriptionStore } from '../types.js';
 import type { PgDb } from './db.js';
 import { briefingColumn } from '../outbox-rows.js';
+import { approvalFromRow, labelFromRow, replaceableGuard, type ApprovalRow, type LabelRow } from '../approval-rows.js';
+import type { ApprovalDecision, StoryLabel } from '../../domain/approval.js';
 
 const ID_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 const ID_LENGTH = 5;
@@ -17,6 +19,7 @@ interface SubRow {
   id: string; platform: string; workspace: string; channel: string; channel_name: string | null;
   min_priority: string; sections: string; keywords: string; mention_role_id: string | null; mention_here: number;
   quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; publish?: number; mention_rules?: string; paused: number;
+  approval_channel?: string | null; approval_channel_name?: string | null;
   paused_reason: string | null; created_by: string; created_by_name: string; created_at: string; briefing?: string | null;
 }
 
@@ -26,7 +29,8 @@ function subFromRow(r: SubRow): Subscription {
     minPriority: r.min_priority as Priority, sections: JSON.parse(r.sections) as string[], keywords: JSON.parse(r.keywords) as string[],
     mentionRoleId: r.mention_role_id, mentionHere: r.mention_here === 1,
     quiet: r.quiet_from && r.quiet_to ? { from: r.quiet_from, to: r.quiet_to, tz: r.tz ?? 'UTC' } : null,
-    tz: r.tz, threads: r.threads === 1, briefing: r.briefing ? (JSON.parse(r.briefing) as BriefingSchedule) : null, publish: r.publish === 1, mentionRules: JSON.parse(r.mention_rules ?? '[]') as MentionRule[], paused: r.paused === 1, pausedReason: r.paused_reason,
+    tz: r.tz, threads: r.threads === 1, briefing: r.briefing ? (JSON.parse(r.briefing) as BriefingSchedule) : null, publish: r.publish === 1,
+    approvalChannel: r.approval_channel ?? null, approvalChannelName: r.approval_channel_name ?? null, mentionRules: JSON.parse(r.mention_rules ?? '[]') as MentionRule[], paused: r.paused === 1, pausedReason: r.paused_reason,
     createdBy: r.created_by, createdByName: r.created_by_name, createdAt: r.created_at,
   };
 }
@@ -51,6 +55,9 @@ export class PgSubscriptions implements SubscriptionStore {
       if (inserted.rowCount !== 1) continue;
       // Set apart (migration 900's column): a schema that predates it still takes every other subscription.
       if (input.publish) await this.db.query('UPDATE alert_subscriptions SET publish = 1 WHERE id = $1', [id]);
+      if (input.approvalChannel) {
+        await this.db.query('UPDATE alert_subscriptions SET approval_channel = $1, approval_channel_name = $2 WHERE id = $3', [input.approvalChannel, input.approvalChannelName ?? null, id]);
+      }
       return (await this.get(id))!;
     }
   }
@@ -203,6 +210,39 @@ export class PgStories implements StoryStore {
 
   async recalls(storyId: string): Promise<StoryRecall[]> {
     return (await this.db.rows<RecallRow>('SELECT * FROM story_recalls WHERE story_id = $1 ORDER BY at', [storyId])).map(recallFromRow);
+  }
+
+  /**
+   * The first final decision wins: one statement, over no decision or a hold (approval-rows.ts). Two instances pressing
+   * at once: the second upsert waits on the first's row lock, then sees its decision and updates nothing.
+   */
+  async decide(d: ApprovalDecision): Promise<{ won: boolean; current: ApprovalDecision }> {
+    const res = await this.db.query(`INSERT INTO story_approvals (story_id, channel, outcome, label, by_id, by_name, at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (story_id, channel) DO UPDATE SET outcome = excluded.outcome, label = excluded.label, by_id = excluded.by_id,
+          by_name = excluded.by_name, at = excluded.at WHERE ${replaceableGuard(d.outcome, 'story_approvals.outcome')}`,
+    [d.storyId, d.channel, d.outcome, d.label, d.by.id, d.by.name, d.at]);
+    return { won: res.rowCount === 1, current: (await this.approval(d.storyId, d.channel))! };
+  }
+
+  async approval(storyId: string, channel: string): Promise<ApprovalDecision | null> {
+    const r = await this.db.one<ApprovalRow>('SELECT * FROM story_approvals WHERE story_id = $1 AND channel = $2', [storyId, channel]);
+    return r ? approvalFromRow(r) : null;
+  }
+
+  async approvals(storyId: string): Promise<ApprovalDecision[]> {
+    return (await this.db.rows<ApprovalRow>('SELECT * FROM story_approvals WHERE story_id = $1 ORDER BY at, channel', [storyId])).map(approvalFromRow);
+  }
+
+  async setLabel(l: StoryLabel): Promise<boolean> {
+    const res = await this.db.query(`INSERT INTO story_labels (story_id, label, by_id, by_name, at) VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (story_id) DO UPDATE SET label = excluded.label, by_id = excluded.by_id, by_name = excluded.by_name, at = excluded.at
+        WHERE story_labels.label <> excluded.label`, [l.storyId, l.label, l.by.id, l.by.name, l.at]);
+    return res.rowCount === 1;
+  }
+
+  async label(storyId: string): Promise<StoryLabel | null> {
+    const r = await this.db.one<LabelRow>('SELECT * FROM story_labels WHERE story_id = $1', [storyId]);
+    return r ? labelFromRow(r) : null;
   }
 }
 

@@ -1,3 +1,4 @@
+import { isVerification, type Verification } from '../../domain/approval.js';
 import type { ArticleStatus, Priority } from '../../domain/article.js';
 import { articleId, canonicalUrl, contentHash, normalizeWhitespace } from '../canonical.js';
 import type { Article, ArticleInput, RelatedLink } from '../../domain/article.js';
@@ -33,6 +34,8 @@ export interface ArticleRow {
   pub_key: number;
   /** The embargo's time (epoch ms) while the story is held; null once lifted, or never embargoed. */
   embargo_ms: number | null;
+  /** The source's verification label (migration 910); absent on an older schema. */
+  verification?: string | null;
 }
 
 /** An input with every default applied: what would be stored, minus version and bookkeeping. */
@@ -93,7 +96,15 @@ export function normalizeInput(input: ArticleInput, now: Date): NormalizedArticl
     contentHash: contentHash({ title, dek, body, priority, status }),
     // Settled against what is stored by embargoFor (the store's write); a new article's request as given.
     embargoUntil: input.embargoUntil ? toIso(input.embargoUntil) : null,
+    // Settled against what is stored by the store's write (omitted keeps it); a new article's as given.
+    verification: isVerification(input.verification) ? input.verification : null,
   };
+}
+
+/** The label a write stores: the input's (null clears it), else what is stored. */
+export function verificationFor(input: ArticleInput, previous: Article | undefined): Verification | null {
+  if (input.verification === undefined) return previous?.verification ?? null;
+  return isVerification(input.verification) ? input.verification : null;
 }
 
 /**
@@ -164,6 +175,7 @@ export function rowToArticle(row: ArticleRow): Article {
     ingestedAt: row.ingested_at,
     origin: (row.origin ?? null) as Article['origin'],
     embargoUntil: row.embargo_ms === null || row.embargo_ms === undefined ? null : new Date(Number(row.embargo_ms)).toISOString(),
+    verification: isVerification(row.verification) ? row.verification : null,
   };
 }
 
@@ -187,6 +199,7 @@ export function sameMetadata(a: Article, b: NormalizedArticle): boolean {
     a.publishedAt === b.publishedAt &&
     a.imageUrl === b.imageUrl &&
     a.embargoUntil === b.embargoUntil &&
+    a.verification === b.verification &&
     JSON.stringify(a.topics) === JSON.stringify(b.topics) &&
     JSON.stringify(a.related) === JSON.stringify(b.related)
   );

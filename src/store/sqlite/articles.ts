@@ -3,7 +3,7 @@ import type { Article, ArticleInput } from '../../domain/article.js';
 import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, StoredVersion, UpsertResult } from '../types.js';
 import { periodStories } from './period-stories.js';
 import { canonicalUrl } from '../canonical.js';
-import { embargoFor, isHidden, keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, VISIBLE_SQL, type ArticleRow, type NormalizedArticle } from './article-rows.js';
+import { embargoFor, verificationFor, isHidden, keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, VISIBLE_SQL, type ArticleRow, type NormalizedArticle } from './article-rows.js';
 import { ArticleSearch } from './article-search.js';
 import { tagsFor } from './fts-query.js';
 import { cjkBigrams } from '../cjk.js';
@@ -49,14 +49,17 @@ export class SqliteArticleStore implements ArticleStore {
   private listsMemo: { sections?: string[]; sources?: string[] } = {};
   private closed = false;
   private writesSinceStatsCheck = 0;
+  private readonly withVerification: boolean;
 
   constructor(private readonly db: Database, opts: SqliteArticleStoreOptions) {
     this.chunkSize = Math.max(1, opts.chunkSize ?? 2000);
     this.now = opts.now;
     this.tx = opts.tx ?? new SqliteTransactions(db);
     this.search_ = new ArticleSearch(db, this.now);
+    // A store opened with the migrations before 910 (tests, tools) has no verification column: written only where it exists.
+    this.withVerification = db.prepare("SELECT 1 FROM pragma_table_info('articles') WHERE name = 'verification'").get() !== undefined;
     const cols = `id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
-      updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, origin, embargo_ms`;
+      updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, origin, embargo_ms${this.withVerification ? ', verification' : ''}`;
     const params = cols.split(',').map((c) => `@${c.trim()}`).join(', ');
     this.stmt = {
       byId: db.prepare('SELECT * FROM articles WHERE id = ?'),
@@ -284,6 +287,7 @@ export class SqliteArticleStore implements ArticleStore {
       next.publishedMs = Date.parse(previous.publishedAt);
     }
     next.embargoUntil = embargoFor(next.id, input, previous, now.getTime());
+    next.verification = verificationFor(input, previous);
     // Cleared, moved into the past, or come due with this write: the story is news from now on.
     const lifted = previous !== undefined && previous.embargoUntil !== null && next.embargoUntil === null;
 
@@ -294,11 +298,11 @@ export class SqliteArticleStore implements ArticleStore {
           ...stripNormalized(next), id: previous.id, updatedAt: previous.updatedAt, version: previous.version, ingestedAt: previous.ingestedAt,
         };
         const key = this.keyFor(next.publishedMs, existingRow);
-        this.stmt.update.run({ ...toParams(article, next.publishedMs, existingRow.version_stored_at), key, seq: existingRow.seq });
+        this.stmt.update.run({ ...this.params(article, next.publishedMs, existingRow.version_stored_at), key, seq: existingRow.seq });
         this.reindex(key, next, existingRow.pub_key);
         this.listsMemo = {};
         // Not a version, but a stored change: listeners (the query cache) must hear of it.
-        return this.notify(lifted ? { article, outcome: 'created', lifted: true } : { article, outcome: 'unchanged', metadataChanged: true }, input.quiet);
+        return this.notify(lifted ? { article, outcome: 'created', lifted: true } : { article, outcome: 'unchanged', metadataChanged: true, previous }, input.quiet);
       }
       return { article: previous, outcome: 'unchanged' };
     }
@@ -310,7 +314,7 @@ export class SqliteArticleStore implements ArticleStore {
       version: (previous?.version ?? 0) + 1,
       ingestedAt: previous?.ingestedAt ?? now.toISOString(),
     };
-    const params = toParams(article, next.publishedMs, now.toISOString());
+    const params = this.params(article, next.publishedMs, now.toISOString());
     const key = this.keyFor(next.publishedMs, existingRow);
     if (existingRow) {
       this.stmt.archive.run(existingRow.seq);
@@ -323,6 +327,12 @@ export class SqliteArticleStore implements ArticleStore {
 
     const result: UpsertResult = lifted ? { article, outcome: 'created', lifted: true } : previous ? { article, outcome: 'updated', previous } : { article, outcome: 'created' };
     return this.notify(result, input.quiet);
+  }
+
+  private params(a: Article, publishedMs: number, versionStoredAt: string): Record<string, unknown> {
+    const p = toParams(a, publishedMs, versionStoredAt);
+    if (!this.withVerification) delete p.verification;
+    return p;
   }
 
   /** A listener that throws aborts the transaction: the article and everything the listeners wrote roll back. */
@@ -369,6 +379,7 @@ function toParams(a: Article, publishedMs: number, versionStoredAt: string): Rec
     status: a.status, image_url: a.imageUrl, related: JSON.stringify(a.related), version: a.version,
     content_hash: a.contentHash, ingested_at: a.ingestedAt, version_stored_at: versionStoredAt, origin: a.origin,
     embargo_ms: a.embargoUntil === null ? null : Date.parse(a.embargoUntil),
+    verification: a.verification,
   };
 }
 

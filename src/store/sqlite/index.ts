@@ -55,11 +55,12 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
     return () => (made ??= make());
   };
   const subscriptions = lazy(() => asyncStore(new SqliteSubscriptions(db), tx, ['create', 'setPaused', 'setQuiet', 'setMentionRules', 'remove', 'stopScope', 'startScope']));
-  const stories = lazy(() => asyncStore(new SqliteStories(db), tx, ['addStory', 'setShown', 'addRecall']));
+  const stories = lazy(() => asyncStore(new SqliteStories(db), tx, ['addStory', 'setShown', 'addRecall', 'decide', 'setLabel']));
   const outboxChanged = new OutboxWakeups(tx);
   const outbox = lazy(() => outboxChanged.around(asyncStore(new SqliteOutbox(db), tx, [
     'insert', 'insertMany', 'retarget', 'reassign', 'sourcesJoined', 'claimPost', 'claimEdit', 'markSent', 'markThreaded', 'markEdited', 'retry', 'releaseClaim', 'finish', 'giveUpEdit',
     'markMembersSent', 'failMembers', 'skipQueued', 'failQueued', 'releaseDigests', 'resumeEdits', 'holdInto', 'nudge', 'recallRows', 'claimDelete', 'markDeleted',
+    'releaseWaiting', 'skipWaiting', 'touchPreviews', 'relabel',
   ]), OUTBOX_DUE_WRITES));
   const audit = lazy(() => asyncStore(new SqliteAuditLog(db), tx, ['append']));
   const feedState = lazy(() => asyncStore(new SqliteFeedState(db), tx, ['save', 'forgetItems', 'markSeen']));

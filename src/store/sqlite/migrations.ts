@@ -11,6 +11,7 @@ import { SLACK_INSTALLATIONS_SCHEMA } from './slack-installations.js';
 import { cjkBigrams, hasCjk } from '../cjk.js';
 import { tagsFor } from './fts-query.js';
 import { extendOutboxCheck } from './outbox-checks.js';
+import { APPROVALS_SCHEMA } from '../approval-rows.js';
 
 /**
  * Every schema change, in the order it is applied. Never edit a migration that has shipped: append a new one.
@@ -244,4 +245,14 @@ export const migrations: Migration[] = [
   { id: '901-subscription-mention-rules', up: (db) => db.exec("ALTER TABLE alert_subscriptions ADD COLUMN mention_rules TEXT NOT NULL DEFAULT '[]'") },
   // Scheduled briefings posted: each run is an outbox row of kind briefing, keyed (briefing:<id>:<local date>, subscription).
   { id: '802-outbox-briefing-runs', up: (db) => extendOutboxCheck(db, 'kind', ['briefing']) },
+  // Editor approval and the verification label (newsroom controls II): preview rows, waiting alerts, decisions and labels
+  // as overlays on the story (src/store/approval-rows.ts).
+  {
+    id: '910-approvals',
+    up: (db) => {
+      extendOutboxCheck(db, 'kind', ['preview']);
+      extendOutboxCheck(db, 'state', ['waiting']);
+      db.exec(APPROVALS_SCHEMA);
+    },
+  },
 ];

@@ -3,6 +3,8 @@ import type { Platform } from '../../domain/channel.js';
 import type { Delivery, NewDelivery } from '../../domain/delivery.js';
 import { CLAIMABLE, deliveryFromRow, HOLDABLE, NOT_STOPPED, RECALL_SKIPPABLE, MEMBERS_FAILABLE, MEMBERS_SENDABLE, QUEUED, SOURCES_EDIT_EVERY_MS, SOURCES_ONLY_LAST, sourcesDueSql, type OutboxRow } from '../outbox-rows.js';
 import { preparedOnce } from './statements.js';
+import { approvalSql, labelDueSql, WAITING } from '../approval-rows.js';
+import { approvalKey } from '../../domain/approval.js';
 
 /**
  * The outbox: one row per (story, subscription), never two. A row carries its own state machine and the
@@ -70,8 +72,13 @@ const BUCKET = `(CASE WHEN platform = 'slack' AND instr(channel, '/') > 0 THEN s
 export class SqliteOutbox {
   private readonly stmt: (sql: string) => Statement;
 
+  /** Migration 910's columns, or none (a store opened with earlier migrations): see approvalSql. */
+  private readonly approval: ReturnType<typeof approvalSql>;
+
   constructor(db: Database) {
     this.stmt = preparedOnce(db);
+    const present = db.prepare("SELECT 1 FROM pragma_table_info('alert_outbox') WHERE name = 'label_rev'").get() !== undefined;
+    this.approval = approvalSql(present, '@now', 'MAX');
   }
 
   // --- rows ---
@@ -84,6 +91,8 @@ export class SqliteOutbox {
       )
       .run(d.id, d.storyId, d.articleId, d.subscriptionId, d.kind, d.platform, d.channel, d.priorityRank, d.state,
         d.reason ?? null, d.foldedInto ?? null, d.targetVersion, d.dueAt ?? null, d.payload ?? null, now, now);
+    // Set apart (the approvals migration's column): a schema that predates it still takes every other row.
+    if (info.changes === 1 && d.expiresAt != null) this.stmt('UPDATE alert_outbox SET expires_at = ? WHERE id = ?').run(d.expiresAt, d.id);
     return info.changes === 1;
   }
 
@@ -139,6 +148,34 @@ export class SqliteOutbox {
          WHERE story_id = @story AND kind = 'alert' AND delete_state IS NULL`,
       )
       .run({ story: storyId, now }).changes;
+  }
+
+  releaseWaiting(storyId: string, approvalChannel: string, now: number): number {
+    return this.stmt(`UPDATE alert_outbox SET state = 'pending', due_at = @now, updated_at = @now
+        WHERE story_id = @story AND kind = 'alert' AND state IN (${WAITING})
+          AND subscription_id IN (SELECT id FROM alert_subscriptions WHERE approval_channel = @channel)`)
+      .run({ story: storyId, channel: approvalChannel, now }).changes;
+  }
+
+  skipWaiting(storyId: string, approvalChannel: string | null, reason: string, now: number): number {
+    return this.stmt(`UPDATE alert_outbox SET state = 'skipped', reason = @reason, due_at = NULL, updated_at = @now
+        WHERE story_id = @story AND kind = 'alert' AND state IN (${WAITING})
+          AND (@channel IS NULL OR subscription_id IN (SELECT id FROM alert_subscriptions WHERE approval_channel = @channel))`)
+      .run({ story: storyId, channel: approvalChannel, reason, now }).changes;
+  }
+
+  touchPreviews(storyId: string, approvalChannel: string | null, now: number, closed: boolean): number {
+    return this.stmt(`UPDATE alert_outbox SET target_version = target_version + 1, updated_at = @now,
+        expires_at = CASE WHEN @closed = 1 THEN NULL ELSE expires_at END,
+        due_at = CASE WHEN state = 'sent' AND message_ref IS NOT NULL AND attempts = 0 THEN @now ELSE due_at END
+        WHERE story_id = @story AND kind = 'preview' AND state IN ('pending','sending','sent')
+          AND (@key IS NULL OR subscription_id = @key)`)
+      .run({ story: storyId, key: approvalChannel === null ? null : approvalKey(approvalChannel), now, closed: closed ? 1 : 0 }).changes;
+  }
+
+  relabel(storyId: string, now: number): number {
+    return this.stmt(`UPDATE alert_outbox SET label_rev = label_rev + 1, updated_at = @now, due_at = ${labelDueSql('@now')}
+        WHERE story_id = @story AND kind = 'alert' AND delete_state IS NULL`).run({ story: storyId, now }).changes;
   }
 
   countPendingRoutine(subscriptionId: string): number {
@@ -203,13 +240,13 @@ export class SqliteOutbox {
 
   /** Committed before the post goes out: after a crash, 'sending' means "outcome unknown, reconcile". */
   claimPost(id: string, now: number): boolean {
-    return this.stmt(`UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, sources_claimed = sources_rev, updated_at = ? WHERE id = ? AND state IN (${CLAIMABLE}) AND due_at IS NOT NULL`)
+    return this.stmt(`UPDATE alert_outbox SET state = 'sending', attempts = attempts + 1, due_at = NULL, sources_claimed = sources_rev${this.approval.claim}, updated_at = ? WHERE id = ? AND state IN (${CLAIMABLE}) AND due_at IS NOT NULL`)
       .run(now, id).changes === 1;
   }
 
   /** Edits are idempotent: no 'sending' state needed, only "not due while in flight". */
   claimEdit(id: string, now: number): boolean {
-    return this.stmt(`UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, sources_claimed = sources_rev, updated_at = ? WHERE id = ? AND state = 'sent' AND due_at IS NOT NULL AND delete_state IS NULL`)
+    return this.stmt(`UPDATE alert_outbox SET due_at = NULL, attempts = attempts + 1, sources_claimed = sources_rev${this.approval.claim}, updated_at = ? WHERE id = ? AND state = 'sent' AND due_at IS NOT NULL AND delete_state IS NULL`)
       .run(now, id).changes === 1;
   }
 
@@ -246,7 +283,8 @@ export class SqliteOutbox {
     this.stmt(
         `UPDATE alert_outbox SET state = 'sent', message_ref = @ref, sent_at = @now, delivered_version = @version, thread_version = @version,
            attempts = 0, in_doubt = 0, last_error = NULL, updated_at = @now, message_changed_at = @now,
-           due_at = CASE WHEN delete_state = 'due' THEN @now WHEN target_version > @version AND kind = 'alert' THEN @now
+           due_at = CASE WHEN delete_state = 'due' THEN @now WHEN target_version > @version AND kind IN ('alert','preview') THEN @now
+             ${this.approval.sentDue}
              WHEN kind = 'alert' AND sources_rev > sources_claimed THEN @now + ${SOURCES_EDIT_EVERY_MS} ELSE NULL END
          WHERE id = @id`,
       )
@@ -267,7 +305,8 @@ export class SqliteOutbox {
     this.stmt(
         `UPDATE alert_outbox SET delivered_version = @version, thread_version = COALESCE(@thread, thread_version), attempts = 0,
            last_error = NULL, updated_at = @now, message_changed_at = @now,
-           due_at = CASE WHEN delete_state = 'due' OR target_version > @version THEN @now
+           due_at = CASE WHEN delete_state = 'due' OR target_version > @version${this.approval.editedNow} THEN @now
+             ${this.approval.editedDue}
              WHEN sources_rev > sources_claimed THEN @now + ${SOURCES_EDIT_EVERY_MS} ELSE NULL END
          WHERE id = @id`,
       )
@@ -288,7 +327,7 @@ export class SqliteOutbox {
     return this.stmt(
       `UPDATE alert_outbox SET state = CASE WHEN state = 'sending' THEN 'pending' ELSE state END,
          in_doubt = CASE WHEN state = 'sending' THEN 1 ELSE in_doubt END, due_at = ?, last_error = ?, updated_at = ?
-       WHERE id = ? AND (state = 'sending' OR (state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL
+       WHERE id = ? AND (state = 'sending' OR (state = 'sent' AND kind IN ('alert','preview') AND folded_into IS NULL AND due_at IS NULL
          AND target_version > delivered_version) OR (state = 'sent' AND delete_state = 'due' AND due_at IS NULL))`,
     ).run(now, reason, now, id).changes === 1;
   }
@@ -353,7 +392,7 @@ export class SqliteOutbox {
 
   /** After a crash: edits that were in flight (due cleared, never finished) become due again. */
   resumeEdits(now: number): number {
-    const edits = this.stmt(`UPDATE alert_outbox SET due_at = ? WHERE state = 'sent' AND kind = 'alert' AND folded_into IS NULL AND due_at IS NULL AND target_version > delivered_version`)
+    const edits = this.stmt(`UPDATE alert_outbox SET due_at = ? WHERE state = 'sent' AND kind IN ('alert','preview') AND folded_into IS NULL AND due_at IS NULL AND target_version > delivered_version`)
       .run(now).changes;
     // Deletes in flight at the crash: again (a delete is idempotent: "already gone" counts as done).
     return edits + this.stmt(`UPDATE alert_outbox SET due_at = ? WHERE delete_state = 'due' AND state = 'sent' AND due_at IS NULL`).run(now).changes;

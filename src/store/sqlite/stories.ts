@@ -1,4 +1,6 @@
 import { recallFromRow, type RecallRow } from '../outbox-rows.js';
+import { approvalFromRow, labelFromRow, replaceableGuard, type ApprovalRow, type LabelRow } from '../approval-rows.js';
+import type { ApprovalDecision, StoryLabel } from '../../domain/approval.js';
 import type { StoryRecall } from '../../domain/delivery.js';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Origin } from '../../domain/article.js';
@@ -76,5 +78,36 @@ export class SqliteStories {
 
   recalls(storyId: string): StoryRecall[] {
     return (this.stmt('SELECT * FROM story_recalls WHERE story_id = ? ORDER BY at').all(storyId) as RecallRow[]).map(recallFromRow);
+  }
+
+  /** The first final decision wins: written only over no decision or a hold (approval-rows.ts); `won` false otherwise. */
+  decide(d: ApprovalDecision): { won: boolean; current: ApprovalDecision } {
+    const won = this.stmt(`INSERT INTO story_approvals (story_id, channel, outcome, label, by_id, by_name, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (story_id, channel) DO UPDATE SET outcome = excluded.outcome, label = excluded.label, by_id = excluded.by_id,
+          by_name = excluded.by_name, at = excluded.at WHERE ${replaceableGuard(d.outcome, 'story_approvals.outcome')}`)
+      .run(d.storyId, d.channel, d.outcome, d.label, d.by.id, d.by.name, d.at).changes === 1;
+    return { won, current: this.approval(d.storyId, d.channel)! };
+  }
+
+  approval(storyId: string, channel: string): ApprovalDecision | null {
+    const r = this.stmt('SELECT * FROM story_approvals WHERE story_id = ? AND channel = ?').get(storyId, channel) as ApprovalRow | undefined;
+    return r ? approvalFromRow(r) : null;
+  }
+
+  approvals(storyId: string): ApprovalDecision[] {
+    return (this.stmt('SELECT * FROM story_approvals WHERE story_id = ? ORDER BY at, channel').all(storyId) as ApprovalRow[]).map(approvalFromRow);
+  }
+
+  /** True when the story's label changed (setting the label it has is no change). */
+  setLabel(l: StoryLabel): boolean {
+    return this.stmt(`INSERT INTO story_labels (story_id, label, by_id, by_name, at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (story_id) DO UPDATE SET label = excluded.label, by_id = excluded.by_id, by_name = excluded.by_name, at = excluded.at
+        WHERE story_labels.label <> excluded.label`)
+      .run(l.storyId, l.label, l.by.id, l.by.name, l.at).changes === 1;
+  }
+
+  label(storyId: string): StoryLabel | null {
+    const r = this.stmt('SELECT * FROM story_labels WHERE story_id = ?').get(storyId) as LabelRow | undefined;
+    return r ? labelFromRow(r) : null;
   }
 }

@@ -41,6 +41,7 @@ interface Row {
   id: string; platform: string; workspace: string; channel: string; channel_name: string | null;
   min_priority: string; sections: string; keywords: string; mention_role_id: string | null; mention_here: number;
   quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; publish?: number; mention_rules?: string; paused: number;
+  approval_channel?: string | null; approval_channel_name?: string | null;
   paused_reason: string | null; created_by: string; created_by_name: string; created_at: string; briefing?: string | null;
 }
 
@@ -61,6 +62,8 @@ function fromRow(r: Row): Subscription {
     threads: r.threads === 1,
     briefing: r.briefing ? (JSON.parse(r.briefing) as BriefingSchedule) : null,
     publish: r.publish === 1,
+    approvalChannel: r.approval_channel ?? null,
+    approvalChannelName: r.approval_channel_name ?? null,
     mentionRules: JSON.parse(r.mention_rules ?? '[]') as MentionRule[],
     paused: r.paused === 1,
     pausedReason: r.paused_reason,
@@ -110,6 +113,9 @@ export class SqliteSubscriptions {
       );
     // Set apart (migration 900's column): a schema that predates it still takes every other subscription.
     if (input.publish) this.db.prepare('UPDATE alert_subscriptions SET publish = 1 WHERE id = ?').run(id);
+    if (input.approvalChannel) {
+      this.db.prepare('UPDATE alert_subscriptions SET approval_channel = ?, approval_channel_name = ? WHERE id = ?').run(input.approvalChannel, input.approvalChannelName ?? null, id);
+    }
     this.changed();
     return this.get(id)!;
   }

@@ -177,7 +177,7 @@ export function lockedWrites<T extends object>(store: T, tx: SqliteTransactions,
  * sees them: inserts, new versions and take-overs, retries, released digests, resumed edits, and a post marked sent
  * whose story moved on meanwhile (due for an edit). Claims and final states make nothing due.
  */
-export const OUTBOX_DUE_WRITES = ['insert', 'insertMany', 'retarget', 'reassign', 'sourcesJoined', 'retry', 'releaseDigests', 'resumeEdits', 'markSent', 'markEdited', 'markThreaded', 'nudge', 'recallRows', 'markDeleted'] as const;
+export const OUTBOX_DUE_WRITES = ['insert', 'insertMany', 'retarget', 'reassign', 'sourcesJoined', 'retry', 'releaseDigests', 'resumeEdits', 'markSent', 'markEdited', 'markThreaded', 'nudge', 'recallRows', 'markDeleted', 'releaseWaiting', 'touchPreviews', 'relabel'] as const;
 
 /**
  * SQLite's counterpart of the outbox NOTIFY: after a transaction that wrote a due time commits (at once for a write

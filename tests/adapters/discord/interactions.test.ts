@@ -62,7 +62,7 @@ describe('Discord adapter, gateway interactions (real store and commands)', () =
     const subscribe = alerts.options.find((o: any) => o.name === 'subscribe');
     expect(subscribe.type).toBe(1);
     expect(subscribe.options.map((o: any) => [o.name, o.type])).toEqual([
-      ['channel', 7], ['min_priority', 3], ['sections', 3], ['keywords', 3], ['mention', 8], ['threads', 5], ['publish', 5],
+      ['channel', 7], ['min_priority', 3], ['sections', 3], ['keywords', 3], ['mention', 8], ['threads', 5], ['publish', 5], ['approval', 7],
     ]);
     expect(subscribe.options[0].channel_types).toEqual([0, 5, 10, 11, 15]);
   });
