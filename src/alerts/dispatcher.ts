@@ -1,5 +1,5 @@
 import { isChannelRef, parseChannelRef, parseMessageRef, type Platform } from '../domain/channel.js';
-import { Permanent, type OutboundPort } from '../outbound/port.js';
+import { Permanent, type OutboundPort, type PostedHint } from '../outbound/port.js';
 import type { Reply } from '../core/reply.js';
 import type { Logger } from '../log.js';
 import type { ArticleStore, OutboxStore, PacingStateStore, StoryStore, SubscriptionStore } from '../store/types.js';
@@ -331,7 +331,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     try {
       // Asked before any Skip: a post that may already be live must be found, so that a retraction since then
       // strikes it through (the edit path) instead of the row being skipped with the alert left standing.
-      const found = await retries.findIfPosted(row, port);
+      const found = await retries.findIfPosted(row, port, () => postedHint(row));
       if (found) return await finishPost(row, found, own ? row.targetVersion : await postedVersion(row, sub));
       if (row.deleteState) throw new Skip(row.deleteNote ?? 'recalled');
       if (!sub && !own) throw new Skip('subscription removed');
@@ -349,6 +349,20 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       }
       await retries.failed(row, 'post', err, sub);
     }
+  }
+
+  /**
+   * What an alert's post shows (the story's headline and link now), for recognising an in-doubt post where the
+   * platform has no nonce (a Discord forum post); a retracted story's too. Groups and notices give none.
+   */
+  async function postedHint(row: Delivery): Promise<PostedHint | undefined> {
+    if (row.kind === 'test') {
+      const sample = JSON.parse(row.payload ?? '{}') as Partial<AlertArticle>;
+      return sample.title ? { title: sample.title, ...(sample.url ? { url: sample.url } : {}) } : undefined;
+    }
+    if (row.kind !== 'alert' || !row.articleId) return undefined;
+    const article = await opts.articles.get(row.articleId, { includeHidden: true });
+    return article ? { title: article.title, ...(article.url ? { url: article.url } : {}) } : undefined;
   }
 
   async function finishPost(row: Delivery, ref: string, version: number): Promise<void> {

@@ -46,6 +46,15 @@ export interface PostOptions {
   deliveryId?: string;
 }
 
+/**
+ * What a post shows back on the platform, for recognising an in-doubt post where the platform offers no nonce (a
+ * Discord forum post: its title, and its first message's link): the story's headline and link as they are now.
+ */
+export interface PostedHint {
+  title: string;
+  url?: string;
+}
+
 export interface ChannelCheck {
   ok: boolean;
   /** Human-readable names of what is missing: "Send Messages", "Embed Links", "membership". */
@@ -88,8 +97,8 @@ export interface OutboundPort {
   /** Can the bot post there? Used by /alerts subscribe. */
   checkChannel?(channel: ChannelRef): Promise<ChannelCheck>;
   /**
-   * After a crash, was this delivery already posted? (Slack: conversations.history + metadata.)
-   * Returns the message reference if found.
+   * After a crash, was this delivery already posted? (Slack: conversations.history + metadata; Discord forums: the
+   * bot's posts in the forum since `sinceMs`, recognised by the hint.) Returns the message reference if found.
    */
-  findPosted?(channel: ChannelRef, deliveryId: string, sinceMs: number): Promise<MessageRef | null>;
+  findPosted?(channel: ChannelRef, deliveryId: string, sinceMs: number, hint?: PostedHint): Promise<MessageRef | null>;
 }

@@ -4,10 +4,10 @@ import {
   type Guild, type GuildBasedChannel, type REST,
 } from 'discord.js';
 import { formatMessageRef, parseChannelRef, parseMessageRef, type ChannelRef, type MessageRef } from '../../domain/channel.js';
-import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostOptions, type PublishReport } from '../../outbound/port.js';
+import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostedHint, type PostOptions, type PublishReport } from '../../outbound/port.js';
 import type { BucketReport } from '../../outbound/rate-limits.js';
 import type { Reply } from '../../core/reply.js';
-import { cut } from './markdown.js';
+import { cut, safeUrl } from './markdown.js';
 import { bucketReport } from './rate-headers.js';
 import { DISCORD_PUBLISH_LIMIT, DISCORD_RATE_RULES } from './rate-rules.js';
 import { renderReply } from './render.js';
@@ -62,6 +62,25 @@ interface ForumInfo {
   readAt: number;
 }
 
+/** A thread as Discord lists them (List Active Guild Threads, List Public Archived Threads). */
+interface ListedThread {
+  id: string;
+  parent_id?: string | null;
+  owner_id?: string;
+  name: string;
+}
+
+/** Forum posts whose first message is read to recognise an in-doubt post by its link, at most (newest first). */
+const STARTERS_READ_MAX = 5;
+/** Discord snowflakes carry their creation time: (ms since 2015-01-01) << 22. */
+const DISCORD_EPOCH_MS = 1_420_070_400_000n;
+const snowflakeMs = (id: string): number => Number((BigInt(id) >> 22n) + DISCORD_EPOCH_MS);
+
+/** A forum post's title: the headline on one line, 1-100 characters. */
+function postTitle(text: string): string {
+  return cut(text.replace(/\s+/g, ' ').trim(), POST_TITLE_MAX) || 'News';
+}
+
 /** Discord nonces are at most 25 characters; the same delivery always gets the same nonce. */
 export function deliveryNonce(deliveryId: string): string {
   return createHash('sha256').update(deliveryId).digest('base64url').slice(0, 25);
@@ -104,6 +123,9 @@ export class DiscordPort implements OutboundPort {
 
   /** Forum channels met so far, with their tags (derived, disposable: read again after FORUM_TAGS_TTL_MS). */
   private readonly forums = new Map<string, ForumInfo>();
+
+  /** Channels read and found to be no forum, and when (findPosted asks once per FORUM_TAGS_TTL_MS, not per row). */
+  private readonly notForums = new Map<string, number>();
 
   /** Publishing from announcement channels: Newsdesk's own bucket per channel (DISCORD_PUBLISH_LIMIT). */
   private readonly publishing = new Map<string, PublishLog>();
@@ -164,6 +186,7 @@ export class DiscordPort implements OutboundPort {
     const channel = (await this.rest.get(Routes.channel(channelId))) as { type: number; available_tags?: Array<{ id: string; name: string }> };
     if (!FORUM_TYPES.has(channel.type)) {
       this.forums.delete(channelId);
+      this.notForums.set(channelId, Date.now());
       return null;
     }
     const info = { tags: (channel.available_tags ?? []).map((t) => ({ id: t.id, name: t.name })), readAt: Date.now() };
@@ -179,7 +202,7 @@ export class DiscordPort implements OutboundPort {
    */
   private async postInForum(channel: ChannelRef, forumId: string, forum: ForumInfo, reply: Reply): Promise<MessageRef> {
     const { workspace } = parseChannelRef(channel);
-    const title = cut((reply.topic?.title ?? reply.cards[0]?.title ?? reply.text ?? '').replace(/\s+/g, ' ').trim(), POST_TITLE_MAX) || 'News';
+    const title = postTitle(reply.topic?.title ?? reply.cards[0]?.title ?? reply.text ?? '');
     const wanted = (reply.topic?.labels ?? []).map((l) => l.toLowerCase());
     const applied = forum.tags.filter((t) => wanted.includes(t.name.toLowerCase())).map((t) => t.id).slice(0, POST_TAGS_MAX);
     try {
@@ -201,6 +224,56 @@ export class DiscordPort implements OutboundPort {
     const current = thread.applied_tags ?? [];
     if (!tag || current.includes(tag.id)) return;
     await this.rest.patch(Routes.channel(threadId), { body: { applied_tags: [...current, tag.id].slice(-POST_TAGS_MAX) } });
+  }
+
+  /**
+   * After a crash, did this forum post go out? Discord offers no nonce for creating a thread, so a post whose answer
+   * was lost (the process died between "thread created" and "reference recorded") is looked for before any re-post:
+   * among the forum's active threads (List Active Guild Threads), then its most recently archived public ones (List
+   * Public Archived Threads, one page), a thread the bot created in this forum since `sinceMs` with the post's title;
+   * failing that, one whose first message links the story (the headline may have changed since). Found: its reference.
+   * Text and announcement channels answer null: their posts carry an enforced nonce, which Discord dedupes.
+   */
+  async findPosted(channel: ChannelRef, _deliveryId: string, sinceMs: number, hint?: PostedHint): Promise<MessageRef | null> {
+    const { workspace, channel: channelId } = parseChannelRef(channel);
+    const readAt = this.notForums.get(channelId);
+    if (!hint || (readAt !== undefined && Date.now() - readAt < FORUM_TAGS_TTL_MS)) return null;
+    try {
+      const forum = await this.forum(channelId, true);
+      if (!forum) return null;
+      const me = await this.guilds.ownUserId();
+      const mine = (threads: ListedThread[]) => threads
+        .filter((t) => t.parent_id === channelId && t.owner_id === me && snowflakeMs(t.id) >= sinceMs)
+        .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+      const active = (await this.rest.get(Routes.guildActiveThreads(workspace))) as { threads: ListedThread[] };
+      let found = await this.recognise(mine(active.threads), hint);
+      if (!found) {
+        const archived = (await this.rest.get(Routes.channelThreads(channelId, 'public'), {
+          query: new URLSearchParams({ limit: '50' }),
+        })) as { threads: ListedThread[] };
+        found = await this.recognise(mine(archived.threads), hint);
+      }
+      return found ? formatMessageRef(`discord:${workspace}/${found}`, found) : null;
+    } catch (err) {
+      throw toDeliveryError(err);
+    }
+  }
+
+  /** The oldest of the bot's posts titled like the hint; else the newest few whose first message links the hint's url. */
+  private async recognise(threads: ListedThread[], hint: PostedHint): Promise<string | null> {
+    const title = postTitle(hint.title);
+    const named = threads.find((t) => t.name === title);
+    if (named) return named.id;
+    const url = safeUrl(hint.url);
+    if (!url) return null;
+    for (const t of threads.slice(-STARTERS_READ_MAX).reverse()) {
+      const starter = (await this.rest.get(Routes.channelMessage(t.id, t.id)).catch((err: unknown) => {
+        if (err instanceof DiscordAPIError && err.code === UNKNOWN_MESSAGE) return null;
+        throw err;
+      })) as { embeds?: Array<{ url?: string }> } | null;
+      if (starter?.embeds?.some((e) => e.url === url)) return t.id;
+    }
+    return null;
   }
 
   /** Every answer's X-RateLimit-* headers for the routes alerts use (the REST client emits each response). */

@@ -69,6 +69,8 @@ export function route(world: RestWorld, method: string, path: string, query: URL
   if ((m = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/([^/]+))?$/.exec(path))) return webhook(world, method, m[1], m[2], m[3], body);
   if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') return startThread(world, m[1], m[2], body);
   if ((m = /^\/channels\/(\d+)\/threads$/.exec(path)) && method === 'POST') return startForumPost(world, m[1], body);
+  if ((m = /^\/guilds\/(\d+)\/threads\/active$/.exec(path)) && method === 'GET') return activeThreads(world, m[1]);
+  if ((m = /^\/channels\/(\d+)\/threads\/archived\/public$/.exec(path)) && method === 'GET') return archivedThreads(world, m[1], query);
   if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/crosspost$/.exec(path)) && method === 'POST') return crosspost(world, m[1], m[2]);
   if ((m = /^\/channels\/(\d+)\/messages(?:\/(\d+))?$/.exec(path))) return channelMessages(world, method, m[1], m[2], body);
   if ((m = /^\/channels\/(\d+)$/.exec(path)) && method === 'GET') {
@@ -255,7 +257,10 @@ function modifyThread(world: RestWorld, channelId: string, body: any): RestResul
   if (!(perms & P.SendMessagesInThreads)) return err(403, 50013, 'Missing Permissions');
   // A locked thread: only Manage Threads may unarchive it.
   if (found.channel.locked && !(perms & P.ManageThreads)) return err(403, 50013, 'Missing Permissions');
-  if ('archived' in body) found.channel.archived = body.archived;
+  if ('archived' in body) {
+    if (body.archived && !found.channel.archived) found.channel.archivedAt = Date.now();
+    found.channel.archived = body.archived;
+  }
   world.changed();
   return ok(channelJson(found.channel));
 }
@@ -305,6 +310,47 @@ function startForumPost(world: RestWorld, channelId: string, body: any): RestRes
   world.onThreadCreated(thread);
   world.changed();
   return ok({ ...channelJson(thread), message: messageJson(starter, world.bot, world.appId) }, 201);
+}
+
+/**
+ * GET /guilds/{id}/threads/active (List Active Guild Threads): every active (unarchived) thread of the guild the bot
+ * can see, ordered by id, descending; `members` lists the bot's thread memberships (it joins the threads it creates).
+ */
+function activeThreads(world: RestWorld, guildId: string): RestResult {
+  const guild = world.guilds.find((g) => g.id === guildId);
+  if (!guild) return err(404, 10004, 'Unknown Guild');
+  const threads = guild.channels
+    .filter((c) => c.type === 11 && !c.archived && botPermissionsIn(guild, c, world.bot.id) & P.ViewChannel)
+    .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
+  return ok({ threads: threads.map(channelJson), members: threads.filter((t) => t.ownerId === world.bot.id).map((t) => threadMember(t, world.bot.id)) });
+}
+
+/**
+ * GET /channels/{id}/threads/archived/public (List Public Archived Threads): the channel's archived public threads,
+ * ordered by archive_timestamp, descending; `before` (an ISO8601 timestamp) and `limit` (2-100, default 50) page them.
+ * Needs Read Message History (403, 50013 otherwise). Answers `has_more`.
+ */
+function archivedThreads(world: RestWorld, channelId: string, query: URLSearchParams): RestResult {
+  const found = findChannel(world, channelId);
+  if (!found) return err(404, 10003, 'Unknown Channel');
+  const perms = botPermissionsIn(found.guild, found.channel, world.bot.id);
+  if (!(perms & P.ViewChannel)) return err(403, 50001, 'Missing Access');
+  if (!(perms & P.ReadMessageHistory)) return err(403, 50013, 'Missing Permissions');
+  const limit = query.has('limit') ? Number(query.get('limit')) : 50;
+  if (!Number.isInteger(limit) || limit < 2 || limit > 100) return err(400, 50035, 'Invalid Form Body');
+  const before = query.has('before') ? Date.parse(query.get('before')!) : Infinity;
+  const archived = found.guild.channels
+    .filter((c) => c.type === 11 && c.parentId === channelId && c.archived && (c.archivedAt ?? 0) < before)
+    .sort((a, b) => (b.archivedAt ?? 0) - (a.archivedAt ?? 0));
+  const page = archived.slice(0, limit);
+  return ok({
+    threads: page.map(channelJson), members: page.filter((t) => t.ownerId === world.bot.id).map((t) => threadMember(t, world.bot.id)),
+    has_more: archived.length > limit,
+  });
+}
+
+function threadMember(thread: StandInChannel, userId: string) {
+  return { id: thread.id, user_id: userId, join_timestamp: new Date(0).toISOString(), flags: 0 };
 }
 
 const ANNOUNCEMENT = 5;

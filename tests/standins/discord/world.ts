@@ -62,6 +62,8 @@ export interface StandInChannel {
    * unarchives it.
    */
   archived?: boolean;
+  /** Threads: when it was last archived (Date.now()); its thread_metadata.archive_timestamp. */
+  archivedAt?: number;
   /**
    * Threads only: locked (by a moderator). Only members with Manage Threads may send, edit, unarchive or delete there;
    * anyone else is refused with 400, code 160005 "Thread is locked".
@@ -201,7 +203,7 @@ export function channelJson(c: StandInChannel) {
       : {}),
     ...(c.appliedTags ? { applied_tags: c.appliedTags } : {}),
     ...(c.type === 11
-      ? { owner_id: c.ownerId ?? '0', thread_metadata: { archived: Boolean(c.archived), auto_archive_duration: 1440, locked: Boolean(c.locked), archive_timestamp: new Date().toISOString() }, message_count: 0, member_count: 1 }
+      ? { owner_id: c.ownerId ?? '0', thread_metadata: { archived: Boolean(c.archived), auto_archive_duration: 1440, locked: Boolean(c.locked), archive_timestamp: new Date(c.archivedAt ?? Date.now()).toISOString() }, message_count: 0, member_count: 1 }
       : {}),
   };
 }
