@@ -13,10 +13,10 @@ import { migrations as registeredSqliteMigrations, type Migration } from './sqli
  * a second run changes nothing.
  */
 /**
- * Who runs now (instances' heartbeats, leases) and Slack install flows under way (their state lives 10 minutes):
- * state of the running processes, not data to carry over.
+ * Who runs now (instances' heartbeats, leases), Slack install flows under way (their state lives 10 minutes) and the
+ * last hour's publishes (a pacing window): state of the running processes, not data to carry over.
  */
-const RUNTIME_TABLES = new Set(['instances', 'leases', 'slack_oauth_states']);
+const RUNTIME_TABLES = new Set(['instances', 'leases', 'slack_oauth_states', 'publish_log']);
 
 export interface TableReport {
   table: string;

@@ -395,6 +395,8 @@ export interface Store {
   actionState: ActionStateStore;
   /** What the alerts pacer learned about limits the platforms do not publish. */
   pacingState: PacingStateStore;
+  /** Publishes from announcement channels over the last hour, shared by every instance (Discord's publish limit). */
+  publishLog: PublishLogStore;
   /** Slack workspaces that installed Newsdesk (OAuth mode), tokens sealed; and the install flow's pending states. */
   slackInstallations: SlackInstallationRows;
   oauthStates: OAuthStateRows;
@@ -485,6 +487,31 @@ export interface LearnedCeilingRow {
 export interface PacingStateStore {
   loadCeilings(): Promise<LearnedCeilingRow[]>;
   saveCeiling(row: LearnedCeilingRow): Promise<void>;
+}
+
+/** One channel's publishes and holds within a window (epoch ms from the application clock). */
+export interface PublishWindow {
+  published: number;
+  held: number;
+  /** Why the latest hold happened, if any publish was held in the window. */
+  lastProblem: string | null;
+}
+
+/**
+ * A channel's publishes (Discord announcement channels: about 10 an hour), counted in the store so that every
+ * instance, and an instance after a restart, sees the same hour. Entries older than the window are dropped.
+ */
+export interface PublishLogStore {
+  /**
+   * Takes one publish of the channel at `at`: when fewer than `limit` were published since `at - windowMs`, records
+   * it as published and answers its id; otherwise records a hold with `heldProblem` and answers null. Atomic across
+   * instances (two instances never both take the last publish).
+   */
+  take(channel: string, at: number, limit: number, windowMs: number, heldProblem: string): Promise<number | null>;
+  /** A taken publish the platform refused: it becomes a hold with the reason (and no longer counts as published). */
+  refused(id: number, problem: string): Promise<void>;
+  /** The channel's publishes and holds since `since`. */
+  window(channel: string, since: number): Promise<PublishWindow>;
 }
 
 /**

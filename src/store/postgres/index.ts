@@ -1,3 +1,4 @@
+import { PgPublishLog } from './publish-log.js';
 import { PgOps } from './ops.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Store } from '../types.js';
@@ -68,6 +69,7 @@ export async function openPostgresStore(url: string, opts: OpenPostgresStoreOpti
     ops: new PgOps(db),
     actionState: new PgActionStateStore(db, { now: () => opts.now().getTime() }),
     pacingState: new PgPacingState(db),
+    publishLog: new PgPublishLog(db),
     slackInstallations: new PgSlackInstallations(db),
     oauthStates: new PgOAuthStates(db),
     transaction: (fn) => db.transaction(fn),

@@ -1,3 +1,4 @@
+import { PUBLISH_LOG_SCHEMA } from './publish-log.js';
 import { BRIEFING_SCHEDULES_SCHEMA, RECALLS_SCHEMA, SCOPE_STOPS_SCHEMA, SOURCES_SCHEMA } from '../outbox-rows.js';
 import type pg from 'pg';
 import { PG_SLACK_INSTALLATIONS_SCHEMA } from './slack-installations.js';
@@ -397,6 +398,8 @@ export const pgMigrations: PgMigration[] = [
   // Editor approval and the verification label (newsroom controls II): preview rows, waiting alerts, decisions and labels
   // as overlays on the story (src/store/approval-rows.ts).
   { id: '910-approvals', sql: `${extendOutboxCheckSql('kind', ['preview'])}${extendOutboxCheckSql('state', ['waiting'])}${APPROVALS_SCHEMA}` },
+  // Publishes from announcement channels counted in the store (issue 30): every instance, and a restart, sees the hour.
+  { id: '902-publish-log', sql: PUBLISH_LOG_SCHEMA },
 ];
 
 /**

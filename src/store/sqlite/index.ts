@@ -3,6 +3,7 @@ import { openDatabase } from './db.js';
 import type { Migration } from './migrations.js';
 import { SqliteActionStateStore } from './action-state.js';
 import { SqlitePacingState } from './pacing-state.js';
+import { SqlitePublishLog } from './publish-log.js';
 import { SqliteArticleStore } from './articles.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Store } from '../types.js';
@@ -67,6 +68,7 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
   const slackInstallations = lazy(() => lockedWrites(new SqliteSlackInstallations(db), tx, ['put', 'delete']));
   const oauthStates = lazy(() => lockedWrites(new SqliteOAuthStates(db), tx, ['put', 'take']));
   const ops = lazy(() => asyncStore(new SqliteOps(db), tx, ['setChannel', 'openProblem', 'closeProblem']));
+  const publishLog = lazy(() => new SqlitePublishLog(db));
   let closed = false;
   return {
     backend: 'sqlite',
@@ -79,6 +81,9 @@ export function openSqliteStore(path: string, opts: OpenSqliteStoreOptions): Sql
     },
     get stories() {
       return stories();
+    },
+    get publishLog() {
+      return publishLog();
     },
     get outbox() {
       return outbox();

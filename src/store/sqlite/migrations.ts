@@ -1,3 +1,4 @@
+import { PUBLISH_LOG_SCHEMA } from './publish-log.js';
 import { BRIEFING_SCHEDULES_SCHEMA, RECALLS_SCHEMA, SCOPE_STOPS_SCHEMA, SOURCES_SCHEMA } from '../outbox-rows.js';
 import type { Database } from 'better-sqlite3';
 import { logger } from '../../log.js';
@@ -255,4 +256,6 @@ export const migrations: Migration[] = [
       db.exec(APPROVALS_SCHEMA);
     },
   },
+  // Publishes from announcement channels counted in the store (issue 30): every instance, and a restart, sees the hour.
+  { id: '902-publish-log', up: (db) => db.exec(PUBLISH_LOG_SCHEMA) },
 ];
