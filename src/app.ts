@@ -148,7 +148,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
 
     // --- platform adapters (each mounts its HTTP routes before the server starts) ---
     if (config.discordEnabled) {
-      const discord = await startDiscord({ config, dispatcher, logger, http, coordination: store.coordination, now: clock });
+      const discord = await startDiscord({ config, dispatcher, logger, http, coordination: store.coordination, now: clock, publishLedger: store.publishLog });
       attach(discord.port);
       metrics?.setSources({ discordPing: () => discord.gatewayPing() });
       readiness.discord = () => discord.isReady();

@@ -119,7 +119,7 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
       const health = await subscriptions.health(subs.map((s) => s.id));
       const at = deps.now().getTime();
       return Promise.all(subs.map(async (s) => {
-        const publishing = s.publish ? deps.ports.get(s.platform)?.publishReport?.(s.channel) ?? null : null;
+        const publishing = s.publish ? (await deps.ports.get(s.platform)?.publishReport?.(s.channel)) ?? null : null;
         // A briefing says which of its latest runs were missed (every instance down two hours or more).
         const missed = isBriefing(s) ? (await missedRuns(outbox, s, at)).map((m) => m.run.dueAt) : [];
         return {

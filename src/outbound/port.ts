@@ -77,6 +77,19 @@ export interface PublishReport {
   lastProblem: string | null;
 }
 
+/**
+ * Where a port counts publishes (Discord announcement channels), shared by every instance and kept across restarts:
+ * the store's publish log, handed to the adapter as a port (adapters never reach the store). Same shape as
+ * PublishLogStore (src/store/types.ts).
+ */
+export interface PublishLedger {
+  /** Takes one publish when fewer than `limit` were published in the window: its id, or null (a hold is recorded). */
+  take(channel: ChannelRef, at: number, limit: number, windowMs: number, heldProblem: string): Promise<number | null>;
+  /** A taken publish the platform refused: a hold with its reason. */
+  refused(id: number, problem: string): Promise<void>;
+  window(channel: ChannelRef, since: number): Promise<{ published: number; held: number; lastProblem: string | null }>;
+}
+
 export interface OutboundPort {
   readonly platform: Platform;
   /** The platform's documented rate limits, stated by the adapter that knows them (none: unpaced, e.g. the terminal). */
@@ -92,8 +105,8 @@ export interface OutboundPort {
    * access, cant_delete_message) is a Permanent with scope 'message'; 429, 5xx and timeouts are RetryLater.
    */
   delete(message: MessageRef): Promise<void>;
-  /** How publishing from this channel went over the last hour (ports that publish: Discord). */
-  publishReport?(channel: ChannelRef): PublishReport | null;
+  /** How publishing from this channel went over the last hour, as every instance did it (ports that publish: Discord). */
+  publishReport?(channel: ChannelRef): Promise<PublishReport | null>;
   /** Can the bot post there? Used by /alerts subscribe. */
   checkChannel?(channel: ChannelRef): Promise<ChannelCheck>;
   /**

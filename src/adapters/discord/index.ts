@@ -4,7 +4,7 @@ import { SharedIdentifyThrottler } from './identify-throttler.js';
 import { REST, Routes, type Client, type Guild, type IIdentifyThrottler } from 'discord.js';
 import type { Config } from '../../config.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
-import type { OutboundPort } from '../../outbound/port.js';
+import type { OutboundPort, PublishLedger } from '../../outbound/port.js';
 import { lifecycle, type Logger } from '../../log.js';
 import type { HttpServer } from '../../server/http.js';
 import type { Coordination } from '../../store/types.js';
@@ -49,6 +49,8 @@ export interface StartDiscordOptions {
   shardLeaseTtlMs?: number;
   /** The application clock (src/domain/clock.ts): the publish window of announcement channels reads it. */
   now?: Clock;
+  /** Where publishes from announcement channels are counted (the store's publish log); in memory without it. */
+  publishLedger?: PublishLedger;
 }
 
 const DELIVERY_TIMEOUT_MS = 15_000;
@@ -157,7 +159,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordAd
 
   let stopped = false;
   return {
-    port: new DiscordPort(deliveryRest, { findGuild, ownUserId }, () => (opts.now ?? systemClock)().getTime()),
+    port: new DiscordPort(deliveryRest, { findGuild, ownUserId }, () => (opts.now ?? systemClock)().getTime(), opts.publishLedger),
     isReady: () => !stopped && (leases ? [...shardClients.values()].every((c) => c.isReady()) : client.isReady()),
     shards: () => ({ ids: leases ? leases.shards() : [...((client.options.shards as number[] | undefined) ?? [])], count }),
     gatewayPing: () =>

@@ -4,7 +4,8 @@ import {
   type Guild, type GuildBasedChannel, type REST,
 } from 'discord.js';
 import { formatMessageRef, parseChannelRef, parseMessageRef, type ChannelRef, type MessageRef } from '../../domain/channel.js';
-import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostedHint, type PostOptions, type PublishReport } from '../../outbound/port.js';
+import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostedHint, type PostOptions, type PublishLedger, type PublishReport } from '../../outbound/port.js';
+import { MemoryPublishLedger } from '../../outbound/publish-ledger.js';
 import type { BucketReport } from '../../outbound/rate-limits.js';
 import type { Reply } from '../../core/reply.js';
 import { cut, safeUrl } from './markdown.js';
@@ -48,13 +49,6 @@ const RETRACTED_TAG = 'retracted';
 /** This message has already been crossposted: publishing it again is done. */
 const ALREADY_CROSSPOSTED = 40033;
 const ANNOUNCEMENT_TYPE = 5;
-
-/** One channel's publishes and holds over the last hour (epoch ms from the application clock, as all pacing reads). */
-interface PublishLog {
-  published: number[];
-  held: number[];
-  lastProblem: string | null;
-}
 
 interface ForumInfo {
   tags: Array<{ id: string; name: string }>;
@@ -127,55 +121,43 @@ export class DiscordPort implements OutboundPort {
   /** Channels read and found to be no forum, and when (findPosted asks once per FORUM_TAGS_TTL_MS, not per row). */
   private readonly notForums = new Map<string, number>();
 
-  /** Publishing from announcement channels: Newsdesk's own bucket per channel (DISCORD_PUBLISH_LIMIT). */
-  private readonly publishing = new Map<string, PublishLog>();
-
-  /** `now`: the application clock in epoch ms (src/domain/clock.ts), the one the alerts pacer reads too. */
-  constructor(private readonly rest: REST, private readonly guilds: GuildLookup, private readonly now: () => number = () => Date.now()) {}
-
-  private publishLog(channelId: string): PublishLog {
-    let log = this.publishing.get(channelId);
-    if (!log) this.publishing.set(channelId, (log = { published: [], held: [], lastProblem: null }));
-    const since = this.now() - DISCORD_PUBLISH_LIMIT.windowMs;
-    log.published = log.published.filter((t) => t > since);
-    log.held = log.held.filter((t) => t > since);
-    return log;
-  }
+  /**
+   * `now`: the application clock in epoch ms (src/domain/clock.ts), the one the alerts pacer reads too. `publishes`:
+   * where publishes from announcement channels are counted (Newsdesk's own bucket per channel, DISCORD_PUBLISH_LIMIT):
+   * the store's publish log, shared by every instance and kept across restarts; in memory when none is given.
+   */
+  constructor(
+    private readonly rest: REST,
+    private readonly guilds: GuildLookup,
+    private readonly now: () => number = () => Date.now(),
+    private readonly publishes: PublishLedger = new MemoryPublishLedger(),
+  ) {}
 
   /**
    * Publishes a posted alert to the servers following the announcement channel, within the hour's publishes. The
    * alert is out either way: a publish that cannot happen now (the hour's publishes used, a 429, a refusal) is
    * counted as held and said in /alerts list, never retried as a new post. 40033 (already crossposted) is done.
+   * The hour is counted in the publish ledger before the request leaves, so two instances (one sending after the
+   * other took over) never publish more than the limit between them.
    */
-  private async publish(channelId: string, messageId: string): Promise<void> {
-    const log = this.publishLog(channelId);
-    if (log.published.length >= DISCORD_PUBLISH_LIMIT.limit) {
-      log.held.push(this.now());
-      log.lastProblem = `Discord allows ${DISCORD_PUBLISH_LIMIT.limit} publishes an hour per channel`;
-      return;
-    }
+  private async publish(channel: ChannelRef, channelId: string, messageId: string): Promise<void> {
+    const full = `Discord allows ${DISCORD_PUBLISH_LIMIT.limit} publishes an hour per channel`;
+    const taken = await this.publishes.take(channel, this.now(), DISCORD_PUBLISH_LIMIT.limit, DISCORD_PUBLISH_LIMIT.windowMs, full);
+    if (taken === null) return;
     try {
       await this.rest.post(Routes.channelMessageCrosspost(channelId, messageId));
-      log.published.push(this.now());
     } catch (err) {
-      if (err instanceof DiscordAPIError && err.code === ALREADY_CROSSPOSTED) {
-        log.published.push(this.now());
-        return;
-      }
-      log.held.push(this.now());
+      if (err instanceof DiscordAPIError && err.code === ALREADY_CROSSPOSTED) return;
       const e = toDeliveryError(err);
-      log.lastProblem = e instanceof RetryLater ? `Discord asked to wait (${e.reason})` : e instanceof Permanent ? e.reason : String(e);
+      await this.publishes.refused(taken, e instanceof RetryLater ? `Discord asked to wait (${e.reason})` : e instanceof Permanent ? e.reason : String(e));
     }
   }
 
-  publishReport(channel: ChannelRef): PublishReport | null {
-    const { channel: channelId, platform } = parseChannelRef(channel);
-    if (platform !== 'discord' || !this.publishing.has(channelId)) return null;
-    const log = this.publishLog(channelId);
-    return {
-      published: log.published.length, held: log.held.length,
-      left: Math.max(0, DISCORD_PUBLISH_LIMIT.limit - log.published.length), lastProblem: log.lastProblem,
-    };
+  async publishReport(channel: ChannelRef): Promise<PublishReport | null> {
+    if (parseChannelRef(channel).platform !== 'discord') return null;
+    const hour = await this.publishes.window(channel, this.now() - DISCORD_PUBLISH_LIMIT.windowMs);
+    if (hour.published + hour.held === 0) return null;
+    return { ...hour, left: Math.max(0, DISCORD_PUBLISH_LIMIT.limit - hour.published) };
   }
 
   /** The forum's tags when `channelId` is a forum (read over REST, kept a few minutes), else null. */
@@ -316,7 +298,7 @@ export class DiscordPort implements OutboundPort {
     if (forum) return this.postInForum(channel, channelId, forum, reply);
     try {
       const id = await this.send(channelId, reply, options);
-      if (reply.publish) await this.publish(channelId, id);
+      if (reply.publish) await this.publish(channel, channelId, id);
       return formatMessageRef(channel, id);
     } catch (err) {
       if (!(err instanceof Permanent && err.code === String(NON_TEXT_CHANNEL))) throw err;

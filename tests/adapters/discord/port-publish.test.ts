@@ -50,7 +50,7 @@ describe('Discord outbound port: publishing from announcement channels', () => {
     expect(crossposts(id('wire')).map((c) => c.status)).toEqual(Array(10).fill(200));
     expect(refs.map((r) => Boolean(stored(r).crossposted))).toEqual([...Array(10).fill(true), false, false]);
     expect(stored(refs[0]).flags & 1).toBe(1);
-    expect(adapter.port.publishReport!(ref('wire'))).toEqual({
+    expect(await adapter.port.publishReport!(ref('wire'))).toEqual({
       published: 10, held: 2, left: 0, lastProblem: 'Discord allows 10 publishes an hour per channel',
     });
     // The stand-in does refuse an 11th publish this hour: the pacing above is what kept it from happening.
@@ -61,14 +61,14 @@ describe('Discord outbound port: publishing from announcement channels', () => {
     expect(stored(refs[10]).crossposted).toBeFalsy();
     // Another announcement channel has its own hour.
     await adapter.port.post(ref('second'), alert('Elsewhere'));
-    expect(adapter.port.publishReport!(ref('second'))).toEqual({ published: 1, held: 0, left: 9, lastProblem: null });
+    expect(await adapter.port.publishReport!(ref('second'))).toEqual({ published: 1, held: 0, left: 9, lastProblem: null });
   });
 
   it('only a reply marked publish is published; a channel never published from reports nothing', async () => {
     const before = standIn.calls.length;
     await adapter.port.post(ref('general'), alert('Not to publish', false));
     expect(standIn.calls.slice(before).map((c) => `${c.method} ${c.path}`)).toEqual([`POST /channels/${id('general')}/messages`]);
-    expect(adapter.port.publishReport!(ref('general'))).toBeNull();
+    expect(await adapter.port.publishReport!(ref('general'))).toBeNull();
   });
 
   it('a post re-sent after an unknown outcome finds its message (nonce) and its publish already done (40033 counts as published)', async () => {
@@ -77,7 +77,7 @@ describe('Discord outbound port: publishing from announcement channels', () => {
     expect(again).toBe(first);
     const calls = crossposts(id('second')).slice(-2).map((c) => [c.status, c.responseBody?.code ?? null]);
     expect(calls).toEqual([[200, null], [400, 40033]]);
-    expect(adapter.port.publishReport!(ref('second'))).toEqual({ published: 3, held: 0, left: 7, lastProblem: null });
+    expect(await adapter.port.publishReport!(ref('second'))).toEqual({ published: 3, held: 0, left: 7, lastProblem: null });
   });
 
   it('a publish Discord refuses leaves the alert posted and says why', async () => {
@@ -85,7 +85,7 @@ describe('Discord outbound port: publishing from announcement channels', () => {
     expect(stored(posted).deleted).toBe(false);
     const [call] = crossposts(id('general'));
     expect([call.status, call.responseBody.code]).toEqual([400, 50024]);
-    expect(adapter.port.publishReport!(ref('general'))).toEqual({ published: 0, held: 1, left: 10, lastProblem: 'Cannot execute action on this channel type' });
+    expect(await adapter.port.publishReport!(ref('general'))).toEqual({ published: 0, held: 1, left: 10, lastProblem: 'Cannot execute action on this channel type' });
   });
 
   it('/alerts subscribe refuses publish:yes outside an announcement channel, and /alerts list reports publishing', async () => {
