@@ -4,6 +4,7 @@ import { formatTable, runSearchBench } from './search.js';
 import { runSummarySpeedBench } from './summary-speed.js';
 import { runFanoutBench } from './fanout.js';
 import { runKillBench } from './kill.js';
+import { runTargetsBench } from './targets.js';
 import { runHostileHtmlBench } from './hostile-html.js';
 import { runSlowClientsBench } from './slow-clients.js';
 import { runInstancesBench } from './instances.js';
@@ -14,7 +15,7 @@ import { runBriefingBench } from './briefing.js';
 import { runApprovalBench } from './approval.js';
 
 /**
- * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances,service,embargo,briefing,kill,approval] [--no-peer] [--store postgres]`
+ * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances,service,embargo,briefing,kill,approval,targets] [--no-peer] [--store postgres]`
  * (`--only service`: start-up time and idle RSS of npm start before/now vs node dist/main.js; build first)
  * (`--store postgres`: the search bench runs Newsdesk on PostgreSQL too, beside SQLite; see bench/search.ts)
  * `npm run bench -- --instances 3 [--platforms discord,slack] [--failovers 3]`: only the several-instances benchmark
@@ -56,6 +57,10 @@ async function main(): Promise<void> {
   if (only.has('kill')) {
     log('\n== Kill of one story alerted in 200 Discord and 200 Slack channels (4 workspaces): deletes through rate-limited stand-ins ==');
     results.kill = await runKillBench({ log });
+  }
+  if (only.has('targets')) {
+    log('\n== Where an alert lands: publish:yes pacing (12 breaking alerts) and a forum fan-out of 200 stories, through the Discord stand-in ==');
+    results.targets = await runTargetsBench({ log });
   }
   if (only.has('hostile-html')) {
     log('\n== Hostile HTML → text (5 MB each) ==');

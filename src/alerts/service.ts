@@ -1,3 +1,4 @@
+import type { ChannelNeeds } from '../outbound/port.js';
 import { UserError } from '../core/errors.js';
 import { parseChannelRef } from '../domain/channel.js';
 import type { Store } from '../store/types.js';
@@ -57,10 +58,10 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
   }
 
   /** The bot can post there (as /alerts subscribe checks), or a UserError saying what is missing. */
-  async function checkTarget(platform: Subscription['platform'], channel: string, again: string) {
+  async function checkTarget(platform: Subscription['platform'], channel: string, again: string, needs: ChannelNeeds = {}) {
     const port = deps.ports.get(platform);
     if (!port) throw new UserError(`${platform} is not connected right now, so I cannot post there.`);
-    const check = port.checkChannel ? await port.checkChannel(channel) : null;
+    const check = port.checkChannel ? await port.checkChannel(channel, needs) : null;
     if (check && !check.ok) throw new UserError(cannotPost(check, again));
     return check;
   }
@@ -68,7 +69,7 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
   return {
     timeZone: deps.timeZone,
     async subscribe(input, actor) {
-      const check = await checkTarget(input.platform, input.channel, '/alerts subscribe');
+      const check = await checkTarget(input.platform, input.channel, '/alerts subscribe', { threads: Boolean(input.threads) });
       if (input.publish && (input.platform !== 'discord' || (check?.kind && check.kind !== 'announcement'))) {
         throw new UserError('publish:yes works in Discord announcement channels only: pick an announcement channel, or leave publish out.');
       }

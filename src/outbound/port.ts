@@ -55,6 +55,12 @@ export interface PostedHint {
   url?: string;
 }
 
+/** What a subscription will do in the channel beyond posting, so that subscribing checks for it too. */
+export interface ChannelNeeds {
+  /** threads:yes: story updates as replies in a thread started on the alert. */
+  threads?: boolean;
+}
+
 export interface ChannelCheck {
   ok: boolean;
   /** Human-readable names of what is missing: "Send Messages", "Embed Links", "membership". */
@@ -108,7 +114,7 @@ export interface OutboundPort {
   /** How publishing from this channel went over the last hour, as every instance did it (ports that publish: Discord). */
   publishReport?(channel: ChannelRef): Promise<PublishReport | null>;
   /** Can the bot post there? Used by /alerts subscribe. */
-  checkChannel?(channel: ChannelRef): Promise<ChannelCheck>;
+  checkChannel?(channel: ChannelRef, needs?: ChannelNeeds): Promise<ChannelCheck>;
   /**
    * After a crash, was this delivery already posted? (Slack: conversations.history + metadata; Discord forums: the
    * bot's posts in the forum since `sinceMs`, recognised by the hint.) Returns the message reference if found.

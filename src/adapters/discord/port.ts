@@ -4,7 +4,7 @@ import {
   type Guild, type GuildBasedChannel, type REST,
 } from 'discord.js';
 import { formatMessageRef, parseChannelRef, parseMessageRef, type ChannelRef, type MessageRef } from '../../domain/channel.js';
-import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostedHint, type PostOptions, type PublishLedger, type PublishReport } from '../../outbound/port.js';
+import { Permanent, RetryLater, type ChannelCheck, type ChannelNeeds, type OutboundPort, type PostedHint, type PostOptions, type PublishLedger, type PublishReport } from '../../outbound/port.js';
 import { MemoryPublishLedger } from '../../outbound/publish-ledger.js';
 import type { BucketReport } from '../../outbound/rate-limits.js';
 import type { Reply } from '../../core/reply.js';
@@ -388,9 +388,10 @@ export class DiscordPort implements OutboundPort {
 
   /**
    * View Channel, Send Messages and Embed Links, computed from the overwrites discord.js has cached; a forum also
-   * needs Send Messages in Threads (story updates go into the post).
+   * needs Send Messages in Threads (story updates go into the post); threads:yes in a text or announcement channel
+   * needs Create Public Threads and Send Messages in Threads (updates go into a thread started on the alert).
    */
-  async checkChannel(ref: ChannelRef): Promise<ChannelCheck> {
+  async checkChannel(ref: ChannelRef, needs: ChannelNeeds = {}): Promise<ChannelCheck> {
     const { workspace, channel: channelId, platform } = parseChannelRef(ref);
     if (platform !== 'discord') return { ok: false, missing: ['a Discord channel'] };
     const guild = await this.guilds.findGuild(workspace);
@@ -412,6 +413,9 @@ export class DiscordPort implements OutboundPort {
       ...(FORUM_TYPES.has(channel.type) ? [['Send Messages in Threads', PermissionFlagsBits.SendMessagesInThreads] as [string, bigint]] : []),
       ['Embed Links', PermissionFlagsBits.EmbedLinks],
     ];
+    if (needs.threads && !channel.isThread() && !FORUM_TYPES.has(channel.type)) {
+      needed.push(['Create Public Threads (threads:yes)', PermissionFlagsBits.CreatePublicThreads], ['Send Messages in Threads (threads:yes)', PermissionFlagsBits.SendMessagesInThreads]);
+    }
     // A locked thread takes messages only from members with Manage Threads; an archived one is unarchived by posting.
     if (channel.isThread() && channel.locked) needed.push(['Manage Threads (the thread is locked)', PermissionFlagsBits.ManageThreads]);
     const missing = needed.filter(([, bit]) => !perms?.has(bit)).map(([label]) => label);
