@@ -70,6 +70,15 @@ const STARTERS_READ_MAX = 5;
 const DISCORD_EPOCH_MS = 1_420_070_400_000n;
 const snowflakeMs = (id: string): number => Number((BigInt(id) >> 22n) + DISCORD_EPOCH_MS);
 
+/**
+ * What looking for an in-doubt post cannot read (a message since deleted, no Read Message History) is no answer about
+ * the post, not a refusal of the channel: the look goes on without it.
+ */
+const unreadable = <T>(instead: T) => (err: unknown): T => {
+  if (err instanceof DiscordAPIError && [UNKNOWN_MESSAGE, 50001, MISSING_PERMISSIONS].includes(Number(err.code))) return instead;
+  throw err;
+};
+
 /** A forum post's title: the headline on one line, 1-100 characters. */
 function postTitle(text: string): string {
   return cut(text.replace(/\s+/g, ' ').trim(), POST_TITLE_MAX) || 'News';
@@ -230,9 +239,10 @@ export class DiscordPort implements OutboundPort {
       const active = (await this.rest.get(Routes.guildActiveThreads(workspace))) as { threads: ListedThread[] };
       let found = await this.recognise(mine(active.threads), hint);
       if (!found) {
+        // Listing archived posts needs Read Message History: without it, only the active ones can be looked at.
         const archived = (await this.rest.get(Routes.channelThreads(channelId, 'public'), {
           query: new URLSearchParams({ limit: '50' }),
-        })) as { threads: ListedThread[] };
+        }).catch(unreadable({ threads: [] }))) as { threads: ListedThread[] };
         found = await this.recognise(mine(archived.threads), hint);
       }
       return found ? formatMessageRef(`discord:${workspace}/${found}`, found) : null;
@@ -249,10 +259,7 @@ export class DiscordPort implements OutboundPort {
     const url = safeUrl(hint.url);
     if (!url) return null;
     for (const t of threads.slice(-STARTERS_READ_MAX).reverse()) {
-      const starter = (await this.rest.get(Routes.channelMessage(t.id, t.id)).catch((err: unknown) => {
-        if (err instanceof DiscordAPIError && err.code === UNKNOWN_MESSAGE) return null;
-        throw err;
-      })) as { embeds?: Array<{ url?: string }> } | null;
+      const starter = (await this.rest.get(Routes.channelMessage(t.id, t.id)).catch(unreadable(null))) as { embeds?: Array<{ url?: string }> } | null;
       if (starter?.embeds?.some((e) => e.url === url)) return t.id;
     }
     return null;

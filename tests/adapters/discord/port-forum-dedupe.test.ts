@@ -30,7 +30,10 @@ describe('Discord outbound port: an in-doubt forum post is found, not posted twi
     standIn = await startDiscordStandIn({
       guilds: [{
         botPermissions: BigInt(P.ViewChannel | P.SendMessages | P.EmbedLinks | P.ReadMessageHistory | P.SendMessagesInThreads | P.ManageThreads),
-        channels: [{ name: 'desk', type: 15, tags: ['World'] }, { name: 'other-forum', type: 15 }, { name: 'general' }],
+        channels: [
+          { name: 'desk', type: 15, tags: ['World'] }, { name: 'other-forum', type: 15 }, { name: 'general' },
+          { name: 'no-history', type: 15, denyBot: P.ReadMessageHistory },
+        ],
       }],
     });
     bot = await realBot();
@@ -96,5 +99,19 @@ describe('Discord outbound port: an in-doubt forum post is found, not posted twi
     await expect(adapter.port.findPosted!(ref('general'), 'delivery-6', 0, hint())).resolves.toBeNull();
     await expect(adapter.port.findPosted!(ref('general'), 'delivery-7', 0, hint())).resolves.toBeNull();
     expect(paths(before)).toEqual(['GET /channels/{id}']);
+  });
+
+  it('without Read Message History the archived posts and first messages cannot be read: the active posts are still looked at, nothing paused', async () => {
+    const since = Date.now() - 60_000;
+    const posted = await adapter.port.post(ref('no-history'), alert({ id: 'd8', url: 'https://news.example/d8', title: 'Ferry service resumes' }));
+    await expect(adapter.port.findPosted!(ref('no-history'), 'delivery-8', since, hint({ id: 'd8', url: 'https://news.example/d8', title: 'Ferry service resumes' })))
+      .resolves.toBe(posted);
+    const before = standIn.calls.length;
+    await expect(adapter.port.findPosted!(ref('no-history'), 'delivery-9', since, hint({ url: 'https://news.example/d9', title: 'Harbour reopens' }))).resolves.toBeNull();
+    expect(standIn.calls.slice(before).map((c) => [c.path.replace(/\d{5,}/g, '{id}'), c.status])).toEqual([
+      ['/guilds/{id}/threads/active', 200],
+      ['/channels/{id}/messages/{id}', 403],
+      ['/channels/{id}/threads/archived/public', 403],
+    ]);
   });
 });

@@ -201,7 +201,8 @@ function channelMessages(world: RestWorld, method: string, channelId: string, me
   if (!msg || msg.deleted || msg.channelId !== channelId) return err(404, 10008, 'Unknown Message');
   if (lockedOut && (method === 'PATCH' || method === 'DELETE')) return err(400, 160005, 'Thread is locked');
   if (found.channel.archived && (method === 'PATCH' || method === 'DELETE')) return err(400, 50083, 'Thread is archived');
-  if (method === 'GET') return ok(messageJson(msg, world.bot, world.appId));
+  // Get Channel Message: View Channel and Read Message History.
+  if (method === 'GET') return perms & P.ReadMessageHistory ? ok(messageJson(msg, world.bot, world.appId)) : err(403, 50013, 'Missing Permissions');
   if (method === 'PATCH') {
     const invalid = validateMessage(body);
     if (invalid) return invalid;
