@@ -33,7 +33,7 @@ const yesNo = z.union([z.boolean(), z.enum(['yes', 'no', 'true', 'false', 'on', 
 const clockSchema = z.string().trim().refine((v) => parseClock(v) !== null, 'a time like 22:00').transform((v) => formatClockMinutes(parseClock(v)!));
 
 const subscribeOptions: OptionMap = {
-  channel: { kind: 'channel', description: 'Channel to post alerts in (default: this one)', rest: true, example: '#breaking' },
+  channel: { kind: 'channel', description: 'Channel to post alerts in (default: this one); Slack: or a message link, for its thread', rest: true, example: '#breaking', threadLinks: true },
   min_priority: { kind: 'string', description: 'Lowest priority to alert', choices: priorityChoices },
   sections: { kind: 'string', description: 'Only these sections, comma-separated', example: 'world,politics', maxLength: 300 },
   keywords: { kind: 'string', description: 'Only stories mentioning one of these, comma-separated', example: 'modi,election', maxLength: 300 },
@@ -211,11 +211,12 @@ const done = (text: string) => answer({ text });
 const handlers: Handlers = {
   async subscribe(ctx, service, actor, input) {
     const inv = ctx.invocation;
-    const channel = input.channel ?? inv.channel;
+    // A message link (Slack) arrives as a message reference: alerts go into that message's thread.
+    const [channel, threadTs] = (input.channel ?? inv.channel).split('#') as [string, string | undefined];
     const mention = parseMention(inv.platform, input.mention);
     const sub = await service.subscribe(
       {
-        platform: inv.platform, workspace: inv.workspace, channel, channelName: channel === inv.channel ? inv.channelName : null,
+        platform: inv.platform, workspace: inv.workspace, channel, channelName: channel === inv.channel ? inv.channelName : null, ...(threadTs ? { threadTs } : {}),
         minPriority: input.min_priority, sections: input.sections, keywords: input.keywords, threads: input.threads, publish: input.publish, ...mention,
         ...(input.approval ? { approvalChannel: input.approval, approvalChannelName: input.approval === inv.channel ? inv.channelName : null } : {}),
       },

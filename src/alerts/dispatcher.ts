@@ -331,7 +331,9 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
     try {
       // Asked before any Skip: a post that may already be live must be found, so that a retraction since then
       // strikes it through (the edit path) instead of the row being skipped with the alert left standing.
-      const found = await retries.findIfPosted(row, port, () => postedHint(row));
+      // A thread target (Slack): the alert goes into the subscription's thread, and is looked for there.
+      const thread = sub?.threadTs ?? undefined;
+      const found = await retries.findIfPosted(row, port, () => postedHint(row), thread);
       if (found) return await finishPost(row, found, own ? row.targetVersion : await postedVersion(row, sub));
       if (row.deleteState) throw new Skip(row.deleteNote ?? 'recalled');
       if (!sub && !own) throw new Skip('subscription removed');
@@ -339,7 +341,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
       const content = sub ? await buildPost(row, sub)
         : row.kind === 'preview' && opts.approvals ? { reply: await opts.approvals.render(row), version: row.targetVersion }
           : { reply: renderNotice(row), version: row.targetVersion };
-      const ref = await withTimeout(port.post(row.channel, content.reply, { deliveryId: row.id }), sendTimeoutMs);
+      const ref = await withTimeout(port.post(row.channel, content.reply, { deliveryId: row.id, ...(thread ? { thread } : {}) }), sendTimeoutMs);
       await finishPost(row, ref, content.version);
     } catch (err) {
       if (err instanceof Skip) {
@@ -464,7 +466,7 @@ export function createAlertDispatcher(opts: DispatcherOptions): AlertDispatcher 
         // Nothing dedupes a re-sent follow-up on Slack (the delivery id is only metadata there; Discord's nonce
         // holds for minutes): the follow-up is recorded in its own write as soon as it is accepted, so a failure
         // or crash after it retries the (idempotent) edit only. A reply that fails ambiguously is still re-sent.
-        const threadRef = await withTimeout(port.replyInThread(row.messageRef, reply, { deliveryId: `${row.id}.${article.version}` }), sendTimeoutMs)
+        const threadRef = await withTimeout(port.replyInThread(row.messageRef, reply, { deliveryId: `${row.id}.${article.version}`, ...(sub.threadTs ? { thread: sub.threadTs } : {}) }), sendTimeoutMs)
           .finally(() => pacer.settled(row.platform, row.channel, 'post'));
         await opts.outbox.markThreaded(row.id, article.version, now(), threadRef);
       }

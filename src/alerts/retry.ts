@@ -62,7 +62,7 @@ export interface RetryPolicy {
    * reference, or null when it did not or the port cannot tell. Throws StillInDoubt when asking failed. `hint`: what
    * the post shows (its headline and link), for platforms that recognise a post by it (Discord forum posts).
    */
-  findIfPosted(row: Delivery, port: OutboundPort, hint?: () => Promise<PostedHint | undefined>): Promise<string | null>;
+  findIfPosted(row: Delivery, port: OutboundPort, hint?: () => Promise<PostedHint | undefined>, thread?: string): Promise<string | null>;
   reconcile(platform: Platform): Promise<void>;
   isReconciled(platform: Platform): boolean;
 }
@@ -127,12 +127,12 @@ export function createRetryPolicy(opts: RetryPolicyOptions): RetryPolicy {
     if (row.kind === 'digest' || row.kind === 'fold') await outbox.failMembers(row.id, reason, at);
   }
 
-  async function findIfPosted(row: Delivery, port: OutboundPort, hint?: () => Promise<PostedHint | undefined>): Promise<string | null> {
+  async function findIfPosted(row: Delivery, port: OutboundPort, hint?: () => Promise<PostedHint | undefined>, thread?: string): Promise<string | null> {
     if (!row.inDoubt || !port.findPosted) return null;
     try {
       const shows = await hint?.();
       await pacer.acquire(row.platform, row.channel, 'check', opts.sleep);
-      return await withTimeout(port.findPosted(row.channel, row.id, row.createdAt - 60_000, shows), opts.sendTimeoutMs);
+      return await withTimeout(port.findPosted(row.channel, row.id, row.createdAt - 60_000, shows, thread), opts.sendTimeoutMs);
     } catch (err) {
       // Could not ask (429, timeout): the outcome is still unknown, so the next attempt must ask again.
       throw new StillInDoubt(err);

@@ -69,7 +69,8 @@ export function createAlertsService(deps: ServiceDeps): AlertsService {
   return {
     timeZone: deps.timeZone,
     async subscribe(input, actor) {
-      const check = await checkTarget(input.platform, input.channel, '/alerts subscribe', { threads: Boolean(input.threads) });
+      if (input.threadTs && input.platform !== 'slack') throw new UserError('A message link names a Slack thread: on Discord, pick the thread itself.');
+      const check = await checkTarget(input.platform, input.channel, '/alerts subscribe', { threads: Boolean(input.threads), ...(input.threadTs ? { thread: input.threadTs } : {}) });
       if (input.publish && (input.platform !== 'discord' || (check?.kind && check.kind !== 'announcement'))) {
         throw new UserError('publish:yes works in Discord announcement channels only: pick an announcement channel, or leave publish out.');
       }

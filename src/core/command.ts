@@ -24,6 +24,11 @@ export interface OptionMeta {
   example?: string;
   /** A channel option's words taken as they are, not as a channel name (`/alerts ops off` on a text line). */
   words?: readonly string[];
+  /**
+   * A channel option that also takes a message link (Slack: https://<ws>.slack.com/archives/C…/p…): that message's
+   * thread, given to the command as a message reference (`slack:<team>/<channel>#<thread ts>`).
+   */
+  threadLinks?: boolean;
   minValue?: number;
   maxValue?: number;
   maxLength?: number;

@@ -104,8 +104,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
     for (const [name, meta] of Object.entries(options)) {
       if (meta.kind === 'channel' && typeof raw[name] === 'string' && !meta.words?.includes(String(raw[name]).trim().toLowerCase())) {
-        const ref = normalizeChannelOption(String(raw[name]), invocation);
-        if (!ref) return errorReply(`${name}: expected a channel of this ${invocation.platform === 'slack' ? 'workspace' : 'server'}, like #breaking.`);
+        const ref = normalizeChannelOption(String(raw[name]), invocation, { threadLinks: meta.threadLinks });
+        if (!ref) return errorReply(`${name}: expected a channel of this ${invocation.platform === 'slack' ? 'workspace' : 'server'}, like #breaking${meta.threadLinks && invocation.platform === 'slack' ? ', or a link to a message whose thread should get them' : ''}.`);
         raw[name] = ref;
       }
     }

@@ -58,6 +58,8 @@ export interface Subscription {
   /** `approval:#editors`: each alert waits for an editor's decision on a preview in this channel (src/alerts/approvals.ts). */
   approvalChannel?: ChannelRef | null;
   approvalChannelName?: string | null;
+  /** Slack: alerts go into this message's thread (its `ts`), a thread given as a message link at subscribe. */
+  threadTs?: string | null;
   paused: boolean;
   pausedReason: string | null;
   createdBy: string;
@@ -81,6 +83,7 @@ export interface NewSubscription {
   publish?: boolean;
   approvalChannel?: ChannelRef | null;
   approvalChannelName?: string | null;
+  threadTs?: string | null;
 }
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';

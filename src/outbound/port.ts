@@ -44,6 +44,8 @@ export class Permanent extends Error {
 export interface PostOptions {
   /** The outbox delivery id: Discord sends it as an enforced nonce, Slack as message metadata. */
   deliveryId?: string;
+  /** Post into this message's thread (Slack: the parent's ts), the subscription's target. */
+  thread?: string;
 }
 
 /**
@@ -59,6 +61,8 @@ export interface PostedHint {
 export interface ChannelNeeds {
   /** threads:yes: story updates as replies in a thread started on the alert. */
   threads?: boolean;
+  /** The alerts go into this message's thread (Slack: its ts): the message must be there. */
+  thread?: string;
 }
 
 export interface ChannelCheck {
@@ -119,5 +123,5 @@ export interface OutboundPort {
    * After a crash, was this delivery already posted? (Slack: conversations.history + metadata; Discord forums: the
    * bot's posts in the forum since `sinceMs`, recognised by the hint.) Returns the message reference if found.
    */
-  findPosted?(channel: ChannelRef, deliveryId: string, sinceMs: number, hint?: PostedHint): Promise<MessageRef | null>;
+  findPosted?(channel: ChannelRef, deliveryId: string, sinceMs: number, hint?: PostedHint, thread?: string): Promise<MessageRef | null>;
 }

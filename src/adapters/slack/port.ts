@@ -1,6 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { formatMessageRef, parseChannelRef, parseMessageRef, type ChannelRef, type MessageRef } from '../../domain/channel.js';
-import { Permanent, RetryLater, type ChannelCheck, type OutboundPort, type PostOptions } from '../../outbound/port.js';
+import { Permanent, RetryLater, type ChannelCheck, type ChannelNeeds, type OutboundPort, type PostOptions } from '../../outbound/port.js';
 import { UserError } from '../../core/errors.js';
 import type { Reply } from '../../core/reply.js';
 import { SLACK_RATE_RULES } from './rate-rules.js';
@@ -244,7 +244,7 @@ export class SlackPort implements OutboundPort {
 
   async post(channel: ChannelRef, reply: Reply, options?: PostOptions): Promise<MessageRef> {
     const team = parseChannelRef(channel).workspace;
-    return formatMessageRef(channel, await this.postMessage(team, this.channelId(channel), reply, options));
+    return formatMessageRef(channel, await this.postMessage(team, this.channelId(channel), reply, options, options?.thread));
   }
 
   async edit(message: MessageRef, reply: Reply): Promise<void> {
@@ -279,12 +279,30 @@ export class SlackPort implements OutboundPort {
   async replyInThread(message: MessageRef, reply: Reply, options?: PostOptions): Promise<MessageRef> {
     const { platform, workspace, channel, messageId } = parseMessageRef(message);
     if (platform !== 'slack') throw new Permanent('wrong_platform', `${message} is not a Slack message`);
-    const ts = await this.postMessage(workspace, channel, reply, options, messageId);
+    // An alert posted in a thread (a thread target): its updates go into that thread, under its first message.
+    const ts = await this.postMessage(workspace, channel, reply, options, options?.thread ?? messageId);
     return formatMessageRef(`slack:${workspace}/${channel}`, ts);
   }
 
-  /** Membership, joining public channels on the way; says what is missing otherwise. */
-  async checkChannel(ref: ChannelRef): Promise<ChannelCheck> {
+  /**
+   * Membership, joining public channels on the way; says what is missing otherwise. A thread target (a message
+   * link): the message must be in the channel, read with conversations.replies (the channel then is this workspace's).
+   */
+  async checkChannel(ref: ChannelRef, needs: ChannelNeeds = {}): Promise<ChannelCheck> {
+    const check = await this.checkMembership(ref);
+    if (!check.ok || !needs.thread) return check;
+    const { workspace, channel } = parseChannelRef(ref);
+    try {
+      const thread = await this.client.conversations.replies({ channel, ts: needs.thread, limit: 1, ...(await this.auth(workspace)) });
+      if (thread.messages?.[0]?.ts === needs.thread) return check;
+    } catch (err) {
+      const code = platformCode(err);
+      if (code !== 'thread_not_found' && code !== 'message_not_found') return checkFailed(err);
+    }
+    return { ok: false, missing: [], name: check.name, problem: 'the linked message is not in that channel (deleted, or a reply: link the thread\'s first message)' };
+  }
+
+  private async checkMembership(ref: ChannelRef): Promise<ChannelCheck> {
     const { platform, workspace, channel } = parseChannelRef(ref);
     if (platform !== 'slack') return { ok: false, missing: ['a Slack channel'] };
     let auth: { token?: string };
@@ -313,17 +331,19 @@ export class SlackPort implements OutboundPort {
     }
   }
 
-  /** Crash reconciliation: a message in the channel, newer than `sinceMs`, whose metadata carries the delivery id. */
-  async findPosted(ref: ChannelRef, deliveryId: string, sinceMs: number): Promise<MessageRef | null> {
+  /**
+   * Crash reconciliation: a message in the channel, newer than `sinceMs`, whose metadata carries the delivery id; for
+   * a thread target, a reply in that thread (conversations.history lists no replies: conversations.replies does).
+   */
+  async findPosted(ref: ChannelRef, deliveryId: string, sinceMs: number, _hint?: unknown, thread?: string): Promise<MessageRef | null> {
     const channel = this.channelId(ref);
     const team = parseChannelRef(ref).workspace;
     const auth = await this.auth(team);
     let cursor: string | undefined;
     try {
       for (let page = 0; page < HISTORY_PAGES; page++) {
-        const res = await this.client.conversations.history({
-          ...auth, channel, oldest: (sinceMs / 1000).toFixed(6), include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}),
-        });
+        const page = { ...auth, channel, oldest: (sinceMs / 1000).toFixed(6), include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) };
+        const res = thread ? await this.client.conversations.replies({ ...page, ts: thread }) : await this.client.conversations.history(page);
         for (const m of res.messages ?? []) {
           const meta = m.metadata as { event_type?: string; event_payload?: { delivery_id?: unknown } } | undefined;
           if (meta?.event_type === DELIVERY_EVENT_TYPE && meta.event_payload?.delivery_id === deliveryId && m.ts) {

@@ -18,7 +18,7 @@ const ID_LENGTH = 5;
 interface SubRow {
   id: string; platform: string; workspace: string; channel: string; channel_name: string | null;
   min_priority: string; sections: string; keywords: string; mention_role_id: string | null; mention_here: number;
-  quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; publish?: number; mention_rules?: string; paused: number;
+  quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; publish?: number; mention_rules?: string; thread_ts?: string | null; paused: number;
   approval_channel?: string | null; approval_channel_name?: string | null;
   paused_reason: string | null; created_by: string; created_by_name: string; created_at: string; briefing?: string | null;
 }
@@ -29,7 +29,7 @@ function subFromRow(r: SubRow): Subscription {
     minPriority: r.min_priority as Priority, sections: JSON.parse(r.sections) as string[], keywords: JSON.parse(r.keywords) as string[],
     mentionRoleId: r.mention_role_id, mentionHere: r.mention_here === 1,
     quiet: r.quiet_from && r.quiet_to ? { from: r.quiet_from, to: r.quiet_to, tz: r.tz ?? 'UTC' } : null,
-    tz: r.tz, threads: r.threads === 1, briefing: r.briefing ? (JSON.parse(r.briefing) as BriefingSchedule) : null, publish: r.publish === 1,
+    tz: r.tz, threads: r.threads === 1, briefing: r.briefing ? (JSON.parse(r.briefing) as BriefingSchedule) : null, publish: r.publish === 1, threadTs: r.thread_ts ?? null,
     approvalChannel: r.approval_channel ?? null, approvalChannelName: r.approval_channel_name ?? null, mentionRules: JSON.parse(r.mention_rules ?? '[]') as MentionRule[], paused: r.paused === 1, pausedReason: r.paused_reason,
     createdBy: r.created_by, createdByName: r.created_by_name, createdAt: r.created_at,
   };
@@ -58,6 +58,7 @@ export class PgSubscriptions implements SubscriptionStore {
       if (input.approvalChannel) {
         await this.db.query('UPDATE alert_subscriptions SET approval_channel = $1, approval_channel_name = $2 WHERE id = $3', [input.approvalChannel, input.approvalChannelName ?? null, id]);
       }
+      if (input.threadTs) await this.db.query('UPDATE alert_subscriptions SET thread_ts = $1 WHERE id = $2', [input.threadTs, id]);
       return (await this.get(id))!;
     }
   }

@@ -40,7 +40,7 @@ const ID_LENGTH = 5;
 interface Row {
   id: string; platform: string; workspace: string; channel: string; channel_name: string | null;
   min_priority: string; sections: string; keywords: string; mention_role_id: string | null; mention_here: number;
-  quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; publish?: number; mention_rules?: string; paused: number;
+  quiet_from: string | null; quiet_to: string | null; tz: string | null; threads: number; publish?: number; mention_rules?: string; thread_ts?: string | null; paused: number;
   approval_channel?: string | null; approval_channel_name?: string | null;
   paused_reason: string | null; created_by: string; created_by_name: string; created_at: string; briefing?: string | null;
 }
@@ -64,6 +64,7 @@ function fromRow(r: Row): Subscription {
     publish: r.publish === 1,
     approvalChannel: r.approval_channel ?? null,
     approvalChannelName: r.approval_channel_name ?? null,
+    threadTs: r.thread_ts ?? null,
     mentionRules: JSON.parse(r.mention_rules ?? '[]') as MentionRule[],
     paused: r.paused === 1,
     pausedReason: r.paused_reason,
@@ -116,6 +117,7 @@ export class SqliteSubscriptions {
     if (input.approvalChannel) {
       this.db.prepare('UPDATE alert_subscriptions SET approval_channel = ?, approval_channel_name = ? WHERE id = ?').run(input.approvalChannel, input.approvalChannelName ?? null, id);
     }
+    if (input.threadTs) this.db.prepare('UPDATE alert_subscriptions SET thread_ts = ? WHERE id = ?').run(input.threadTs, id);
     this.changed();
     return this.get(id)!;
   }

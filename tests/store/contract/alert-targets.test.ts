@@ -28,6 +28,16 @@ eachBackend(import.meta.filename, 'alert targets', (backend) => {
     expect((await store.subscriptions.active()).find((s) => s.id === wire.id)?.publish).toBe(true);
   });
 
+  it('a Slack thread target: the thread\'s parent ts kept with the subscription (migration 903), none by default', async () => {
+    const by = { id: 'U1', name: 'Ada' };
+    const live = await store.subscriptions.create({ platform: 'slack', workspace: 'T1', channel: 'slack:T1/C1', minPriority: 'breaking', threadTs: '1765101234.000200' }, by, NOW);
+    const plain = await store.subscriptions.create({ platform: 'slack', workspace: 'T1', channel: 'slack:T1/C2', minPriority: 'breaking' }, by, NOW);
+    expect(live.threadTs).toBe('1765101234.000200');
+    expect(plain.threadTs).toBeNull();
+    expect((await store.subscriptions.get(live.id))?.threadTs).toBe('1765101234.000200');
+    expect((await store.subscriptions.active()).find((s) => s.id === live.id)?.threadTs).toBe('1765101234.000200');
+  });
+
   it('a forum post\'s reference (discord:<guild>/<thread>#<thread>) is kept on the delivery and its thread replies', async () => {
     const sub = await store.subscriptions.create({ platform: 'discord', workspace: 'G1', channel: 'discord:G1/700', minPriority: 'routine', threads: true }, { id: 'U1', name: 'Ada' }, NOW);
     await store.outbox.insert({
