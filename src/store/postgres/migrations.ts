@@ -399,9 +399,9 @@ export const pgMigrations: PgMigration[] = [
   // as overlays on the story (src/store/approval-rows.ts).
   { id: '910-approvals', sql: `${extendOutboxCheckSql('kind', ['preview'])}${extendOutboxCheckSql('state', ['waiting'])}${APPROVALS_SCHEMA}` },
   // Publishes from announcement channels counted in the store (issue 30): every instance, and a restart, sees the hour.
-  { id: '902-publish-log', sql: PUBLISH_LOG_SCHEMA },
+  { id: '911-publish-log', sql: PUBLISH_LOG_SCHEMA },
   // A Slack message's thread as an alert target (issue 30): the subscription keeps the thread's parent ts.
-  { id: '903-subscription-thread', sql: 'ALTER TABLE alert_subscriptions ADD COLUMN thread_ts TEXT' },
+  { id: '912-subscription-thread', sql: 'ALTER TABLE alert_subscriptions ADD COLUMN thread_ts TEXT' },
 ];
 
 /**

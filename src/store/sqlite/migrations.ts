@@ -257,7 +257,7 @@ export const migrations: Migration[] = [
     },
   },
   // Publishes from announcement channels counted in the store (issue 30): every instance, and a restart, sees the hour.
-  { id: '902-publish-log', up: (db) => db.exec(PUBLISH_LOG_SCHEMA) },
+  { id: '911-publish-log', up: (db) => db.exec(PUBLISH_LOG_SCHEMA) },
   // A Slack message's thread as an alert target (issue 30): the subscription keeps the thread's parent ts.
-  { id: '903-subscription-thread', up: (db) => db.exec('ALTER TABLE alert_subscriptions ADD COLUMN thread_ts TEXT') },
+  { id: '912-subscription-thread', up: (db) => db.exec('ALTER TABLE alert_subscriptions ADD COLUMN thread_ts TEXT') },
 ];

@@ -28,7 +28,7 @@ eachBackend(import.meta.filename, 'alert targets', (backend) => {
     expect((await store.subscriptions.active()).find((s) => s.id === wire.id)?.publish).toBe(true);
   });
 
-  it('a Slack thread target: the thread\'s parent ts kept with the subscription (migration 903), none by default', async () => {
+  it('a Slack thread target: the thread\'s parent ts kept with the subscription (migration 912), none by default', async () => {
     const by = { id: 'U1', name: 'Ada' };
     const live = await store.subscriptions.create({ platform: 'slack', workspace: 'T1', channel: 'slack:T1/C1', minPriority: 'breaking', threadTs: '1765101234.000200' }, by, NOW);
     const plain = await store.subscriptions.create({ platform: 'slack', workspace: 'T1', channel: 'slack:T1/C2', minPriority: 'breaking' }, by, NOW);

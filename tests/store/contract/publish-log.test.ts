@@ -10,7 +10,7 @@ const LIMIT = 10;
 const FULL = 'Discord allows 10 publishes an hour per channel';
 
 /**
- * The publish log (migration 902), on both backends: a channel's publishes over the last hour, taken atomically so
+ * The publish log (migration 911), on both backends: a channel's publishes over the last hour, taken atomically so
  * that instances sharing the store never publish more than the limit between them, and seen again after a restart.
  */
 eachBackend(import.meta.filename, 'publish log', (backend) => {
