@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Article, ArticleInput } from '../../domain/article.js';
 import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, StoredVersion, UpsertResult } from '../types.js';
 import { periodStories } from './period-stories.js';
-import { canonicalUrl } from '../canonical.js';
+import { articleId, canonicalUrl } from '../canonical.js';
 import { embargoFor, isHidden, keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, VISIBLE_SQL, type ArticleRow, type NormalizedArticle } from './article-rows.js';
 import { ArticleSearch } from './article-search.js';
 import { tagsFor } from './fts-query.js';
@@ -21,8 +21,15 @@ const CHUNK_BUDGET_MS = 50;
 const BULK_LOAD = 500;
 /** FTS5's own default for automerge, restored after a bulk load. */
 const AUTOMERGE_DEFAULT = 4;
+/** Inputs whose ids one query looks up (upsertMany). */
+const BATCH_LOOKUP = 500;
+/** Rows per multi-row INSERT (24 columns each: far below SQLite's 32,766 parameters). */
+const ROWS_PER_INSERT = 50;
 /** The word statistics are checked after this many single writes (a cheap check; resampled on growth). */
 const STATS_CHECK_EVERY = 1_000;
+
+const ARTICLE_COLS = ['id', 'url', 'canonical_url', 'title', 'dek', 'body', 'section', 'topics', 'source', 'author', 'published_at', 'published_ms',
+  'updated_at', 'priority', 'status', 'image_url', 'related', 'version', 'content_hash', 'ingested_at', 'version_stored_at', 'origin', 'embargo_ms'] as const;
 
 export interface SqliteArticleStoreOptions {
   /** Rows per write transaction in upsertMany; between chunks the event loop runs. */
@@ -45,7 +52,9 @@ export class SqliteArticleStore implements ArticleStore {
   private readonly now: () => Date;
   private readonly tx: SqliteTransactions;
   private readonly search_: ArticleSearch;
-  private readonly stmt: Record<'byId' | 'byCanonical' | 'byCanonicalVisible' | 'dueEmbargoes' | 'lift' | 'nextEmbargo' | 'insert' | 'update' | 'archive' | 'lastKeyIn' | 'keyTaken' | 'ftsDelete' | 'ftsInsert' | 'titleDelete' | 'titleInsert', Statement>;
+  private readonly stmt: Record<'byId' | 'byCanonical' | 'byCanonicalVisible' | 'dueEmbargoes' | 'lift' | 'nextEmbargo' | 'insert' | 'update' | 'archive' | 'lastKeyIn' | 'keyTaken' | 'ftsDelete' | 'ftsInsert' | 'titleDelete' | 'titleInsert' | 'existingIds', Statement>;
+  /** Multi-row INSERTs by table and row count (upsertMany's new articles). */
+  private readonly manyRows = new Map<string, Statement>();
   private listsMemo: { sections?: string[]; sources?: string[] } = {};
   private closed = false;
   private writesSinceStatsCheck = 0;
@@ -55,8 +64,7 @@ export class SqliteArticleStore implements ArticleStore {
     this.now = opts.now;
     this.tx = opts.tx ?? new SqliteTransactions(db);
     this.search_ = new ArticleSearch(db, this.now);
-    const cols = `id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
-      updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, origin, embargo_ms`;
+    const cols = ARTICLE_COLS.join(', ');
     const params = cols.split(',').map((c) => `@${c.trim()}`).join(', ');
     this.stmt = {
       byId: db.prepare('SELECT * FROM articles WHERE id = ?'),
@@ -84,6 +92,7 @@ export class SqliteArticleStore implements ArticleStore {
       ftsInsert: db.prepare('INSERT INTO articles_fts (rowid, title, dek, body, tags) VALUES (?, ?, ?, ?, ?)'),
       titleDelete: db.prepare('DELETE FROM titles_fts WHERE rowid = ?'),
       titleInsert: db.prepare('INSERT INTO titles_fts (rowid, title) VALUES (?, ?)'),
+      existingIds: db.prepare('SELECT id FROM articles WHERE id IN (SELECT value FROM json_each(?))').pluck(),
     };
     // A bulk load cut short (a crash) must not leave merging off.
     const merge = db.prepare("SELECT v FROM articles_fts_config WHERE k = 'automerge'").get() as { v: number } | undefined;
@@ -106,11 +115,11 @@ export class SqliteArticleStore implements ArticleStore {
     // fan-out) make a row's cost vary, and a bulk load must never hold the event loop (acks wait behind it).
     const writeChunk = (from: number) =>
       this.tx.transaction(async () => {
-        const started = performance.now();
+        const deadline = performance.now() + CHUNK_BUDGET_MS;
         let i = from;
         const end = Math.min(inputs.length, from + this.chunkSize);
-        do results.push(await this.write(inputs[i++]));
-        while (i < end && performance.now() - started < CHUNK_BUDGET_MS);
+        do i = await this.writeBatch(inputs, i, Math.min(end, i + BATCH_LOOKUP), deadline, results);
+        while (i < end && performance.now() < deadline);
         return i;
       });
     const bulk = inputs.length >= BULK_LOAD;
@@ -264,6 +273,81 @@ export class SqliteArticleStore implements ArticleStore {
     if (this.closed || !this.db.open) throw new Error('the article store is closed');
   }
 
+  /**
+   * inputs[from, end) inside the caller's transaction, stored exactly as write() one by one would store them, in
+   * fewer statements: the ids are looked up in one query and new articles are inserted many rows at a time. Any
+   * other input (an id already stored or met earlier in the batch, an input write() refuses) goes through write()
+   * in its turn, after the new rows before it are stored and announced. Listeners hear each change in input order,
+   * after its row is written and before the next row is (so, with listeners, new rows go in one at a time).
+   * Once `deadline` (performance.now()) has passed it stops after a row; returns the index it stopped at.
+   */
+  private async writeBatch(inputs: ArticleInput[], from: number, end: number, deadline: number, results: UpsertResult[]): Promise<number> {
+    this.assertOpen();
+    const batch = inputs.slice(from, end);
+    const stored = new Set(this.stmt.existingIds.all(JSON.stringify(batch.map((input) => idOrNull(input)))) as string[]);
+    const pending: PendingRow[] = [];
+    const flush = async () => {
+      if (pending.length === 0) return;
+      this.insertMany(pending);
+      this.listsMemo = {};
+      for (const row of pending.splice(0)) results.push(await this.notify(row.result, row.quiet));
+    };
+    let i = from;
+    for (const input of batch) {
+      i++;
+      const now = this.now();
+      let next: NormalizedArticle | null;
+      try {
+        next = normalizeInput(input, now);
+      } catch {
+        next = null; // refused: write() throws the same, in its turn
+      }
+      let fresh = next !== null && !stored.has(next.id);
+      if (fresh) {
+        try {
+          next!.embargoUntil = embargoFor(next!.id, input, undefined, now.getTime());
+        } catch {
+          fresh = false; // refused: write() throws the same, in its turn
+        }
+      }
+      if (next) stored.add(next.id);
+      if (!fresh) {
+        await flush();
+        results.push(await this.write(input));
+      } else {
+        const article: Article = { ...stripNormalized(next!), updatedAt: next!.updatedAt ?? next!.publishedAt, version: 1, ingestedAt: now.toISOString() };
+        const key = this.keyFor(next!.publishedMs, undefined, pending);
+        pending.push({ key, params: toParams(article, next!.publishedMs, now.toISOString()), article, result: { article, outcome: 'created' }, quiet: input.quiet });
+        if (pending.length >= ROWS_PER_INSERT || this.listeners.size > 0) await flush();
+        else continue;
+      }
+      if (performance.now() >= deadline) break;
+    }
+    await flush();
+    return i;
+  }
+
+  /** New rows in as few statements as SQLite allows: articles, then both search indexes (held and killed rows stay out). */
+  private insertMany(rows: PendingRow[]): void {
+    const indexed = rows.filter((r) => !isHidden(r.article));
+    this.rowsStatement('articles', `articles (pub_key, ${ARTICLE_COLS.join(', ')})`, ARTICLE_COLS.length + 1, rows.length)
+      .run(rows.flatMap((r) => [r.key, ...ARTICLE_COLS.map((c) => r.params[c])]));
+    if (indexed.length === 0) return;
+    this.rowsStatement('fts', 'articles_fts (rowid, title, dek, body, tags)', 5, indexed.length)
+      .run(indexed.flatMap(({ key, article: a }) => [key, cjkBigrams(a.title), cjkBigrams(a.dek), cjkBigrams(a.body), tagsFor(a)]));
+    this.rowsStatement('titles', 'titles_fts (rowid, title)', 2, indexed.length).run(indexed.flatMap(({ key, article: a }) => [key, a.title]));
+  }
+
+  private rowsStatement(name: string, target: string, columns: number, rows: number): Statement {
+    const key = `${name}:${rows}`;
+    let stmt = this.manyRows.get(key);
+    if (!stmt) {
+      const row = `(${Array(columns).fill('?').join(', ')})`;
+      this.manyRows.set(key, (stmt = this.db.prepare(`INSERT INTO ${target} VALUES ${Array(rows).fill(row).join(', ')}`)));
+    }
+    return stmt;
+  }
+
   /** One article, inside the caller's transaction; the listeners run (and are awaited) inside it too. */
   private async write(input: ArticleInput): Promise<UpsertResult> {
     this.assertOpen();
@@ -333,14 +417,18 @@ export class SqliteArticleStore implements ArticleStore {
     return result;
   }
 
-  /** The row's key: kept while its publication time is unchanged, else the first free slot of the new time. */
-  private keyFor(publishedMs: number, existing?: ArticleRow): number {
+  /**
+   * The row's key: kept while its publication time is unchanged, else the first free slot of the new time.
+   * `pending`: rows given keys but not inserted yet (upsertMany), counted as if they were.
+   */
+  private keyFor(publishedMs: number, existing?: ArticleRow, pending: PendingRow[] = []): number {
     const floor = keyFloor(publishedMs);
     if (existing && existing.pub_key >= floor && existing.pub_key < floor + KEYS_PER_MS) return existing.pub_key;
-    const last = (this.stmt.lastKeyIn.get(floor, floor + KEYS_PER_MS - 1) as { k: number | null }).k;
+    let last = (this.stmt.lastKeyIn.get(floor, floor + KEYS_PER_MS - 1) as { k: number | null }).k;
+    for (const p of pending) if (p.key >= floor && p.key < floor + KEYS_PER_MS && (last === null || p.key > last)) last = p.key;
     let key = last === null ? floor : last + 1;
     // Past the millisecond's slots a key spills into the next one's; still in time order, and never taken.
-    while (this.stmt.keyTaken.get(key)) key++;
+    while (this.stmt.keyTaken.get(key) || pending.some((p) => p.key === key)) key++;
     return key;
   }
 
@@ -353,6 +441,23 @@ export class SqliteArticleStore implements ArticleStore {
     if (isHidden(a)) return;
     this.stmt.ftsInsert.run(key, cjkBigrams(a.title), cjkBigrams(a.dek), cjkBigrams(a.body), tagsFor(a));
     this.stmt.titleInsert.run(key, a.title);
+  }
+}
+
+/** A new article of upsertMany, keyed, waiting for its multi-row INSERT. */
+interface PendingRow {
+  key: number;
+  params: Record<string, unknown>;
+  article: Article;
+  result: UpsertResult;
+  quiet: boolean | undefined;
+}
+
+function idOrNull(input: ArticleInput): string | null {
+  try {
+    return articleId(input);
+  } catch {
+    return null;
   }
 }
 
