@@ -393,6 +393,9 @@ export const pgMigrations: PgMigration[] = [
   { id: '901-subscription-mention-rules', sql: "ALTER TABLE alert_subscriptions ADD COLUMN mention_rules TEXT NOT NULL DEFAULT '[]'" },
   // Scheduled briefings posted: each run is an outbox row of kind briefing, keyed (briefing:<id>:<local date>, subscription).
   { id: '802-outbox-briefing-runs', sql: extendOutboxCheckSql('kind', ['briefing']) },
+  // SQLite stores article bodies deflated (issue 31); PostgreSQL compresses long values itself (TOAST), and search reads
+  // no body, so nothing changes here: the entry keeps both lists alike.
+  { id: '170-article-bodies-packed', sql: 'SELECT 1' },
 ];
 
 /**

@@ -9,6 +9,7 @@ import { tagsFor } from './fts-query.js';
 import { cjkBigrams } from '../cjk.js';
 import type { Clock } from '../../domain/clock.js';
 import { SqliteTransactions } from './tx.js';
+import { packBody, unpackBody } from './body-codec.js';
 import { ArticleKilled, isNewsroomOrigin, type Origin } from '../../domain/article.js';
 import { OriginConflict } from '../types.js';
 
@@ -160,6 +161,8 @@ export class SqliteArticleStore implements ArticleStore {
   optimize(): void {
     this.assertOpen();
     this.db.exec(`INSERT INTO articles_fts(articles_fts) VALUES('optimize'); INSERT INTO titles_fts(titles_fts) VALUES('optimize')`);
+    // The old segments' pages back to the file system (a store made before auto_vacuum was set keeps them for reuse).
+    this.db.pragma('incremental_vacuum');
     this.search_.refreshStats();
   }
 
@@ -249,7 +252,7 @@ export class SqliteArticleStore implements ArticleStore {
       )
       .all(id, id) as Array<Record<string, string & number>>;
     return rows.map((r) => ({
-      version: r.version, title: r.title, dek: r.dek, body: r.body, priority: r.priority, status: r.status,
+      version: r.version, title: r.title, dek: r.dek, body: unpackBody(r.body), priority: r.priority, status: r.status,
       contentHash: r.content_hash, storedAt: r.stored_at,
     }));
   }
@@ -468,7 +471,7 @@ function stripNormalized(n: NormalizedArticle): Omit<Article, 'version' | 'inges
 
 function toParams(a: Article, publishedMs: number, versionStoredAt: string): Record<string, unknown> {
   return {
-    id: a.id, url: a.url, canonical_url: a.canonicalUrl, title: a.title, dek: a.dek, body: a.body,
+    id: a.id, url: a.url, canonical_url: a.canonicalUrl, title: a.title, dek: a.dek, body: packBody(a.body),
     section: a.section, topics: JSON.stringify(a.topics), source: a.source, author: a.author,
     published_at: a.publishedAt, published_ms: publishedMs, updated_at: a.updatedAt, priority: a.priority,
     status: a.status, image_url: a.imageUrl, related: JSON.stringify(a.related), version: a.version,
@@ -483,7 +486,7 @@ function toIsoOrNull(value: string | undefined): string | null {
 
 function storedVersionOf(r: Record<string, string & number>): StoredVersion {
   return {
-    version: Number(r.version), title: r.title, dek: r.dek, body: r.body, priority: r.priority as StoredVersion['priority'],
+    version: Number(r.version), title: r.title, dek: r.dek, body: unpackBody(r.body), priority: r.priority as StoredVersion['priority'],
     status: r.status as StoredVersion['status'], contentHash: r.content_hash, updatedAt: r.updated_at,
   };
 }

@@ -60,7 +60,12 @@ function summary(results: UpsertResult[]): string[] {
 
 async function everything(store: Store, ids: string[]) {
   const rows = [];
-  for (const id of ids) rows.push({ article: await store.articles.get(id, { includeHidden: true }), history: await store.articles.history(id) });
+  for (const id of ids) {
+    const article = await store.articles.get(id, { includeHidden: true });
+    const versions = [];
+    for (let v = 1; v <= (article?.version ?? 0); v++) versions.push(await store.articles.storedVersion(id, v));
+    rows.push({ article, versions });
+  }
   return {
     rows,
     count: await store.articles.count(),
