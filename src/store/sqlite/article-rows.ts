@@ -132,7 +132,8 @@ export function normalizeBody(body: string | undefined): string {
   return (body ?? '')
     .replace(/\r\n?/g, '\n')
     .split(/\n\s*\n/)
-    .map((p) => p.replace(/[ \t]+/g, ' ').replace(/ *\n */g, '\n').trim())
+    // Runs of spaces and tabs become one space; a lone space is left alone (matching it cost a match per word).
+    .map((p) => p.replace(/[ \t]{2,}|\t/g, ' ').replace(/ *\n */g, '\n').trim())
     .filter(Boolean)
     .join('\n\n');
 }
