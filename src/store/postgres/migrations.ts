@@ -397,6 +397,9 @@ export const pgMigrations: PgMigration[] = [
   // Editor approval and the verification label (newsroom controls II): preview rows, waiting alerts, decisions and labels
   // as overlays on the story (src/store/approval-rows.ts).
   { id: '910-approvals', sql: `${extendOutboxCheckSql('kind', ['preview'])}${extendOutboxCheckSql('state', ['waiting'])}${APPROVALS_SCHEMA}` },
+  // SQLite stores article bodies deflated (issue 31); PostgreSQL compresses long values itself (TOAST), and search reads
+  // no body, so nothing changes here: the entry keeps both lists alike.
+  { id: '170-article-bodies-packed', sql: 'SELECT 1' },
 ];
 
 /**
