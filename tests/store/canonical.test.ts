@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { articleId, canonicalUrl, contentHash, MAX_ID_LENGTH } from '../../src/store/canonical.js';
+import { articleId, canonicalUrl, contentHash, MAX_ID_LENGTH, normalizeWhitespace } from '../../src/store/canonical.js';
+import { normalizeBody } from '../../src/store/sqlite/article-rows.js';
 
 describe('canonicalUrl', () => {
   it('makes https, lower-cases the host, drops fragment, utm_* and the trailing slash', () => {
@@ -41,6 +42,23 @@ describe('contentHash', () => {
     expect(contentHash(base)).toBe(contentHash({ ...base, title: ' A headline ', body: 'one two' }));
     for (const change of [{ title: 'B' }, { dek: 'x' }, { body: 'one three' }, { priority: 'breaking' }, { status: 'retracted' }]) {
       expect(contentHash({ ...base, ...change })).not.toBe(contentHash(base));
+    }
+  });
+});
+
+describe('whitespace normalisation (written for speed, issue 31): the same result as the plain definitions', () => {
+  // The definitions as first written, kept here as the oracle.
+  const plainWhitespace = (t: string) => t.replace(/\s+/g, ' ').trim();
+  const plainBody = (b: string) => b.replace(/\r\n?/g, '\n').split(/\n\s*\n/).map((p) => p.replace(/[ \t]+/g, ' ').replace(/ *\n */g, '\n').trim()).filter(Boolean).join('\n\n');
+  const alphabet = [' ', ' ', '\t', '\n', '\r', '\u00a0', '\u2028', '\u3000', '\ufeff', '\v', '\f', 'a', 'b', 'é', '字'];
+  let seed = 31;
+  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const strings = Array.from({ length: 20_000 }, () => Array.from({ length: Math.floor(next() * 14) }, () => alphabet[Math.floor(next() * alphabet.length)]).join(''));
+
+  it('normalizeWhitespace and normalizeBody agree with them on 20,000 whitespace-heavy strings', () => {
+    for (const s of strings) {
+      expect(normalizeWhitespace(s)).toBe(plainWhitespace(s));
+      expect(normalizeBody(s)).toBe(plainBody(s));
     }
   });
 });

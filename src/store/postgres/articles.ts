@@ -5,7 +5,7 @@ import { ArticleKilled, isNewsroomOrigin, PRIORITY_RANK, type Origin } from '../
 import { groupDuplicates } from '../../summarize/briefing.js';
 import { OriginConflict } from '../types.js';
 import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, StoredVersion, UpsertResult } from '../types.js';
-import { canonicalUrl } from '../canonical.js';
+import { articleId, canonicalUrl } from '../canonical.js';
 import { embargoFor, verificationFor, keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, VISIBLE_SQL, type ArticleRow, type NormalizedArticle } from '../sqlite/article-rows.js';
 import { lockKey, type PgDb } from './db.js';
 import { PgArticleSearch } from './article-search.js';
@@ -14,6 +14,15 @@ const CHUNK_BUDGET_MS = 50;
 const COLS = ['id', 'url', 'canonical_url', 'title', 'dek', 'body', 'section', 'topics', 'source', 'author', 'published_at', 'published_ms',
   'updated_at', 'priority', 'status', 'image_url', 'related', 'version', 'content_hash', 'ingested_at', 'version_stored_at', 'origin', 'embargo_ms', 'verification'] as const;
 const ROW_COLS = `seq, ${COLS.join(', ')}, pub_key`;
+/** Each column's type, for the arrays of a multi-row INSERT. */
+const COL_TYPES: Record<(typeof COLS)[number], string> = {
+  id: 'text', url: 'text', canonical_url: 'text', title: 'text', dek: 'text', body: 'text', section: 'text', topics: 'text', source: 'text',
+  author: 'text', published_at: 'text', published_ms: 'bigint', updated_at: 'text', priority: 'text', status: 'text', image_url: 'text',
+  related: 'text', version: 'integer', content_hash: 'text', ingested_at: 'text', version_stored_at: 'text', origin: 'text', embargo_ms: 'bigint',
+  verification: 'text',
+};
+/** New rows per multi-row INSERT in upsertMany. */
+const ROWS_PER_INSERT = 100;
 
 /**
  * Articles in PostgreSQL, mirroring SqliteArticleStore: one current row each, superseded versions in
@@ -46,11 +55,11 @@ export class PgArticleStore implements ArticleStore {
       const before = results.length;
       try {
         i = await this.db.transaction(async () => {
-          const started = performance.now();
+          const deadline = performance.now() + CHUNK_BUDGET_MS * 4;
           let j = i;
           const end = Math.min(inputs.length, i + this.chunkSize);
-          do results.push(await this.write(inputs[j++]));
-          while (j < end && performance.now() - started < CHUNK_BUDGET_MS * 4);
+          do j = await this.writeBatch(inputs, j, end, deadline, results);
+          while (j < end && performance.now() < deadline);
           return j;
         });
       } catch (err) {
@@ -205,6 +214,81 @@ export class PgArticleStore implements ArticleStore {
       ORDER BY (origin IS NULL OR origin IN ('push','files')) DESC, pub_key DESC LIMIT 1`, [canonical]);
   }
 
+  /**
+   * As SqliteArticleStore.writeBatch: inputs[from, end) stored exactly as write() one by one would store them, with
+   * one lookup of the ids, one of the new rows' keys and one INSERT of their rows (unnest of one array per column).
+   * Anything but a new article goes through write() in its turn; listeners hear each change in input order, after
+   * its row is written and before the next one is (with listeners, new rows go in one at a time).
+   */
+  private async writeBatch(inputs: ArticleInput[], from: number, end: number, deadline: number, results: UpsertResult[]): Promise<number> {
+    this.assertOpen();
+    await this.db.xactLock(...this.writeLock);
+    const batch = inputs.slice(from, end);
+    const ids = batch.map(idOrNull).filter((id): id is string => id !== null);
+    const stored = new Set((await this.db.rows<{ id: string }>('SELECT id FROM articles WHERE id = ANY($1::text[])', [ids])).map((r) => r.id));
+    const pending: Array<{ article: Article; publishedMs: number; storedAt: string; quiet: boolean | undefined }> = [];
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const rows = pending.splice(0);
+      const keys = await this.keysFor(rows.map((r) => r.publishedMs));
+      const columns: unknown[][] = [keys, ...COLS.map(() => [] as unknown[])];
+      for (const r of rows) toValues(r.article, r.publishedMs, r.storedAt).forEach((v, c) => columns[c + 1].push(v));
+      await this.db.query(
+        `INSERT INTO articles (pub_key, ${COLS.join(', ')}) SELECT * FROM unnest(${['bigint', ...COLS.map((c) => COL_TYPES[c])].map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`,
+        columns,
+      );
+      for (const r of rows) results.push(await this.notify({ article: r.article, outcome: 'created' }, r.quiet));
+    };
+    let i = from;
+    for (const input of batch) {
+      i++;
+      const now = this.opts.now();
+      let next: NormalizedArticle | null;
+      try {
+        next = normalizeInput(input, now);
+        if (stored.has(next.id)) next = null;
+        else next.embargoUntil = embargoFor(next.id, input, undefined, now.getTime());
+      } catch {
+        next = null; // refused: write() throws the same, in its turn
+      }
+      const id = idOrNull(input);
+      if (id !== null) stored.add(id);
+      if (next === null) {
+        await flush();
+        results.push(await this.write(input));
+      } else {
+        const article: Article = { ...stripNormalized(next), updatedAt: next.updatedAt ?? next.publishedAt, version: 1, ingestedAt: now.toISOString() };
+        pending.push({ article, publishedMs: next.publishedMs, storedAt: now.toISOString(), quiet: input.quiet });
+        if (pending.length >= ROWS_PER_INSERT || this.listeners.size > 0) await flush();
+        else continue;
+      }
+      if (performance.now() >= deadline) break;
+    }
+    await flush();
+    return i;
+  }
+
+  /** keyFor for new rows inserted together, in order: each one's key counts as taken for the next. */
+  private async keysFor(publishedMs: number[]): Promise<number[]> {
+    const floors = publishedMs.map(keyFloor);
+    const lastByFloor = new Map<number, number | null>();
+    const found = await this.db.rows<{ f: string; k: string | null }>(
+      `SELECT f::text AS f, (SELECT max(pub_key) FROM articles WHERE pub_key BETWEEN f AND f + ${KEYS_PER_MS - 1})::text AS k
+       FROM unnest($1::bigint[]) AS f`, [[...new Set(floors)]]);
+    for (const r of found) lastByFloor.set(Number(r.f), r.k === null ? null : Number(r.k));
+    const given = new Set<number>();
+    const keys: number[] = [];
+    for (const floor of floors) {
+      let last = lastByFloor.get(floor) ?? null;
+      for (const k of given) if (k >= floor && k < floor + KEYS_PER_MS && (last === null || k > last)) last = k;
+      let key = last === null ? floor : last + 1;
+      if (key >= floor + KEYS_PER_MS) while (given.has(key) || (await this.db.one('SELECT 1 FROM articles WHERE pub_key = $1', [key]))) key++;
+      given.add(key);
+      keys.push(key);
+    }
+    return keys;
+  }
+
   private async write(input: ArticleInput): Promise<UpsertResult> {
     this.assertOpen();
     await this.db.xactLock(...this.writeLock);
@@ -294,6 +378,14 @@ export class PgArticleStore implements ArticleStore {
     // first) may be taken.
     if (key >= floor + KEYS_PER_MS) while (await this.db.one('SELECT 1 FROM articles WHERE pub_key = $1', [key])) key++;
     return key;
+  }
+}
+
+function idOrNull(input: ArticleInput): string | null {
+  try {
+    return articleId(input);
+  } catch {
+    return null;
   }
 }
 

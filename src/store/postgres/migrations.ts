@@ -398,6 +398,9 @@ export const pgMigrations: PgMigration[] = [
   // Editor approval and the verification label (newsroom controls II): preview rows, waiting alerts, decisions and labels
   // as overlays on the story (src/store/approval-rows.ts).
   { id: '910-approvals', sql: `${extendOutboxCheckSql('kind', ['preview'])}${extendOutboxCheckSql('state', ['waiting'])}${APPROVALS_SCHEMA}` },
+  // SQLite stores article bodies deflated (issue 31); PostgreSQL compresses long values itself (TOAST), and search reads
+  // no body, so nothing changes here: the entry keeps both lists alike.
+  { id: '170-article-bodies-packed', sql: 'SELECT 1' },
   // Publishes from announcement channels counted in the store (issue 30): every instance, and a restart, sees the hour.
   { id: '911-publish-log', sql: PUBLISH_LOG_SCHEMA },
   // A Slack message's thread as an alert target (issue 30): the subscription keeps the thread's parent ts.

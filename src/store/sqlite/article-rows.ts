@@ -3,6 +3,7 @@ import type { ArticleStatus, Priority } from '../../domain/article.js';
 import { articleId, canonicalUrl, contentHash, normalizeWhitespace } from '../canonical.js';
 import type { Article, ArticleInput, RelatedLink } from '../../domain/article.js';
 import { EmbargoRefused, MAX_EMBARGO_MS } from '../../domain/article.js';
+import { unpackBody, type StoredBody } from './body-codec.js';
 
 /** An `articles` row as SQLite returns it. */
 export interface ArticleRow {
@@ -12,7 +13,8 @@ export interface ArticleRow {
   canonical_url: string | null;
   title: string;
   dek: string;
-  body: string;
+  /** Text, or deflated (body-codec.ts). */
+  body: StoredBody;
   section: string;
   topics: string;
   source: string;
@@ -141,7 +143,8 @@ export function normalizeBody(body: string | undefined): string {
   return (body ?? '')
     .replace(/\r\n?/g, '\n')
     .split(/\n\s*\n/)
-    .map((p) => p.replace(/[ \t]+/g, ' ').replace(/ *\n */g, '\n').trim())
+    // Runs of spaces and tabs become one space; a lone space is left alone (matching it cost a match per word).
+    .map((p) => p.replace(/[ \t]{2,}|\t/g, ' ').replace(/ *\n */g, '\n').trim())
     .filter(Boolean)
     .join('\n\n');
 }
@@ -152,14 +155,35 @@ function toIso(value: string | undefined): string | null {
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
+/**
+ * A deflated body is inflated when first read: result pages, the alerts' story lookups and most other readers of
+ * a row never read its body. `body` stays an ordinary enumerable, writable property for every caller.
+ */
 export function rowToArticle(row: ArticleRow): Article {
+  const article = rowFields(row);
+  if (typeof row.body !== 'string') {
+    let body: string | undefined;
+    const stored = row.body;
+    Object.defineProperty(article, 'body', {
+      enumerable: true,
+      configurable: true,
+      get: () => (body ??= unpackBody(stored)),
+      set: (value: string) => {
+        Object.defineProperty(article, 'body', { value, enumerable: true, configurable: true, writable: true });
+      },
+    });
+  }
+  return article;
+}
+
+function rowFields(row: ArticleRow): Article {
   return {
     id: row.id,
     url: row.url,
     canonicalUrl: row.canonical_url,
     title: row.title,
     dek: row.dek,
-    body: row.body,
+    body: typeof row.body === 'string' ? row.body : '',
     section: row.section,
     topics: parseJsonArray<string>(row.topics),
     source: row.source,

@@ -2,13 +2,14 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Article, ArticleInput } from '../../domain/article.js';
 import type { ArticleChangeListener, ArticleFilter, ArticleStore, PeriodStories, PeriodStory, SearchPage, SearchQuery, StoredVersion, UpsertResult } from '../types.js';
 import { periodStories } from './period-stories.js';
-import { canonicalUrl } from '../canonical.js';
+import { articleId, canonicalUrl } from '../canonical.js';
 import { embargoFor, verificationFor, isHidden, keyFloor, KEYS_PER_MS, normalizeInput, rowToArticle, sameMetadata, VISIBLE_SQL, type ArticleRow, type NormalizedArticle } from './article-rows.js';
 import { ArticleSearch } from './article-search.js';
 import { tagsFor } from './fts-query.js';
 import { cjkBigrams } from '../cjk.js';
 import type { Clock } from '../../domain/clock.js';
 import { SqliteTransactions } from './tx.js';
+import { packBody, unpackBody } from './body-codec.js';
 import { ArticleKilled, isNewsroomOrigin, type Origin } from '../../domain/article.js';
 import { OriginConflict } from '../types.js';
 
@@ -21,8 +22,15 @@ const CHUNK_BUDGET_MS = 50;
 const BULK_LOAD = 500;
 /** FTS5's own default for automerge, restored after a bulk load. */
 const AUTOMERGE_DEFAULT = 4;
+/** Inputs whose ids one query looks up (upsertMany). */
+const BATCH_LOOKUP = 500;
+/** Rows per multi-row INSERT (24 columns each: far below SQLite's 32,766 parameters). */
+const ROWS_PER_INSERT = 50;
 /** The word statistics are checked after this many single writes (a cheap check; resampled on growth). */
 const STATS_CHECK_EVERY = 1_000;
+
+const ARTICLE_COLS = ['id', 'url', 'canonical_url', 'title', 'dek', 'body', 'section', 'topics', 'source', 'author', 'published_at', 'published_ms',
+  'updated_at', 'priority', 'status', 'image_url', 'related', 'version', 'content_hash', 'ingested_at', 'version_stored_at', 'origin', 'embargo_ms', 'verification'] as const;
 
 export interface SqliteArticleStoreOptions {
   /** Rows per write transaction in upsertMany; between chunks the event loop runs. */
@@ -45,11 +53,15 @@ export class SqliteArticleStore implements ArticleStore {
   private readonly now: () => Date;
   private readonly tx: SqliteTransactions;
   private readonly search_: ArticleSearch;
-  private readonly stmt: Record<'byId' | 'byCanonical' | 'byCanonicalVisible' | 'dueEmbargoes' | 'lift' | 'nextEmbargo' | 'insert' | 'update' | 'archive' | 'lastKeyIn' | 'keyTaken' | 'ftsDelete' | 'ftsInsert' | 'titleDelete' | 'titleInsert', Statement>;
+  private readonly stmt: Record<'byId' | 'byCanonical' | 'byCanonicalVisible' | 'dueEmbargoes' | 'lift' | 'nextEmbargo' | 'insert' | 'update' | 'archive' | 'lastKeyIn' | 'keyTaken' | 'ftsDelete' | 'ftsInsert' | 'titleDelete' | 'titleInsert' | 'existingIds', Statement>;
+  /** Multi-row INSERTs by table and row count (upsertMany's new articles). */
+  private readonly manyRows = new Map<string, Statement>();
   private listsMemo: { sections?: string[]; sources?: string[] } = {};
   private closed = false;
   private writesSinceStatsCheck = 0;
   private readonly withVerification: boolean;
+  /** The article columns this store writes (verification only where migration 910 added it). */
+  private readonly cols: readonly string[];
 
   constructor(private readonly db: Database, opts: SqliteArticleStoreOptions) {
     this.chunkSize = Math.max(1, opts.chunkSize ?? 2000);
@@ -58,8 +70,8 @@ export class SqliteArticleStore implements ArticleStore {
     this.search_ = new ArticleSearch(db, this.now);
     // A store opened with the migrations before 910 (tests, tools) has no verification column: written only where it exists.
     this.withVerification = db.prepare("SELECT 1 FROM pragma_table_info('articles') WHERE name = 'verification'").get() !== undefined;
-    const cols = `id, url, canonical_url, title, dek, body, section, topics, source, author, published_at, published_ms,
-      updated_at, priority, status, image_url, related, version, content_hash, ingested_at, version_stored_at, origin, embargo_ms${this.withVerification ? ', verification' : ''}`;
+    this.cols = this.withVerification ? ARTICLE_COLS : ARTICLE_COLS.filter((c) => c !== 'verification');
+    const cols = this.cols.join(', ');
     const params = cols.split(',').map((c) => `@${c.trim()}`).join(', ');
     this.stmt = {
       byId: db.prepare('SELECT * FROM articles WHERE id = ?'),
@@ -87,6 +99,7 @@ export class SqliteArticleStore implements ArticleStore {
       ftsInsert: db.prepare('INSERT INTO articles_fts (rowid, title, dek, body, tags) VALUES (?, ?, ?, ?, ?)'),
       titleDelete: db.prepare('DELETE FROM titles_fts WHERE rowid = ?'),
       titleInsert: db.prepare('INSERT INTO titles_fts (rowid, title) VALUES (?, ?)'),
+      existingIds: db.prepare('SELECT id FROM articles WHERE id IN (SELECT value FROM json_each(?))').pluck(),
     };
     // A bulk load cut short (a crash) must not leave merging off.
     const merge = db.prepare("SELECT v FROM articles_fts_config WHERE k = 'automerge'").get() as { v: number } | undefined;
@@ -109,11 +122,11 @@ export class SqliteArticleStore implements ArticleStore {
     // fan-out) make a row's cost vary, and a bulk load must never hold the event loop (acks wait behind it).
     const writeChunk = (from: number) =>
       this.tx.transaction(async () => {
-        const started = performance.now();
+        const deadline = performance.now() + CHUNK_BUDGET_MS;
         let i = from;
         const end = Math.min(inputs.length, from + this.chunkSize);
-        do results.push(await this.write(inputs[i++]));
-        while (i < end && performance.now() - started < CHUNK_BUDGET_MS);
+        do i = await this.writeBatch(inputs, i, Math.min(end, i + BATCH_LOOKUP), deadline, results);
+        while (i < end && performance.now() < deadline);
         return i;
       });
     const bulk = inputs.length >= BULK_LOAD;
@@ -154,6 +167,8 @@ export class SqliteArticleStore implements ArticleStore {
   optimize(): void {
     this.assertOpen();
     this.db.exec(`INSERT INTO articles_fts(articles_fts) VALUES('optimize'); INSERT INTO titles_fts(titles_fts) VALUES('optimize')`);
+    // The old segments' pages back to the file system (a store made before auto_vacuum was set keeps them for reuse).
+    this.db.pragma('incremental_vacuum');
     this.search_.refreshStats();
   }
 
@@ -243,7 +258,7 @@ export class SqliteArticleStore implements ArticleStore {
       )
       .all(id, id) as Array<Record<string, string & number>>;
     return rows.map((r) => ({
-      version: r.version, title: r.title, dek: r.dek, body: r.body, priority: r.priority, status: r.status,
+      version: r.version, title: r.title, dek: r.dek, body: unpackBody(r.body), priority: r.priority, status: r.status,
       contentHash: r.content_hash, storedAt: r.stored_at,
     }));
   }
@@ -265,6 +280,81 @@ export class SqliteArticleStore implements ArticleStore {
 
   private assertOpen(): void {
     if (this.closed || !this.db.open) throw new Error('the article store is closed');
+  }
+
+  /**
+   * inputs[from, end) inside the caller's transaction, stored exactly as write() one by one would store them, in
+   * fewer statements: the ids are looked up in one query and new articles are inserted many rows at a time. Any
+   * other input (an id already stored or met earlier in the batch, an input write() refuses) goes through write()
+   * in its turn, after the new rows before it are stored and announced. Listeners hear each change in input order,
+   * after its row is written and before the next row is (so, with listeners, new rows go in one at a time).
+   * Once `deadline` (performance.now()) has passed it stops after a row; returns the index it stopped at.
+   */
+  private async writeBatch(inputs: ArticleInput[], from: number, end: number, deadline: number, results: UpsertResult[]): Promise<number> {
+    this.assertOpen();
+    const batch = inputs.slice(from, end);
+    const stored = new Set(this.stmt.existingIds.all(JSON.stringify(batch.map((input) => idOrNull(input)))) as string[]);
+    const pending: PendingRow[] = [];
+    const flush = async () => {
+      if (pending.length === 0) return;
+      this.insertMany(pending);
+      this.listsMemo = {};
+      for (const row of pending.splice(0)) results.push(await this.notify(row.result, row.quiet));
+    };
+    let i = from;
+    for (const input of batch) {
+      i++;
+      const now = this.now();
+      let next: NormalizedArticle | null;
+      try {
+        next = normalizeInput(input, now);
+      } catch {
+        next = null; // refused: write() throws the same, in its turn
+      }
+      let fresh = next !== null && !stored.has(next.id);
+      if (fresh) {
+        try {
+          next!.embargoUntil = embargoFor(next!.id, input, undefined, now.getTime());
+        } catch {
+          fresh = false; // refused: write() throws the same, in its turn
+        }
+      }
+      if (next) stored.add(next.id);
+      if (!fresh) {
+        await flush();
+        results.push(await this.write(input));
+      } else {
+        const article: Article = { ...stripNormalized(next!), updatedAt: next!.updatedAt ?? next!.publishedAt, version: 1, ingestedAt: now.toISOString() };
+        const key = this.keyFor(next!.publishedMs, undefined, pending);
+        pending.push({ key, params: toParams(article, next!.publishedMs, now.toISOString()), article, result: { article, outcome: 'created' }, quiet: input.quiet });
+        if (pending.length >= ROWS_PER_INSERT || this.listeners.size > 0) await flush();
+        else continue;
+      }
+      if (performance.now() >= deadline) break;
+    }
+    await flush();
+    return i;
+  }
+
+  /** New rows in as few statements as SQLite allows: articles, then both search indexes (held and killed rows stay out). */
+  private insertMany(rows: PendingRow[]): void {
+    const indexed = rows.filter((r) => !isHidden(r.article));
+    this.rowsStatement('articles', `articles (pub_key, ${this.cols.join(', ')})`, this.cols.length + 1, rows.length)
+      .run(rows.flatMap((r) => [r.key, ...this.cols.map((c) => r.params[c])]));
+    if (indexed.length === 0) return;
+    this.rowsStatement('fts', 'articles_fts (rowid, title, dek, body, tags)', 5, indexed.length)
+      .run(indexed.flatMap(({ key, article: a }) => [key, cjkBigrams(a.title), cjkBigrams(a.dek), cjkBigrams(a.body), tagsFor(a)]));
+    this.rowsStatement('titles', 'titles_fts (rowid, title)', 2, indexed.length).run(indexed.flatMap(({ key, article: a }) => [key, a.title]));
+  }
+
+  private rowsStatement(name: string, target: string, columns: number, rows: number): Statement {
+    const key = `${name}:${rows}`;
+    let stmt = this.manyRows.get(key);
+    if (!stmt) {
+      const row = `(${Array(columns).fill('?').join(', ')})`;
+      this.manyRows.set(key, (stmt = this.db.prepare(`INSERT INTO ${target} VALUES ${Array(rows).fill(row).join(', ')}`)));
+    }
+    return stmt;
   }
 
   /** One article, inside the caller's transaction; the listeners run (and are awaited) inside it too. */
@@ -343,14 +433,18 @@ export class SqliteArticleStore implements ArticleStore {
     return result;
   }
 
-  /** The row's key: kept while its publication time is unchanged, else the first free slot of the new time. */
-  private keyFor(publishedMs: number, existing?: ArticleRow): number {
+  /**
+   * The row's key: kept while its publication time is unchanged, else the first free slot of the new time.
+   * `pending`: rows given keys but not inserted yet (upsertMany), counted as if they were.
+   */
+  private keyFor(publishedMs: number, existing?: ArticleRow, pending: PendingRow[] = []): number {
     const floor = keyFloor(publishedMs);
     if (existing && existing.pub_key >= floor && existing.pub_key < floor + KEYS_PER_MS) return existing.pub_key;
-    const last = (this.stmt.lastKeyIn.get(floor, floor + KEYS_PER_MS - 1) as { k: number | null }).k;
+    let last = (this.stmt.lastKeyIn.get(floor, floor + KEYS_PER_MS - 1) as { k: number | null }).k;
+    for (const p of pending) if (p.key >= floor && p.key < floor + KEYS_PER_MS && (last === null || p.key > last)) last = p.key;
     let key = last === null ? floor : last + 1;
     // Past the millisecond's slots a key spills into the next one's; still in time order, and never taken.
-    while (this.stmt.keyTaken.get(key)) key++;
+    while (this.stmt.keyTaken.get(key) || pending.some((p) => p.key === key)) key++;
     return key;
   }
 
@@ -366,6 +460,23 @@ export class SqliteArticleStore implements ArticleStore {
   }
 }
 
+/** A new article of upsertMany, keyed, waiting for its multi-row INSERT. */
+interface PendingRow {
+  key: number;
+  params: Record<string, unknown>;
+  article: Article;
+  result: UpsertResult;
+  quiet: boolean | undefined;
+}
+
+function idOrNull(input: ArticleInput): string | null {
+  try {
+    return articleId(input);
+  } catch {
+    return null;
+  }
+}
+
 function stripNormalized(n: NormalizedArticle): Omit<Article, 'version' | 'ingestedAt' | 'updatedAt'> {
   const { publishedMs: _ms, updatedAt: _u, ...rest } = n;
   return rest;
@@ -373,7 +484,7 @@ function stripNormalized(n: NormalizedArticle): Omit<Article, 'version' | 'inges
 
 function toParams(a: Article, publishedMs: number, versionStoredAt: string): Record<string, unknown> {
   return {
-    id: a.id, url: a.url, canonical_url: a.canonicalUrl, title: a.title, dek: a.dek, body: a.body,
+    id: a.id, url: a.url, canonical_url: a.canonicalUrl, title: a.title, dek: a.dek, body: packBody(a.body),
     section: a.section, topics: JSON.stringify(a.topics), source: a.source, author: a.author,
     published_at: a.publishedAt, published_ms: publishedMs, updated_at: a.updatedAt, priority: a.priority,
     status: a.status, image_url: a.imageUrl, related: JSON.stringify(a.related), version: a.version,
@@ -389,7 +500,7 @@ function toIsoOrNull(value: string | undefined): string | null {
 
 function storedVersionOf(r: Record<string, string & number>): StoredVersion {
   return {
-    version: Number(r.version), title: r.title, dek: r.dek, body: r.body, priority: r.priority as StoredVersion['priority'],
+    version: Number(r.version), title: r.title, dek: r.dek, body: unpackBody(r.body), priority: r.priority as StoredVersion['priority'],
     status: r.status as StoredVersion['status'], contentHash: r.content_hash, updatedAt: r.updated_at,
   };
 }

@@ -13,6 +13,7 @@ import { cjkBigrams, hasCjk } from '../cjk.js';
 import { tagsFor } from './fts-query.js';
 import { extendOutboxCheck } from './outbox-checks.js';
 import { APPROVALS_SCHEMA } from '../approval-rows.js';
+import { packBody } from './body-codec.js';
 
 /**
  * Every schema change, in the order it is applied. Never edit a migration that has shipped: append a new one.
@@ -254,6 +255,28 @@ export const migrations: Migration[] = [
       extendOutboxCheck(db, 'kind', ['preview']);
       extendOutboxCheck(db, 'state', ['waiting']);
       db.exec(APPROVALS_SCHEMA);
+    },
+  },
+  // Speed at archive scale (issue 31): bodies stored deflated (body-codec.ts), those already stored and their superseded
+  // versions too. The pages freed are reused by later writes; VACUUM gives them back to the file system.
+  {
+    id: '170-article-bodies-packed',
+    up: (db) => {
+      const pack = (table: 'articles' | 'article_versions', key: string) => {
+        const rows = db.prepare(`SELECT ${key}, body FROM ${table} WHERE typeof(body) = 'text' AND length(body) >= 200`).iterate() as IterableIterator<Record<string, unknown> & { body: string }>;
+        const update = db.prepare(`UPDATE ${table} SET body = ? WHERE ${key.split(', ').map((k) => `${k} = ?`).join(' AND ')}`);
+        let packed = 0;
+        const updates: unknown[][] = [];
+        for (const r of rows) {
+          const body = packBody(r.body);
+          if (typeof body !== 'string') updates.push([body, ...key.split(', ').map((k) => r[k])]);
+        }
+        for (const u of updates) packed += update.run(...u).changes;
+        return packed;
+      };
+      const articles = pack('articles', 'seq');
+      const versions = pack('article_versions', 'article_id, version');
+      if (articles + versions > 0) logger.info({ articles, versions }, 'article bodies stored deflated');
     },
   },
   // Publishes from announcement channels counted in the store (issue 30): every instance, and a restart, sees the hour.

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { cjkBigrams } from '../cjk.js';
+import { unpackBody, type StoredBody } from './body-codec.js';
 
 /**
  * How common each word is, as the ranking needs to know it:
@@ -112,13 +113,13 @@ export class TermStats {
       if (size > 0) {
         // Arrival numbers spread evenly over 1..size (point lookups: a scan would read every body).
         const bySeq = this.db.prepare('SELECT title, dek, body FROM articles WHERE seq = ?');
-        const rows: Array<{ title: string; dek: string; body: string }> = [];
+        const rows: Array<{ title: string; dek: string; body: StoredBody }> = [];
         const picks = Math.min(SAMPLE_SIZE, size);
         for (let i = 0; i < picks; i++) {
           const row = bySeq.get(1 + Math.floor(((i + 0.5) * size) / picks)) as (typeof rows)[number] | undefined;
           if (row) rows.push(row);
         }
-        rows.forEach((r, i) => this.probeInsert.run(i + 1, cjkBigrams(`${r.title}\n${r.dek}\n${r.body}`)));
+        rows.forEach((r, i) => this.probeInsert.run(i + 1, cjkBigrams(`${r.title}\n${r.dek}\n${unpackBody(r.body)}`)));
         if (rows.length > 0) {
           this.db
             .prepare(
