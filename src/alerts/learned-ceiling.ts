@@ -3,13 +3,17 @@
  *
  * The platform meters a token bucket we cannot see: a burst, then a sustained rate r. We pace our own sends at a rate
  * R that changes with what we hear:
- * - Nothing learned yet: R starts at a rate any workspace allows and doubles every few seconds until the first 429.
+ * - Nothing learned yet (slow start, as TCP's): R starts at a rate any workspace allows and doubles every half second
+ *   until the first 429. A fresh install's bucket is full and overflows while R < r, so a slow climb wastes what the
+ *   platform would allow; a fast one costs only the posts already on their way when the first 429 comes back, so
+ *   while probing only a few posts are in flight at once (more as posts keep being accepted without a 429).
  * - A 429 means the platform's bucket was empty when it arrived. Between two such moments the platform let through
  *   exactly r × (time between) posts, less whatever overflowed a full bucket: counting our accepted posts between
- *   two 429s measures r from below. After a 429, R drops to just under that measure (multiplicative decrease when
- *   there is none), the workspace waits Retry-After, and R grows again, slowly at first, faster the longer no 429
- *   comes (additive increase, so a raised limit is found too). Running a little under r costs nothing: the
- *   platform's bucket keeps what we leave and gives it back when R is over r again.
+ *   two 429s measures r from below. The first 429 halves R and anchors the measure; a 429 too soon after it to
+ *   measure halves R again and keeps the anchor, so the measure only grows longer. After a measure, R drops to just
+ *   under it (multiplicative decrease when there is none), the workspace waits Retry-After, and R grows again,
+ *   slowly at first, faster the longer no 429 comes (additive increase, so a raised limit is found too). Running a
+ *   little under r costs nothing: the platform's bucket keeps what we leave and gives it back when R is over r.
  * - A post already refused once goes out only when the platform's bucket surely holds a token: nothing else in
  *   flight, and 1/floor since the last answer, where floor is a rate proven allowed (every answer leaves the bucket
  *   at 0 or more, and it refills at r ≥ floor). So the learning costs a channel at most one 429.
@@ -24,7 +28,11 @@ export interface CeilingOptions {
 }
 
 /** Nothing known: R doubles this often until the first 429. */
-const DOUBLING_MS = 2_000;
+const DOUBLING_MS = 500;
+/** While probing, at most this many posts in flight at once (each may meet the 429 that ends the probing)... */
+const PROBE_IN_FLIGHT = 3;
+/** ...and one more for every this many posts probed without a 429, so a generous workspace is not held back. */
+const PROBE_IN_FLIGHT_GROWTH = 100;
 /** After a 429 with a measure: R restarts this far under it. */
 const UNDER_MEASURE = 0.97;
 /** After a 429 without a measure: R is cut by this factor. */
@@ -32,8 +40,11 @@ const DECREASE = 0.7;
 /** Additive increase: this share of the rate per minute, the step growing with the minutes since the last 429
  * (step × (m + 4m²) after m minutes): near the last ceiling at first, a raised limit found within minutes. */
 const INCREASE_PER_MINUTE = 0.05;
-/** A measure needs this much time between two 429s to mean anything. */
+/** A measure needs this much time between two 429s to mean anything... */
 const MIN_MEASURE_MS = 1_500;
+/** ...or this much time and this many posts (Retry-After is a second or more: a fast workspace measures sooner). */
+const SHORT_MEASURE_MS = 900;
+const SHORT_MEASURE_POSTS = 10;
 /** Our own pacing smooths over timer jitter with this many posts of credit. */
 const LOCAL_BURST = 2;
 const MAX_PER_MINUTE = 100_000;
@@ -50,6 +61,8 @@ export class LearnedCeiling {
   private floor: number;
   private inFlight = 0;
   private lastAnswerAt = Number.NEGATIVE_INFINITY;
+  /** Posts sent while probing, before any 429. */
+  private probed = 0;
   /** Cuts so far (each one a 429 that changed the rate). */
   cuts = 0;
 
@@ -83,6 +96,8 @@ export class LearnedCeiling {
       wait = Math.max(wait, this.inFlight > 0 ? gap : this.lastAnswerAt + gap - now);
     }
     const tokens = this.refill(now);
+    // While probing, every post on its way when the first 429 comes back meets the same empty bucket: few at a time.
+    if (this.phase === 'probing' && this.inFlight >= this.probeInFlight()) wait = Math.max(wait, Math.ceil(60_000 / this.perMinute(now)));
     if (tokens < 1) wait = Math.max(wait, Math.ceil(((1 - tokens) * 60_000) / this.perMinute(now)));
     return Math.max(0, wait);
   }
@@ -92,6 +107,7 @@ export class LearnedCeiling {
     this.tokensAt = now;
     this.admitted += 1;
     this.inFlight += 1;
+    if (this.phase === 'probing' && this.anchorAt === null) this.probed += 1;
   }
 
   /** Any answer (accepted, refused, failed): the platform's bucket is at 0 or more after it. */
@@ -109,8 +125,9 @@ export class LearnedCeiling {
     this.floor = Math.max(this.floor, 60_000 / Math.max(retryAfterMs, 1));
     if (this.phase === 'fixed' || inFlightEcho) return false;
     const current = this.perMinute(now);
-    const measured = this.anchorAt !== null && now - this.anchorAt >= MIN_MEASURE_MS
-      ? (Math.max(0, this.admitted) * 60_000) / (now - this.anchorAt)
+    const since = this.anchorAt === null ? null : now - this.anchorAt;
+    const measured = since !== null && (since >= MIN_MEASURE_MS || (since >= SHORT_MEASURE_MS && this.admitted >= SHORT_MEASURE_POSTS))
+      ? (Math.max(0, this.admitted) * 60_000) / since
       : null;
     if (measured !== null) {
       this.floor = Math.max(this.floor, measured * 0.9);
@@ -120,17 +137,24 @@ export class LearnedCeiling {
       this.base = this.phase === 'probing' ? underMeasure : Math.max(DECREASE * current, underMeasure);
       this.phase = 'steady';
     } else if (this.phase === 'probing') {
-      // The first 429: the bucket is empty now, and the next 429 will measure its rate. Keep probing, from lower.
+      // The first 429: the bucket is empty now, and a later 429 will measure its rate. Keep probing, from lower. A
+      // 429 too soon after the first to measure anything keeps the first as the anchor: the measure only grows longer.
       this.base = Math.max(this.opts.startPerMinute, current / 2);
     } else {
       this.base = DECREASE * current;
     }
     this.base = Math.max(this.base, this.opts.startPerMinute);
     this.baseAt = this.blockedUntil;
-    this.anchorAt = now;
-    this.admitted = 0;
+    if (measured !== null || this.anchorAt === null || this.phase !== 'probing') {
+      this.anchorAt = now;
+      this.admitted = 0;
+    }
     this.cuts += 1;
     return this.phase === 'steady';
+  }
+
+  private probeInFlight(): number {
+    return PROBE_IN_FLIGHT + Math.floor(this.probed / PROBE_IN_FLIGHT_GROWTH);
   }
 
   private refill(now: number): number {
