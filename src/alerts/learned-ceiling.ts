@@ -30,9 +30,11 @@ export interface CeilingOptions {
 /** Nothing known: R doubles this often until the first 429. */
 const DOUBLING_MS = 500;
 /** While probing, at most this many posts in flight at once (each may meet the 429 that ends the probing)... */
-const PROBE_IN_FLIGHT = 3;
+const PROBE_IN_FLIGHT = 2;
 /** ...and one more for every this many posts probed without a 429, so a generous workspace is not held back. */
 const PROBE_IN_FLIGHT_GROWTH = 100;
+/** A post unanswered this long no longer counts there: a slow or hung answer holds the probing up only this long. */
+const PROBE_IN_FLIGHT_MS = 1_000;
 /** After a 429 with a measure: R restarts this far under it. */
 const UNDER_MEASURE = 0.97;
 /** After a 429 without a measure: R is cut by this factor. */
@@ -59,7 +61,9 @@ export class LearnedCeiling {
   private anchorAt: number | null = null;
   private admitted = 0;
   private floor: number;
-  private inFlight = 0;
+  /** When each post in flight was recorded, by channel (oldest first): a 429 counts against the interval it left in. */
+  private readonly inFlight = new Map<string, number[]>();
+  private inFlightCount = 0;
   private lastAnswerAt = Number.NEGATIVE_INFINITY;
   /** Posts sent while probing, before any 429. */
   private probed = 0;
@@ -93,32 +97,42 @@ export class LearnedCeiling {
     let wait = Math.max(0, this.blockedUntil - now);
     if (refused) {
       const gap = 60_000 / this.floor;
-      wait = Math.max(wait, this.inFlight > 0 ? gap : this.lastAnswerAt + gap - now);
+      wait = Math.max(wait, this.inFlightCount > 0 ? gap : this.lastAnswerAt + gap - now);
     }
     const tokens = this.refill(now);
     // While probing, every post on its way when the first 429 comes back meets the same empty bucket: few at a time.
-    if (this.phase === 'probing' && this.inFlight >= this.probeInFlight()) wait = Math.max(wait, Math.ceil(60_000 / this.perMinute(now)));
+    if (this.phase === 'probing' && this.recentInFlight(now) >= this.probeInFlight()) wait = Math.max(wait, Math.ceil(60_000 / this.perMinute(now)));
     if (tokens < 1) wait = Math.max(wait, Math.ceil(((1 - tokens) * 60_000) / this.perMinute(now)));
     return Math.max(0, wait);
   }
 
-  record(now: number): void {
+  record(now: number, channel: string): void {
     this.tokens = this.refill(now) - 1;
     this.tokensAt = now;
     this.admitted += 1;
-    this.inFlight += 1;
+    const times = this.inFlight.get(channel);
+    if (times) times.push(now);
+    else this.inFlight.set(channel, [now]);
+    this.inFlightCount += 1;
     if (this.phase === 'probing' && this.anchorAt === null) this.probed += 1;
   }
 
   /** Any answer (accepted, refused, failed): the platform's bucket is at 0 or more after it. */
-  settled(now: number): void {
-    this.inFlight = Math.max(0, this.inFlight - 1);
+  settled(now: number, channel: string): void {
+    const times = this.inFlight.get(channel);
+    if (times) {
+      times.shift();
+      if (times.length === 0) this.inFlight.delete(channel);
+      this.inFlightCount -= 1;
+    }
     this.lastAnswerAt = now;
   }
 
   /** A 429 for a post in this workspace. Returns true when the rate changed (worth storing). */
-  limited(now: number, retryAfterMs: number): boolean {
-    this.admitted -= 1;
+  limited(now: number, retryAfterMs: number, channel: string): boolean {
+    // Sent before the measure's anchor (on its way when that 429 came back): it was counted in an earlier interval.
+    const sentAt = this.inFlight.get(channel)?.[0];
+    if (this.anchorAt === null || sentAt === undefined || sentAt >= this.anchorAt) this.admitted -= 1;
     const inFlightEcho = now < this.blockedUntil;
     this.blockedUntil = Math.max(this.blockedUntil, now + retryAfterMs);
     // Retry-After promises a token after that long: the platform refills at least one per Retry-After.
@@ -151,6 +165,12 @@ export class LearnedCeiling {
     }
     this.cuts += 1;
     return this.phase === 'steady';
+  }
+
+  private recentInFlight(now: number): number {
+    let n = 0;
+    for (const times of this.inFlight.values()) for (const t of times) if (now - t < PROBE_IN_FLIGHT_MS) n += 1;
+    return n;
   }
 
   private probeInFlight(): number {

@@ -96,15 +96,18 @@ export class Pacer {
       if (rule.reported) this.routeBuckets(platform).record(op, channelId, now);
       this.meters.record(meterKey(rule, channel, workspace), rule, now);
     }
-    this.ceiling(platform, workspace, op, now)?.record(now);
+    this.ceiling(platform, workspace, op, now)?.record(now, channel);
   }
 
   /** The request was answered (whatever the outcome). */
   settled(platform: Platform, channel: ChannelRef, op: Operation): void {
     const { workspace, channel: channelId } = parseChannelRef(channel);
     const now = this.opts.clock();
+    for (const rule of this.rules.get(platform)?.rules ?? []) {
+      if (rule.ops.includes(op)) this.meters.settled(meterKey(rule, channel, workspace), rule, now);
+    }
     this.routes.get(platform)?.settled(op, channelId);
-    this.ceiling(platform, workspace, op, now)?.settled(now);
+    this.ceiling(platform, workspace, op, now)?.settled(now, channel);
   }
 
   /** The platform reported a route bucket with an answer. */
@@ -128,7 +131,7 @@ export class Pacer {
       this.extend(`${platform}:${workspace}:${op}`, now + retryAfterMs);
       return;
     }
-    if (ceiling.limited(now, retryAfterMs)) {
+    if (ceiling.limited(now, retryAfterMs, channel)) {
       const perMinute = ceiling.learned();
       const key = `${platform}|${workspace}`;
       if (perMinute !== null && this.opts.store && this.stored.get(key) !== perMinute) {
