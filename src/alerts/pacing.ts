@@ -34,6 +34,8 @@ export class Pacer {
   private readonly ceilings = new Map<string, LearnedCeiling>();
   private readonly stored = new Map<string, number>();
   private readonly blockedUntil = new Map<string, number>();
+  /** Requests whose answer a report already told the bot-wide windows of (platform|op|channel id → how many). */
+  private readonly answeredEarly = new Map<string, number>();
   /** Resolves once stored ceilings are read: until then, learned ceilings start from nothing. */
   readonly ready: Promise<void>;
 
@@ -103,8 +105,12 @@ export class Pacer {
   settled(platform: Platform, channel: ChannelRef, op: Operation): void {
     const { workspace, channel: channelId } = parseChannelRef(channel);
     const now = this.opts.clock();
+    const early = `${platform}|${op}|${channelId}`;
+    const toldEarly = (this.answeredEarly.get(early) ?? 0) > 0;
+    if (toldEarly) this.answeredEarly.set(early, this.answeredEarly.get(early)! - 1);
+    if (this.answeredEarly.get(early) === 0) this.answeredEarly.delete(early);
     for (const rule of this.rules.get(platform)?.rules ?? []) {
-      if (rule.ops.includes(op)) this.meters.settled(meterKey(rule, channel, workspace), rule, now);
+      if (rule.ops.includes(op) && !(toldEarly && rule.scope === 'bot')) this.meters.settled(meterKey(rule, channel, workspace), rule, now);
     }
     this.routes.get(platform)?.settled(op, channelId);
     this.ceiling(platform, workspace, op, now)?.settled(now, channel);
@@ -112,7 +118,14 @@ export class Pacer {
 
   /** The platform reported a route bucket with an answer. */
   report(platform: Platform, report: BucketReport): void {
-    this.routeBuckets(platform).report(report, this.opts.clock());
+    const now = this.opts.clock();
+    this.routeBuckets(platform).report(report, now);
+    // The answer is here, before the sender's bookkeeping: the bot-wide window counts the request from now.
+    const early = `${platform}|${report.op}|${report.channelId}`;
+    for (const rule of this.rules.get(platform)?.rules ?? []) {
+      if (rule.scope !== 'bot' || !rule.ops.includes(report.op) || !this.meters.settled(meterKey(rule, '', ''), rule, now)) continue;
+      this.answeredEarly.set(early, (this.answeredEarly.get(early) ?? 0) + 1);
+    }
   }
 
   /**

@@ -52,13 +52,14 @@ export class RuleMeters {
   }
 
   /** A request under this rule was answered (whatever the answer): it counts from now in sliding windows. */
-  settled(key: string, rule: RateRule, now: number): void {
-    if (rule.burst !== undefined) return;
+  settled(key: string, rule: RateRule, now: number): boolean {
+    if (rule.burst !== undefined) return false;
     const pending = this.unanswered.get(key);
-    if (!pending?.length) return;
+    if (!pending?.length) return false;
     pending.shift();
     if (pending.length === 0) this.unanswered.delete(key);
     push(this.answered, key, now);
+    return true;
   }
 
   private tokens(key: string, rule: RateRule, now: number): number {

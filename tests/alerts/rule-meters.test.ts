@@ -73,4 +73,22 @@ describe('Discord: the bot-wide limit metered at the answers', () => {
     expect(r.limited).toBe(0);
     expect(r.elapsedMs / leastMs(1_000)).toBeLessThanOrEqual(1.2);
   });
+
+  it('a request counts from its answer\'s report (before the sender\'s bookkeeping), and only once', () => {
+    const clock = { ms: 0 };
+    const pacer = new Pacer({ clock: () => clock.ms });
+    pacer.setRules('discord', DISCORD_RATE_RULES);
+    for (let c = 0; c < 50; c++) pacer.record('discord', `discord:1/${c}`, 'post');
+    clock.ms = 10;
+    // Still in flight: the window is full for at least a second from now.
+    expect(pacer.platformWaitMs('discord')).toBeGreaterThanOrEqual(1_000);
+    for (let c = 0; c < 50; c++) pacer.report('discord', { channelId: String(c), op: 'post', bucket: 'b', limit: 5, remaining: 4, resetAfterMs: 5_000 });
+    clock.ms = 300; // the bookkeeping is done
+    for (let c = 0; c < 50; c++) pacer.settled('discord', `discord:1/${c}`, 'post');
+    clock.ms = 1_020;
+    expect(pacer.platformWaitMs('discord')).toBe(0); // a second after the reports, not after the bookkeeping
+    pacer.record('discord', 'discord:1/99', 'post');
+    pacer.settled('discord', 'discord:1/99', 'post');
+    expect(pacer.platformWaitMs('discord')).toBe(0);
+  });
 });
