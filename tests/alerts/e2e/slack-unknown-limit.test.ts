@@ -78,7 +78,8 @@ describe.each([
     const perChannel = new Map<string, number>();
     for (const c of limited) perChannel.set(String(c.body.channel), (perChannel.get(String(c.body.channel)) ?? 0) + 1);
     expect(Math.max(...perChannel.values())).toBe(1);
-    expect(limited.length).toBeLessThanOrEqual(CHANNELS * 0.03); // finding the limit cost at most 3% of the posts
+    // Finding the limit costs a handful of 429s, whatever the fan-out's size: issue 31 allows 3% of 300 channels.
+    expect(limited.length).toBeLessThanOrEqual(9);
     for (const c of team.channels) {
       expect(standIn.messages.filter((m) => m.channel === c.id && !m.threadTs), c.id).toHaveLength(1);
     }
