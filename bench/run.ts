@@ -16,6 +16,8 @@ import { runApprovalBench } from './approval.js';
 
 /**
  * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances,service,embargo,briefing,kill,approval,targets] [--no-peer] [--store postgres]`
+ * (`--only fanout [--fanout slack-200,slack-600,slack-600-after-200,discord] [--slack-channels N] [--discord-channels N]`:
+ *   the alert fan-outs through rate-limited stand-ins, 300 Slack and 1,000 Discord channels unless told)
  * (`--only service`: start-up time and idle RSS of npm start before/now vs node dist/main.js; build first)
  * (`--store postgres`: the search bench runs Newsdesk on PostgreSQL too, beside SQLite; see bench/search.ts)
  * `npm run bench -- --instances 3 [--platforms discord,slack] [--failovers 3]`: only the several-instances benchmark
@@ -52,7 +54,11 @@ async function main(): Promise<void> {
   }
   if (only.has('fanout')) {
     log('\n== Alert fan-out through rate-limited stand-ins ==');
-    results.fanout = await runFanoutBench();
+    results.fanout = await runFanoutBench({
+      slackChannels: flag('--slack-channels') ? Number(flag('--slack-channels')) : undefined,
+      discordChannels: flag('--discord-channels') ? Number(flag('--discord-channels')) : undefined,
+      only: flag('--fanout')?.split(','),
+    });
   }
   if (only.has('kill')) {
     log('\n== Kill of one story alerted in 200 Discord and 200 Slack channels (4 workspaces): deletes through rate-limited stand-ins ==');

@@ -34,6 +34,8 @@ export class Pacer {
   private readonly ceilings = new Map<string, LearnedCeiling>();
   private readonly stored = new Map<string, number>();
   private readonly blockedUntil = new Map<string, number>();
+  /** Requests whose answer a report already told the bot-wide windows of (platform|op|channel id → how many). */
+  private readonly answeredEarly = new Map<string, number>();
   /** Resolves once stored ceilings are read: until then, learned ceilings start from nothing. */
   readonly ready: Promise<void>;
 
@@ -96,20 +98,34 @@ export class Pacer {
       if (rule.reported) this.routeBuckets(platform).record(op, channelId, now);
       this.meters.record(meterKey(rule, channel, workspace), rule, now);
     }
-    this.ceiling(platform, workspace, op, now)?.record(now);
+    this.ceiling(platform, workspace, op, now)?.record(now, channel);
   }
 
   /** The request was answered (whatever the outcome). */
   settled(platform: Platform, channel: ChannelRef, op: Operation): void {
     const { workspace, channel: channelId } = parseChannelRef(channel);
     const now = this.opts.clock();
+    const early = `${platform}|${op}|${channelId}`;
+    const toldEarly = (this.answeredEarly.get(early) ?? 0) > 0;
+    if (toldEarly) this.answeredEarly.set(early, this.answeredEarly.get(early)! - 1);
+    if (this.answeredEarly.get(early) === 0) this.answeredEarly.delete(early);
+    for (const rule of this.rules.get(platform)?.rules ?? []) {
+      if (rule.ops.includes(op) && !(toldEarly && rule.scope === 'bot')) this.meters.settled(meterKey(rule, channel, workspace), rule, now);
+    }
     this.routes.get(platform)?.settled(op, channelId);
-    this.ceiling(platform, workspace, op, now)?.settled(now);
+    this.ceiling(platform, workspace, op, now)?.settled(now, channel);
   }
 
   /** The platform reported a route bucket with an answer. */
   report(platform: Platform, report: BucketReport): void {
-    this.routeBuckets(platform).report(report, this.opts.clock());
+    const now = this.opts.clock();
+    this.routeBuckets(platform).report(report, now);
+    // The answer is here, before the sender's bookkeeping: the bot-wide window counts the request from now.
+    const early = `${platform}|${report.op}|${report.channelId}`;
+    for (const rule of this.rules.get(platform)?.rules ?? []) {
+      if (rule.scope !== 'bot' || !rule.ops.includes(report.op) || !this.meters.settled(meterKey(rule, '', ''), rule, now)) continue;
+      this.answeredEarly.set(early, (this.answeredEarly.get(early) ?? 0) + 1);
+    }
   }
 
   /**
@@ -128,7 +144,7 @@ export class Pacer {
       this.extend(`${platform}:${workspace}:${op}`, now + retryAfterMs);
       return;
     }
-    if (ceiling.limited(now, retryAfterMs)) {
+    if (ceiling.limited(now, retryAfterMs, channel)) {
       const perMinute = ceiling.learned();
       const key = `${platform}|${workspace}`;
       if (perMinute !== null && this.opts.store && this.stored.get(key) !== perMinute) {

@@ -34,6 +34,21 @@ export interface SlackLimits {
   unlistedHistory?: { perMinute: number; maxMessages: number };
 }
 
+/**
+ * Workspace posting limits the stand-in can be given in place of its default (`limits.postPerWorkspace`), as Slack
+ * might enforce them: the benchmark's and the tests' undisclosed ceilings. Slack only says "several hundred per
+ * minute"; bursts are a tenth of a minute's rate. Newsdesk is never told these: it learns them.
+ */
+export const WORKSPACE_POSTING_LIMITS = {
+  '200/min': { perMinute: 200, burst: 20 },
+  '600/min': { perMinute: 600, burst: 60 },
+} as const satisfies Record<string, BucketLimit>;
+
+/** The stand-in's limits with an undisclosed workspace posting limit in place of the default. */
+export function withWorkspaceLimit(postPerWorkspace: BucketLimit, limits: SlackLimits = SLACK_LIMITS): SlackLimits {
+  return { ...limits, postPerWorkspace };
+}
+
 /** Slack's limits for an unlisted distributed app's conversations.history. */
 export const UNLISTED_APP_HISTORY = { perMinute: 1, maxMessages: 15 } as const;
 
