@@ -4,15 +4,14 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { parsePress } from '../src/alerts/approvals.js';
 import { startAlerts, type Alerts } from '../src/alerts/index.js';
-import { formatMessageRef, type ChannelRef, type MessageRef } from '../src/domain/channel.js';
 import type { Actor } from '../src/domain/subscription.js';
 import { logger } from '../src/log.js';
-import type { OutboundPort } from '../src/outbound/port.js';
 import { PortRegistry } from '../src/outbound/registry.js';
 import { openPostgresStore } from '../src/store/postgres/index.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { Store } from '../src/store/types.js';
 import { percentile } from './stats.js';
+import { TimingPort } from './timing-port.js';
 
 /**
  * Editor approval, in real time (issue 26's figures):
@@ -29,20 +28,6 @@ const PRESSES = 20;
 const DOUBLES = 50;
 const SCOPE = { platform: 'terminal' as const, workspace: '' };
 
-class TimingPort implements OutboundPort {
-  readonly platform = 'terminal' as const;
-  readonly posts: Array<{ at: number; channel: string; title: string }> = [];
-  private n = 0;
-  async post(channel: ChannelRef, reply: { cards: Array<{ title?: string }> }): Promise<MessageRef> {
-    this.posts.push({ at: performance.now(), channel, title: reply.cards[0]?.title ?? '' });
-    return formatMessageRef(channel, `b${++this.n}`);
-  }
-  async edit(): Promise<void> {}
-  async replyInThread(message: MessageRef): Promise<MessageRef> {
-    return message;
-  }
-  async delete(): Promise<void> {}
-}
 
 export interface ApprovalBenchRow {
   backend: string;
@@ -64,7 +49,7 @@ async function until(cond: () => boolean | Promise<boolean>, ms = 15_000): Promi
 }
 
 async function measure(backend: string, stores: Store[]): Promise<ApprovalBenchRow> {
-  const port = new TimingPort();
+  const port = new TimingPort(() => performance.now());
   const pipelines: Alerts[] = [];
   for (const store of stores) {
     await store.coordination?.start({ feeds: null, timeZone: 'UTC' });

@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startAlerts, type Alerts } from '../src/alerts/index.js';
-import { formatMessageRef, type ChannelRef, type MessageRef } from '../src/domain/channel.js';
 import { logger } from '../src/log.js';
-import type { OutboundPort } from '../src/outbound/port.js';
 import { PortRegistry } from '../src/outbound/registry.js';
 import { openPostgresStore } from '../src/store/postgres/index.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { Store } from '../src/store/types.js';
 import { percentile } from './stats.js';
+import { TimingPort } from './timing-port.js';
 
 /**
  * Scheduled instant → post, in real time, over 20 runs of one daily briefing (07:30 UTC). A run's instant is a minute
@@ -41,20 +40,6 @@ class BenchClock {
   }
 }
 
-class TimingPort implements OutboundPort {
-  readonly platform = 'terminal' as const;
-  readonly posts: Array<{ at: number; text: string }> = [];
-  private n = 0;
-  async post(channel: ChannelRef, reply: { text?: string }): Promise<MessageRef> {
-    this.posts.push({ at: Date.now(), text: reply.text ?? '' });
-    return formatMessageRef(channel, `b${++this.n}`);
-  }
-  async edit(): Promise<void> {}
-  async replyInThread(message: MessageRef): Promise<MessageRef> {
-    return message;
-  }
-  async delete(): Promise<void> {}
-}
 
 export interface BriefingBenchRow {
   backend: string;

@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startAlerts, type Alerts } from '../src/alerts/index.js';
-import { formatMessageRef, type ChannelRef, type MessageRef } from '../src/domain/channel.js';
 import { logger } from '../src/log.js';
-import type { OutboundPort } from '../src/outbound/port.js';
 import { PortRegistry } from '../src/outbound/registry.js';
 import { openPostgresStore } from '../src/store/postgres/index.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { Store } from '../src/store/types.js';
 import { percentile } from './stats.js';
+import { TimingPort } from './timing-port.js';
 
 /**
  * Embargo lift → first post, in real time: 20 stories pushed under embargoes a few hundred ms apart; for each, the time
@@ -22,20 +21,6 @@ const quiet = logger.child({}, { level: 'silent' });
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const LIFTS = 20;
 
-class TimingPort implements OutboundPort {
-  readonly platform = 'terminal' as const;
-  readonly posts: Array<{ at: number; title: string }> = [];
-  private n = 0;
-  async post(channel: ChannelRef, reply: { cards: Array<{ title?: string }> }): Promise<MessageRef> {
-    this.posts.push({ at: Date.now(), title: reply.cards[0]?.title ?? '' });
-    return formatMessageRef(channel, `b${++this.n}`);
-  }
-  async edit(): Promise<void> {}
-  async replyInThread(message: MessageRef): Promise<MessageRef> {
-    return message;
-  }
-  async delete(): Promise<void> {}
-}
 
 export interface EmbargoBenchRow {
   backend: string;

@@ -85,7 +85,9 @@ describe.skipIf(!postgresAvailable)('Slack for many workspaces on two instances 
         id: 'storm-1', url: 'https://news.example/storm-1', title: 'Storm makes landfall', body: 'Storm makes landfall. More soon.',
         section: 'world', source: 'Desk', priority: 'breaking', published_at: new Date(Date.now() + offsetMs - 60_000).toISOString(),
       }),
-      slack.slashCommand({ command: '/alerts', text: 'subscribe min_priority:urgent', team: 'T0DELTA', user: 'U0DELTAADM', channel: channels()[7], via: 'http' }),
+      // A sport subscription: the command needs the token at the same moment, and whichever commits first, the world
+      // story never matches it (the story and the subscription race; only the token is under test here).
+      slack.slashCommand({ command: '/alerts', text: 'subscribe min_priority:urgent sections:sport', team: 'T0DELTA', user: 'U0DELTAADM', channel: channels()[7], via: 'http' }),
     ]);
     expect(pushed.status).toBe(201);
     expect(JSON.stringify((await sub.waitForResponses(1))[0].body)).toMatch(/subscribed/i);
