@@ -1,16 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { parsePress } from '../src/alerts/approvals.js';
 import { startAlerts, type Alerts } from '../src/alerts/index.js';
 import type { Actor } from '../src/domain/subscription.js';
 import { logger } from '../src/log.js';
 import { PortRegistry } from '../src/outbound/registry.js';
-import { openPostgresStore } from '../src/store/postgres/index.js';
-import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { Store } from '../src/store/types.js';
 import { percentile } from './stats.js';
+import { onPostgresInstances, onSqlite } from './bench-stores.js';
 import { TimingPort } from './timing-port.js';
 
 /**
@@ -23,7 +18,6 @@ import { TimingPort } from './timing-port.js';
  * SQLite: one process. PostgreSQL: three pipelines ("instances": own store, pool, LISTEN connection) on one schema.
  */
 const quiet = logger.child({}, { level: 'silent' });
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const PRESSES = 20;
 const DOUBLES = 50;
 const SCOPE = { platform: 'terminal' as const, workspace: '' };
@@ -111,27 +105,9 @@ async function measure(backend: string, stores: Store[]): Promise<ApprovalBenchR
 }
 
 export async function runApprovalBench(opts: { postgres?: boolean } = {}): Promise<ApprovalBenchRow[]> {
-  const rows: ApprovalBenchRow[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'newsdesk-approval-bench-'));
-  const sqlite = openSqliteStore(join(dir, 'newsdesk.db'), { now: () => new Date() });
-  try {
-    rows.push(await measure('sqlite, 1 process', [sqlite]));
-  } finally {
-    await sqlite.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-  if (opts.postgres !== false) {
-    const schema = `bench_approval_${process.pid}`;
-    const stores: Store[] = [];
-    try {
-      for (let i = 0; i < 3; i++) stores.push(await openPostgresStore(PG_URL, { now: () => new Date(), schema, poolSize: 4 }));
-      rows.push(await measure('postgres, 3 instances', stores));
-    } finally {
-      for (const s of stores) await s.close();
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect().then(() => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).catch(() => undefined).finally(() => c.end().catch(() => undefined));
-    }
-  }
+  const now = () => new Date();
+  const rows: ApprovalBenchRow[] = [await onSqlite('approval', now, (store) => measure('sqlite, 1 process', [store]))];
+  if (opts.postgres !== false) rows.push(await onPostgresInstances('approval', now, 3, (stores) => measure('postgres, 3 instances', stores)));
   return rows;
 }
 

@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { startAlerts, type Alerts } from '../src/alerts/index.js';
 import { logger } from '../src/log.js';
 import { PortRegistry } from '../src/outbound/registry.js';
-import { openPostgresStore } from '../src/store/postgres/index.js';
-import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { Store } from '../src/store/types.js';
 import { percentile } from './stats.js';
+import { onPostgresInstances, onSqlite } from './bench-stores.js';
 import { TimingPort } from './timing-port.js';
 
 /**
@@ -22,7 +17,6 @@ import { TimingPort } from './timing-port.js';
  * one schema (any may send; one post per run is expected and a duplicate is counted).
  */
 const quiet = logger.child({}, { level: 'silent' });
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const RUNS = 20;
 const LEAD_MS = 300;
 const DAY = 86_400_000;
@@ -99,29 +93,14 @@ async function measure(backend: string, stores: Store[], clock: BenchClock): Pro
 }
 
 export async function runBriefingBench(opts: { postgres?: boolean } = {}): Promise<BriefingBenchRow[]> {
-  const rows: BriefingBenchRow[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'newsdesk-briefing-bench-'));
   const sqliteClock = new BenchClock();
-  const sqlite = openSqliteStore(join(dir, 'newsdesk.db'), { now: sqliteClock.now });
-  try {
-    rows.push(await measure('sqlite, 1 process', [sqlite], sqliteClock));
-  } finally {
-    await sqlite.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const rows: BriefingBenchRow[] = [await onSqlite('briefing', sqliteClock.now, (store) => measure('sqlite, 1 process', [store], sqliteClock))];
   if (opts.postgres !== false) {
-    const schema = `bench_briefing_${process.pid}`;
-    const stores: Store[] = [];
     const clock = new BenchClock();
     try {
-      for (let i = 0; i < 3; i++) stores.push(await openPostgresStore(PG_URL, { now: clock.now, schema, poolSize: 4 }));
-      rows.push(await measure('postgres, 3 instances', stores, clock));
+      rows.push(await onPostgresInstances('briefing', clock.now, 3, (stores) => measure('postgres, 3 instances', stores, clock)));
     } catch (err) {
       rows.push({ backend: `postgres: ${(err as Error).message.slice(0, 80)}`, runs: 0, p50Ms: NaN, maxMs: NaN, duplicates: 0, missing: RUNS });
-    } finally {
-      for (const s of stores) await s.close();
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect().then(() => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).catch(() => undefined).finally(() => c.end().catch(() => undefined));
     }
   }
   return rows;

@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { startAlerts, type Alerts } from '../src/alerts/index.js';
 import { logger } from '../src/log.js';
 import { PortRegistry } from '../src/outbound/registry.js';
-import { openPostgresStore } from '../src/store/postgres/index.js';
-import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { Store } from '../src/store/types.js';
 import { percentile } from './stats.js';
+import { onPostgresInstances, onSqlite } from './bench-stores.js';
 import { TimingPort } from './timing-port.js';
 
 /**
@@ -18,7 +13,6 @@ import { TimingPort } from './timing-port.js';
  * and one post per story is expected (a duplicate is counted).
  */
 const quiet = logger.child({}, { level: 'silent' });
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const LIFTS = 20;
 
 
@@ -65,27 +59,13 @@ async function measure(backend: string, stores: Store[]): Promise<EmbargoBenchRo
 }
 
 export async function runEmbargoBench(opts: { postgres?: boolean } = {}): Promise<EmbargoBenchRow[]> {
-  const rows: EmbargoBenchRow[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'newsdesk-embargo-bench-'));
-  const sqlite = openSqliteStore(join(dir, 'newsdesk.db'), { now: () => new Date() });
-  try {
-    rows.push(await measure('sqlite, 1 process', [sqlite]));
-  } finally {
-    await sqlite.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const now = () => new Date();
+  const rows: EmbargoBenchRow[] = [await onSqlite('embargo', now, (store) => measure('sqlite, 1 process', [store]))];
   if (opts.postgres !== false) {
-    const schema = `bench_embargo_${process.pid}`;
-    const stores: Store[] = [];
     try {
-      for (let i = 0; i < 3; i++) stores.push(await openPostgresStore(PG_URL, { now: () => new Date(), schema, poolSize: 4 }));
-      rows.push(await measure('postgres, 3 instances', stores));
+      rows.push(await onPostgresInstances('embargo', now, 3, (stores) => measure('postgres, 3 instances', stores)));
     } catch (err) {
       rows.push({ backend: `postgres: ${(err as Error).message.slice(0, 80)}`, lifts: 0, p50Ms: NaN, maxMs: NaN, duplicates: 0, missing: LIFTS });
-    } finally {
-      for (const s of stores) await s.close();
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect().then(() => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).catch(() => undefined).finally(() => c.end().catch(() => undefined));
     }
   }
   return rows;
