@@ -20,7 +20,11 @@ export function publicKeyFromHex(hex: string): KeyObject {
   return createPublicKey({ key: Buffer.concat([ED25519_DER_PREFIX, Buffer.from(hex, 'hex')]), format: 'der', type: 'spki' });
 }
 
-/** What the headers alone can prove: both signature headers present, well-formed, and the timestamp fresh. */
+/**
+ * What the headers alone can prove: both signature headers present, well-formed, and the timestamp fresh. The
+ * timestamp is Discord's, set when it sent the request: it is compared with the real time of arrival (a replay window
+ * between two machines' wall clocks), not with the application's injected Clock.
+ */
 export function signatureHeadersPlausible(signatureHex: string | undefined, timestamp: string | undefined, nowMs = Date.now()): boolean {
   if (!signatureHex || !timestamp || !/^[0-9a-f]{128}$/i.test(signatureHex) || !/^\d{1,12}$/.test(timestamp)) return false;
   return Math.abs(nowMs / 1000 - Number(timestamp)) <= MAX_AGE_SECONDS;

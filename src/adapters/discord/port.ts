@@ -52,7 +52,7 @@ const ANNOUNCEMENT_TYPE = 5;
 
 interface ForumInfo {
   tags: Array<{ id: string; name: string }>;
-  /** Date.now() when read: real elapsed time is the point. */
+  /** The port's clock when read (the application's Clock, as for publishes). */
   readAt: number;
 }
 
@@ -138,7 +138,7 @@ export class DiscordPort implements OutboundPort {
   constructor(
     private readonly rest: REST,
     private readonly guilds: GuildLookup,
-    private readonly now: () => number = () => Date.now(),
+    private readonly now: () => number,
     private readonly publishes: PublishLedger = new MemoryPublishLedger(),
   ) {}
 
@@ -172,15 +172,15 @@ export class DiscordPort implements OutboundPort {
   /** The forum's tags when `channelId` is a forum (read over REST, kept a few minutes), else null. */
   private async forum(channelId: string, known = false): Promise<ForumInfo | null> {
     const cached = this.forums.get(channelId);
-    if (cached && Date.now() - cached.readAt < FORUM_TAGS_TTL_MS) return cached;
+    if (cached && this.now() - cached.readAt < FORUM_TAGS_TTL_MS) return cached;
     if (!cached && !known) return null;
     const channel = (await this.rest.get(Routes.channel(channelId))) as { type: number; available_tags?: Array<{ id: string; name: string }> };
     if (!FORUM_TYPES.has(channel.type)) {
       this.forums.delete(channelId);
-      this.notForums.set(channelId, Date.now());
+      this.notForums.set(channelId, this.now());
       return null;
     }
-    const info = { tags: (channel.available_tags ?? []).map((t) => ({ id: t.id, name: t.name })), readAt: Date.now() };
+    const info = { tags: (channel.available_tags ?? []).map((t) => ({ id: t.id, name: t.name })), readAt: this.now() };
     this.forums.set(channelId, info);
     return info;
   }
@@ -228,7 +228,7 @@ export class DiscordPort implements OutboundPort {
   async findPosted(channel: ChannelRef, _deliveryId: string, sinceMs: number, hint?: PostedHint): Promise<MessageRef | null> {
     const { workspace, channel: channelId } = parseChannelRef(channel);
     const readAt = this.notForums.get(channelId);
-    if (!hint || (readAt !== undefined && Date.now() - readAt < FORUM_TAGS_TTL_MS)) return null;
+    if (!hint || (readAt !== undefined && this.now() - readAt < FORUM_TAGS_TTL_MS)) return null;
     try {
       const forum = await this.forum(channelId, true);
       if (!forum) return null;

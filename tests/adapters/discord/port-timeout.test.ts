@@ -20,7 +20,7 @@ describe('Discord port: a post that hangs past the timeout', () => {
     discord = await startDiscordStandIn({ guilds: [{ channels: 1 }] });
     // The delivery client as src/adapters/discord/index.ts sets it (no retries, no waiting on 429s), with a short timeout.
     const rest = new REST({ api: discord.apiUrl, rejectOnRateLimit: () => true, retries: 0, timeout: TIMEOUT_MS }).setToken(discord.token);
-    port = new DiscordPort(rest, { findGuild: async () => null, ownUserId: async () => discord.botUserId });
+    port = new DiscordPort(rest, { findGuild: async () => null, ownUserId: async () => discord.botUserId }, () => Date.now());
   });
   afterAll(async () => {
     await discord?.close();
