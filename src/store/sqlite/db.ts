@@ -24,6 +24,9 @@ export interface OpenDatabaseOptions {
  * Opens (and creates) a SQLite file tuned for this workload and brings its schema up to date.
  * `:memory:` works too, for tests.
  */
+/** SQLite's page cache per connection, in KiB (see openDatabase). */
+const PAGE_CACHE_KB = 16_384;
+
 export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): SqliteDatabase {
   const inMemory = path === ':memory:' || path === '';
   if (!inMemory) mkdirSync(dirname(path), { recursive: true });
@@ -39,9 +42,10 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Sqli
     // WAL makes NORMAL durable enough: a power cut may lose the last commits, never corrupt the file.
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    // 64 MB of page cache (the default is 2 MB): bulk loads insert by publication time, not arrival order,
-    // and the FTS index's hot pages stay in memory.
-    db.pragma('cache_size = -65536');
+    // 16 MB of page cache (the default is 2 MB): bulk loads insert by publication time, not arrival order,
+    // and the FTS index's hot pages stay in memory. Measured at 100k articles (issue 31), 64 MB bought nothing over
+    // 16 MB (ingest 60k: 30.9 against 29.4 s; /news p50 1.6 against 1.5 ms) and cost 50 MB of resident memory.
+    db.pragma(`cache_size = -${PAGE_CACHE_KB}`);
     db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
     runMigrations(db, opts.migrations ?? registeredMigrations);
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? SQLITE_BUSY_ATTEMPT_MS))}`);
