@@ -57,6 +57,8 @@ export class SqliteArticleStore implements ArticleStore {
   /** Multi-row INSERTs by table and row count (upsertMany's new articles). */
   private readonly manyRows = new Map<string, Statement>();
   private listsMemo: { sections?: string[]; sources?: string[] } = {};
+  /** In a bulk chunk without listeners: its new rows not yet in the search indexes (see indexUnindexed). */
+  private unindexed: PendingRow[] | null = null;
   private closed = false;
   private writesSinceStatsCheck = 0;
   private readonly withVerification: boolean;
@@ -125,8 +127,15 @@ export class SqliteArticleStore implements ArticleStore {
         const deadline = performance.now() + CHUNK_BUDGET_MS;
         let i = from;
         const end = Math.min(inputs.length, from + this.chunkSize);
-        do i = await this.writeBatch(inputs, i, Math.min(end, i + BATCH_LOOKUP), deadline, results);
-        while (i < end && performance.now() < deadline);
+        // Nobody can search before the commit but listeners: without them, the chunk's new rows are indexed at its end.
+        this.unindexed = this.listeners.size === 0 ? [] : null;
+        try {
+          do i = await this.writeBatch(inputs, i, Math.min(end, i + BATCH_LOOKUP), deadline, results);
+          while (i < end && performance.now() < deadline);
+          this.indexUnindexed();
+        } finally {
+          this.unindexed = null;
+        }
         return i;
       });
     const bulk = inputs.length >= BULK_LOAD;
@@ -298,6 +307,7 @@ export class SqliteArticleStore implements ArticleStore {
     const flush = async () => {
       if (pending.length === 0) return;
       this.insertMany(pending);
+      if (this.listeners.size > 0) this.indexUnindexed();
       this.listsMemo = {};
       for (const row of pending.splice(0)) results.push(await this.notify(row.result, row.quiet));
     };
@@ -322,6 +332,8 @@ export class SqliteArticleStore implements ArticleStore {
       if (next) stored.add(next.id);
       if (!fresh) {
         await flush();
+        // write() may re-key or delete a row of this chunk: its index entries must be there first.
+        this.indexUnindexed();
         results.push(await this.write(input));
       } else {
         const article: Article = { ...stripNormalized(next!), updatedAt: next!.updatedAt ?? next!.publishedAt, version: 1, ingestedAt: now.toISOString() };
@@ -336,15 +348,38 @@ export class SqliteArticleStore implements ArticleStore {
     return i;
   }
 
-  /** New rows in as few statements as SQLite allows: articles, then both search indexes (held and killed rows stay out). */
+  /**
+   * New rows in as few statements as SQLite allows: articles, then both search indexes (held and killed rows stay
+   * out), or, in a bulk chunk, into `unindexed` for indexUnindexed.
+   */
   private insertMany(rows: PendingRow[]): void {
     const indexed = rows.filter((r) => !isHidden(r.article));
     this.rowsStatement('articles', `articles (pub_key, ${this.cols.join(', ')})`, this.cols.length + 1, rows.length)
       .run(rows.flatMap((r) => [r.key, ...this.cols.map((c) => r.params[c])]));
     if (indexed.length === 0) return;
-    this.rowsStatement('fts', 'articles_fts (rowid, title, dek, body, tags)', 5, indexed.length)
-      .run(indexed.flatMap(({ key, article: a }) => [key, cjkBigrams(a.title), cjkBigrams(a.dek), cjkBigrams(a.body), tagsFor(a)]));
-    this.rowsStatement('titles', 'titles_fts (rowid, title)', 2, indexed.length).run(indexed.flatMap(({ key, article: a }) => [key, a.title]));
+    if (this.unindexed) this.unindexed.push(...indexed);
+    else this.indexMany(indexed);
+  }
+
+  /**
+   * A bulk chunk's new rows into both search indexes, in key order. FTS5 appends a row to its in-memory segment only
+   * when its rowid is above the last one written; a lower one first writes that segment out. Bulk loads arrive in any
+   * order of publication (the keys), so indexed as they came most rows wrote a tiny segment that merges then rewrote
+   * over and over: measured on 20,000 synthetic articles, FTS5 alone indexes 8,400/s in arrival order and 15,100/s
+   * sorted per transaction.
+   */
+  private indexUnindexed(): void {
+    const rows = this.unindexed;
+    if (!rows || rows.length === 0) return;
+    this.unindexed = [];
+    rows.sort((a, b) => a.key - b.key);
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) this.indexMany(rows.slice(i, i + ROWS_PER_INSERT));
+  }
+
+  private indexMany(rows: Array<Pick<PendingRow, 'key' | 'article'>>): void {
+    this.rowsStatement('fts', 'articles_fts (rowid, title, dek, body, tags)', 5, rows.length)
+      .run(rows.flatMap(({ key, article: a }) => [key, cjkBigrams(a.title), cjkBigrams(a.dek), cjkBigrams(a.body), tagsFor(a)]));
+    this.rowsStatement('titles', 'titles_fts (rowid, title)', 2, rows.length).run(rows.flatMap(({ key, article: a }) => [key, a.title]));
   }
 
   private rowsStatement(name: string, target: string, columns: number, rows: number): Statement {
