@@ -179,17 +179,13 @@ export const alerts = defineCommand({
     if (press) {
       const service = ctx.services.alerts;
       if (!service?.press) throw new UserError('Approvals are not running on this bot.');
-      const inv = ctx.invocation;
-      const actor: Actor = { id: inv.user.id, name: inv.user.name, platform: inv.platform, workspace: inv.workspace };
-      return done(await service.press(scopeOf(inv), actor, press));
+      return done(await service.press(scopeOf(ctx.invocation), actorOf(ctx), press));
     }
     const listPage = /^alerts:list:(\d{1,4})$/.exec(action);
     if (listPage) {
       const service = ctx.services.alerts;
       if (!service) throw new UserError('Alerts are not running on this bot.');
-      const inv = ctx.invocation;
-      const actor: Actor = { id: inv.user.id, name: inv.user.name, platform: inv.platform, workspace: inv.workspace };
-      return handlers.list(ctx, service, actor, { subcommand: 'list', page: Math.min(Number(listPage[1]), MAX_LIST_PAGE) });
+      return handlers.list(ctx, service, actorOf(ctx), { subcommand: 'list', page: Math.min(Number(listPage[1]), MAX_LIST_PAGE) });
     }
     const page = /^alerts:sources:(\d{1,4})$/.exec(action);
     if (!page) throw new UserError('This button has expired. Run /alerts sources again.');
@@ -198,7 +194,7 @@ export const alerts = defineCommand({
   run: (ctx, input) => {
     const service = ctx.services.alerts;
     if (!service) throw new UserError('Alerts are not running on this bot.');
-    const actor: Actor = { id: ctx.invocation.user.id, name: ctx.invocation.user.name, platform: ctx.invocation.platform, workspace: ctx.invocation.workspace };
+    const actor = actorOf(ctx);
     switch (input.subcommand) {
       case 'subscribe': return handlers.subscribe(ctx, service, actor, input);
       case 'briefing': return handlers.briefing(ctx, service, actor, input);
@@ -226,6 +222,12 @@ type Handlers = {
 };
 
 const done = (text: string) => answer({ text });
+
+/** Who acts, as the audit log and the stores record it. */
+function actorOf(ctx: CommandContext): Actor {
+  const inv = ctx.invocation;
+  return { id: inv.user.id, name: inv.user.name, platform: inv.platform, workspace: inv.workspace };
+}
 
 const handlers: Handlers = {
   async subscribe(ctx, service, actor, input) {
