@@ -44,6 +44,8 @@ export interface SourcesFigures {
   maxEditsPerChannelPer10Min: number;
   /** Channels whose alert received more than one accepted chat.update. */
   channelsEditedTwice: number;
+  /** The shortest time from a channel's post to its sources edit (the window counts from the post: ≥ 10 min). */
+  minPostToEditMs: number;
   /** Last post of the alert → first chat.update (the coalescing window is 10 minutes from each post). */
   lastPostToFirstEditMs: number;
   /** First chat.update → last accepted one. */
@@ -168,6 +170,7 @@ export async function runSourcesBench(opts: { workspaces?: number; log?: (line: 
     const firstUpdate = Math.min(...all.map((c) => c.at));
     const editsMs = accepted.length ? Math.max(...accepted.map((c) => c.at)) - firstUpdate : Number.NaN;
     const perChannel = groupTimes(accepted);
+    const postedAt = new Map(postCalls.filter((c) => c.status === 200).map((c) => [String(c.body.channel), c.at]));
     const f: Omit<SourcesFigures, 'goal'> = {
       workspaces, channels: CHANNELS, postsMs,
       postsMinimumMs: round(minimumFanoutMs(slack.teams.map((t) => t.channels.length), SLACK_LIMITS)), posts429,
@@ -175,6 +178,7 @@ export async function runSourcesBench(opts: { workspaces?: number; log?: (line: 
       updateCalls: all.length, updatesAccepted: accepted.length, rateLimited429: all.filter((c) => c.status === 429).length,
       maxEditsPerChannelPer10Min: Math.max(0, ...[...perChannel.values()].map(maxInWindow)),
       channelsEditedTwice: [...perChannel.values()].filter((t) => t.length > 1).length,
+      minPostToEditMs: Math.min(...accepted.map((c) => c.at - (postedAt.get(String(c.body.channel)) ?? Number.NaN))),
       lastPostToFirstEditMs: firstUpdate - lastPostAt,
       editsMs, editsMinimumMs: round(editsMinimumMs), ratio: round(editsMs / Math.max(editsMinimumMs, 1)),
       showingPlus5: plus5().length, secondStoryPostsMs, secondStory429,
