@@ -13,11 +13,14 @@ import { runServiceBench } from './service.js';
 import { runEmbargoBench } from './embargo.js';
 import { runBriefingBench } from './briefing.js';
 import { runApprovalBench } from './approval.js';
+import { runSourcesBench } from './sources.js';
 
 /**
- * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances,service,embargo,briefing,kill,approval,targets] [--no-peer] [--store postgres]`
+ * `npm run bench [-- --articles N] [--only search,summary,fanout,hostile-html,slow-clients,load,instances,service,embargo,briefing,kill,approval,targets,sources] [--no-peer] [--store postgres]`
  * (`--only fanout [--fanout slack-200,slack-600,slack-600-after-200,discord] [--slack-channels N] [--discord-channels N]`:
  *   the alert fan-outs through rate-limited stand-ins, 300 Slack and 1,000 Discord channels unless told)
+ * (`--only sources [--sources-workspaces 1,5]`: "+5 sources" edits of one story alerted in 500 Slack channels, in 1
+ *   workspace unless told (about 20 minutes each: the edits wait out the 10-minute window from each post))
  * (`--only service`: start-up time and idle RSS of npm start before/now vs node dist/main.js; build first)
  * (`--store postgres`: the search bench runs Newsdesk on PostgreSQL too, beside SQLite; see bench/search.ts)
  * `npm run bench -- --instances 3 [--platforms discord,slack] [--failovers 3]`: only the several-instances benchmark
@@ -110,6 +113,15 @@ async function main(): Promise<void> {
     const r = await runApprovalBench({ postgres: flag('--store') !== 'sqlite' });
     console.table(r);
     results.approval = r;
+  }
+  if (only.has('sources')) {
+    const figures = [];
+    for (const workspaces of (flag('--sources-workspaces') ?? '1').split(',').map(Number)) {
+      log(`\n== "+N sources": five feeds join one story alerted in 500 Slack channels (${workspaces} workspace${workspaces > 1 ? 's' : ''}); chat.update against Tier 3 ==`);
+      figures.push(await runSourcesBench({ workspaces, log }));
+    }
+    console.table(figures);
+    results.sources = figures;
   }
   if (only.has('service')) {
     log('\n== Start-up time and idle RSS (process tree): npm start before / now vs node dist/main.js ==');

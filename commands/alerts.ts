@@ -3,7 +3,7 @@ import { resolveArticle } from './resolve-article.js';
 import { defineCommand, type CommandContext, type OptionMap, type SubcommandInput, type SubcommandMap } from '../src/core/command.js';
 import { assertNever } from '../src/core/assert-never.js';
 import { UserError } from '../src/core/errors.js';
-import { answer, type Reply } from '../src/core/reply.js';
+import { answer, type Card, type Reply } from '../src/core/reply.js';
 import { clip } from '../src/core/text.js';
 import { describeFeeds, describeSubscription } from '../src/alerts/describe.js';
 import { scopeOf } from '../src/alerts/index.js';
@@ -17,6 +17,13 @@ import { parsePress } from '../src/alerts/approvals.js';
 /** Feeds per page of /alerts sources: one card's worth of fields on every platform. */
 const SOURCES_PAGE_SIZE = 15;
 const MAX_SOURCES_PAGE = 1000;
+/**
+ * A page of /alerts list: at most 9 cards (Discord: 10 embeds a message) and about 4,000 characters of card text
+ * (Discord: 6,000 in all, escaping may add some), which keeps Slack under 50 blocks (a card is 3 or 4).
+ */
+const LIST_PAGE_CARDS = 9;
+const LIST_PAGE_CHARS = 4_000;
+const MAX_LIST_PAGE = 1000;
 
 const priorityChoices = [
   { name: 'breaking only', value: 'breaking' },
@@ -75,7 +82,11 @@ const subcommands = {
       days: z.string().trim().max(60).optional(),
     }),
   },
-  list: { description: "This server's or workspace's alert subscriptions and their health", options: {}, schema: z.object({}) },
+  list: {
+    description: "This server's or workspace's alert subscriptions and briefings, with their health, a page at a time",
+    options: { page: { kind: 'integer', description: 'Page of subscriptions', minValue: 1, maxValue: MAX_LIST_PAGE, example: '2' } },
+    schema: z.object({ page: z.coerce.number().int().min(1).max(MAX_LIST_PAGE).default(1) }),
+  },
   remove: { description: 'Stop and delete a subscription', options: { id: idOption('to remove') }, schema: z.object({ id: idSchema }) },
   pause: { description: 'Stop alerts for a while', options: { id: idOption('to pause') }, schema: z.object({ id: idSchema }) },
   resume: { description: 'Start a paused subscription again', options: { id: idOption('to resume') }, schema: z.object({ id: idSchema }) },
@@ -156,7 +167,7 @@ export const alerts = defineCommand({
     '/alerts briefing #morning at:07:30 tz:Europe/London sections:world,politics days:mon-fri',
     '/alerts why 000_3374571737b0a5b7',
   ],
-  // Buttons: the next page of /alerts sources (`alerts:sources:<page>`), and an approval preview's Approve, Hold, Reject
+  // Buttons: the pages of /alerts list (`alerts:list:<page>`) and of /alerts sources (`alerts:sources:<page>`), and an approval preview's Approve, Hold, Reject
   // and labels (`alerts:approve:<preview id>`, `alerts:label:<preview id>:<label>`), answered privately to the presser.
   // The dispatcher lets only admins press them (Discord: Manage Server or DISCORD_EDITOR_ROLE_IDS; Slack: workspace
   // admins or SLACK_ADMIN_USER_IDS; terminal: :as admin).
@@ -168,9 +179,13 @@ export const alerts = defineCommand({
     if (press) {
       const service = ctx.services.alerts;
       if (!service?.press) throw new UserError('Approvals are not running on this bot.');
-      const inv = ctx.invocation;
-      const actor: Actor = { id: inv.user.id, name: inv.user.name, platform: inv.platform, workspace: inv.workspace };
-      return done(await service.press(scopeOf(inv), actor, press));
+      return done(await service.press(scopeOf(ctx.invocation), actorOf(ctx), press));
+    }
+    const listPage = /^alerts:list:(\d{1,4})$/.exec(action);
+    if (listPage) {
+      const service = ctx.services.alerts;
+      if (!service) throw new UserError('Alerts are not running on this bot.');
+      return handlers.list(ctx, service, actorOf(ctx), { subcommand: 'list', page: Math.min(Number(listPage[1]), MAX_LIST_PAGE) });
     }
     const page = /^alerts:sources:(\d{1,4})$/.exec(action);
     if (!page) throw new UserError('This button has expired. Run /alerts sources again.');
@@ -179,7 +194,7 @@ export const alerts = defineCommand({
   run: (ctx, input) => {
     const service = ctx.services.alerts;
     if (!service) throw new UserError('Alerts are not running on this bot.');
-    const actor: Actor = { id: ctx.invocation.user.id, name: ctx.invocation.user.name, platform: ctx.invocation.platform, workspace: ctx.invocation.workspace };
+    const actor = actorOf(ctx);
     switch (input.subcommand) {
       case 'subscribe': return handlers.subscribe(ctx, service, actor, input);
       case 'briefing': return handlers.briefing(ctx, service, actor, input);
@@ -207,6 +222,12 @@ type Handlers = {
 };
 
 const done = (text: string) => answer({ text });
+
+/** Who acts, as the audit log and the stores record it. */
+function actorOf(ctx: CommandContext): Actor {
+  const inv = ctx.invocation;
+  return { id: inv.user.id, name: inv.user.name, platform: inv.platform, workspace: inv.workspace };
+}
 
 const handlers: Handlers = {
   async subscribe(ctx, service, actor, input) {
@@ -248,7 +269,7 @@ const handlers: Handlers = {
     });
   },
 
-  async list(ctx, service) {
+  async list(ctx, service, _actor, input) {
     const scope = scopeOf(ctx.invocation);
     const subs = await service.list(scope);
     // The stop comes first: it overrides everything listed below it.
@@ -259,10 +280,21 @@ const handlers: Handlers = {
     if (subs.length === 0) return done(lines('No alert subscriptions yet. Start one with /alerts subscribe #channel.'));
     const briefings = subs.filter((s) => s.briefing).length;
     const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-    return answer({
-      text: lines(briefings ? `${plural(subs.length - briefings, 'alert subscription')} and ${plural(briefings, 'briefing')}:` : `${plural(subs.length, 'alert subscription')}:`),
-      cards: subs.slice(0, 10).map((s) => describeSubscription(s, s.health, ctx.now())),
+    const counted = briefings ? `${plural(subs.length - briefings, 'alert subscription')} and ${plural(briefings, 'briefing')}` : plural(subs.length, 'alert subscription');
+    const pages = listPages(subs.map((s) => describeSubscription(s, s.health, ctx.now())));
+    if (input.page > pages.length) return done(`There ${pages.length === 1 ? 'is only 1 page' : `are only ${pages.length} pages`} of subscriptions (${counted}).`);
+    const shown = pages[input.page - 1];
+    if (pages.length === 1) return answer({ text: lines(`${counted}:`), cards: shown });
+    const first = pages.slice(0, input.page - 1).reduce((n, p) => n + p.length, 0);
+    const reply = answer({
+      text: lines(`${counted}, ${first + 1}–${first + shown.length} here (page ${input.page} of ${pages.length}${input.page < pages.length ? `: More, or /alerts list page:${input.page + 1}` : ''}):`),
+      cards: shown,
     });
+    reply.buttons = [
+      ...(input.page > 1 ? [{ label: 'Previous', action: `alerts:list:${input.page - 1}`, style: 'secondary' as const }] : []),
+      ...(input.page < pages.length ? [{ label: 'More', action: `alerts:list:${input.page + 1}`, style: 'secondary' as const }] : []),
+    ];
+    return reply;
   },
 
   async stop(ctx, service, actor, input) {
@@ -406,6 +438,33 @@ async function sourcesPage(ctx: CommandContext, page: number): Promise<Reply> {
   });
   if (page < pages) reply.buttons = [{ label: 'More', action: `alerts:sources:${page + 1}`, style: 'secondary' }];
   return reply;
+}
+
+/**
+ * /alerts list's pages: every subscription's card, in order, as many to a page as fit one message on every platform
+ * (LIST_PAGE_CARDS, LIST_PAGE_CHARS); a card longer than a page alone is a page alone (the renderers cut it).
+ */
+export function listPages(cards: Card[]): Card[][] {
+  const pages: Card[][] = [];
+  let page: Card[] = [];
+  let chars = 0;
+  for (const card of cards) {
+    const size = cardChars(card);
+    if (page.length > 0 && (page.length >= LIST_PAGE_CARDS || chars + size > LIST_PAGE_CHARS)) {
+      pages.push(page);
+      page = [];
+      chars = 0;
+    }
+    page.push(card);
+    chars += size;
+  }
+  if (page.length) pages.push(page);
+  return pages;
+}
+
+function cardChars(card: Card): number {
+  return (card.badge?.length ?? 0) + (card.title?.length ?? 0) + (card.text?.length ?? 0) + (card.footer?.length ?? 0)
+    + (card.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
 }
 
 /** Where trouble is said, for /alerts list (with the problems open now). */

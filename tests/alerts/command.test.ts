@@ -145,4 +145,33 @@ describe('/alerts through the real dispatcher', () => {
     expect(said(await run('sources page:3'))).toContain('Feed 35');
     expect(said(await run('sources page:3'))).not.toContain('more');
   });
+
+  it('/alerts list pages through 25 subscriptions and 2 briefings: every id, each page one message on every platform', async () => {
+    const { run, dispatcher, said } = await setup();
+    const ids: string[] = [];
+    for (let i = 1; i <= 25; i++) ids.push(/id (\w+)/.exec((await run(`subscribe #desk-${i} sections:world,politics keywords:flood`)).text!)![1]);
+    for (const at of ['07:30', '18:00']) ids.push(/id (\w+)/.exec((await run(`briefing #morning at:${at} tz:Europe/London`)).text!)![1]);
+    const first = await run('list');
+    expect(first.text).toMatch(/^25 alert subscriptions and 2 briefings, 1–\d+ here \(page 1 of \d+: More, or \/alerts list page:2\):/);
+    const seen: string[] = [];
+    let reply = first;
+    for (let pages = 0; pages < 10; pages++) {
+      // One message on every platform: Discord's 10 embeds, and a page's card text far under its 6,000 characters.
+      expect(reply.cards.length).toBeLessThanOrEqual(9);
+      expect(said(reply).length).toBeLessThan(5_000);
+      seen.push(...reply.cards.map((c) => c.title!.split(' → ')[0]));
+      const more = reply.buttons?.find((b) => b.label === 'More');
+      if (!more) break;
+      reply = await dispatcher.action({ platform: 'terminal', user: { id: 'U1', name: 'Ada', isAdmin: true }, workspace: '', channel: 'terminal:newsroom' } as never, more.action);
+      expect(reply.buttons?.map((b) => b.label)[0]).toBe('Previous');
+    }
+    // Every one once, in the order the list gives them (one page follows another).
+    expect(seen).toHaveLength(27);
+    expect([...seen].sort()).toEqual([...ids].sort());
+    const last = Number(/page (\d+) of (\d+)/.exec(reply.text!)![2]);
+    expect(said(await run(`list page:${last}`))).toContain(`${seen[26]} → #`);
+    expect((await run(`list page:${last + 1}`)).text).toBe(`There are only ${last} pages of subscriptions (25 alert subscriptions and 2 briefings).`);
+    const refused = await dispatcher.action({ platform: 'terminal', user: { id: 'U2', name: 'Bo', isAdmin: false }, workspace: '', channel: 'terminal:newsroom' } as never, 'alerts:list:2');
+    expect(refused.kind).toBe('error');
+  });
 });

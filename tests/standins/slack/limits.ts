@@ -85,10 +85,19 @@ export const UNLIMITED: SlackLimits = {
  * exceeds the burst waits for the sustained rate (workspaces delete in parallel).
  */
 export function minimumDeletesMs(messagesPerWorkspace: number[], limits: SlackLimits = SLACK_LIMITS): number {
-  const tier = limits.methodTier['chat.delete'];
+  return minimumTieredCallsMs('chat.delete', messagesPerWorkspace, limits);
+}
+
+/**
+ * The least time the limits allow for `callsPerWorkspace[i]` calls of one tiered method (chat.update, chat.delete:
+ * one bucket per method per workspace), first call at t=0: what exceeds the burst waits for the sustained rate
+ * (workspaces in parallel).
+ */
+export function minimumTieredCallsMs(method: string, callsPerWorkspace: number[], limits: SlackLimits = SLACK_LIMITS): number {
+  const tier = limits.methodTier[method];
   if (!tier) return 0;
   const { perMinute, burst } = limits.tiers[tier];
-  return Math.max(0, ...messagesPerWorkspace.map((n) => (Math.max(0, n - burst) * 60_000) / perMinute));
+  return Math.max(0, ...callsPerWorkspace.map((n) => (Math.max(0, n - burst) * 60_000) / perMinute));
 }
 
 /**

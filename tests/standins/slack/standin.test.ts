@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackStandIn, type SlackStandIn } from './index.js';
-import { SLACK_LIMITS, minimumDeletesMs, minimumFanoutMs, type SlackLimits } from './limits.js';
+import { SLACK_LIMITS, minimumDeletesMs, minimumFanoutMs, minimumTieredCallsMs, type SlackLimits } from './limits.js';
 
 /** The stand-in refuses what Slack refuses; otherwise tests against it would prove nothing. */
 describe('Slack stand-in', () => {
@@ -175,6 +175,10 @@ describe('Slack stand-in: chat.delete', () => {
     expect(minimumDeletesMs([10])).toBe(0);
     expect(minimumDeletesMs([50, 50, 50, 50])).toBe(48_000);
     expect(minimumDeletesMs([60, 5])).toBe(60_000);
+    // chat.update, its own Tier 3 bucket: 500 edits in one workspace take 588 s at least, 100 in each of five 108 s.
+    expect(minimumTieredCallsMs('chat.update', [500])).toBe(588_000);
+    expect(minimumTieredCallsMs('chat.update', [100, 100, 100, 100, 100])).toBe(108_000);
+    expect(minimumTieredCallsMs('chat.postMessage', [500])).toBe(0);
   });
 
   it('limits chat.delete at Tier 3 in its own bucket per workspace: chat.update and another workspace still go', async () => {
