@@ -36,6 +36,12 @@ const PIN = 'discord-pin:';
 const CLAIMANT = 'discord-claimant:';
 /** A lease is used locally only until this long before it could have expired in the database. */
 const MARGIN_MS = 500;
+/**
+ * How often held leases are checked for their local end, apart from the rounds: well inside MARGIN_MS, so a shard is
+ * closed before its lease can expire. (Checked every round, ttl/3 = 1 s, a shard could outlive its lease by up to
+ * half a second, and an instance taking it over in that time ran the shard in a second session.)
+ */
+const WATCHDOG_MS = 100;
 
 interface Held {
   /** Local monotonic time until which the lease is surely ours. */
@@ -78,7 +84,7 @@ export class ShardLeases {
     await this.round();
     this.schedule();
     // Apart from the rounds, so a database that stops answering mid-round cannot keep an expired shard running.
-    this.watchdog = setInterval(() => void this.dropExpired(), this.everyMs).unref();
+    this.watchdog = setInterval(() => void this.dropExpired(), Math.min(this.everyMs, WATCHDOG_MS)).unref();
     await Promise.allSettled([...this.held.values()].map((h) => Promise.race([h.started, h.dropped])));
   }
 
