@@ -3,6 +3,7 @@ import { coreCommands } from '../../../commands/index.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { restOptions } from './index.js';
 import { commandsPayload, ensureRegistered, registrationStateFile } from './registration.js';
+import { systemClock } from '../../domain/clock.js';
 
 /**
  * `npm run discord:deploy`: registers the commands with the same code the bot uses at start-up, always (not only
@@ -18,7 +19,7 @@ async function deploy(): Promise<void> {
   const rest = new REST(restOptions(config)).setToken(config.DISCORD_TOKEN);
   const result = await ensureRegistered(
     rest, defs, { applicationId: config.DISCORD_APPLICATION_ID, guildId: config.DISCORD_GUILD_ID },
-    registrationStateFile(config.DATA_DIR), true,
+    registrationStateFile(config.DATA_DIR), systemClock, true,
   );
   const names = commandsPayload(defs).map((c) => `/${c.name}`).join(', ');
   process.stdout.write(`Registered ${result.commands} commands (${names}) ${config.DISCORD_GUILD_ID ? `to server ${config.DISCORD_GUILD_ID} (visible now)` : 'globally (may take up to an hour to appear)'}.\n`);

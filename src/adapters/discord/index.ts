@@ -95,6 +95,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordAd
       dispatcher.commands,
       { applicationId, guildId: config.DISCORD_GUILD_ID },
       registrationStateFile(config.DATA_DIR),
+      opts.now ?? systemClock,
     ));
     logger.info(result, result.outcome === 'registered' ? 'discord commands registered' : 'discord commands unchanged');
 

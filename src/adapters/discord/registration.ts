@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { Routes, type REST } from 'discord.js';
 import type { CommandDefinition, OptionMap, OptionMeta } from '../../core/command.js';
 import { cut } from './markdown.js';
+import type { Clock } from '../../domain/clock.js';
 
 /**
  * Discord's application commands, derived from the core command definitions (never written by hand), and
@@ -110,6 +111,7 @@ export async function ensureRegistered(
   defs: readonly CommandDefinition[],
   target: RegistrationTarget,
   stateFile: string,
+  now: Clock,
   force = false,
 ): Promise<{ outcome: RegistrationOutcome; commands: number; scope: string }> {
   const payload = commandsPayload(defs);
@@ -119,7 +121,7 @@ export async function ensureRegistered(
   if (!force && previous === hash) return { outcome: 'unchanged', commands: payload.length, scope };
   await registerCommands(rest, payload, target);
   await mkdir(dirname(stateFile), { recursive: true });
-  await writeFile(stateFile, JSON.stringify({ hash, scope, registeredAt: new Date().toISOString() }, null, 2));
+  await writeFile(stateFile, JSON.stringify({ hash, scope, registeredAt: now().toISOString() }, null, 2));
   return { outcome: 'registered', commands: payload.length, scope };
 }
 

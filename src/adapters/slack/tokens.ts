@@ -91,7 +91,8 @@ export class SlackTokens {
     const { coordination, installations, logger } = this.opts;
     const lease = `slack-token-refresh:${key}`;
     const query = { teamId: seen.teamId, enterpriseId: seen.enterpriseId, isEnterpriseInstall: seen.isEnterpriseInstall };
-    const giveUpAt = Date.now() + WAIT_FOR_OTHER_MS;
+    // Real elapsed time (a bound on waiting), not application time: the monotonic clock.
+    const giveUpAt = performance.now() + WAIT_FOR_OTHER_MS;
     for (;;) {
       if (!coordination || (await coordination.acquire(lease, LEASE_TTL_MS))) {
         try {
@@ -130,7 +131,7 @@ export class SlackTokens {
       await new Promise((r) => setTimeout(r, 100));
       const current = await installations.fetch(query);
       if (!current) return null;
-      if (current.botToken !== seen.botToken || Date.now() > giveUpAt) {
+      if (current.botToken !== seen.botToken || performance.now() > giveUpAt) {
         this.forced.delete(key);
         return current;
       }

@@ -124,9 +124,7 @@ export class ArticleSearch {
     const n = Math.max(0, Math.min(Math.floor(limit) || 0, 100));
     if (n === 0) return [];
     const terms = searchTerms(prefix);
-    if (terms.length === 0) {
-      return this.db.prepare(`SELECT id, title FROM articles WHERE ${VISIBLE_SQL} ORDER BY pub_key DESC LIMIT ?`).all(n) as Array<{ id: string; title: string }>;
-    }
+    if (terms.length === 0) return this.recentHeadlines(n);
     const last = terms[terms.length - 1];
     if (terms.length === 1 && last.length < 2) return this.suggestOneLetter(last, n);
     const chars = Array.from(last);
@@ -164,9 +162,13 @@ export class ArticleSearch {
 
   /** One letter would expand to thousands of index terms: scan recent headlines instead. */
   private suggestOneLetter(letter: string, n: number): Array<{ id: string; title: string }> {
-    const lower = letter.toLowerCase();
-    const recent = this.db.prepare(`SELECT id, title FROM articles WHERE ${VISIBLE_SQL} ORDER BY pub_key DESC LIMIT 1000`).all() as Array<{ id: string; title: string }>;
-    return recent.filter((r) => r.title.toLowerCase().split(/[^\p{L}\p{N}]+/u).some((w) => w.startsWith(lower))).slice(0, n);
+    const folded = foldWord(letter);
+    return this.recentHeadlines(1000).filter((r) => headlineWords(r.title).some((w) => w.startsWith(folded))).slice(0, n);
+  }
+
+  /** The newest n visible headlines. */
+  private recentHeadlines(n: number): Array<{ id: string; title: string }> {
+    return this.prepared('recentHeadlines', () => `SELECT id, title FROM articles WHERE ${VISIBLE_SQL} ORDER BY pub_key DESC LIMIT ?`).all(n) as Array<{ id: string; title: string }>;
   }
 
   /** The top `need` stories (publication keys) having every word, best first. */
